@@ -1,0 +1,179 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# infergate: one non-recursive Makefile. Output goes under $(O); V=1 shows the
+# full commands. `make help` lists the targets.
+
+O ?= build
+V ?= 0
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+DESTDIR ?=
+CFLAGS ?= -O2 -g
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# pkg-config is asked lazily (and once): `make check` installs the packages
+# first, so nothing may be evaluated before `deps` has run.
+PC_PKGS := libbpf libnl-3.0 libnl-route-3.0
+PC_CFLAGS = $(eval PC_CFLAGS := $$(shell $(PKG_CONFIG) --cflags $(PC_PKGS)))$(PC_CFLAGS)
+PC_LIBS = $(eval PC_LIBS := $$(shell $(PKG_CONFIG) --libs $(PC_PKGS)))$(PC_LIBS)
+CRIT_CFLAGS = $(eval CRIT_CFLAGS := $$(shell $(PKG_CONFIG) --cflags criterion))$(CRIT_CFLAGS)
+CRIT_LIBS = $(eval CRIT_LIBS := $$(shell $(PKG_CONFIG) --libs criterion))$(CRIT_LIBS)
+
+# ---- BPF objects -------------------------------------------------------------
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Ibpf/include -Ibpf -Imaps
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_TEST_SRCS := $(wildcard tests/bpf/progs/*.bpf.c)
+BPF_OBJS := $(patsubst %.bpf.c,$(O)/%.bpf.o,$(BPF_SRCS) $(BPF_TEST_SRCS))
+BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
+
+$(O)/%.tmp.o: %.bpf.c
+	$(call msg,CLANG,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MT $@ -c $< -o $@
+
+$(O)/%.bpf.o: $(O)/%.tmp.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(O)/%.skel.h: $(O)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@.tmp && mv $@.tmp $@
+
+# ---- userspace ---------------------------------------------------------------
+IG_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -D_GNU_SOURCE -Imaps -Iuser -Ikernel-compat \
+	    -Itests/lib -Itests/bpf/progs -I$(O)/bpf -I$(O)/tests/bpf/progs $(PC_CFLAGS)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c)) $(wildcard kernel-compat/*.c)
+TESTLIB_SRCS := $(wildcard tests/lib/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+BPFT_SRCS := $(wildcard tests/bpf/*.c)
+INTEG_SRCS := $(wildcard tests/integration/*.c)
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+san = $(patsubst %.c,$(O)/san/%.o,$(1))
+
+LIB := $(O)/libinfergate.a
+LIB_SAN := $(O)/libinfergate-san.a
+TESTLIB_SAN := $(O)/libigtest-san.a
+TESTLIB := $(O)/libigtest.a
+
+$(O)/obj/%.o: %.c | $(BPF_SKELS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(IG_CFLAGS) $(CRIT_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(O)/san/%.o: %.c | $(BPF_SKELS)
+	$(call msg,CC-SAN,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(IG_CFLAGS) $(CRIT_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(call obj,$(LIB_SRCS))
+$(LIB_SAN): $(call san,$(LIB_SRCS))
+$(TESTLIB): $(call obj,$(TESTLIB_SRCS))
+$(TESTLIB_SAN): $(call san,$(TESTLIB_SRCS))
+$(LIB) $(LIB_SAN) $(TESTLIB) $(TESTLIB_SAN):
+	$(call msg,AR,$@)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+UNIT_BIN := $(O)/tests/unit-tests
+BPFT_BIN := $(O)/tests/bpf-tests
+INTEG_BIN := $(O)/tests/integration-tests
+BENCH_BIN := $(O)/tests/bench-datapath
+TEST_BINS := $(UNIT_BIN) $(BPFT_BIN) $(INTEG_BIN)
+
+$(UNIT_BIN): $(call san,$(UNIT_SRCS)) $(TESTLIB_SAN) $(LIB_SAN)
+$(BPFT_BIN): $(call san,$(BPFT_SRCS)) $(TESTLIB_SAN) $(LIB_SAN)
+$(INTEG_BIN): $(call san,$(INTEG_SRCS)) $(TESTLIB_SAN) $(LIB_SAN)
+$(TEST_BINS):
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(CRIT_LIBS) $(PC_LIBS) -lm
+
+$(BENCH_BIN): $(call obj,$(BENCH_SRCS)) $(TESTLIB) $(LIB)
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
+
+# ---- targets -----------------------------------------------------------------
+.DEFAULT_GOAL := all
+# Keep the unlinked BPF objects: their .d files name them.
+.SECONDARY:
+.PHONY: all deps check test-unit test-bpf test-integration demo bench format \
+	check-format install clean help
+
+all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(TEST_BINS) $(if $(BENCH_SRCS),$(BENCH_BIN))
+
+deps:
+	$(Q)./tools/install-deps
+
+# Criterion prints its "Synthesis" line per binary; any failure fails make.
+CRIT_RUN = --jobs=$(shell nproc) --short-filename $(TESTFLAGS)
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory test-unit test-bpf test-integration
+
+test-unit: $(UNIT_BIN)
+	$(call msg,TEST,unit)
+	$(Q)$(UNIT_BIN) $(CRIT_RUN)
+
+test-bpf: $(BPFT_BIN) $(BPF_OBJS)
+	$(call msg,TEST,bpf)
+	$(Q)IG_BUILD=$(O) $(BPFT_BIN) $(CRIT_RUN)
+
+# Namespaces and attach points are unique per test, but the tests measure real
+# traffic: run them one at a time.
+test-integration: $(INTEG_BIN) $(BPF_OBJS)
+	$(call msg,TEST,integration)
+	$(Q)IG_BUILD=$(O) $(INTEG_BIN) --jobs=1 --short-filename $(TESTFLAGS)
+
+bench: $(BENCH_BIN)
+	$(Q)$(BENCH_BIN)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)O=$(O) ./tools/demo.sh
+
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	$(Q)clang-format -i $(FORMAT_SRCS)
+
+check-format:
+	$(Q)clang-format --dry-run -Werror $(FORMAT_SRCS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/infergate/bpf
+	install -m 0644 $(filter $(O)/bpf/%,$(BPF_OBJS)) $(DESTDIR)$(PREFIX)/lib/infergate/bpf/
+
+clean:
+	rm -rf $(O)
+
+help:
+	@echo 'infergate make targets (output under O=$(O), V=1 for full commands):'
+	@echo '  all               BPF objects, skeletons, libraries and test binaries'
+	@echo '  deps              install the Debian packages that are missing (root)'
+	@echo '  check             deps, then test-unit, test-bpf and test-integration'
+	@echo '  test-unit         Criterion unit tests (no privileges), ASan+UBSan'
+	@echo '  test-bpf          BPF_PROG_TEST_RUN fixtures (root)'
+	@echo '  test-integration  network-namespace labs with real traffic (root)'
+	@echo '  bench             datapath benchmarks (root)'
+	@echo '  demo              deps, build, run the lab and show what it did (root)'
+	@echo '  format            clang-format every C file in place'
+	@echo '  check-format      fail if any C file is not formatted'
+	@echo '  install           install objects and binaries under DESTDIR/PREFIX'
+	@echo '  clean             remove $(O)'
+	@echo 'Variables: O CLANG BPFTOOL CC CFLAGS V TESTFLAGS'
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
