@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Every BPF map definition, in one place. Included by the BPF programs only
+ * (the .bpf.h suffix means "never from userspace"); userspace opens the same
+ * maps through the skeletons or by pin path. maps/README.md has one row each. */
+#ifndef __IG_MAPS_BPF_H
+#define __IG_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "ig_abi.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ig_config);
+} ig_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IG_SERVICE_MAX);
+	__type(key, struct ig_service_key);
+	__type(value, struct ig_service);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} ig_services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IG_BACKEND_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_backend);
+} ig_backends SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IG_BACKEND_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_backend_load);
+} ig_be_load SEC(".maps");
+
+/* One Maglev table per service: slot 0 holds the table size M, slots 1..M the
+ * backend ids. The agent builds a new inner array and swaps it in with one
+ * update of the outer map, so a packet sees the old table or the new one. */
+struct ig_maglev_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	/* BPF_F_INNER_MAP (5.10): inner tables may differ in size from this one. */
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(max_entries, IG_MAGLEV_DEFAULT + 1);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, IG_SERVICE_MAX);
+	__type(key, __u32);
+	__array(values, struct ig_maglev_table);
+} ig_maglev SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IG_CONN_MAX);
+	__type(key, struct ig_conn_key);
+	__type(value, struct ig_conn);
+} ig_conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IG_TENANT_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_tenant);
+} ig_tenants SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IG_DROP__MAX);
+	__type(key, __u32);
+	__type(value, struct ig_drop_stat);
+} ig_drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IG_CNT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} ig_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IG_SERVICE_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_traffic);
+} ig_svc_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IG_BACKEND_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_traffic);
+} ig_be_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IG_TENANT_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_traffic);
+} ig_tn_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, IG_EVENTS_BYTES);
+} ig_events SEC(".maps");
+
+#endif /* __IG_MAPS_BPF_H */

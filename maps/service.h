@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Services (VIP:port/proto), backends and their load, and the Maglev tables. */
+#ifndef __IG_MAPS_SERVICE_H
+#define __IG_MAPS_SERVICE_H
+
+#include "common.h"
+
+enum ig_policy {
+	IG_POLICY_MAGLEV = 0, /* weighted consistent hashing */
+	IG_POLICY_LEAST_LOADED = 1, /* power of two choices on score and in-flight */
+	IG_POLICY__MAX,
+};
+
+enum ig_prio {
+	IG_PRIO_STANDARD = 0,
+	IG_PRIO_INTERACTIVE = 1, /* interactive and agentic: never shed while capacity remains */
+	IG_PRIO_BATCH = 2, /* shed first */
+	IG_PRIO__MAX,
+};
+
+struct ig_service_key {
+	__u8 addr[IG_ADDR_LEN]; /* VIP, IPv4-mapped for IPv4 */
+	__be16 port;
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+IG_ASSERT_SIZE(struct ig_service_key, 20);
+
+struct ig_service {
+	__u32 id; /* 1..IG_SERVICE_MAX-1: index of ig_maglev, ig_svc_stats */
+	__u32 tenant; /* the VNI comes from this tenant's entry, never from the packet */
+	__u8 policy; /* enum ig_policy */
+	__u8 prio; /* enum ig_prio */
+	__u16 flags;
+	__u32 pad;
+};
+IG_ASSERT_SIZE(struct ig_service, 16);
+
+enum ig_backend_state {
+	IG_BE_ACTIVE = 0,
+	IG_BE_DRAINING = 1, /* keeps its connections, gets no new ones */
+	IG_BE_DOWN = 2, /* its connections are re-steered */
+	IG_BE_STATE__MAX,
+};
+
+struct ig_backend {
+	__u8 addr[IG_ADDR_LEN]; /* VTEP (underlay) address of the GPU host */
+	__u8 mac[6]; /* next-hop MAC toward addr */
+	__u8 state; /* enum ig_backend_state */
+	__u8 flags;
+	__u32 ifindex; /* underlay egress interface */
+	__u32 service; /* owning service id */
+	__u32 weight; /* agent's current weight (informational for the datapath) */
+	__u32 pad;
+};
+IG_ASSERT_SIZE(struct ig_backend, 40);
+
+struct ig_backend_load {
+	__u64 inflight; /* open connections, maintained by the datapath */
+	__u32 score; /* agent's telemetry load score, 0 (idle) .. 1000000 (saturated) */
+	__u32 capacity;
+};
+IG_ASSERT_SIZE(struct ig_backend_load, 16);
+
+#endif /* __IG_MAPS_SERVICE_H */
