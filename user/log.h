@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The one log module: levelled, printf-checked messages to stderr (the
+ * journal reads stderr). libbpf's own output is routed here one level lower. */
+#ifndef __IG_LOG_H
+#define __IG_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DBG };
+
+void log_set_level(enum log_level lvl);
+enum log_level log_get_level(void);
+/* Parse "err", "warn", "info" or "debug"; returns 0 or -EINVAL. */
+int log_parse_level(const char *s, enum log_level *lvl);
+/* Route libbpf's print callback into this module (warn->info, info->dbg). */
+void log_setup_libbpf(void);
+
+void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+/* Like log_msg, then ": strerror(-err)". err is a negative errno. */
+void log_errno(enum log_level lvl, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_dbg(...) log_msg(LOG_LVL_DBG, __VA_ARGS__)
+
+#endif /* __IG_LOG_H */
