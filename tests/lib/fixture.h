@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Table-driven BPF_PROG_TEST_RUN fixtures: a description, an input packet
+ * from the packet builder, the expected verdict, the expected output bytes
+ * and the expected deltas of named counters. Also the helpers every
+ * privileged test shares (root check, bpffs mount, per-CPU map sums). */
+#ifndef __IG_FIXTURE_H
+#define __IG_FIXTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <bpf/libbpf.h>
+
+#include "pktbuild.h"
+
+#define FX_COUNTERS_MAX 8
+
+/* A u64 at byte offset field_off in the value at key of a (per-CPU) map,
+ * summed over CPUs, must change by delta. */
+struct fx_counter {
+	const char *map;
+	uint32_t key;
+	uint32_t field_off;
+	uint64_t delta;
+};
+
+struct fixture {
+	const char *desc;
+	void (*build)(struct pb *in, struct pb *want); /* want unused: output == input */
+	int want_out; /* 1: compare output with *want; 0: output must equal input */
+	int verdict;
+	struct fx_counter counters[FX_COUNTERS_MAX];
+	/* Every ig_drops reason not listed in counters must stay unchanged. */
+	int check_other_drops;
+};
+
+struct fx_result {
+	int verdict;
+	uint8_t out[PB_MAX];
+	uint32_t out_len;
+};
+
+/* Run one packet through prog (XDP or tc) once. */
+int fx_run(struct bpf_program *prog, const void *pkt, size_t len, struct fx_result *res);
+/* Run a fixture table against prog in obj; every mismatch is a Criterion
+ * assertion naming the fixture. */
+void fx_run_table(struct bpf_object *obj, struct bpf_program *prog, const struct fixture *fx,
+		  size_t n);
+
+/* Sum of a u64 field over all CPUs (or the single value of a plain map). */
+int fx_map_sum(int map_fd, uint32_t key, uint32_t field_off, uint64_t *sum);
+uint64_t fx_counter(struct bpf_object *obj, const char *map, uint32_t key, uint32_t field_off);
+
+/* Fails the current test unless running as root (in CI a privileged test
+ * that cannot run is a failure, never a skip); mounts bpffs if missing. */
+void fx_require_root(void);
+int fx_mount_bpffs(void);
+
+#endif /* __IG_FIXTURE_H */
