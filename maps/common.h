@@ -27,7 +27,7 @@
 /* Addresses are 16 bytes everywhere; IPv4 is stored IPv4-mapped (::ffff:a.b.c.d). */
 #define IG_ADDR_LEN 16
 
-#define IG_ASSERT_SIZE(type, size)                                                 \
+#define IG_ASSERT_SIZE(type, size) \
 	_Static_assert(sizeof(type) == (size), "ABI: sizeof(" #type ") changed")
 
 #endif /* __IG_MAPS_COMMON_H */

@@ -38,6 +38,14 @@ struct {
 	__type(value, struct ig_backend_load);
 } ig_be_load SEC(".maps");
 
+/* Open connections per backend, maintained by the datapath (atomic adds). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IG_BACKEND_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} ig_inflight SEC(".maps");
+
 /* One Maglev table per service: slot 0 holds the table size M, slots 1..M the
  * backend ids. The agent builds a new inner array and swaps it in with one
  * update of the outer map, so a packet sees the old table or the new one. */
@@ -105,6 +113,21 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ig_traffic);
 } ig_tn_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ig_flood);
+} ig_flood SEC(".maps");
+
+/* Underlay interfaces the gateway redirects to (key = value = ifindex). */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u32);
+} ig_tx_ports SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

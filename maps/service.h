@@ -45,21 +45,25 @@ enum ig_backend_state {
 
 struct ig_backend {
 	__u8 addr[IG_ADDR_LEN]; /* VTEP (underlay) address of the GPU host */
-	__u8 mac[6]; /* next-hop MAC toward addr */
+	__u8 mac[6]; /* next-hop MAC toward addr (outer destination) */
+	__u8 smac[6]; /* MAC of the underlay egress interface (outer source) */
+	__u8 inner_mac[6]; /* inner destination MAC (the host's VTEP device); 0 = keep */
 	__u8 state; /* enum ig_backend_state */
 	__u8 flags;
-	__u32 ifindex; /* underlay egress interface */
+	__u32 ifindex; /* underlay egress interface: XDP_TX if it is the ingress one */
 	__u32 service; /* owning service id */
 	__u32 weight; /* agent's current weight (informational for the datapath) */
-	__u32 pad;
 };
-IG_ASSERT_SIZE(struct ig_backend, 40);
+IG_ASSERT_SIZE(struct ig_backend, 48);
 
+/* Written by the agent only. The in-flight count the datapath maintains lives
+ * in its own map (ig_inflight), so a score update never races with it. */
 struct ig_backend_load {
-	__u64 inflight; /* open connections, maintained by the datapath */
-	__u32 score; /* agent's telemetry load score, 0 (idle) .. 1000000 (saturated) */
-	__u32 capacity;
+	__u32 score; /* telemetry load, 0 (idle) .. IG_SCORE_SCALE (saturated) */
+	__u32 capacity; /* concurrent connections the backend serves well */
 };
-IG_ASSERT_SIZE(struct ig_backend_load, 16);
+IG_ASSERT_SIZE(struct ig_backend_load, 8);
+
+#define IG_SCORE_SCALE 1000000
 
 #endif /* __IG_MAPS_SERVICE_H */

@@ -9,54 +9,55 @@
 #include "common.h"
 
 /* X(name, "string shown to operators") -- append only; values are ABI. */
-#define IG_DROP_REASONS(X)                                                         \
-	X(NONE, "none")                                                            \
-	X(ETH_TRUNC, "eth-truncated")                                              \
-	X(VLAN_TRUNC, "vlan-truncated")                                            \
-	X(VLAN_DEPTH, "vlan-too-many-tags")                                        \
-	X(IP4_TRUNC, "ipv4-truncated")                                             \
-	X(IP4_VERSION, "ipv4-bad-version")                                         \
-	X(IP4_IHL, "ipv4-ihl-too-small")                                           \
-	X(IP4_OPT_TRUNC, "ipv4-options-truncated")                                 \
-	X(IP4_LEN, "ipv4-bad-total-length")                                        \
-	X(IP6_TRUNC, "ipv6-truncated")                                             \
-	X(IP6_VERSION, "ipv6-bad-version")                                         \
-	X(IP6_LEN, "ipv6-bad-payload-length")                                      \
-	X(IP6_EXT_TRUNC, "ipv6-ext-header-truncated")                              \
-	X(IP6_EXT_DEPTH, "ipv6-ext-chain-too-long")                                \
-	X(TCP_TRUNC, "tcp-truncated")                                              \
-	X(TCP_DOFF, "tcp-data-offset-too-small")                                   \
-	X(TCP_OPT_TRUNC, "tcp-options-truncated")                                  \
-	X(UDP_TRUNC, "udp-truncated")                                              \
-	X(UDP_LEN, "udp-bad-length")                                               \
-	X(ICMP_TRUNC, "icmp-truncated")                                            \
-	X(VXLAN_TRUNC, "vxlan-truncated")                                          \
-	X(VXLAN_FLAGS, "vxlan-bad-flags")                                          \
-	X(FRAGMENT, "fragment-to-vip")                                             \
-	X(NO_BACKEND, "no-backend")                                                \
-	X(NO_TENANT, "no-tenant")                                                  \
-	X(ENCAP_FAILED, "encap-failed")
+#define IG_DROP_REASONS(X)                            \
+	X(NONE, "none")                               \
+	X(ETH_TRUNC, "eth-truncated")                 \
+	X(VLAN_TRUNC, "vlan-truncated")               \
+	X(VLAN_DEPTH, "vlan-too-many-tags")           \
+	X(IP4_TRUNC, "ipv4-truncated")                \
+	X(IP4_VERSION, "ipv4-bad-version")            \
+	X(IP4_IHL, "ipv4-ihl-too-small")              \
+	X(IP4_OPT_TRUNC, "ipv4-options-truncated")    \
+	X(IP4_LEN, "ipv4-bad-total-length")           \
+	X(IP6_TRUNC, "ipv6-truncated")                \
+	X(IP6_VERSION, "ipv6-bad-version")            \
+	X(IP6_LEN, "ipv6-bad-payload-length")         \
+	X(IP6_EXT_TRUNC, "ipv6-ext-header-truncated") \
+	X(IP6_EXT_DEPTH, "ipv6-ext-chain-too-long")   \
+	X(TCP_TRUNC, "tcp-truncated")                 \
+	X(TCP_DOFF, "tcp-data-offset-too-small")      \
+	X(TCP_OPT_TRUNC, "tcp-options-truncated")     \
+	X(UDP_TRUNC, "udp-truncated")                 \
+	X(UDP_LEN, "udp-bad-length")                  \
+	X(ICMP_TRUNC, "icmp-truncated")               \
+	X(VXLAN_TRUNC, "vxlan-truncated")             \
+	X(VXLAN_FLAGS, "vxlan-bad-flags")             \
+	X(FRAGMENT, "fragment-to-vip")                \
+	X(NO_BACKEND, "no-backend")                   \
+	X(NO_TENANT, "no-tenant")                     \
+	X(ENCAP_FAILED, "encap-failed")               \
+	X(NO_TX_PORT, "no-tx-port")
 
 #define IG_DROP_ENUM_(name, str) IG_DROP_##name,
 enum ig_drop_reason { IG_DROP_REASONS(IG_DROP_ENUM_) IG_DROP__MAX };
 #undef IG_DROP_ENUM_
 
 /* Datapath event counters (ig_counters, index = enum ig_counter). */
-#define IG_COUNTERS(X)                                                             \
-	X(RX, "rx-packets")                                                        \
-	X(PASS, "pass")                                                            \
-	X(DROP, "drop")                                                            \
-	X(TX, "tx")                                                                \
-	X(REDIRECT, "redirect")                                                    \
-	X(NOT_IP, "not-ip")                                                        \
-	X(FRAGMENT, "fragments-seen")                                              \
-	X(NEW_CONN, "new-connections")                                             \
-	X(CONN_HIT, "conn-table-hits")                                             \
-	X(RESTEER_NONSYN, "resteer-non-syn")                                       \
-	X(RESTEER_DOWN, "resteer-backend-down")                                    \
-	X(UDP_EXPIRED, "udp-flow-expired")                                         \
-	X(CONN_CLOSED, "conn-closed")                                              \
-	X(FLOOD_STATELESS, "flood-guard-stateless")                                \
+#define IG_COUNTERS(X)                              \
+	X(RX, "rx-packets")                         \
+	X(PASS, "pass")                             \
+	X(DROP, "drop")                             \
+	X(TX, "tx")                                 \
+	X(REDIRECT, "redirect")                     \
+	X(NOT_IP, "not-ip")                         \
+	X(FRAGMENT, "fragments-seen")               \
+	X(NEW_CONN, "new-connections")              \
+	X(CONN_HIT, "conn-table-hits")              \
+	X(RESTEER_NONSYN, "resteer-non-syn")        \
+	X(RESTEER_DOWN, "resteer-backend-down")     \
+	X(UDP_EXPIRED, "udp-flow-expired")          \
+	X(CONN_CLOSED, "conn-closed")               \
+	X(FLOOD_STATELESS, "flood-guard-stateless") \
 	X(EVENTS_LOST, "events-lost")
 
 #define IG_CNT_ENUM_(name, str) IG_CNT_##name,
@@ -68,6 +69,13 @@ struct ig_drop_stat {
 	__u64 bytes;
 };
 IG_ASSERT_SIZE(struct ig_drop_stat, 16);
+
+/* The flood guard's per-CPU window (ig_flood). */
+struct ig_flood {
+	__u64 window_ns; /* start of the current one-second window */
+	__u64 new_flows; /* flows inserted in this window on this CPU */
+};
+IG_ASSERT_SIZE(struct ig_flood, 16);
 
 /* Per service, per backend and per tenant traffic (ig_svc_stats, ig_be_stats,
  * ig_tn_stats). */

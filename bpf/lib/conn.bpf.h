@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The connection table: an established flow follows its entry across weight
+ * changes, table swaps and draining; a backend that is down, an idle UDP
+ * flow, or a new SYN after FIN/RST is re-steered. In-flight counts per backend
+ * go up on insert and down once per flow (FIN/RST, expiry or re-steer). */
+#ifndef __IG_CONN_BPF_H
+#define __IG_CONN_BPF_H
+
+#include <linux/in.h>
+#include "maps.bpf.h"
+#include "lib/parse.bpf.h"
+#include "lib/stats.bpf.h"
+#include "lib/steer.bpf.h"
+
+#define TCP_F_FIN 0x01
+#define TCP_F_SYN 0x02
+#define TCP_F_RST 0x04
+#define TCP_F_ACK 0x10
+#define NSEC_PER_SEC 1000000000ULL
+
+static __always_inline void conn_key_make(struct ig_conn_key *k, const struct pkt *p, __u32 tenant)
+{
+	__builtin_memcpy(k->saddr, p->saddr, 16);
+	__builtin_memcpy(k->daddr, p->daddr, 16);
+	k->sport = p->sport;
+	k->dport = p->dport;
+	k->proto = p->proto;
+	k->tenant = tenant;
+}
+
+static __always_inline void inflight_add(__u32 backend, __s64 delta)
+{
+	__u64 *n = bpf_map_lookup_elem(&ig_inflight, &backend);
+
+	if (!n)
+		return;
+	/* Never below zero: the agent may have reset the count under us. */
+	if (delta < 0 && !*n)
+		return;
+	__sync_fetch_and_add(n, delta);
+}
+
+static __always_inline void conn_release(struct ig_conn *ct)
+{
+	if (!(ct->flags & IG_CONN_F_CLOSING))
+		inflight_add(ct->backend, -1);
+	ct->flags |= IG_CONN_F_CLOSING;
+}
+
+static __always_inline int tcp_is_syn(const struct pkt *p)
+{
+	return p->proto == IPPROTO_TCP && (p->tcp_flags & (TCP_F_SYN | TCP_F_ACK)) == TCP_F_SYN;
+}
+
+/* An existing entry: its backend, or 0 when the flow must be steered anew. */
+static __always_inline __u32 conn_follow(const struct ig_config *cfg, struct ig_conn *ct,
+					 const struct pkt *p, __u64 now)
+{
+	struct ig_backend *be = backend_get(ct->backend);
+	__u64 idle = cfg->udp_idle_ns ? cfg->udp_idle_ns : IG_UDP_IDLE_DEFAULT_NS;
+
+	if (!be || be->state == IG_BE_DOWN) {
+		count(IG_CNT_RESTEER_DOWN);
+		conn_release(ct);
+		return 0;
+	}
+	if (p->proto == IPPROTO_UDP && now - ct->last_ns > idle) {
+		count(IG_CNT_UDP_EXPIRED);
+		conn_release(ct);
+		return 0;
+	}
+	if (tcp_is_syn(p) && (ct->flags & IG_CONN_F_CLOSING))
+		return 0; /* the 5-tuple is reused for a new connection */
+	ct->last_ns = now;
+	if (p->proto == IPPROTO_TCP && (p->tcp_flags & (TCP_F_FIN | TCP_F_RST)) &&
+	    !(ct->flags & IG_CONN_F_CLOSING)) {
+		conn_release(ct);
+		count(IG_CNT_CONN_CLOSED);
+	}
+	count(IG_CNT_CONN_HIT);
+	return ct->backend;
+}
+
+/* Above cfg->flood_rate new flows per second on this CPU, stop inserting. */
+static __always_inline int flood_exceeded(const struct ig_config *cfg, __u64 now)
+{
+	__u32 zero = 0;
+	struct ig_flood *f;
+
+	if (!cfg->flood_rate)
+		return 0;
+	f = bpf_map_lookup_elem(&ig_flood, &zero);
+	if (!f)
+		return 0;
+	if (now - f->window_ns >= NSEC_PER_SEC) {
+		f->window_ns = now;
+		f->new_flows = 0;
+	}
+	if (f->new_flows >= cfg->flood_rate)
+		return 1;
+	f->new_flows++;
+	return 0;
+}
+
+struct steer_result {
+	__u32 backend;
+	__u8 new_conn; /* a connection-table entry was created or re-steered */
+};
+
+/* The backend for this packet's flow: the conn entry's, or a new choice.
+ * A non-SYN TCP packet without an entry (its entry was lost, or made while
+ * the flood guard was on) is steered by Maglev, which needs no state to
+ * agree with earlier packets of the flow. */
+static __always_inline void conn_select(const struct ig_config *cfg, const struct ig_service *svc,
+					const struct pkt *p, struct ig_conn_key *key, __u32 hash,
+					struct steer_result *r)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct ig_conn *ct, nct = {};
+	int stateless_pick = svc->policy == IG_POLICY_MAGLEV;
+
+	ct = bpf_map_lookup_elem(&ig_conns, key);
+	if (ct) {
+		r->backend = conn_follow(cfg, ct, p, now);
+		if (r->backend)
+			return;
+	} else if (p->proto == IPPROTO_TCP && !tcp_is_syn(p)) {
+		count(IG_CNT_RESTEER_NONSYN);
+		stateless_pick = 1;
+	}
+	if (flood_exceeded(cfg, now)) {
+		count(IG_CNT_FLOOD_STATELESS);
+		r->backend = maglev_pick(svc->id, hash);
+		return;
+	}
+	r->backend = stateless_pick ? maglev_pick(svc->id, hash) : least_loaded_pick(svc->id);
+	if (!r->backend)
+		return;
+	nct.first_ns = now;
+	nct.last_ns = now;
+	nct.backend = r->backend;
+	nct.service = svc->id;
+	nct.prio = svc->prio;
+	bpf_map_update_elem(&ig_conns, key, &nct, BPF_ANY);
+	inflight_add(r->backend, 1);
+	count(IG_CNT_NEW_CONN);
+	r->new_conn = 1;
+}
+
+#endif /* __IG_CONN_BPF_H */

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The gateway's per-packet logic: parse, find the service of a VIP, follow
+ * or make the flow's steering decision, and send it to the backend inside the
+ * tenant's VNI. Everything that is not for a VIP passes untouched. Kept apart
+ * from the program so the benchmark can wrap the same code. */
+#ifndef __IG_GATEWAY_BPF_H
+#define __IG_GATEWAY_BPF_H
+
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include "maps.bpf.h"
+#include "flowhash.h"
+#include "lib/parse.bpf.h"
+#include "lib/ctx.bpf.h"
+#include "lib/stats.bpf.h"
+#include "lib/events.bpf.h"
+#include "lib/steer.bpf.h"
+#include "lib/conn.bpf.h"
+#include "lib/vxlan.bpf.h"
+
+struct gw_flow {
+	const struct ig_config *cfg;
+	const struct ig_service *svc;
+	const struct pkt *p;
+	__u32 len;
+	__u32 ifindex;
+};
+
+static __always_inline int gw_drop(const struct gw_flow *f, enum ig_drop_reason reason,
+				   __u32 backend)
+{
+	struct ev_info ei = { .service = f->svc->id,
+			      .backend = backend,
+			      .tenant = f->svc->tenant,
+			      .ifindex = f->ifindex,
+			      .type = IG_EV_DROP,
+			      .reason = reason,
+			      .policy = f->svc->policy };
+	struct ig_traffic *t;
+	__u32 id = f->svc->id;
+
+	count_drop(reason, f->len);
+	t = bpf_map_lookup_elem(&ig_svc_stats, &id);
+	if (t)
+		t->drops += 1;
+	id = f->svc->tenant;
+	t = bpf_map_lookup_elem(&ig_tn_stats, &id);
+	if (t)
+		t->drops += 1;
+	event_emit(f->cfg, f->p, &ei);
+	return XDP_DROP;
+}
+
+/* A fragment to a VIP cannot be steered (later fragments carry no ports):
+ * drop it with a reason. Other fragments are not ours and pass. */
+static __always_inline int gw_fragment(const struct pkt *p, __u32 len)
+{
+	struct ig_service_key key = {};
+
+	count(IG_CNT_FRAGMENT);
+	__builtin_memcpy(key.addr, p->daddr, 16);
+	if (bpf_map_lookup_elem(&ig_services, &key)) { /* the VIP's marker entry */
+		count_drop(IG_DROP_FRAGMENT, len);
+		return XDP_DROP;
+	}
+	count(IG_CNT_PASS);
+	return XDP_PASS;
+}
+
+static __always_inline void gw_account(const struct gw_flow *f, __u32 backend, int new_conn)
+{
+	struct ev_info ei = { .service = f->svc->id,
+			      .backend = backend,
+			      .tenant = f->svc->tenant,
+			      .ifindex = f->ifindex,
+			      .type = IG_EV_DECISION,
+			      .policy = f->svc->policy };
+
+	count_traffic(&ig_svc_stats, f->svc->id, f->len, new_conn);
+	count_traffic(&ig_be_stats, backend, f->len, new_conn);
+	count_traffic(&ig_tn_stats, f->svc->tenant, f->len, new_conn);
+	if (new_conn)
+		event_emit(f->cfg, f->p, &ei);
+}
+
+static __always_inline int gw_xmit(struct xdp_md *xdp, const struct gw_flow *f,
+				   const struct ig_backend *be, __u32 backend)
+{
+	__u32 ifindex = be->ifindex;
+
+	if (!ifindex || ifindex == f->ifindex) {
+		count(IG_CNT_TX);
+		return XDP_TX;
+	}
+	if (!bpf_map_lookup_elem(&ig_tx_ports, &ifindex))
+		return gw_drop(f, IG_DROP_NO_TX_PORT, backend);
+	count(IG_CNT_REDIRECT);
+	return bpf_redirect_map(&ig_tx_ports, ifindex, XDP_DROP);
+}
+
+static __always_inline int gw_steer(struct xdp_md *xdp, struct gw_flow *f)
+{
+	const struct pkt *p = f->p;
+	struct steer_result r = {};
+	struct ig_conn_key key = {};
+	struct ig_tenant *tn;
+	struct ig_backend *be;
+	__u32 tenant = f->svc->tenant, hash;
+
+	tn = bpf_map_lookup_elem(&ig_tenants, &tenant);
+	if (!tn || !(tn->flags & IG_TENANT_F_ACTIVE))
+		return gw_drop(f, IG_DROP_NO_TENANT, 0);
+	hash = ig_flow_hash((const __u32 *)p->saddr, (const __u32 *)p->daddr, p->sport, p->dport,
+			    p->proto);
+	conn_key_make(&key, p, tenant);
+	conn_select(f->cfg, f->svc, p, &key, hash, &r);
+	be = backend_get(r.backend);
+	if (!be)
+		return gw_drop(f, IG_DROP_NO_BACKEND, 0);
+	gw_account(f, r.backend, r.new_conn);
+	if (vxlan_encap(xdp, f->cfg, be, tn->vni, hash, p))
+		return gw_drop(f, IG_DROP_ENCAP_FAILED, r.backend);
+	return gw_xmit(xdp, f, be, r.backend);
+}
+
+static __always_inline int gateway_xdp(struct xdp_md *xdp)
+{
+	struct ig_service_key key = {};
+	struct ig_service *svc;
+	struct ig_config *cfg;
+	struct pkt p = {};
+	struct gw_flow f;
+	struct ig_ctx c;
+	__u32 zero = 0;
+	int err;
+
+	ctx_from_xdp(&c, xdp);
+	count(IG_CNT_RX);
+	cfg = bpf_map_lookup_elem(&ig_config, &zero);
+	if (!cfg || !(cfg->flags & IG_CFG_ENABLED))
+		goto pass;
+	err = parse_packet(c.data, c.data_end, &p, 0);
+	if (err) {
+		/* Malformed IP is dropped here with a reason; the stack would
+		 * drop it too, without saying why. */
+		count_drop(-err, c.len);
+		return XDP_DROP;
+	}
+	if (!p.family) {
+		count(IG_CNT_NOT_IP);
+		goto pass;
+	}
+	if (p.flags & PKT_F_FRAG)
+		return gw_fragment(&p, c.len);
+	if (!(p.flags & PKT_F_L4) || (p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP))
+		goto pass;
+	__builtin_memcpy(key.addr, p.daddr, 16);
+	key.port = p.dport;
+	key.proto = p.proto;
+	svc = bpf_map_lookup_elem(&ig_services, &key);
+	if (!svc || !svc->id)
+		goto pass;
+	f = (struct gw_flow){ .cfg = cfg, .svc = svc, .p = &p, .len = c.len, .ifindex = c.ifindex };
+	return gw_steer(xdp, &f);
+pass:
+	count(IG_CNT_PASS);
+	return XDP_PASS;
+}
+
+#endif /* __IG_GATEWAY_BPF_H */

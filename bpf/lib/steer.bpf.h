@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Backend choice for a new flow: weighted Maglev (consistent hashing over the
+ * agent's table) or least-loaded (power of two choices on telemetry score and
+ * in-flight connections). Both draw candidates from the service's Maglev
+ * table, so least-loaded samples backends in proportion to their weights. */
+#ifndef __IG_STEER_BPF_H
+#define __IG_STEER_BPF_H
+
+#include "maps.bpf.h"
+
+/* Slots tried after the hashed one when it names a backend that is not
+ * active (the agent rebuilds the table, but a packet may come first). */
+#define MAGLEV_PROBES 4
+
+static __always_inline struct ig_backend *backend_get(__u32 id)
+{
+	if (!id)
+		return NULL;
+	return bpf_map_lookup_elem(&ig_backends, &id);
+}
+
+static __always_inline int backend_active(__u32 id)
+{
+	struct ig_backend *be = backend_get(id);
+
+	return be && be->state == IG_BE_ACTIVE;
+}
+
+/* The first active backend at or after slot (1-based) in a table of m slots. */
+static __always_inline __u32 maglev_probe(void *table, __u32 m, __u32 slot)
+{
+	__u32 *id;
+
+#pragma unroll
+	for (int i = 0; i < MAGLEV_PROBES; i++) {
+		id = bpf_map_lookup_elem(table, &slot);
+		if (!id)
+			return 0;
+		if (backend_active(*id))
+			return *id;
+		slot = slot % m + 1;
+	}
+	return 0;
+}
+
+/* Slot 0 of a service's table holds its size m (a prime, at most 65521). */
+static __always_inline void *maglev_table(__u32 service, __u32 *m)
+{
+	void *table = bpf_map_lookup_elem(&ig_maglev, &service);
+	__u32 zero = 0, *size;
+
+	if (!table)
+		return NULL;
+	size = bpf_map_lookup_elem(table, &zero);
+	if (!size || !*size || *size > IG_MAGLEV_MAX)
+		return NULL;
+	*m = *size;
+	return table;
+}
+
+static __always_inline __u32 maglev_pick(__u32 service, __u32 hash)
+{
+	__u32 m;
+	void *table = maglev_table(service, &m);
+
+	if (!table)
+		return 0;
+	return maglev_probe(table, m, hash % m + 1);
+}
+
+/* Lower is better: the agent's score plus in-flight connections as a share
+ * of capacity, on the same scale, so the choice reacts between samples. */
+static __always_inline __u64 backend_cost(__u32 id)
+{
+	struct ig_backend_load *l = bpf_map_lookup_elem(&ig_be_load, &id);
+	__u64 *inflight = bpf_map_lookup_elem(&ig_inflight, &id);
+	__u64 cap;
+
+	if (!l || !inflight)
+		return ~0ULL;
+	cap = l->capacity ? l->capacity : 1;
+	return l->score + *inflight * IG_SCORE_SCALE / cap;
+}
+
+static __always_inline __u32 least_loaded_pick(__u32 service)
+{
+	__u32 m, a, b;
+	void *table = maglev_table(service, &m);
+
+	if (!table)
+		return 0;
+	a = maglev_probe(table, m, bpf_get_prandom_u32() % m + 1);
+	b = maglev_probe(table, m, bpf_get_prandom_u32() % m + 1);
+	if (!a || !b)
+		return a ? a : b;
+	return backend_cost(b) < backend_cost(a) ? b : a;
+}
+
+#endif /* __IG_STEER_BPF_H */

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The flow hash every gateway computes for a connection: it picks the Maglev
+ * slot and the VXLAN source port. It is part of the contract (two gateways
+ * behind ECMP must agree, and userspace predicts choices in tests and tools),
+ * so both sides compile this one definition. Jenkins' lookup3 final mix over
+ * the 5-tuple words, as the kernel's jhash2. */
+#ifndef __IG_MAPS_FLOWHASH_H
+#define __IG_MAPS_FLOWHASH_H
+
+#include <linux/types.h>
+
+#define IG_FLOWHASH_SEED 0x1e7a6a7eU
+
+static inline __u32 ig_rol32(__u32 w, unsigned int s)
+{
+	return (w << s) | (w >> (32 - s));
+}
+
+#define IG_JHASH_MIX(a, b, c)         \
+	do {                          \
+		a -= c;               \
+		a ^= ig_rol32(c, 4);  \
+		c += b;               \
+		b -= a;               \
+		b ^= ig_rol32(a, 6);  \
+		a += c;               \
+		c -= b;               \
+		c ^= ig_rol32(b, 8);  \
+		b += a;               \
+		a -= c;               \
+		a ^= ig_rol32(c, 16); \
+		c += b;               \
+		b -= a;               \
+		b ^= ig_rol32(a, 19); \
+		a += c;               \
+		c -= b;               \
+		c ^= ig_rol32(b, 4);  \
+		b += a;               \
+	} while (0)
+
+#define IG_JHASH_FINAL(a, b, c)       \
+	do {                          \
+		c ^= b;               \
+		c -= ig_rol32(b, 14); \
+		a ^= c;               \
+		a -= ig_rol32(c, 11); \
+		b ^= a;               \
+		b -= ig_rol32(a, 25); \
+		c ^= b;               \
+		c -= ig_rol32(b, 16); \
+		a ^= c;               \
+		a -= ig_rol32(c, 4);  \
+		b ^= a;               \
+		b -= ig_rol32(a, 14); \
+		c ^= b;               \
+		c -= ig_rol32(b, 24); \
+	} while (0)
+
+/* Words of the 16-byte addresses as the CPU loads them (every supported
+ * target is little-endian), ports in packet order, then the protocol. */
+static inline __u32 ig_flow_hash(const __u32 *saddr, const __u32 *daddr, __be16 sport, __be16 dport,
+				 __u8 proto)
+{
+	__u32 a, b, c;
+
+	a = b = c = 0xdeadbeef + (9 << 2) + IG_FLOWHASH_SEED + proto;
+	a += saddr[0];
+	b += saddr[1];
+	c += saddr[2];
+	IG_JHASH_MIX(a, b, c);
+	a += saddr[3];
+	b += daddr[0];
+	c += daddr[1];
+	IG_JHASH_MIX(a, b, c);
+	a += daddr[2];
+	b += daddr[3];
+	c += (__u32)sport << 16 | dport;
+	IG_JHASH_FINAL(a, b, c);
+	return c;
+}
+
+/* VXLAN source port: 49152-65535 (RFC 7348 recommends the dynamic range). */
+static inline __u16 ig_vxlan_sport(__u32 hash)
+{
+	return 49152 + (hash & 0x3fff);
+}
+
+#endif /* __IG_MAPS_FLOWHASH_H */

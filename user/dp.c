@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The map writer. Every write keeps the datapath consistent on its own: a
+ * Maglev table is swapped whole, a service brings its VIP marker, a load
+ * update never touches the kernel's in-flight counts. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+
+#include "dp.h"
+#include "log.h"
+
+const char *const dp_map_names[] = {
+	"ig_config",   "ig_services", "ig_backends", "ig_be_load",  "ig_inflight",  "ig_maglev",
+	"ig_conns",    "ig_tenants",  "ig_drops",    "ig_counters", "ig_svc_stats", "ig_be_stats",
+	"ig_tn_stats", "ig_flood",    "ig_tx_ports", "ig_events",
+};
+const size_t dp_map_count = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
+_Static_assert(sizeof(dp_map_names) / sizeof(dp_map_names[0]) ==
+		       sizeof(struct dp_maps) / sizeof(int) - 1,
+	       "dp_map_names and struct dp_maps disagree");
+
+static int *dp_slot(struct dp_maps *m, size_t i)
+{
+	return &m->config + i;
+}
+
+int dp_from_object(struct dp_maps *m, struct bpf_object *obj)
+{
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < dp_map_count; i++) {
+		int fd = bpf_object__find_map_fd_by_name(obj, dp_map_names[i]);
+
+		if (fd < 0) {
+			log_err("object %s has no map %s", bpf_object__name(obj), dp_map_names[i]);
+			return -ENOENT;
+		}
+		*dp_slot(m, i) = fd;
+	}
+	return 0;
+}
+
+int dp_open_pinned(struct dp_maps *m, const char *dir)
+{
+	char path[256];
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < dp_map_count; i++)
+		*dp_slot(m, i) = -1;
+	m->owned = true;
+	for (size_t i = 0; i < dp_map_count; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, dp_map_names[i]);
+		*dp_slot(m, i) = bpf_obj_get(path);
+		if (*dp_slot(m, i) < 0) {
+			err = -errno;
+			log_errno(LOG_LVL_DBG, err, "opening pinned map %s", path);
+			dp_close(m);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void dp_close(struct dp_maps *m)
+{
+	if (!m->owned)
+		return;
+	for (size_t i = 0; i < dp_map_count; i++) {
+		if (*dp_slot(m, i) >= 0)
+			close(*dp_slot(m, i));
+		*dp_slot(m, i) = -1;
+	}
+}
+
+static int dp_update(int fd, const void *key, const void *val, const char *what)
+{
+	int err;
+
+	if (bpf_map_update_elem(fd, key, val, BPF_ANY)) {
+		err = -errno;
+		log_errno(LOG_LVL_WARN, err, "updating %s", what);
+		return err;
+	}
+	return 0;
+}
+
+static int dp_lookup(int fd, const void *key, void *val)
+{
+	return bpf_map_lookup_elem(fd, key, val) ? -errno : 0;
+}
+
+int dp_config_get(const struct dp_maps *m, struct ig_config *cfg)
+{
+	__u32 zero = 0;
+
+	return dp_lookup(m->config, &zero, cfg);
+}
+
+int dp_config_set(const struct dp_maps *m, const struct ig_config *cfg)
+{
+	__u32 zero = 0;
+
+	return dp_update(m->config, &zero, cfg, "ig_config");
+}
+
+int dp_service_key(struct ig_service_key *k, const char *vip, unsigned int port, unsigned int proto)
+{
+	memset(k, 0, sizeof(*k));
+	if (port > 65535 || proto > 255)
+		return -EINVAL;
+	if (inet_pton(AF_INET6, vip, k->addr) != 1) {
+		k->addr[10] = 0xff;
+		k->addr[11] = 0xff;
+		if (inet_pton(AF_INET, vip, k->addr + 12) != 1)
+			return -EINVAL;
+	}
+	k->port = htons(port);
+	k->proto = proto;
+	return 0;
+}
+
+int dp_service_set(const struct dp_maps *m, const struct ig_service_key *k,
+		   const struct ig_service *svc)
+{
+	struct ig_service_key marker = {};
+	struct ig_service none = {};
+	int err;
+
+	if (!svc->id || svc->id >= IG_SERVICE_MAX || svc->tenant >= IG_TENANT_MAX)
+		return -EINVAL;
+	memcpy(marker.addr, k->addr, sizeof(marker.addr));
+	err = dp_update(m->services, &marker, &none, "ig_services (VIP marker)");
+	if (err)
+		return err;
+	return dp_update(m->services, k, svc, "ig_services");
+}
+
+/* Does any service other than k still use k's VIP? */
+static bool dp_vip_in_use(const struct dp_maps *m, const struct ig_service_key *k)
+{
+	struct ig_service_key cur, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(m->services, prev, &next)) {
+		if (!memcmp(next.addr, k->addr, sizeof(next.addr)) && next.proto &&
+		    memcmp(&next, k, sizeof(next)))
+			return true;
+		cur = next;
+		prev = &cur;
+	}
+	return false;
+}
+
+int dp_service_del(const struct dp_maps *m, const struct ig_service_key *k)
+{
+	struct ig_service_key marker = {};
+
+	if (bpf_map_delete_elem(m->services, k))
+		return -errno;
+	memcpy(marker.addr, k->addr, sizeof(marker.addr));
+	if (!dp_vip_in_use(m, k))
+		bpf_map_delete_elem(m->services, &marker);
+	return 0;
+}
+
+int dp_backend_set(const struct dp_maps *m, __u32 id, const struct ig_backend *be)
+{
+	if (!id || id >= IG_BACKEND_MAX || be->state >= IG_BE_STATE__MAX)
+		return -EINVAL;
+	return dp_update(m->backends, &id, be, "ig_backends");
+}
+
+int dp_backend_get(const struct dp_maps *m, __u32 id, struct ig_backend *be)
+{
+	if (!id || id >= IG_BACKEND_MAX)
+		return -EINVAL;
+	return dp_lookup(m->backends, &id, be);
+}
+
+int dp_backend_set_state(const struct dp_maps *m, __u32 id, enum ig_backend_state state)
+{
+	struct ig_backend be;
+	int err = dp_backend_get(m, id, &be);
+
+	if (err)
+		return err;
+	be.state = state;
+	return dp_backend_set(m, id, &be);
+}
+
+int dp_backend_set_load(const struct dp_maps *m, __u32 id, __u32 score, __u32 capacity)
+{
+	struct ig_backend_load l = { .score = score > IG_SCORE_SCALE ? IG_SCORE_SCALE : score,
+				     .capacity = capacity };
+
+	if (!id || id >= IG_BACKEND_MAX)
+		return -EINVAL;
+	return dp_update(m->be_load, &id, &l, "ig_be_load");
+}
+
+int dp_backend_inflight(const struct dp_maps *m, __u32 id, __u64 *inflight)
+{
+	return dp_lookup(m->inflight, &id, inflight);
+}
+
+int dp_tenant_set(const struct dp_maps *m, __u32 id, __u32 vni, __u8 prio)
+{
+	struct ig_tenant t = { .vni = vni, .flags = IG_TENANT_F_ACTIVE, .prio = prio };
+
+	if (!id || id >= IG_TENANT_MAX || vni > 0xffffff || prio >= IG_PRIO__MAX)
+		return -EINVAL;
+	return dp_update(m->tenants, &id, &t, "ig_tenants");
+}
+
+int dp_tx_port_add(const struct dp_maps *m, __u32 ifindex)
+{
+	return dp_update(m->tx_ports, &ifindex, &ifindex, "ig_tx_ports");
+}
+
+static int dp_maglev_fill(int fd, const __u32 *table, __u32 msize)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 *keys, *vals, count = msize + 1;
+	int err = 0;
+
+	keys = malloc(count * sizeof(*keys));
+	vals = malloc(count * sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	for (__u32 i = 0; i < count; i++) {
+		keys[i] = i;
+		vals[i] = i ? table[i - 1] : msize;
+	}
+	if (bpf_map_update_batch(fd, keys, vals, &count, &opts))
+		err = -errno;
+out_free:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int dp_maglev_swap(const struct dp_maps *m, __u32 service, const __u32 *table, __u32 msize)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	char name[16];
+	int fd, err;
+
+	if (!service || service >= IG_SERVICE_MAX || !msize || msize > IG_MAGLEV_MAX)
+		return -EINVAL;
+	snprintf(name, sizeof(name), "ig_mg_%u", service);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(__u32), sizeof(__u32), msize + 1,
+			    &opts);
+	if (fd < 0) {
+		err = -errno;
+		log_errno(LOG_LVL_WARN, err, "creating Maglev table for service %u", service);
+		return err;
+	}
+	err = dp_maglev_fill(fd, table, msize);
+	if (!err)
+		err = dp_update(m->maglev, &service, &fd, "ig_maglev");
+	close(fd); /* ig_maglev holds the table now; the old one goes with its last user */
+	return err;
+}
+
+static int dp_maglev_inner(const struct dp_maps *m, __u32 service)
+{
+	__u32 id;
+	int fd;
+
+	if (dp_lookup(m->maglev, &service, &id))
+		return -ENOENT; /* no table for this service yet */
+	fd = bpf_map_get_fd_by_id(id);
+	return fd < 0 ? -errno : fd;
+}
+
+int dp_maglev_update(const struct dp_maps *m, __u32 service, const __u32 *slots, const __u32 *ids,
+		     size_t n)
+{
+	int fd = dp_maglev_inner(m, service), err = 0;
+
+	if (fd < 0)
+		return fd;
+	for (size_t i = 0; i < n && !err; i++) {
+		__u32 key = slots[i] + 1; /* slot 0 holds the size */
+
+		err = dp_update(fd, &key, &ids[i], "Maglev slot");
+	}
+	close(fd);
+	return err;
+}
+
+int dp_maglev_read(const struct dp_maps *m, __u32 service, __u32 *table, __u32 cap, __u32 *msize)
+{
+	int fd = dp_maglev_inner(m, service), err;
+	__u32 key = 0;
+
+	if (fd < 0)
+		return fd;
+	err = dp_lookup(fd, &key, msize);
+	for (key = 1; !err && key <= *msize && key <= cap; key++)
+		err = dp_lookup(fd, &key, &table[key - 1]);
+	close(fd);
+	return err;
+}
+
+int dp_percpu_sum(int map_fd, __u32 key, __u32 field_off, __u64 *sum)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	size_t stride;
+	__u8 *vals;
+
+	if (ncpu < 0)
+		return ncpu;
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_PERCPU_ARRAY && info.type != BPF_MAP_TYPE_PERCPU_HASH)
+		ncpu = 1;
+	stride = ncpu > 1 ? (info.value_size + 7) / 8 * 8 : info.value_size;
+	if (field_off + sizeof(__u64) > info.value_size)
+		return -EINVAL;
+	vals = calloc(ncpu, stride);
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(map_fd, &key, vals))
+		err = -errno;
+	*sum = 0;
+	for (int c = 0; !err && c < ncpu; c++) {
+		__u64 v;
+
+		memcpy(&v, vals + c * stride + field_off, sizeof(v));
+		*sum += v;
+	}
+	free(vals);
+	return err;
+}

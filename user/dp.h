@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The map writer: the one place userspace writes the datapath's maps. The
+ * agent, infergatectl and the tests all go through it. Maps come from a
+ * loaded object (skeleton) or from their pins. */
+#ifndef __IG_DP_H
+#define __IG_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <bpf/libbpf.h>
+
+#include "ig_abi.h"
+
+struct dp_maps {
+	int config, services, backends, be_load, inflight, maglev, conns, tenants;
+	int drops, counters, svc_stats, be_stats, tn_stats, flood, tx_ports, events;
+	bool owned; /* fds were opened from pins and are closed by dp_close() */
+};
+
+/* Names of the maps in struct dp_maps order, for pinning and tools. */
+extern const char *const dp_map_names[];
+extern const size_t dp_map_count;
+
+/* Borrow the fds of a loaded object (the object keeps ownership). */
+int dp_from_object(struct dp_maps *m, struct bpf_object *obj);
+/* Open every map pinned under dir (e.g. IG_PIN_MAPS). -ENOENT names none. */
+int dp_open_pinned(struct dp_maps *m, const char *dir);
+void dp_close(struct dp_maps *m);
+
+int dp_config_get(const struct dp_maps *m, struct ig_config *cfg);
+int dp_config_set(const struct dp_maps *m, const struct ig_config *cfg);
+
+/* Add or replace a service; also writes the VIP's marker entry (port 0,
+ * protocol 0) that lets the datapath recognise fragments to the VIP. */
+int dp_service_set(const struct dp_maps *m, const struct ig_service_key *k,
+		   const struct ig_service *svc);
+/* Remove a service, and the VIP marker when no other service uses the VIP. */
+int dp_service_del(const struct dp_maps *m, const struct ig_service_key *k);
+int dp_service_key(struct ig_service_key *k, const char *vip, unsigned int port,
+		   unsigned int proto);
+
+int dp_backend_set(const struct dp_maps *m, __u32 id, const struct ig_backend *be);
+int dp_backend_get(const struct dp_maps *m, __u32 id, struct ig_backend *be);
+int dp_backend_set_state(const struct dp_maps *m, __u32 id, enum ig_backend_state state);
+int dp_backend_set_load(const struct dp_maps *m, __u32 id, __u32 score, __u32 capacity);
+int dp_backend_inflight(const struct dp_maps *m, __u32 id, __u64 *inflight);
+
+int dp_tenant_set(const struct dp_maps *m, __u32 id, __u32 vni, __u8 prio);
+int dp_tx_port_add(const struct dp_maps *m, __u32 ifindex);
+
+/* Replace a service's whole Maglev table in one step: a new inner map is
+ * filled, then swapped in with one update of ig_maglev, so a packet sees the
+ * old table or the new one, never a mix. table has msize entries. */
+int dp_maglev_swap(const struct dp_maps *m, __u32 service, const __u32 *table, __u32 msize);
+/* Rewrite n slots of the current table in place (each slot is atomic; use
+ * for small changes). slots are 0-based table indexes. */
+int dp_maglev_update(const struct dp_maps *m, __u32 service, const __u32 *slots, const __u32 *ids,
+		     size_t n);
+/* Copy the current table out (up to cap entries); *msize gets its size. */
+int dp_maglev_read(const struct dp_maps *m, __u32 service, __u32 *table, __u32 cap, __u32 *msize);
+
+/* Sum a u64 at field_off of a per-CPU map's value at key over all CPUs. */
+int dp_percpu_sum(int map_fd, __u32 key, __u32 field_off, __u64 *sum);
+
+#endif /* __IG_DP_H */
