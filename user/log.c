@@ -13,13 +13,18 @@
 static enum log_level log_level = LOG_LVL_INFO;
 
 static const char *const level_names[] = {
-	[LOG_LVL_ERR] = "error", [LOG_LVL_WARN] = "warning",
-	[LOG_LVL_INFO] = "info", [LOG_LVL_DBG] = "debug",
+	[LOG_LVL_ERR] = "error",
+	[LOG_LVL_WARN] = "warning",
+	[LOG_LVL_INFO] = "info",
+	[LOG_LVL_DBG] = "debug",
 };
 
 /* syslog priorities, understood by journald on stderr (sd-daemon(3)). */
 static const int level_prio[] = {
-	[LOG_LVL_ERR] = 3, [LOG_LVL_WARN] = 4, [LOG_LVL_INFO] = 6, [LOG_LVL_DBG] = 7,
+	[LOG_LVL_ERR] = 3,
+	[LOG_LVL_WARN] = 4,
+	[LOG_LVL_INFO] = 6,
+	[LOG_LVL_DBG] = 7,
 };
 
 void log_set_level(enum log_level lvl)
@@ -38,7 +43,7 @@ int log_parse_level(const char *s, enum log_level *lvl)
 		const char *name;
 		enum log_level lvl;
 	} names[] = {
-		{ "err", LOG_LVL_ERR },	  { "error", LOG_LVL_ERR }, { "warn", LOG_LVL_WARN },
+		{ "err", LOG_LVL_ERR },	     { "error", LOG_LVL_ERR }, { "warn", LOG_LVL_WARN },
 		{ "warning", LOG_LVL_WARN }, { "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DBG },
 	};
 

@@ -342,7 +342,8 @@ static const struct parse_case cases[] = {
 	{ "v6 udp", v6_udp, 0, 6, 17, 14, 54, 62, F_L4, .sport = 40001, .dport = 53 },
 	{ "v4 icmp echo", v4_icmp, 0, 4, 1, 14, 34, 42, F_L4, .sport = 0x0800, .dport = 0x1234 },
 	{ "v6 icmpv6 echo", v6_icmp, 0, 6, 58, 14, 54, 62, F_L4, .sport = 0x8000, .dport = 0x4321 },
-	{ "802.1Q v4 tcp", vlan_v4_tcp, 0, 4, 6, 18, 38, 58, F_L4, 1, .sport = 40000, .dport = 8000 },
+	{ "802.1Q v4 tcp", vlan_v4_tcp, 0, 4, 6, 18, 38, 58, F_L4, 1, .sport = 40000,
+	  .dport = 8000 },
 	{ "QinQ v6 udp", qinq_v6_udp, 0, 6, 17, 22, 62, 70, F_L4, 2, .sport = 40001, .dport = 443 },
 	{ "v4 options tcp", v4_opts_tcp, 0, 4, 6, 14, 42, 62, F_L4 | F_IP_OPTS, .sport = 40000,
 	  .dport = 8000 },
@@ -424,11 +425,13 @@ static void run_hook(struct bpf_program *prog, int pass, int drop, int tc)
 	for (size_t i = 0; i < NCASES; i++) {
 		if (tc && !tc_can_run(&cases[i]))
 			continue;
-		fx[n] = (struct fixture){ .desc = cases[i].desc, .build = cases[i].build,
+		fx[n] = (struct fixture){ .desc = cases[i].desc,
+					  .build = cases[i].build,
 					  .verdict = cases[i].reason ? drop : pass,
 					  .check_other_drops = 1 };
 		if (cases[i].reason)
-			fx[n].counters[0] = (struct fx_counter){ "ig_drops", cases[i].reason, 0, 1 };
+			fx[n].counters[0] =
+				(struct fx_counter){ "ig_drops", cases[i].reason, 0, 1 };
 		n++;
 	}
 	fx_run_table(skel->obj, prog, fx, n);
@@ -455,12 +458,12 @@ static void check_fields(const struct parse_case *c, const struct parse_result *
 	cr_expect_eq(r->flags, c->flags, "%s: flags %#x", c->desc, r->flags);
 	cr_expect_eq(r->vlan_depth, c->vlan_depth, "%s: vlan_depth %u", c->desc, r->vlan_depth);
 	if (c->eth_proto)
-		cr_expect_eq(r->eth_proto, c->eth_proto, "%s: eth_proto %#x", c->desc, r->eth_proto);
+		cr_expect_eq(r->eth_proto, c->eth_proto, "%s: eth_proto %#x", c->desc,
+			     r->eth_proto);
 	if (!(c->flags & F_L4))
 		return;
 	cr_expect_eq(r->l4_off, c->l4_off, "%s: l4_off %u", c->desc, r->l4_off);
-	cr_expect_eq(r->payload_off, c->payload_off, "%s: payload_off %u", c->desc,
-		     r->payload_off);
+	cr_expect_eq(r->payload_off, c->payload_off, "%s: payload_off %u", c->desc, r->payload_off);
 	cr_expect_eq(ntohs(r->sport), c->sport, "%s: sport %u", c->desc, ntohs(r->sport));
 	cr_expect_eq(ntohs(r->dport), c->dport, "%s: dport %u", c->desc, ntohs(r->dport));
 	cr_expect_eq(r->vni, c->vni, "%s: vni %#x", c->desc, r->vni);
@@ -478,8 +481,8 @@ static void check_addrs(const struct parse_case *c, const struct parse_result *r
 	cr_expect(!memcmp(r->saddr, want, 16), "%s: saddr", c->desc);
 	pb_addr16(c->family == 4 ? S4 : S6, want);
 	cr_expect(!memcmp(r->daddr, want, 16), "%s: daddr", c->desc);
-	cr_expect_eq(r->l3_len, b->len - 14 - 4 * c->vlan_depth - c->pad, "%s: l3_len %u",
-		     c->desc, r->l3_len);
+	cr_expect_eq(r->l3_len, b->len - 14 - 4 * c->vlan_depth - c->pad, "%s: l3_len %u", c->desc,
+		     r->l3_len);
 }
 
 Test(parse, parsed_fields)

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
 
+#include "dp.h"
 #include "fixture.h"
 #include "stats.h"
 
@@ -30,45 +31,13 @@ int fx_run(struct bpf_program *prog, const void *pkt, size_t len, struct fx_resu
 	return 0;
 }
 
-int fx_map_sum(int map_fd, uint32_t key, uint32_t field_off, uint64_t *sum)
-{
-	struct bpf_map_info info = {};
-	uint32_t info_len = sizeof(info);
-	int ncpu = 1, err;
-	size_t stride;
-	uint8_t *vals;
-
-	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len))
-		return -errno;
-	stride = info.value_size;
-	if (info.type == BPF_MAP_TYPE_PERCPU_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_HASH) {
-		ncpu = libbpf_num_possible_cpus();
-		stride = (info.value_size + 7) / 8 * 8; /* per-CPU values are 8-aligned */
-	}
-	if (ncpu < 0)
-		return ncpu;
-	vals = calloc(ncpu, stride);
-	if (!vals)
-		return -ENOMEM;
-	err = bpf_map_lookup_elem(map_fd, &key, vals) ? -errno : 0;
-	*sum = 0;
-	for (int c = 0; !err && c < ncpu; c++) {
-		uint64_t v;
-
-		memcpy(&v, vals + c * stride + field_off, sizeof(v));
-		*sum += v;
-	}
-	free(vals);
-	return err;
-}
-
 uint64_t fx_counter(struct bpf_object *obj, const char *map, uint32_t key, uint32_t field_off)
 {
 	int fd = bpf_object__find_map_fd_by_name(obj, map);
-	uint64_t v = 0;
+	__u64 v = 0;
 
 	cr_assert(fd >= 0, "map %s not found", map);
-	cr_assert(!fx_map_sum(fd, key, field_off, &v), "reading %s[%u] failed", map, key);
+	cr_assert(!dp_percpu_sum(fd, key, field_off, &v), "reading %s[%u] failed", map, key);
 	return v;
 }
 
@@ -85,7 +54,8 @@ static void fx_snapshot(struct bpf_object *obj, const struct fixture *f, uint64_
 static int fx_lists_drop(const struct fixture *f, int reason)
 {
 	for (int i = 0; i < FX_COUNTERS_MAX && f->counters[i].map; i++)
-		if (!strcmp(f->counters[i].map, "ig_drops") && f->counters[i].key == (uint32_t)reason)
+		if (!strcmp(f->counters[i].map, "ig_drops") &&
+		    f->counters[i].key == (uint32_t)reason)
 			return 1;
 	return 0;
 }
@@ -97,10 +67,9 @@ static void fx_check_counters(struct bpf_object *obj, const struct fixture *f,
 		const struct fx_counter *c = &f->counters[i];
 		uint64_t now = fx_counter(obj, c->map, c->key, c->field_off);
 
-		cr_expect_eq(now - before[i], c->delta,
-			     "%s: %s[%u]+%u changed by %lu, want %lu", f->desc, c->map, c->key,
-			     c->field_off, (unsigned long)(now - before[i]),
-			     (unsigned long)c->delta);
+		cr_expect_eq(now - before[i], c->delta, "%s: %s[%u]+%u changed by %lu, want %lu",
+			     f->desc, c->map, c->key, c->field_off,
+			     (unsigned long)(now - before[i]), (unsigned long)c->delta);
 	}
 	for (int r = 0; f->check_other_drops && r < IG_DROP__MAX; r++) {
 		if (fx_lists_drop(f, r))

@@ -46,8 +46,7 @@ int fx_run(struct bpf_program *prog, const void *pkt, size_t len, struct fx_resu
 void fx_run_table(struct bpf_object *obj, struct bpf_program *prog, const struct fixture *fx,
 		  size_t n);
 
-/* Sum of a u64 field over all CPUs (or the single value of a plain map). */
-int fx_map_sum(int map_fd, uint32_t key, uint32_t field_off, uint64_t *sum);
+/* A u64 field of a map value, summed over CPUs for per-CPU maps. */
 uint64_t fx_counter(struct bpf_object *obj, const char *map, uint32_t key, uint32_t field_off);
 
 /* Fails the current test unless running as root (in CI a privileged test

@@ -272,7 +272,8 @@ static void pb_link_next(struct pb *b, int i)
 		if (n->type == PB_VLAN)
 			put16(p + (h->type == PB_ETH ? 12 : 2), n->aux);
 		else if (n->type == PB_IPV4 || n->type == PB_IPV6)
-			put16(p + (h->type == PB_ETH ? 12 : 2), n->type == PB_IPV4 ? 0x0800 : 0x86dd);
+			put16(p + (h->type == PB_ETH ? 12 : 2),
+			      n->type == PB_IPV4 ? 0x0800 : 0x86dd);
 		break;
 	case PB_IPV4:
 		p[9] = n->type == PB_ICMP ? 1 : proto >= 0 ? proto : p[9];
@@ -398,8 +399,8 @@ void pb_pad(struct pb *b, size_t n)
 	b->len += n;
 }
 
-void pb_hexdiff(const uint8_t *got, size_t got_len, const uint8_t *want, size_t want_len,
-		char *out, size_t out_sz)
+void pb_hexdiff(const uint8_t *got, size_t got_len, const uint8_t *want, size_t want_len, char *out,
+		size_t out_sz)
 {
 	size_t n = got_len > want_len ? got_len : want_len, used;
 	int diffs = 0;

@@ -119,7 +119,7 @@ int pb_mac(const char *s, uint8_t mac[6]);
 int pb_addr16(const char *s, uint8_t out[16]);
 
 /* Format a hex diff of two buffers into out (for assertion messages). */
-void pb_hexdiff(const uint8_t *got, size_t got_len, const uint8_t *want, size_t want_len,
-		char *out, size_t out_sz);
+void pb_hexdiff(const uint8_t *got, size_t got_len, const uint8_t *want, size_t want_len, char *out,
+		size_t out_sz);
 
 #endif /* __IG_PKTBUILD_H */

@@ -17,7 +17,8 @@ Test(abi, layout_matches_bpf_side)
 	cr_expect_eq(offsetof(struct ig_service_key, proto), 18);
 	cr_expect_eq(offsetof(struct ig_conn_key, tenant), 40);
 	cr_expect_eq(offsetof(struct ig_backend, mac), 16);
-	cr_expect_eq(offsetof(struct ig_backend, ifindex), 24);
+	cr_expect_eq(offsetof(struct ig_backend, inner_mac), 28);
+	cr_expect_eq(offsetof(struct ig_backend, ifindex), 36);
 	cr_expect_eq(offsetof(struct ig_config, flags), 40);
 	cr_expect_eq(offsetof(struct ig_event, type), 60);
 }

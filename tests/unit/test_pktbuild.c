@@ -32,11 +32,12 @@ Test(pktbuild, ipv4_udp_reference_bytes)
 {
 	/* Checksums computed independently (Python): 198.18.0.1:1000 -> 198.18.0.2:2000, payload "hi". */
 	static const uint8_t want[] = {
-		0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00, /* eth */
-		0x45, 0, 0, 0x1e, 0, 0, 0, 0, 0x40, 0x11, 0xee, 0xa7, /* ip */
-		198, 18, 0, 1, 198, 18, 0, 2, /* addresses */
-		0x03, 0xe8, 0x07, 0xd0, 0, 0x0a, 0xff, 0x90, /* udp */
-		'h', 'i',
+		0x02, 0,    0,	  0,	0,   0x02, 0x02, 0,    0,    0,	   0,	 0x01,
+		0x08, 0x00, /* eth */
+		0x45, 0,    0,	  0x1e, 0,   0,	   0,	 0,    0x40, 0x11, 0xee, 0xa7, /* ip */
+		198,  18,   0,	  1,	198, 18,   0,	 2, /* addresses */
+		0x03, 0xe8, 0x07, 0xd0, 0,   0x0a, 0xff, 0x90, /* udp */
+		'h',  'i',
 	};
 	struct pb b;
 

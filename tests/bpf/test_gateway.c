@@ -1,0 +1,654 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Gateway datapath fixtures (xdp_gateway.bpf.o through BPF_PROG_TEST_RUN):
+ * exact VXLAN output bytes for v4/v6, TCP/UDP, new and established flows;
+ * affinity across table swaps, draining and down backends; FIN accounting,
+ * UDP expiry, the flood guard, least-loaded choice, and what is not ours. */
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+#include <stdlib.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <criterion/criterion.h>
+
+#include "dp.h"
+#include "fixture.h"
+#include "flowhash.h"
+#include "pktbuild.h"
+#include "xdp_gateway.skel.h"
+
+#define GW_MAC "02:00:00:00:0f:01"
+#define CL_MAC "02:00:00:00:0c:01"
+#define GW_VTEP "198.18.255.1"
+#define GW_VTEP6 "2001:db8:ff::1"
+#define VIP4 "198.19.0.10"
+#define VIP4_LL "198.19.0.11"
+#define VIP6 "2001:db8:19::10"
+#define CLIENT4 "198.18.0.2"
+#define CLIENT6 "2001:db8:18::2"
+#define VNI_A 0x010001
+#define M 13 /* a small prime keeps tables readable */
+
+enum { SVC_TCP4 = 1, SVC_TCP6, SVC_UDP4, SVC_UDP6, SVC_LL, SVC_EMPTY };
+
+static struct xdp_gateway *skel;
+static struct dp_maps maps;
+
+struct be_def {
+	const char *vtep, *mac, *smac, *inner;
+};
+static const struct be_def bes[] = {
+	[1] = { "198.18.255.11", "02:00:00:00:0b:01", "02:00:00:00:0a:01", "02:00:00:00:1b:01" },
+	[2] = { "198.18.255.12", "02:00:00:00:0b:02", "02:00:00:00:0a:02", "02:00:00:00:1b:02" },
+	[3] = { "2001:db8:ff::13", "02:00:00:00:0b:03", "02:00:00:00:0a:03", "02:00:00:00:1b:03" },
+};
+
+static void table_fill(__u32 svc, __u32 a, __u32 b)
+{
+	__u32 t[M];
+
+	for (int i = 0; i < M; i++)
+		t[i] = i % 2 ? b : a;
+	cr_assert_eq(dp_maglev_swap(&maps, svc, t, M), 0);
+}
+
+static void backend_add(__u32 id, __u32 ifindex)
+{
+	struct ig_backend be = { .ifindex = ifindex, .service = SVC_TCP4, .weight = 100 };
+
+	cr_assert_eq(pb_addr16(bes[id].vtep, be.addr), 0);
+	pb_mac(bes[id].mac, be.mac);
+	pb_mac(bes[id].smac, be.smac);
+	pb_mac(bes[id].inner, be.inner_mac);
+	cr_assert_eq(dp_backend_set(&maps, id, &be), 0);
+	cr_assert_eq(dp_backend_set_load(&maps, id, 0, 100), 0);
+}
+
+static void service_add(__u32 id, const char *vip, unsigned int port, unsigned int proto,
+			enum ig_policy policy)
+{
+	struct ig_service svc = { .id = id, .tenant = 1, .policy = policy };
+	struct ig_service_key k;
+
+	cr_assert_eq(dp_service_key(&k, vip, port, proto), 0);
+	cr_assert_eq(dp_service_set(&maps, &k, &svc), 0);
+}
+
+static void config_set(const char *vtep, __u64 udp_idle_ns, __u32 flood_rate)
+{
+	struct ig_config cfg = { .flags = IG_CFG_ENABLED,
+				 .udp_idle_ns = udp_idle_ns,
+				 .flood_rate = flood_rate };
+
+	pb_addr16(vtep, cfg.vtep_addr);
+	pb_mac(GW_MAC, cfg.vtep_mac);
+	cr_assert_eq(dp_config_set(&maps, &cfg), 0);
+}
+
+static void setup(void)
+{
+	cpu_set_t cpus;
+
+	fx_require_root();
+	/* The flood guard and the counters are per CPU: stay on one. */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	cr_assert_eq(sched_setaffinity(0, sizeof(cpus), &cpus), 0);
+	skel = xdp_gateway__open_and_load();
+	cr_assert(skel, "loading xdp_gateway.bpf.o failed");
+	cr_assert_eq(dp_from_object(&maps, skel->obj), 0);
+	config_set(GW_VTEP, 0, 0);
+	cr_assert_eq(dp_tenant_set(&maps, 1, VNI_A, IG_PRIO_STANDARD), 0);
+	service_add(SVC_TCP4, VIP4, 8000, IPPROTO_TCP, IG_POLICY_MAGLEV);
+	service_add(SVC_TCP6, VIP6, 8000, IPPROTO_TCP, IG_POLICY_MAGLEV);
+	service_add(SVC_UDP4, VIP4, 5353, IPPROTO_UDP, IG_POLICY_MAGLEV);
+	service_add(SVC_UDP6, VIP6, 5353, IPPROTO_UDP, IG_POLICY_MAGLEV);
+	service_add(SVC_LL, VIP4_LL, 8000, IPPROTO_TCP, IG_POLICY_LEAST_LOADED);
+	service_add(SVC_EMPTY, VIP4, 9999, IPPROTO_TCP, IG_POLICY_MAGLEV);
+	backend_add(1, 0);
+	backend_add(2, 0);
+	backend_add(3, 0);
+	for (__u32 s = SVC_TCP4; s <= SVC_UDP6; s++)
+		table_fill(s, 1, 1);
+	table_fill(SVC_LL, 1, 2);
+}
+
+static void teardown(void)
+{
+	xdp_gateway__destroy(skel);
+}
+
+TestSuite(gateway, .init = setup, .fini = teardown);
+
+/* ---- packets ---- */
+
+static void tcp4(struct pb *b, const char *dst, uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	pb_eth(b, GW_MAC, CL_MAC, 0);
+	pb_ipv4(b, &(struct pb_ip4){ .src = CLIENT4, .dst = dst });
+	pb_tcp(b, &(struct pb_tcp){ .sport = sport, .dport = dport, .seq = 7, .flags = flags });
+	pb_payload_pattern(b, flags & PB_TCP_SYN ? 0 : 40, sport);
+	pb_finish(b);
+}
+
+static void tcp6(struct pb *b, uint16_t sport, uint8_t flags)
+{
+	pb_eth(b, GW_MAC, CL_MAC, 0);
+	pb_ipv6(b, &(struct pb_ip6){ .src = CLIENT6, .dst = VIP6 });
+	pb_tcp(b, &(struct pb_tcp){ .sport = sport, .dport = 8000, .seq = 7, .flags = flags });
+	pb_finish(b);
+}
+
+static void udp4(struct pb *b, uint16_t sport)
+{
+	pb_eth(b, GW_MAC, CL_MAC, 0);
+	pb_ipv4(b, &(struct pb_ip4){ .src = CLIENT4, .dst = VIP4 });
+	pb_udp(b, &(struct pb_udp){ .sport = sport, .dport = 5353 });
+	pb_payload_pattern(b, 30, 1);
+	pb_finish(b);
+}
+
+static void udp6(struct pb *b, uint16_t sport)
+{
+	pb_eth(b, GW_MAC, CL_MAC, 0);
+	pb_ipv6(b, &(struct pb_ip6){ .src = CLIENT6, .dst = VIP6 });
+	pb_udp(b, &(struct pb_udp){ .sport = sport, .dport = 5353 });
+	pb_payload_pattern(b, 30, 2);
+	pb_finish(b);
+}
+
+/* The flow hash of the (untagged) inner frame, as the datapath computes it. */
+static __u32 inner_hash(const struct pb *in)
+{
+	__u32 s[4], d[4];
+	uint8_t a[16];
+	int l3 = 14, v4 = in->buf[12] == 0x08;
+	const uint8_t *l4;
+
+	memset(a, 0, 16);
+	if (v4) {
+		a[10] = a[11] = 0xff;
+		memcpy(a + 12, in->buf + l3 + 12, 4);
+		memcpy(s, a, 16);
+		memcpy(a + 12, in->buf + l3 + 16, 4);
+		memcpy(d, a, 16);
+		l4 = in->buf + l3 + (in->buf[l3] & 0xf) * 4;
+	} else {
+		memcpy(s, in->buf + l3 + 8, 16);
+		memcpy(d, in->buf + l3 + 24, 16);
+		l4 = in->buf + l3 + 40;
+	}
+	return ig_flow_hash(s, d, *(const __be16 *)l4, *(const __be16 *)(l4 + 2),
+			    v4 ? in->buf[l3 + 9] : in->buf[l3 + 6]);
+}
+
+/* What the gateway must send for in: outer headers to backend id, then the
+ * frame itself with the inner destination MAC set to the backend's. */
+static void encap(struct pb *want, const struct pb *in, __u32 id, const char *gw_vtep)
+{
+	__u32 hash = inner_hash(in);
+	uint8_t inner[PB_MAX];
+
+	memcpy(inner, in->buf, in->len);
+	pb_mac(bes[id].inner, inner);
+	pb_eth(want, bes[id].mac, bes[id].smac, 0);
+	if (strchr(bes[id].vtep, ':'))
+		pb_ipv6(want, &(struct pb_ip6){ .src = gw_vtep, .dst = bes[id].vtep });
+	else
+		pb_ipv4(want, &(struct pb_ip4){ .src = gw_vtep, .dst = bes[id].vtep });
+	pb_udp(want,
+	       &(struct pb_udp){ .sport = ig_vxlan_sport(hash), .dport = 4789, .zero_csum = 1 });
+	pb_vxlan(want, VNI_A);
+	pb_payload(want, inner, in->len);
+	pb_finish(want);
+	if (strchr(bes[id].vtep, ':'))
+		pb_hdr(want, PB_UDP, 0)[6] = pb_hdr(want, PB_UDP, 0)[7] = 0; /* zero on v6 too */
+}
+
+#define CNT(c, d)                               \
+	{                                       \
+		"ig_counters", IG_CNT_##c, 0, d \
+	}
+#define DROP(r)                               \
+	{                                     \
+		"ig_drops", IG_DROP_##r, 0, 1 \
+	}
+#define BE_NEW(id, d)                                                        \
+	{                                                                    \
+		"ig_be_stats", id, offsetof(struct ig_traffic, new_conns), d \
+	}
+#define INFLIGHT(id, d)                 \
+	{                               \
+		"ig_inflight", id, 0, d \
+	}
+
+static void syn4_a(struct pb *in, struct pb *want)
+{
+	tcp4(in, VIP4, 40000, 8000, PB_TCP_SYN);
+	encap(want, in, 1, GW_VTEP);
+}
+
+static void ack4_a(struct pb *in, struct pb *want)
+{
+	tcp4(in, VIP4, 40000, 8000, PB_TCP_ACK | PB_TCP_PSH);
+	encap(want, in, 1, GW_VTEP);
+}
+
+static void syn6_a(struct pb *in, struct pb *want)
+{
+	tcp6(in, 40100, PB_TCP_SYN);
+	encap(want, in, 1, GW_VTEP);
+}
+
+static void ack6_a(struct pb *in, struct pb *want)
+{
+	tcp6(in, 40100, PB_TCP_ACK);
+	encap(want, in, 1, GW_VTEP);
+}
+
+static void udp4_a(struct pb *in, struct pb *want)
+{
+	udp4(in, 41000);
+	encap(want, in, 1, GW_VTEP);
+}
+
+static void udp6_a(struct pb *in, struct pb *want)
+{
+	udp6(in, 41100);
+	encap(want, in, 1, GW_VTEP);
+}
+
+static void not_vip(struct pb *in, struct pb *want)
+{
+	(void)want;
+	tcp4(in, "198.18.0.1", 40200, 22, PB_TCP_SYN);
+}
+
+static void vip_other_port(struct pb *in, struct pb *want)
+{
+	(void)want;
+	tcp4(in, VIP4, 40201, 443, PB_TCP_SYN);
+}
+
+static void nonsyn_no_entry(struct pb *in, struct pb *want)
+{
+	tcp4(in, VIP4, 40300, 8000, PB_TCP_ACK);
+	encap(want, in, 1, GW_VTEP);
+}
+
+static void vlan_syn(struct pb *in, struct pb *want)
+{
+	struct pb untagged;
+
+	pb_init(&untagged);
+	tcp4(&untagged, VIP4, 40400, 8000, PB_TCP_SYN);
+	pb_eth(in, GW_MAC, CL_MAC, 0);
+	pb_vlan(in, 0x8100, 42);
+	pb_ipv4(in, &(struct pb_ip4){ .src = CLIENT4, .dst = VIP4 });
+	pb_tcp(in,
+	       &(struct pb_tcp){ .sport = 40400, .dport = 8000, .seq = 7, .flags = PB_TCP_SYN });
+	pb_finish(in);
+	encap(want, &untagged, 1, GW_VTEP);
+}
+
+static void frag_to_vip(struct pb *in, struct pb *want)
+{
+	(void)want;
+	pb_eth(in, GW_MAC, CL_MAC, 0);
+	pb_ipv4(in, &(struct pb_ip4){ .src = CLIENT4, .dst = VIP4, .frag = 100, .proto = 6 });
+	pb_payload_pattern(in, 64, 3);
+	pb_finish(in);
+}
+
+static void frag_not_vip(struct pb *in, struct pb *want)
+{
+	(void)want;
+	pb_eth(in, GW_MAC, CL_MAC, 0);
+	pb_ipv4(in,
+		&(struct pb_ip4){ .src = CLIENT4, .dst = "198.18.0.1", .frag = 100, .proto = 6 });
+	pb_payload_pattern(in, 64, 3);
+	pb_finish(in);
+}
+
+static void bad_doff_to_vip(struct pb *in, struct pb *want)
+{
+	(void)want;
+	tcp4(in, VIP4, 40500, 8000, PB_TCP_SYN);
+	pb_hdr(in, PB_TCP, 0)[12] = 0x30;
+}
+
+static void truncated_udp_to_vip(struct pb *in, struct pb *want)
+{
+	(void)want;
+	udp4(in, 40501);
+	pb_hdr(in, PB_UDP, 0)[5] = 0xff; /* length past the IP payload */
+}
+
+static void no_table(struct pb *in, struct pb *want)
+{
+	(void)want;
+	tcp4(in, VIP4, 40600, 9999, PB_TCP_SYN);
+}
+
+static const struct fixture basic[] = {
+	{ "v4 tcp syn: new flow to backend 1",
+	  syn4_a,
+	  1,
+	  XDP_TX,
+	  { CNT(NEW_CONN, 1), BE_NEW(1, 1), INFLIGHT(1, 1), CNT(TX, 1) },
+	  1 },
+	{ "v4 tcp ack: established",
+	  ack4_a,
+	  1,
+	  XDP_TX,
+	  { CNT(NEW_CONN, 0), CNT(CONN_HIT, 1), INFLIGHT(1, 0) },
+	  1 },
+	{ "v6 tcp syn over v4 underlay", syn6_a, 1, XDP_TX, { CNT(NEW_CONN, 1), INFLIGHT(1, 1) }, 1 },
+	{ "v6 tcp ack: established", ack6_a, 1, XDP_TX, { CNT(CONN_HIT, 1) }, 1 },
+	{ "v4 udp: new flow", udp4_a, 1, XDP_TX, { CNT(NEW_CONN, 1) }, 1 },
+	{ "v4 udp again: established", udp4_a, 1, XDP_TX, { CNT(NEW_CONN, 0), CNT(CONN_HIT, 1) }, 1 },
+	{ "v6 udp: new flow", udp6_a, 1, XDP_TX, { CNT(NEW_CONN, 1) }, 1 },
+	{ "not a VIP: passes untouched",
+	  not_vip,
+	  0,
+	  XDP_PASS,
+	  { CNT(PASS, 1), CNT(NEW_CONN, 0) },
+	  1 },
+	{ "VIP, other port: passes", vip_other_port, 0, XDP_PASS, { CNT(PASS, 1) }, 1 },
+	{ "non-SYN without entry: re-steered by Maglev",
+	  nonsyn_no_entry,
+	  1,
+	  XDP_TX,
+	  { CNT(RESTEER_NONSYN, 1), CNT(NEW_CONN, 1) },
+	  1 },
+	{ "802.1Q-tagged syn: tag left out of the inner frame",
+	  vlan_syn,
+	  1,
+	  XDP_TX,
+	  { CNT(NEW_CONN, 1) },
+	  1 },
+	{ "fragment to a VIP: dropped", frag_to_vip, 0, XDP_DROP, { DROP(FRAGMENT) }, 1 },
+	{ "fragment elsewhere: passes", frag_not_vip, 0, XDP_PASS, { CNT(FRAGMENT, 1) }, 1 },
+	{ "tcp doff 3 to a VIP: dropped", bad_doff_to_vip, 0, XDP_DROP, { DROP(TCP_DOFF) }, 1 },
+	{ "udp length past payload to a VIP: dropped",
+	  truncated_udp_to_vip,
+	  0,
+	  XDP_DROP,
+	  { DROP(UDP_LEN) },
+	  1 },
+	{ "service without a table: no backend",
+	  no_table,
+	  0,
+	  XDP_DROP,
+	  { DROP(NO_BACKEND),
+	    { "ig_svc_stats", SVC_EMPTY, offsetof(struct ig_traffic, drops), 1 } },
+	  1 },
+};
+
+Test(gateway, steering_and_encap)
+{
+	fx_run_table(skel->obj, skel->progs.xdp_gateway, basic, sizeof(basic) / sizeof(basic[0]));
+}
+
+/* ---- flows over time ---- */
+
+/* Run in through the gateway; the backend it went to (by outer destination
+ * MAC), 0 if it was not encapsulated. The verdict goes to *verdict. */
+static int send_pkt(const struct pb *in, int *verdict)
+{
+	static struct fx_result res;
+	uint8_t mac[6];
+
+	cr_assert_eq(fx_run(skel->progs.xdp_gateway, in->buf, in->len, &res), 0);
+	*verdict = res.verdict;
+	for (int id = 1; id <= 3; id++) {
+		pb_mac(bes[id].mac, mac);
+		if (res.out_len > in->len && !memcmp(res.out, mac, 6))
+			return id;
+	}
+	return 0;
+}
+
+static int send_tcp(uint16_t sport, uint8_t flags)
+{
+	struct pb b;
+	int verdict;
+
+	pb_init(&b);
+	tcp4(&b, VIP4, sport, 8000, flags);
+	return send_pkt(&b, &verdict);
+}
+
+static __u64 cnt(enum ig_counter c)
+{
+	return fx_counter(skel->obj, "ig_counters", c, 0);
+}
+
+static __u64 inflight(__u32 id)
+{
+	return fx_counter(skel->obj, "ig_inflight", id, 0);
+}
+
+Test(gateway, affinity_across_table_swap)
+{
+	cr_assert_eq(send_tcp(50000, PB_TCP_SYN), 1);
+	table_fill(SVC_TCP4, 2, 2); /* the agent swaps in a table without backend 1 */
+	cr_expect_eq(send_tcp(50000, PB_TCP_ACK), 1, "established flow must stay");
+	cr_expect_eq(send_tcp(50001, PB_TCP_SYN), 2, "new flow follows the new table");
+	table_fill(SVC_TCP4, 1, 2);
+	cr_expect_eq(send_tcp(50000, PB_TCP_ACK), 1);
+	cr_expect_eq(send_tcp(50001, PB_TCP_ACK), 2);
+}
+
+Test(gateway, incremental_slot_update)
+{
+	__u32 slots[M], ids[M];
+
+	for (int i = 0; i < M; i++)
+		slots[i] = i, ids[i] = 2;
+	cr_assert_eq(send_tcp(50100, PB_TCP_SYN), 1);
+	cr_assert_eq(dp_maglev_update(&maps, SVC_TCP4, slots, ids, M), 0);
+	cr_expect_eq(send_tcp(50101, PB_TCP_SYN), 2);
+	cr_expect_eq(send_tcp(50100, PB_TCP_ACK), 1);
+}
+
+Test(gateway, draining_keeps_down_resteers)
+{
+	__u64 d0;
+
+	table_fill(SVC_TCP4, 1, 2);
+	/* Find a flow that lands on backend 1. */
+	uint16_t port = 51000;
+	while (send_tcp(port, PB_TCP_SYN) != 1)
+		port++;
+	cr_assert_eq(dp_backend_set_state(&maps, 1, IG_BE_DRAINING), 0);
+	cr_expect_eq(send_tcp(port, PB_TCP_ACK), 1, "draining keeps established flows");
+	for (int i = 1; i <= 20; i++)
+		cr_expect_eq(send_tcp(port + i * 7, PB_TCP_SYN), 2, "no new flows to draining");
+	d0 = cnt(IG_CNT_RESTEER_DOWN);
+	__u64 in1 = inflight(1), in2 = inflight(2);
+	cr_assert_eq(dp_backend_set_state(&maps, 1, IG_BE_DOWN), 0);
+	cr_expect_eq(send_tcp(port, PB_TCP_ACK), 2, "down re-steers");
+	cr_expect_eq(cnt(IG_CNT_RESTEER_DOWN), d0 + 1);
+	cr_expect_eq(inflight(1), in1 - 1);
+	cr_expect_eq(inflight(2), in2 + 1);
+	cr_expect_eq(send_tcp(port, PB_TCP_ACK), 2, "and the flow stays on its new backend");
+	dp_backend_set_state(&maps, 1, IG_BE_ACTIVE);
+}
+
+Test(gateway, fin_and_rst_release_inflight_once)
+{
+	__u64 in0 = inflight(1), closed = cnt(IG_CNT_CONN_CLOSED);
+
+	cr_assert_eq(send_tcp(52000, PB_TCP_SYN), 1);
+	cr_expect_eq(inflight(1), in0 + 1);
+	cr_expect_eq(send_tcp(52000, PB_TCP_FIN | PB_TCP_ACK), 1);
+	cr_expect_eq(inflight(1), in0);
+	cr_expect_eq(send_tcp(52000, PB_TCP_ACK), 1, "the closing flow still follows its entry");
+	cr_expect_eq(send_tcp(52000, PB_TCP_RST), 1);
+	cr_expect_eq(inflight(1), in0, "released once");
+	cr_expect_eq(cnt(IG_CNT_CONN_CLOSED), closed + 1);
+	cr_expect_eq(send_tcp(52000, PB_TCP_SYN), 1, "a reused 5-tuple is a new connection");
+	cr_expect_eq(inflight(1), in0 + 1);
+}
+
+Test(gateway, udp_flows_expire)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	struct pb b;
+	int verdict;
+	__u64 exp0 = cnt(IG_CNT_UDP_EXPIRED), new0;
+
+	config_set(GW_VTEP, 5 * 1000 * 1000, 0); /* 5 ms idle timeout */
+	pb_init(&b);
+	udp4(&b, 53000);
+	cr_assert_eq(send_pkt(&b, &verdict), 1);
+	cr_expect_eq(inflight(1), 1);
+	new0 = cnt(IG_CNT_NEW_CONN);
+	cr_assert_eq(send_pkt(&b, &verdict), 1);
+	cr_expect_eq(cnt(IG_CNT_NEW_CONN), new0, "within the timeout: same flow");
+	nanosleep(&ts, NULL);
+	cr_assert_eq(send_pkt(&b, &verdict), 1);
+	cr_expect_eq(cnt(IG_CNT_UDP_EXPIRED), exp0 + 1);
+	cr_expect_eq(cnt(IG_CNT_NEW_CONN), new0 + 1, "after it: a new flow");
+	cr_expect_eq(inflight(1), 1, "the expired flow gave its count back");
+}
+
+Test(gateway, flood_guard_steers_statelessly)
+{
+	struct ig_conn_key key = {
+		.sport = htons(54002), .dport = htons(8000), .proto = 6, .tenant = 1
+	};
+	struct ig_flood zero[256] = {};
+	struct ig_conn ct;
+	__u64 st0 = cnt(IG_CNT_FLOOD_STATELESS), new0 = cnt(IG_CNT_NEW_CONN);
+	__u32 k = 0;
+
+	cr_assert_eq(bpf_map_update_elem(maps.flood, &k, zero, 0), 0);
+	config_set(GW_VTEP, 0, 2); /* two new flows per second per CPU */
+	cr_assert_eq(send_tcp(54000, PB_TCP_SYN), 1);
+	cr_assert_eq(send_tcp(54001, PB_TCP_SYN), 1);
+	cr_assert_eq(send_tcp(54002, PB_TCP_SYN), 1, "over the rate: still steered, by Maglev");
+	cr_expect_eq(cnt(IG_CNT_FLOOD_STATELESS), st0 + 1);
+	cr_expect_eq(cnt(IG_CNT_NEW_CONN), new0 + 2);
+	pb_addr16(CLIENT4, key.saddr);
+	pb_addr16(VIP4, key.daddr);
+	cr_expect_neq(bpf_map_lookup_elem(maps.conns, &key, &ct), 0, "no entry inserted");
+	key.sport = htons(54001);
+	cr_expect_eq(bpf_map_lookup_elem(maps.conns, &key, &ct), 0, "entries below the rate");
+}
+
+/* New flows to the least-loaded service; each is reset right away so the
+ * in-flight counts stay where the test put them. Returns hits per backend. */
+static void ll_flows(int n, uint16_t base, int hits[4])
+{
+	struct pb b;
+	int verdict, id;
+
+	for (int i = 0; i < n; i++) {
+		pb_init(&b);
+		tcp4(&b, VIP4_LL, base + i, 8000, PB_TCP_SYN);
+		id = send_pkt(&b, &verdict);
+		hits[id]++;
+		pb_init(&b);
+		tcp4(&b, VIP4_LL, base + i, 8000, PB_TCP_RST);
+		cr_assert_eq(send_pkt(&b, &verdict), id);
+	}
+}
+
+Test(gateway, least_loaded_prefers_the_idle_backend)
+{
+	int hits[4] = {};
+	__u64 busy = 90;
+	__u32 id = 1;
+
+	cr_assert_eq(dp_backend_set_load(&maps, 1, 900000, 100), 0);
+	cr_assert_eq(dp_backend_set_load(&maps, 2, 0, 100), 0);
+	ll_flows(400, 20000, hits);
+	/* Two random picks of {1,2}: backend 1 only when both draws are 1
+	 * (p = 1/4), so the idle one gets about 300 of 400. */
+	cr_expect_gt(hits[2], 400 * 0.65, "idle backend got %d of 400", hits[2]);
+	cr_expect_eq(hits[0], 0);
+	cr_expect_eq(inflight(1) + inflight(2), 0, "every flow was reset");
+
+	/* Equal scores: in-flight connections decide, so the choice reacts
+	 * between telemetry samples. */
+	cr_assert_eq(dp_backend_set_load(&maps, 1, 0, 100), 0);
+	cr_assert_eq(bpf_map_update_elem(maps.inflight, &id, &busy, 0), 0);
+	hits[1] = hits[2] = 0;
+	ll_flows(400, 30000, hits);
+	cr_expect_gt(hits[2], 400 * 0.65, "less busy backend got %d of 400", hits[2]);
+}
+
+/* BPF_PROG_TEST_RUN receives on the loopback device of the caller's network
+ * namespace; a veth in a private namespace is the other interface. */
+Test(gateway, redirect_and_missing_port)
+{
+	struct pb b;
+	int verdict, ifindex;
+	__u64 d0 = fx_counter(skel->obj, "ig_drops", IG_DROP_NO_TX_PORT, 0);
+
+	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare: %m");
+	cr_assert_eq(
+		system("ip link add ig-tx0 type veth peer name ig-tx1 && ip link set ig-tx0 up"),
+		0);
+	ifindex = if_nametoindex("ig-tx0");
+	cr_assert_gt(ifindex, 1);
+	backend_add(1, ifindex);
+	pb_init(&b);
+	tcp4(&b, VIP4, 55000, 8000, PB_TCP_SYN);
+	send_pkt(&b, &verdict);
+	cr_expect_eq(verdict, XDP_DROP, "port not in ig_tx_ports");
+	cr_expect_eq(fx_counter(skel->obj, "ig_drops", IG_DROP_NO_TX_PORT, 0), d0 + 1);
+	cr_assert_eq(dp_tx_port_add(&maps, ifindex), 0);
+	send_pkt(&b, &verdict);
+	cr_expect_eq(verdict, XDP_REDIRECT);
+	backend_add(1, 0);
+}
+
+Test(gateway, ipv6_underlay)
+{
+	struct pb in, want;
+	static struct fx_result res;
+	char diff[512];
+
+	config_set(GW_VTEP6, 0, 0);
+	table_fill(SVC_TCP4, 3, 3);
+	pb_init(&in);
+	pb_init(&want);
+	tcp4(&in, VIP4, 56000, 8000, PB_TCP_SYN);
+	encap(&want, &in, 3, GW_VTEP6);
+	cr_assert_eq(fx_run(skel->progs.xdp_gateway, in.buf, in.len, &res), 0);
+	cr_expect_eq(res.verdict, XDP_TX);
+	pb_hexdiff(res.out, res.out_len, want.buf, want.len, diff, sizeof(diff));
+	cr_expect(res.out_len == want.len && !memcmp(res.out, want.buf, want.len), "%s", diff);
+
+	/* A v4 backend cannot be reached from a v6 VTEP address. */
+	table_fill(SVC_TCP4, 1, 1);
+	pb_init(&in);
+	tcp4(&in, VIP4, 56001, 8000, PB_TCP_SYN);
+	cr_assert_eq(fx_run(skel->progs.xdp_gateway, in.buf, in.len, &res), 0);
+	cr_expect_eq(res.verdict, XDP_DROP);
+	cr_expect_eq(fx_counter(skel->obj, "ig_drops", IG_DROP_ENCAP_FAILED, 0), 1);
+}
+
+Test(gateway, inactive_tenant_and_disabled_config)
+{
+	struct ig_tenant off = {};
+	struct ig_config zero = {};
+	struct pb b;
+	int verdict;
+	__u32 id = 1;
+
+	cr_assert_eq(bpf_map_update_elem(maps.tenants, &id, &off, 0), 0);
+	pb_init(&b);
+	tcp4(&b, VIP4, 57000, 8000, PB_TCP_SYN);
+	send_pkt(&b, &verdict);
+	cr_expect_eq(verdict, XDP_DROP);
+	cr_expect_eq(fx_counter(skel->obj, "ig_drops", IG_DROP_NO_TENANT, 0), 1);
+	cr_assert_eq(dp_config_set(&maps, &zero), 0);
+	cr_expect_eq(send_pkt(&b, &verdict), 0);
+	cr_expect_eq(verdict, XDP_PASS, "all-zero config passes everything");
+}
