@@ -106,6 +106,14 @@ $(BENCH_BIN): $(call obj,$(BENCH_SRCS)) $(TESTLIB) $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
 
+# ---- tools -------------------------------------------------------------------
+DEMO_BIN := $(O)/tools/ig-demo
+
+$(DEMO_BIN): $(call obj,tools/demo.c) $(TESTLIB) $(LIB)
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
+
 # ---- targets -----------------------------------------------------------------
 .DEFAULT_GOAL := all
 # Keep the unlinked BPF objects: their .d files name them.
@@ -113,7 +121,7 @@ $(BENCH_BIN): $(call obj,$(BENCH_SRCS)) $(TESTLIB) $(LIB)
 .PHONY: all deps check test-unit test-bpf test-integration demo bench format \
 	check-format install clean help
 
-all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(TEST_BINS) $(if $(BENCH_SRCS),$(BENCH_BIN))
+all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(TEST_BINS) $(if $(BENCH_SRCS),$(BENCH_BIN)) $(DEMO_BIN)
 
 deps:
 	$(Q)./tools/install-deps
@@ -144,7 +152,7 @@ bench: $(BENCH_BIN)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)O=$(O) ./tools/demo.sh
+	$(Q)$(DEMO_BIN)
 
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The netns lab shared by the integration tests, the demo and benchmarks:
+ * real namespaces, veth links, the kernel's vxlan as the GPU hosts' peer,
+ * and the gateway program attached through kernel-compat. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "lab.h"
+#include "log.h"
+#include "maglev.h"
+#include "pktbuild.h"
+#include "xdp_gateway.skel.h"
+
+static int lab_sh(const char *ns, const char *cmd)
+{
+	int err = netns_run(ns, "%s", cmd);
+
+	if (err)
+		log_err("lab: in %s: '%s' failed (%d)", ns ? ns : "root", cmd, err);
+	return err ? (err < 0 ? err : -EIO) : 0;
+}
+
+static int lab_mac(const char *ns, const char *dev, __u8 mac[6])
+{
+	char buf[64];
+
+	if (netns_run_output(ns, buf, sizeof(buf), "cat /sys/class/net/%s/address", dev))
+		return -ENODEV;
+	return pb_mac(buf, mac);
+}
+
+static int lab_host_create(struct lab *l, int i)
+{
+	char cmd[640], u[16];
+	int err;
+
+	snprintf(u, sizeof(u), "u%d", i + 1);
+	err = netns_create("h", l->h[i]) ?: netns_veth(l->gw, u, l->h[i], "e0");
+	if (err)
+		return err;
+	snprintf(
+		cmd, sizeof(cmd),
+		"ip link set %s mtu 1600 && ip addr add 198.18.%d.1/24 dev %s && ip link set %s up",
+		u, 11 + i, u, u);
+	err = lab_sh(l->gw, cmd);
+	if (err)
+		return err;
+	/* The underlay carries 50 bytes more than the client's 1500. GRO on
+	 * e0 gives the veth the NAPI context that receives XDP redirects.
+	 * Replies leave by e0 while requests arrive on vx*: no rp_filter. */
+	snprintf(cmd, sizeof(cmd),
+		 "sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 && "
+		 "ip link set e0 mtu 1600 && ip addr add 198.18.%d.2/24 dev e0 && "
+		 "ip link set e0 up && ethtool -K e0 gro on >/dev/null && "
+		 "ip route add 198.18.0.0/24 via 198.18.%d.1",
+		 11 + i, 11 + i);
+	return lab_sh(l->h[i], cmd);
+}
+
+int lab_create(struct lab *l, int nhosts)
+{
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	if (nhosts < 1 || nhosts > LAB_HOSTS_MAX)
+		return -EINVAL;
+	l->nhosts = nhosts;
+	err = netns_create("cl", l->cl)		?:
+		      netns_create("gw", l->gw) ?:
+						  netns_veth(l->cl, "c0", l->gw, "g0");
+	if (err)
+		return err;
+	err = lab_sh(l->cl, "ip addr add " LAB_CLIENT "/24 dev c0 && ip link set c0 up && "
+			    "ip route add 198.19.0.0/16 via 198.18.0.1");
+	/* TCP through XDP on veth needs checksums filled in by the sender. */
+	err = err ?: netns_tx_off(l->cl, "c0");
+	err = err   ?:
+		      lab_sh(l->gw,
+			     "sysctl -qw net.ipv4.ip_forward=1 "
+			     "net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 && "
+			     "ip addr add 198.18.0.1/24 dev g0 && ip link set g0 up && "
+			     "ip addr add " LAB_GW_VTEP "/32 dev lo");
+	for (int i = 0; !err && i < nhosts; i++)
+		err = lab_host_create(l, i);
+	return err;
+}
+
+int lab_host_vni(struct lab *l, int h, __u32 vni, const char *vip)
+{
+	char cmd[512];
+
+	if (h < 1 || h > l->nhosts || vni > 0xffffff)
+		return -EINVAL;
+	snprintf(cmd, sizeof(cmd),
+		 "ip link add vx%u address 02:00:%02x:%02x:%02x:%02x type vxlan id %u "
+		 "dstport 4789 local 198.18.%d.2 nolearning && ip link set vx%u up && "
+		 "sysctl -qw net.ipv4.conf.vx%u.rp_filter=0 && ip addr add %s/32 dev vx%u",
+		 vni, (vni >> 16) & 0xff, (vni >> 8) & 0xff, vni & 0xff, h, vni, 10 + h, vni, vni,
+		 vip, vni);
+	return lab_sh(l->h[h - 1], cmd);
+}
+
+int lab_host_httpd(struct lab *l, int h, const char *vip, int port, const char *name)
+{
+	char cmd[512];
+
+	if (h < 1 || h > l->nhosts)
+		return -EINVAL;
+	snprintf(cmd, sizeof(cmd),
+		 "nohup python3 tests/integration/httpd.py %s %d %s >/dev/null 2>&1 &", vip, port,
+		 name);
+	return lab_sh(l->h[h - 1], cmd);
+}
+
+int lab_wait_http(struct lab *l, int h, const char *vip, int port)
+{
+	if (h < 1 || h > l->nhosts)
+		return -EINVAL;
+	return netns_run(l->h[h - 1],
+			 "for t in $(seq 100); do curl -sf -o /dev/null http://%s:%d/ && exit 0; "
+			 "sleep 0.1; done; exit 1",
+			 vip, port) ?
+		       -ETIMEDOUT :
+		       0;
+}
+
+int lab_gateway_up(struct lab *l)
+{
+	struct ig_config cfg = { .flags = IG_CFG_ENABLED };
+	int g0, err, saved;
+
+	l->skel = xdp_gateway__open_and_load();
+	if (!l->skel)
+		return -errno;
+	err = dp_from_object(&l->maps, l->skel->obj);
+	pb_addr16(LAB_GW_VTEP, cfg.vtep_addr);
+	err = err ?: lab_mac(l->gw, "g0", cfg.vtep_mac);
+	err = err ?: dp_config_set(&l->maps, &cfg);
+	if (err)
+		return err;
+	/* Attach and ifindex lookups resolve in the caller's namespace. */
+	saved = netns_enter(l->gw);
+	if (saved < 0)
+		return saved;
+	g0 = netns_ifindex(l->gw, "g0");
+	err = compat_xdp_attach(bpf_program__fd(l->skel->progs.xdp_gateway), g0, 0, &l->att);
+	netns_leave(saved);
+	l->attached = !err;
+	return err;
+}
+
+int lab_backend(struct lab *l, __u32 id, int h, __u32 svc, __u32 vni)
+{
+	struct ig_backend be = { .service = svc, .weight = 1 };
+	char u[16], addr[32], vx[16];
+	int err, saved;
+
+	if (h < 1 || h > l->nhosts)
+		return -EINVAL;
+	snprintf(u, sizeof(u), "u%d", h);
+	snprintf(vx, sizeof(vx), "vx%u", vni);
+	snprintf(addr, sizeof(addr), "198.18.%d.2", 10 + h);
+	pb_addr16(addr, be.addr);
+	err = lab_mac(l->h[h - 1], "e0", be.mac) ?:
+		      lab_mac(l->gw, u, be.smac) ?:
+						   lab_mac(l->h[h - 1], vx, be.inner_mac);
+	if (err)
+		return err;
+	saved = netns_enter(l->gw);
+	if (saved < 0)
+		return saved;
+	be.ifindex = netns_ifindex(l->gw, u);
+	err = dp_tx_port_add(&l->maps, be.ifindex); /* ifindex of this namespace */
+	netns_leave(saved);
+	err = err ?: dp_backend_set(&l->maps, id, &be);
+	return err ?: dp_backend_set_load(&l->maps, id, 0, 100);
+}
+
+int lab_weights(struct lab *l, __u32 svc, const __u32 *ids, const __u32 *weights, int n)
+{
+	static __u32 table[IG_MAGLEV_DEFAULT];
+	struct maglev_backend mb[IG_BACKEND_MAX];
+	struct ig_backend be;
+	int err;
+
+	if (n < 1 || n > IG_BACKEND_MAX)
+		return -EINVAL;
+	for (int i = 0; i < n; i++) {
+		err = dp_backend_get(&l->maps, ids[i], &be);
+		if (err)
+			return err;
+		mb[i] = (struct maglev_backend){ .id = ids[i], .weight = weights[i] };
+		memcpy(mb[i].addr, be.addr, sizeof(mb[i].addr));
+	}
+	err = maglev_build(mb, n, IG_MAGLEV_DEFAULT, table);
+	return err ?: dp_maglev_swap(&l->maps, svc, table, IG_MAGLEV_DEFAULT);
+}
+
+int lab_host_of(const struct lab *l, __u32 backend)
+{
+	struct ig_backend be;
+
+	if (dp_backend_get(&l->maps, backend, &be))
+		return 0;
+	return be.addr[14] - 10; /* 198.18.(10+h).2 */
+}
+
+void lab_destroy(struct lab *l)
+{
+	int saved;
+
+	if (l->attached) {
+		saved = netns_enter(l->gw);
+		compat_detach(&l->att);
+		if (saved >= 0)
+			netns_leave(saved);
+		l->attached = false;
+	}
+	if (l->skel)
+		xdp_gateway__destroy(l->skel);
+	l->skel = NULL;
+	netns_cleanup_all();
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The netns lab: a client, a gateway running xdp_gateway (attached through
+ * kernel-compat), and GPU-host namespaces whose kernel vxlan devices (one per
+ * tenant VNI) decapsulate and whose servers answer by direct server return.
+ * Used by the integration tests, `make demo` and the benchmarks.
+ *
+ * Addresses: client 198.18.0.2 (gateway 198.18.0.1), gateway VTEP
+ * 198.18.255.1, host i (1-based) 198.18.(10+i).2 on its own underlay link
+ * from the gateway's u<i> (198.18.(10+i).1, MTU 1600). */
+#ifndef __IG_LAB_H
+#define __IG_LAB_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "compat.h"
+#include "dp.h"
+#include "netns.h"
+
+#define LAB_HOSTS_MAX 8
+#define LAB_GW_VTEP "198.18.255.1"
+#define LAB_CLIENT "198.18.0.2"
+
+struct xdp_gateway;
+
+struct lab {
+	char cl[NETNS_NAME_MAX];
+	char gw[NETNS_NAME_MAX];
+	char h[LAB_HOSTS_MAX][NETNS_NAME_MAX];
+	int nhosts;
+	struct xdp_gateway *skel;
+	struct dp_maps maps;
+	struct compat_attachment att;
+	bool attached;
+};
+
+/* Namespaces, links, addresses and routes; no BPF yet. 0 or -errno. */
+int lab_create(struct lab *l, int nhosts);
+/* Host h (1-based) joins VNI vni with a kernel vxlan device vx<vni> that
+ * carries vip (the VIP lives on the workload side, as with Katran). */
+int lab_host_vni(struct lab *l, int h, __u32 vni, const char *vip);
+/* Start tests/integration/httpd.py on vip:port in host h, answering name. */
+int lab_host_httpd(struct lab *l, int h, const char *vip, int port, const char *name);
+/* Wait until the server on vip:port in host h answers (up to 10 s). */
+int lab_wait_http(struct lab *l, int h, const char *vip, int port);
+
+/* Load xdp_gateway, configure ig_config and attach it to the client-facing
+ * g0 (native XDP through kernel-compat). */
+int lab_gateway_up(struct lab *l);
+/* Backend id on host h for service svc inside VNI vni: MACs and ifindex come
+ * from the lab's links, and the host's underlay port joins ig_tx_ports. */
+int lab_backend(struct lab *l, __u32 id, int h, __u32 svc, __u32 vni);
+/* Push a Maglev table (M = IG_MAGLEV_DEFAULT) built from weights. */
+int lab_weights(struct lab *l, __u32 svc, const __u32 *ids, const __u32 *weights, int n);
+/* The host of a backend's VTEP address, for reports. */
+int lab_host_of(const struct lab *l, __u32 backend);
+
+/* Detach, unload and delete every namespace (and the processes in them). */
+void lab_destroy(struct lab *l);
+
+#endif /* __IG_LAB_H */
