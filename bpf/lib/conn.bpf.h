@@ -107,6 +107,36 @@ struct steer_result {
 	__u8 new_conn; /* a connection-table entry was created or re-steered */
 };
 
+static __always_inline void conn_insert(const struct ig_service *svc, struct ig_conn_key *key,
+					__u64 now, int syn, struct steer_result *r,
+					const struct ig_config *cfg, const struct pkt *p)
+{
+	struct ig_conn nct = { .first_ns = now, .last_ns = now, .backend = r->backend,
+			       .service = svc->id, .prio = svc->prio };
+	struct ig_conn *ct;
+	__u32 be;
+
+	/* A SYN inserts without looking first: most SYNs are new, and a miss
+	 * in a large table costs a cold bucket walk. A SYN for a tuple we track
+	 * (a retransmit) then follows its entry like any other packet. */
+	if (bpf_map_update_elem(&ig_conns, key, &nct, syn ? BPF_NOEXIST : BPF_ANY)) {
+		ct = bpf_map_lookup_elem(&ig_conns, key);
+		if (ct) {
+			be = conn_follow(cfg, ct, p, now);
+			if (be) {
+				r->backend = be;
+				return;
+			}
+		}
+		/* The entry was closed (the tuple is reused) or its backend
+		 * went down: it becomes this new connection. */
+		bpf_map_update_elem(&ig_conns, key, &nct, BPF_ANY);
+	}
+	inflight_add(r->backend, 1);
+	count(IG_CNT_NEW_CONN);
+	r->new_conn = 1;
+}
+
 /* The backend for this packet's flow: the conn entry's, or a new choice.
  * A non-SYN TCP packet without an entry (its entry was lost, or made while
  * the flood guard was on) is steered by Maglev, which needs no state to
@@ -118,17 +148,20 @@ static __always_inline void conn_select(const struct ig_config *cfg, const struc
 	/* The coarse clock (5.11) is enough for idle timeouts and the flood
 	 * window, and costs a fraction of a clocksource read in a VM. */
 	__u64 now = bpf_ktime_get_coarse_ns();
-	struct ig_conn *ct, nct = {};
 	int stateless_pick = svc->policy == IG_POLICY_MAGLEV;
+	int syn = tcp_is_syn(p), fresh = syn;
+	struct ig_conn *ct;
 
-	ct = bpf_map_lookup_elem(&ig_conns, key);
-	if (ct) {
-		r->backend = conn_follow(cfg, ct, p, now);
-		if (r->backend)
-			return;
-	} else if (p->proto == IPPROTO_TCP && !tcp_is_syn(p)) {
-		count(IG_CNT_RESTEER_NONSYN);
-		stateless_pick = 1;
+	if (!syn) {
+		ct = bpf_map_lookup_elem(&ig_conns, key);
+		if (ct) {
+			r->backend = conn_follow(cfg, ct, p, now);
+			if (r->backend)
+				return;
+		} else if (p->proto == IPPROTO_TCP) {
+			count(IG_CNT_RESTEER_NONSYN);
+			stateless_pick = 1;
+		}
 	}
 	if (flood_exceeded(cfg, now)) {
 		count(IG_CNT_FLOOD_STATELESS);
@@ -136,17 +169,8 @@ static __always_inline void conn_select(const struct ig_config *cfg, const struc
 		return;
 	}
 	r->backend = stateless_pick ? maglev_pick(svc->id, hash) : least_loaded_pick(svc->id);
-	if (!r->backend)
-		return;
-	nct.first_ns = now;
-	nct.last_ns = now;
-	nct.backend = r->backend;
-	nct.service = svc->id;
-	nct.prio = svc->prio;
-	bpf_map_update_elem(&ig_conns, key, &nct, BPF_ANY);
-	inflight_add(r->backend, 1);
-	count(IG_CNT_NEW_CONN);
-	r->new_conn = 1;
+	if (r->backend)
+		conn_insert(svc, key, now, fresh, r, cfg, p);
 }
 
 #endif /* __IG_CONN_BPF_H */
