@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Load, pin, adopt, upgrade: the agent's loader against the real kernel. A
+ * restarted loader adopts the pinned maps (flow state survives), an attached
+ * program keeps running after the loader is gone, a new program replaces the
+ * old one behind the pinned link without a gap, and maps pinned by plain
+ * `bpftool prog loadall ... pinmaps` are adopted too. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <criterion/criterion.h>
+
+#include "fixture.h"
+#include "loader.h"
+#include "netns.h"
+#include "xdp_gateway.skel.h"
+
+static char root[128], ns_a[NETNS_NAME_MAX], ns_b[NETNS_NAME_MAX];
+
+static void setup(void)
+{
+	fx_require_root();
+	snprintf(root, sizeof(root), "/sys/fs/bpf/ig-test-%d/v%d", getpid(), IG_ABI_VERSION);
+	cr_assert_eq(netns_create("lda", ns_a), 0);
+	cr_assert_eq(netns_create("ldb", ns_b), 0);
+	cr_assert_eq(netns_veth(ns_a, "va", ns_b, "vb"), 0);
+	cr_assert_eq(netns_addr(ns_a, "va", "198.18.40.1/24"), 0);
+	cr_assert_eq(netns_addr(ns_b, "vb", "198.18.40.2/24"), 0);
+	cr_assert_eq(netns_link_up(ns_a, "va"), 0);
+	cr_assert_eq(netns_link_up(ns_b, "vb"), 0);
+}
+
+static void teardown(void)
+{
+	char parent[160];
+
+	netns_cleanup_all();
+	loader_unpin_all(root);
+	snprintf(parent, sizeof(parent), "/sys/fs/bpf/ig-test-%d", getpid());
+	rmdir(parent);
+}
+
+TestSuite(loader, .init = setup, .fini = teardown, .timeout = 60);
+
+static int nmaps(const struct loader *ld)
+{
+	struct bpf_map *map;
+	int n = 0;
+
+	bpf_object__for_each_map(map, ld->gw->obj)
+		n += !bpf_map__is_internal(map);
+	return n;
+}
+
+static __u64 rx(const struct loader *ld)
+{
+	__u64 v = 0;
+
+	cr_assert_eq(dp_percpu_sum(ld->maps.counters, IG_CNT_RX, 0, &v), 0);
+	return v;
+}
+
+/* Ten UDP datagrams from ns_a into va's peer: they arrive on vb. */
+static void traffic(void)
+{
+	cr_assert_eq(netns_run(ns_a, "bash -c 'for i in $(seq 10); do "
+				     "echo x > /dev/udp/198.18.40.2/9; done'"),
+		     0);
+	usleep(50 * 1000);
+}
+
+static __u32 xdp_prog_id(void)
+{
+	char out[256];
+	unsigned int id = 0;
+
+	cr_assert_eq(netns_run_output(ns_b, out, sizeof(out),
+				      "ip -d link show vb | grep -o 'prog/xdp id [0-9]*' | "
+				      "grep -o '[0-9]*$' || true"),
+		     0);
+	sscanf(out, "%u", &id);
+	return id;
+}
+
+Test(loader, pins_adopts_and_upgrades_in_place)
+{
+	struct loader ld;
+	struct ig_config cfg = { .flood_rate = 4242 }, got;
+	char path[256];
+	__u32 id1, id2;
+	__u64 before;
+	int saved;
+
+	cr_assert_eq(loader_open(&ld, root), 0);
+	cr_expect_eq(ld.nadopted, 0, "nothing was pinned yet");
+	snprintf(path, sizeof(path), "%s/maps/ig_conns", root);
+	cr_expect_eq(access(path, F_OK), 0, "maps are pinned under the root");
+	cr_assert_eq(dp_config_set(&ld.maps, &cfg), 0);
+	saved = netns_enter(ns_b);
+	cr_assert_eq(loader_attach_xdp(&ld, "vb", 0), 0);
+	netns_leave(saved);
+	id1 = xdp_prog_id();
+	cr_assert_gt(id1, 0);
+	loader_close(&ld); /* the agent exits: the datapath stays */
+
+	cr_expect_eq(xdp_prog_id(), id1, "still attached after the loader closed");
+	cr_assert_eq(loader_open(&ld, root), 0);
+	cr_expect_eq(ld.nadopted, nmaps(&ld), "every map adopted");
+	cr_assert_eq(dp_config_get(&ld.maps, &got), 0);
+	cr_expect_eq(got.flood_rate, 4242, "state survives a restart");
+	before = rx(&ld);
+	traffic();
+	cr_expect_geq(rx(&ld) - before, 10, "the old program counts into the adopted map");
+
+	saved = netns_enter(ns_b);
+	cr_assert_eq(loader_attach_xdp(&ld, "vb", 0), 0);
+	netns_leave(saved);
+	cr_expect(ld.links[0].adopted, "the pinned link was reused");
+	id2 = xdp_prog_id();
+	cr_expect_neq(id2, id1, "a new program sits behind the same link");
+	before = rx(&ld);
+	traffic();
+	cr_expect_geq(rx(&ld) - before, 10, "and counts into the same maps");
+
+	saved = netns_enter(ns_b);
+	cr_assert_eq(loader_detach(&ld), 0);
+	netns_leave(saved);
+	cr_expect_eq(xdp_prog_id(), 0, "--detach removes it");
+	snprintf(path, sizeof(path), "%s/links/vb-xdp", root);
+	cr_expect_neq(access(path, F_OK), 0, "and its pin");
+	loader_close(&ld);
+}
+
+Test(loader, adopts_maps_pinned_by_bpftool)
+{
+	struct ig_config cfg, got;
+	struct loader ld;
+	char maps[200];
+	int fd;
+	__u32 zero = 0;
+
+	const char *build = getenv("IG_BUILD") ?: "build";
+
+	snprintf(maps, sizeof(maps), "%s/maps", root);
+	cr_assert_eq(netns_run(NULL,
+			       "mkdir -p %s && bpftool prog loadall %s/bpf/xdp_gateway.bpf.o "
+			       "%s/progs pinmaps %s 2>/dev/null",
+			       root, build, root, maps),
+		     0);
+	snprintf(maps + strlen(maps), sizeof(maps) - strlen(maps), "/ig_config");
+	fd = bpf_obj_get(maps);
+	cr_assert_geq(fd, 0);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.event_sample = 77;
+	cr_assert_eq(bpf_map_update_elem(fd, &zero, &cfg, 0), 0);
+	close(fd);
+	cr_assert_eq(loader_open(&ld, root), 0);
+	cr_expect_eq(ld.nadopted, nmaps(&ld));
+	cr_assert_eq(dp_config_get(&ld.maps, &got), 0);
+	cr_expect_eq(got.event_sample, 77, "the agent uses bpftool's maps");
+	loader_close(&ld);
+}
