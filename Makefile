@@ -22,7 +22,7 @@ endif
 
 # pkg-config is asked lazily (and once): `make check` installs the packages
 # first, so nothing may be evaluated before `deps` has run.
-PC_PKGS := libbpf libnl-3.0 libnl-route-3.0
+PC_PKGS := libbpf libnl-3.0 libnl-route-3.0 libfyaml
 PC_CFLAGS = $(eval PC_CFLAGS := $$(shell $(PKG_CONFIG) --cflags $(PC_PKGS)))$(PC_CFLAGS)
 PC_LIBS = $(eval PC_LIBS := $$(shell $(PKG_CONFIG) --libs $(PC_PKGS)))$(PC_LIBS)
 CRIT_CFLAGS = $(eval CRIT_CFLAGS := $$(shell $(PKG_CONFIG) --cflags criterion))$(CRIT_CFLAGS)
