@@ -22,7 +22,7 @@ endif
 
 # pkg-config is asked lazily (and once): `make check` installs the packages
 # first, so nothing may be evaluated before `deps` has run.
-PC_PKGS := libbpf libnl-3.0 libnl-route-3.0 libfyaml
+PC_PKGS := libbpf libnl-3.0 libnl-route-3.0 libcurl libmicrohttpd libfyaml
 PC_CFLAGS = $(eval PC_CFLAGS := $$(shell $(PKG_CONFIG) --cflags $(PC_PKGS)))$(PC_CFLAGS)
 PC_LIBS = $(eval PC_LIBS := $$(shell $(PKG_CONFIG) --libs $(PC_PKGS)))$(PC_LIBS)
 CRIT_CFLAGS = $(eval CRIT_CFLAGS := $$(shell $(PKG_CONFIG) --cflags criterion))$(CRIT_CFLAGS)
@@ -51,6 +51,10 @@ $(O)/%.skel.h: $(O)/%.bpf.o
 # ---- userspace ---------------------------------------------------------------
 IG_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -D_GNU_SOURCE -Imaps -Iuser -Ikernel-compat \
 	    -Itests/lib -Itests/bpf/progs -I$(O)/bpf -I$(O)/tests/bpf/progs $(PC_CFLAGS)
+ifndef IG_VERSION
+IG_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+endif
+IG_CFLAGS += -DIG_VERSION='"$(IG_VERSION)"'
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c)) $(wildcard kernel-compat/*.c)
@@ -106,7 +110,13 @@ $(BENCH_BIN): $(call obj,$(BENCH_SRCS)) $(TESTLIB) $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
 
-# ---- tools -------------------------------------------------------------------
+# ---- the agent and tools -------------------------------------------------------
+AGENT_BIN := $(O)/infergated
+
+$(AGENT_BIN): $(call obj,user/main.c) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm -lpthread
+
 DEMO_BIN := $(O)/tools/ig-demo
 
 $(DEMO_BIN): $(call obj,tools/demo.c) $(TESTLIB) $(LIB)
@@ -121,7 +131,8 @@ $(DEMO_BIN): $(call obj,tools/demo.c) $(TESTLIB) $(LIB)
 .PHONY: all deps check test-unit test-bpf test-integration demo bench format \
 	check-format install clean help
 
-all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(TEST_BINS) $(if $(BENCH_SRCS),$(BENCH_BIN)) $(DEMO_BIN)
+all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(AGENT_BIN) $(TEST_BINS) $(if $(BENCH_SRCS),$(BENCH_BIN)) \
+	$(DEMO_BIN)
 
 deps:
 	$(Q)./tools/install-deps

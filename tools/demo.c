@@ -63,7 +63,7 @@ static int demo_setup(struct lab *l)
 		const struct demo_be *b = &bes[i];
 
 		err = lab_backend(l, b->id, b->host, b->svc, b->vni) ?:
-			      lab_host_httpd(l, b->host, b->vip, 80, b->name);
+			      lab_host_httpd(l, b->host, b->vip, 80, b->name, NULL);
 		ids[b->svc - 1][n[b->svc - 1]] = b->id;
 		w[b->svc - 1][n[b->svc - 1]++] = b->weight;
 	}

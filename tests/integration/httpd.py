@@ -3,7 +3,9 @@
 # A small real HTTP server for the lab's GPU hosts until llmsim serves them:
 # GET / answers with the host's name; GET /stream?secs=N&hz=H sends one
 # chunk per tick for N seconds (a long-lived streaming connection, as a token
-# stream is). Usage: httpd.py ADDRESS PORT NAME
+# stream is); GET /metrics serves METRICS_FILE as it is at that moment (tests
+# rewrite it to change what the server reports).
+# Usage: httpd.py ADDRESS PORT NAME [METRICS_FILE]
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,9 +22,24 @@ class Handler(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         if url.path == "/stream":
             return self.stream(parse_qs(url.query))
+        if url.path == "/metrics" and self.server.metrics:
+            return self.metrics()
         body = (self.server.name + "\n").encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def metrics(self):
+        try:
+            with open(self.server.metrics, "rb") as f:
+                body = f.read()
+        except OSError:
+            self.send_error(503)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -48,6 +65,7 @@ def main():
     srv = ThreadingHTTPServer((addr, port), Handler)
     srv.daemon_threads = True
     srv.name = name
+    srv.metrics = sys.argv[4] if len(sys.argv) > 4 else None
     srv.serve_forever()
 
 

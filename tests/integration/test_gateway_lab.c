@@ -39,7 +39,7 @@ static void lab_up(void)
 
 		snprintf(name, sizeof(name), "h%d", h);
 		cr_assert_eq(lab_host_vni(&lab, h, VNI, VIP), 0);
-		cr_assert_eq(lab_host_httpd(&lab, h, VIP, 80, name), 0);
+		cr_assert_eq(lab_host_httpd(&lab, h, VIP, 80, name, NULL), 0);
 		cr_assert_eq(lab_backend(&lab, ids[h - 1], h, 1, VNI), 0);
 	}
 	for (int h = 1; h <= NHOSTS; h++)

@@ -102,15 +102,16 @@ int lab_host_vni(struct lab *l, int h, __u32 vni, const char *vip)
 	return lab_sh(l->h[h - 1], cmd);
 }
 
-int lab_host_httpd(struct lab *l, int h, const char *vip, int port, const char *name)
+int lab_host_httpd(struct lab *l, int h, const char *addr, int port, const char *name,
+		   const char *metrics_file)
 {
-	char cmd[512];
+	char cmd[640];
 
 	if (h < 1 || h > l->nhosts)
 		return -EINVAL;
 	snprintf(cmd, sizeof(cmd),
-		 "nohup python3 tests/integration/httpd.py %s %d %s >/dev/null 2>&1 &", vip, port,
-		 name);
+		 "nohup python3 tests/integration/httpd.py %s %d %s %s >/dev/null 2>&1 &", addr,
+		 port, name, metrics_file ? metrics_file : "");
 	return lab_sh(l->h[h - 1], cmd);
 }
 

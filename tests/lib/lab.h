@@ -39,8 +39,10 @@ int lab_create(struct lab *l, int nhosts);
 /* Host h (1-based) joins VNI vni with a kernel vxlan device vx<vni> that
  * carries vip (the VIP lives on the workload side, as with Katran). */
 int lab_host_vni(struct lab *l, int h, __u32 vni, const char *vip);
-/* Start tests/integration/httpd.py on vip:port in host h, answering name. */
-int lab_host_httpd(struct lab *l, int h, const char *vip, int port, const char *name);
+/* Start tests/integration/httpd.py on addr:port in host h, answering name;
+ * with metrics_file (or NULL), GET /metrics serves that file. */
+int lab_host_httpd(struct lab *l, int h, const char *addr, int port, const char *name,
+		   const char *metrics_file);
 /* Wait until the server on vip:port in host h answers (up to 10 s). */
 int lab_wait_http(struct lab *l, int h, const char *vip, int port);
 

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The agent: keeps the datapath's maps in step with the configuration and
+ * with live telemetry. Probes (metrics scrapes, health checks) run
+ * concurrently; each completed scrape is scored and, when the weights move,
+ * pushed to the service's Maglev table at once (incrementally when few slots
+ * change). main.c owns the event loop and signals; this module owns state. */
+#ifndef __IG_AGENT_H
+#define __IG_AGENT_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "config.h"
+#include "loader.h"
+#include "metrics.h"
+#include "score.h"
+#include "scrape.h"
+#include "telemetry.h"
+
+struct netlink;
+
+struct agent_backend {
+	const struct config_backend *cfg;
+	__u32 svc_id;
+	struct score_state score;
+	struct telemetry_sample last; /* aggregate of the last good scrape */
+	__u64 last_ns; /* when it arrived; 0: never */
+	unsigned int n_probes;
+	struct probe *metrics; /* one per metrics source */
+	struct probe health;
+	__u64 health_next_ns;
+	__u32 fails, oks; /* consecutive health results */
+	bool up; /* health checks pass */
+	bool reachable; /* the underlay next hop is resolved */
+	bool draining; /* removed from the configuration */
+	__u64 scrape_errors;
+	__u64 health_errors;
+};
+
+struct agent_service {
+	const struct config_service *cfg;
+	unsigned int first, n; /* its backends in agent.be[] */
+	__u32 *table; /* what the datapath holds now; NULL before the first push */
+	bool stuck; /* no healthy backend: the last table stays */
+	__u64 pushes, incremental;
+};
+
+struct agent_opts {
+	const char *config_path;
+	const char *pin_root; /* NULL: IG_PIN_ROOT */
+	unsigned int compat_flags;
+};
+
+struct agent {
+	struct agent_opts opts;
+	struct ig_cfg cfg;
+	struct loader ld;
+	struct netlink *nl;
+	struct scraper sc;
+	struct metrics_server *ms;
+	unsigned int n_be, n_svc;
+	struct agent_backend *be;
+	struct agent_service *svc;
+	__u64 next_scrape_ns;
+	__u64 reloads, reload_errors;
+	__u64 last_push_ns; /* for the telemetry-to-datapath latency */
+};
+
+/* Load the configuration, open or adopt the datapath, attach, fill the maps,
+ * start the metrics endpoint. */
+int agent_start(struct agent *a, const struct agent_opts *opts);
+/* Re-read the configuration (SIGHUP). A bad file changes nothing. */
+int agent_reload(struct agent *a);
+/* Start the probes that are due; returns ms until the next one is due. */
+int agent_tick(struct agent *a, __u64 now_ns);
+/* Drive transfers and consume finished probes. */
+void agent_perform(struct agent *a);
+/* Render and publish the /metrics page. */
+void agent_publish(struct agent *a);
+/* Stop; with detach, remove the programs from their interfaces. */
+void agent_stop(struct agent *a, bool detach);
+__u64 agent_now_ns(void);
+
+#endif /* __IG_AGENT_H */

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The agent's Prometheus endpoint (libmicrohttpd, its own thread): serves
+ * the exposition text the agent renders each tick, on 127.0.0.1 by default. */
+#ifndef __IG_METRICS_H
+#define __IG_METRICS_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+struct metrics_server;
+
+/* addr: 16 bytes (IPv4-mapped for IPv4); port 0 picks a free one. */
+int metrics_start(struct metrics_server **out, const __u8 addr[16], __u16 port);
+__u16 metrics_port(const struct metrics_server *m);
+/* Replace the page served at /metrics (copied). */
+int metrics_publish(struct metrics_server *m, const char *text, size_t len);
+void metrics_stop(struct metrics_server *m);
+
+/* A growable text buffer with Prometheus helpers, for rendering the page. */
+struct mbuf {
+	char *buf;
+	size_t len, cap;
+	int err;
+};
+
+void mbuf_printf(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "# HELP name help\n# TYPE name type\n" */
+void mbuf_family(struct mbuf *b, const char *name, const char *type, const char *help);
+void mbuf_free(struct mbuf *b);
+
+#endif /* __IG_METRICS_H */
