@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
 
 #include "agent.h"
 #include "dp.h"
@@ -15,9 +18,12 @@
 #include "maglev.h"
 #include "names.h"
 #include "netlink.h"
+#include "nvml.h"
 
 /* Fewer changed slots than this fraction of the table: update in place. */
 #define AGENT_INCREMENTAL_DIV 8
+#define SWEEP_BATCH 4096
+#define SWEEP_PERIOD_NS (5 * 1000000000ULL)
 
 __u64 agent_now_ns(void)
 {
@@ -428,6 +434,10 @@ int agent_tick(struct agent *a, __u64 now)
 			agent_write_backend(a, b); /* follows next-hop changes */
 		}
 	}
+	if (now >= a->next_sweep_ns) {
+		a->next_sweep_ns = now + SWEEP_PERIOD_NS;
+		agent_sweep(a);
+	}
 	for (unsigned int i = 0; i < a->n_be; i++) {
 		struct agent_backend *b = &a->be[i];
 
@@ -439,6 +449,90 @@ int agent_tick(struct agent *a, __u64 now)
 			next = b->health_next_ns;
 	}
 	return next > now ? (int)((next - now) / 1000000) + 1 : 0;
+}
+
+/* ---- the connection table ---- */
+
+static __u64 coarse_now_ns(void)
+{
+	struct timespec ts;
+
+	/* bpf_ktime_get_coarse_ns() is CLOCK_MONOTONIC_COARSE. */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static bool conn_idle(const struct ig_config *c, const struct ig_conn_key *k,
+		      const struct ig_conn *v, __u64 now)
+{
+	__u64 idle = k->proto == IPPROTO_UDP ?
+			     (c->udp_idle_ns ? c->udp_idle_ns : IG_UDP_IDLE_DEFAULT_NS) :
+			     c->tcp_idle_ns;
+
+	return idle && now > v->last_ns && now - v->last_ns > idle;
+}
+
+/* Walk the table in batches; delete idle entries, count open ones. */
+static int agent_sweep_walk(struct agent *a, __u64 *open_per_be)
+{
+	struct ig_conn_key *keys = calloc(SWEEP_BATCH, sizeof(*keys));
+	struct ig_conn *vals = calloc(SWEEP_BATCH, sizeof(*vals));
+	__u64 now = coarse_now_ns(), batch = 0;
+	bool first = true, done = false;
+	struct ig_config c = {};
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	dp_config_get(&a->ld.maps, &c);
+	while (!done) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 n = SWEEP_BATCH;
+
+		err = bpf_map_lookup_batch(a->ld.maps.conns, first ? NULL : &batch, &batch, keys,
+					   vals, &n, &opts);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			goto out;
+		}
+		done = err != 0; /* ENOENT: this was the last batch */
+		err = 0;
+		first = false;
+		for (__u32 i = 0; i < n; i++) {
+			if (conn_idle(&c, &keys[i], &vals[i], now)) {
+				a->swept += !bpf_map_delete_elem(a->ld.maps.conns, &keys[i]);
+				continue;
+			}
+			if (!(vals[i].flags & IG_CONN_F_CLOSING) &&
+			    vals[i].backend < IG_BACKEND_MAX)
+				open_per_be[vals[i].backend]++;
+		}
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int agent_sweep(struct agent *a)
+{
+	__u64 *open = calloc(IG_BACKEND_MAX, sizeof(*open)), cur;
+	int err;
+
+	if (!open)
+		return -ENOMEM;
+	err = agent_sweep_walk(a, open);
+	for (__u32 id = 1; !err && id < IG_BACKEND_MAX; id++) {
+		/* A connection opened between the walk and this write is not
+		 * counted until the next sweep: the count errs low by the
+		 * connections of one sweep period at most. */
+		if (!dp_backend_inflight(&a->ld.maps, id, &cur) && cur != open[id])
+			bpf_map_update_elem(a->ld.maps.inflight, &id, &open[id], BPF_ANY);
+	}
+	free(open);
+	return err;
 }
 
 /* ---- the /metrics page ---- */
@@ -603,6 +697,22 @@ static void agent_render_backends(struct agent *a, struct mbuf *m, __u64 now)
 	}
 }
 
+/* The local GPUs, under the DCGM exporter's names (format: dcgm). */
+static void agent_render_nvml(struct agent *a, struct mbuf *m)
+{
+	struct nvml_gpu gpus[NVML_GPUS_MAX];
+	char host[64] = "";
+	int n;
+
+	if (!a->nvml)
+		return;
+	n = nvml_read(a->nvml, gpus, NVML_GPUS_MAX);
+	if (n < 0)
+		return;
+	gethostname(host, sizeof(host) - 1);
+	nvml_render(m, gpus, n, host);
+}
+
 void agent_publish(struct agent *a)
 {
 	struct mbuf m = {};
@@ -616,9 +726,13 @@ void agent_publish(struct agent *a)
 		    (unsigned long long)a->reloads);
 	mbuf_printf(&m, "infergate_config_reloads_total{result=\"rejected\"} %llu\n",
 		    (unsigned long long)a->reload_errors);
+	mbuf_family(&m, "infergate_conns_swept_total", "counter",
+		    "Idle connection entries the agent removed.");
+	mbuf_printf(&m, "infergate_conns_swept_total %llu\n", (unsigned long long)a->swept);
 	agent_render_datapath(a, &m);
 	agent_render_services(a, &m);
 	agent_render_backends(a, &m, now);
+	agent_render_nvml(a, &m);
 	if (!m.err && a->ms)
 		metrics_publish(a->ms, m.buf, m.len);
 	mbuf_free(&m);
@@ -681,6 +795,9 @@ int agent_start(struct agent *a, const struct agent_opts *opts)
 	err = err ?: metrics_start(&a->ms, a->cfg.metrics.addr.addr, a->cfg.metrics.port);
 	if (err)
 		return err;
+	if (a->cfg.telemetry.nvml && nvml_open(&a->nvml))
+		log_warn("NVML: libnvidia-ml.so.1 not usable: local GPU telemetry disabled, the "
+			 "agent runs on without it");
 	log_info("infergated running: %u services, %u backends, metrics on port %u", a->n_svc,
 		 a->n_be, metrics_port(a->ms));
 	agent_publish(a);
@@ -751,6 +868,8 @@ void agent_stop(struct agent *a, bool detach)
 {
 	metrics_stop(a->ms);
 	a->ms = NULL;
+	nvml_close(a->nvml);
+	a->nvml = NULL;
 	agent_free_runtime(a);
 	if (detach && a->ld.gw)
 		loader_detach(&a->ld);

@@ -18,6 +18,7 @@
 #include "telemetry.h"
 
 struct netlink;
+struct nvml;
 
 struct agent_backend {
 	const struct config_backend *cfg;
@@ -58,10 +59,13 @@ struct agent {
 	struct netlink *nl;
 	struct scraper sc;
 	struct metrics_server *ms;
+	struct nvml *nvml; /* NULL unless telemetry.nvml and the library loads */
 	unsigned int n_be, n_svc;
 	struct agent_backend *be;
 	struct agent_service *svc;
 	__u64 next_scrape_ns;
+	__u64 next_sweep_ns;
+	__u64 swept; /* idle connection entries removed */
 	__u64 reloads, reload_errors;
 	__u64 last_push_ns; /* for the telemetry-to-datapath latency */
 };
@@ -73,6 +77,11 @@ int agent_start(struct agent *a, const struct agent_opts *opts);
 int agent_reload(struct agent *a);
 /* Start the probes that are due; returns ms until the next one is due. */
 int agent_tick(struct agent *a, __u64 now_ns);
+/* Remove idle entries from ig_conns (TCP after gateway.tcp_idle, UDP after
+ * udp_idle) and set each backend's in-flight count to the entries that
+ * remain open: LRU evictions and connections closed without a FIN or RST
+ * the gateway saw would otherwise leave it high. */
+int agent_sweep(struct agent *a);
 /* Drive transfers and consume finished probes. */
 void agent_perform(struct agent *a);
 /* Render and publish the /metrics page. */

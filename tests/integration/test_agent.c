@@ -49,18 +49,18 @@ static void metrics_set(int h, const char *text)
 	cr_assert_eq(rename(tmp, path), 0); /* the server never reads half a file */
 }
 
-static void write_config(const char *extra)
+static void write_config(const char *gw_extra)
 {
 	char text[4096];
 	int n;
 
 	n = snprintf(text, sizeof(text),
 		     "interfaces:\n  - name: g0\n    role: gateway\n"
-		     "gateway:\n  vtep: " LAB_GW_VTEP "\n"
+		     "gateway:\n  vtep: " LAB_GW_VTEP "\n%s"
 		     "tenants:\n  - name: acme\n    id: 1\n    vni: %d\n"
 		     "services:\n  - name: chat\n    id: 1\n    vip: " VIP "\n    port: 80\n"
 		     "    tenant: acme\n    backends:\n",
-		     VNI);
+		     gw_extra, VNI);
 	for (int h = 1; h <= NHOSTS; h++)
 		n += snprintf(
 			text + n, sizeof(text) - n,
@@ -74,8 +74,7 @@ static void write_config(const char *extra)
 	snprintf(text + n, sizeof(text) - n,
 		 "telemetry:\n  interval: 300ms\n  timeout: 250ms\n"
 		 "scoring:\n  ewma_alpha: 1\n  hysteresis: 0.02\n"
-		 "metrics:\n  listen: 127.0.0.1:9469\n%s",
-		 extra);
+		 "metrics:\n  listen: 127.0.0.1:9469\n");
 	write_file(conf, text);
 }
 
@@ -122,7 +121,7 @@ static void setup(void)
 	}
 	for (int h = 1; h <= NHOSTS; h++)
 		cr_assert_eq(lab_wait_http(&lab, h, VIP, 80), 0);
-	write_config("");
+	write_config("  tcp_idle: 1s\n");
 	agent_launch();
 }
 
@@ -166,10 +165,11 @@ static double metric(const char *prefix)
 {
 	char out[256];
 
-	if (netns_run_output(lab.gw, out, sizeof(out),
-			     "curl -s http://127.0.0.1:9469/metrics | grep -F '%s' | head -1 | "
-			     "awk '{print $NF}'",
-			     prefix) ||
+	if (netns_run_output(
+		    lab.gw, out, sizeof(out),
+		    "curl -s http://127.0.0.1:9469/metrics | grep -v '^#' | grep -F '%s ' | "
+		    "head -1 | awk '{print $NF}'",
+		    prefix) ||
 	    !out[0])
 		return -1;
 	return atof(out);
@@ -269,10 +269,42 @@ Test(agent, sighup_with_a_broken_file_keeps_the_old_config)
 	cr_expect_eq(metric_wait("infergate_config_reloads_total{result=\"rejected\"}", 1), 1);
 	spread(30, c);
 	cr_expect_eq(c[0], 0, "connections failed after a rejected reload");
-	write_config("");
+	write_config("  tcp_idle: 1s\n");
 	cr_assert_eq(kill(agent_pid(), SIGHUP), 0);
 	usleep(400 * 1000);
 	cr_expect_eq(metric_wait("infergate_config_reloads_total{result=\"ok\"}", 1), 1);
 	spread(30, c);
 	cr_expect_eq(c[0], 0);
+}
+
+static __u64 inflight_total(void)
+{
+	double v = 0;
+
+	for (int h = 1; h <= NHOSTS; h++) {
+		char key[96];
+
+		snprintf(key, sizeof(key),
+			 "infergate_backend_inflight{service=\"chat\",backend=\"h%d\"}", h);
+		v += metric(key);
+	}
+	return (__u64)v;
+}
+
+Test(agent, idle_connections_are_swept)
+{
+	/* Two connections that say nothing after the handshake: the gateway
+	 * sees no FIN, so only the agent's sweep (tcp_idle 1s) ends them. */
+	cr_assert_eq(netns_run(lab.cl, "for i in 1 2; do (bash -c 'exec 3<>/dev/tcp/" VIP
+				       "/80; sleep 12') >/dev/null 2>&1 & done"),
+		     0);
+	usleep(500 * 1000);
+	cr_expect_eq(metric_wait("infergate_datapath_events_total{event=\"new-connections\"}", 2),
+		     2);
+	cr_expect_eq(inflight_total(), 2, "two open connections");
+	for (int t = 0; t < 100 && metric("infergate_conns_swept_total") < 2; t++)
+		usleep(100 * 1000);
+	cr_expect_eq(metric("infergate_conns_swept_total"), 2, "both idle entries swept");
+	usleep(1100 * 1000); /* the page after the sweep's in-flight fix */
+	cr_expect_eq(inflight_total(), 0, "and their in-flight counts released");
 }

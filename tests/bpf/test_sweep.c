@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The agent's connection-table sweep against real maps: idle TCP and UDP
+ * entries go, live and closing ones stay, and each backend's in-flight count
+ * becomes the number of open entries that remain. */
+#include <string.h>
+#include <time.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <criterion/criterion.h>
+
+#include "../../user/agent.h"
+#include "dp.h"
+#include "fixture.h"
+#include "xdp_gateway.skel.h"
+
+static __u64 coarse(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void put(int fd, __u16 sport, __u8 proto, __u32 backend, __u64 age_ns, __u8 flags)
+{
+	struct ig_conn_key k = {
+		.sport = htons(sport), .dport = htons(80), .proto = proto, .tenant = 1
+	};
+	struct ig_conn v = { .backend = backend, .service = 1, .flags = flags };
+
+	v.last_ns = coarse() - age_ns;
+	v.first_ns = v.last_ns;
+	cr_assert_eq(bpf_map_update_elem(fd, &k, &v, BPF_ANY), 0);
+}
+
+static int present(int fd, __u16 sport, __u8 proto)
+{
+	struct ig_conn_key k = {
+		.sport = htons(sport), .dport = htons(80), .proto = proto, .tenant = 1
+	};
+	struct ig_conn v;
+
+	return !bpf_map_lookup_elem(fd, &k, &v);
+}
+
+Test(sweep, idle_entries_go_and_inflight_is_recounted)
+{
+	struct ig_config cfg = { .flags = IG_CFG_ENABLED,
+				 .tcp_idle_ns = 2000000000ULL,
+				 .udp_idle_ns = 1000000000ULL };
+	struct xdp_gateway *skel;
+	struct agent a = {};
+	__u64 n, stale = 42;
+	__u32 id = 2;
+	int fd;
+
+	fx_require_root();
+	skel = xdp_gateway__open_and_load();
+	cr_assert(skel);
+	cr_assert_eq(dp_from_object(&a.ld.maps, skel->obj), 0);
+	cr_assert_eq(dp_config_set(&a.ld.maps, &cfg), 0);
+	fd = a.ld.maps.conns;
+	put(fd, 1, IPPROTO_TCP, 1, 5000000000ULL, 0); /* idle 5 s > 2 s: goes */
+	put(fd, 2, IPPROTO_TCP, 1, 100000000ULL, 0); /* live */
+	put(fd, 3, IPPROTO_TCP, 2, 100000000ULL, IG_CONN_F_CLOSING); /* closing: no count */
+	put(fd, 4, IPPROTO_UDP, 2, 1500000000ULL, 0); /* idle 1.5 s > 1 s: goes */
+	put(fd, 5, IPPROTO_UDP, 2, 100000000ULL, 0); /* live */
+	cr_assert_eq(bpf_map_update_elem(a.ld.maps.inflight, &id, &stale, 0), 0);
+
+	cr_assert_eq(agent_sweep(&a), 0);
+	cr_expect_eq(a.swept, 2);
+	cr_expect(!present(fd, 1, IPPROTO_TCP));
+	cr_expect(present(fd, 2, IPPROTO_TCP));
+	cr_expect(present(fd, 3, IPPROTO_TCP));
+	cr_expect(!present(fd, 4, IPPROTO_UDP));
+	cr_expect(present(fd, 5, IPPROTO_UDP));
+	cr_assert_eq(dp_backend_inflight(&a.ld.maps, 1, &n), 0);
+	cr_expect_eq(n, 1);
+	cr_assert_eq(dp_backend_inflight(&a.ld.maps, 2, &n), 0);
+	cr_expect_eq(n, 1, "the stale 42 became the one open UDP flow");
+	xdp_gateway__destroy(skel);
+}
