@@ -308,3 +308,31 @@ Test(agent, idle_connections_are_swept)
 	usleep(1100 * 1000); /* the page after the sweep's in-flight fix */
 	cr_expect_eq(inflight_total(), 0, "and their in-flight counts released");
 }
+
+/* A second agent under valgrind next to the first: the GPU-host role on g0
+ * (nothing to attach yet), its own pins and port; it loads, scrapes, checks
+ * health and serves /metrics for a few seconds, then stops on SIGTERM. */
+Test(agent, valgrind_clean)
+{
+	char vconf[160], out[256];
+
+	snprintf(vconf, sizeof(vconf), "%s/valgrind.yaml", dir);
+	cr_assert_eq(netns_run(NULL,
+			       "sed -e 's/role: gateway/role: host/' -e 's/9469/9470/' %s > %s",
+			       conf, vconf),
+		     0);
+	cr_assert_eq(
+		netns_run(NULL,
+			  "timeout -s TERM 8 nsenter --net=/run/netns/%s valgrind -q "
+			  "--leak-check=full --errors-for-leak-kinds=definite,indirect "
+			  "--error-exitcode=9 --suppressions=tests/valgrind.supp %s --config %s "
+			  "--pin-root %s-vg > %s/valgrind.log 2>&1; test $? = 0 -o $? = 124",
+			  lab.gw, agent_bin, vconf, root, dir),
+		0);
+	cr_assert_eq(netns_run_output(NULL, out, sizeof(out),
+				      "grep -c '^==[0-9]*== ' %s/valgrind.log || true", dir),
+		     0);
+	cr_expect_eq(atoi(out), 0, "valgrind reported (see %s/valgrind.log)", dir);
+	cr_expect_eq(netns_run(NULL, "grep -q 'infergated stopped' %s/valgrind.log", dir), 0,
+		     "the agent did not stop cleanly under valgrind");
+}
