@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 
 #include "dp.h"
@@ -221,33 +222,43 @@ int dp_tx_port_add(const struct dp_maps *m, __u32 ifindex)
 	return dp_update(m->tx_ports, &ifindex, &ifindex, "ig_tx_ports");
 }
 
+/* Inner tables are mmapable arrays: slot i lives at i * 8 (array elements
+ * are rounded up to 8 bytes). Aligned 4-byte stores are atomic, so an
+ * in-place slot update never shows a torn id. */
+#define DP_SLOT_STRIDE 8
+
+static __u32 *dp_maglev_map(int fd, __u32 entries, int prot, size_t *len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*len = ((size_t)entries * DP_SLOT_STRIDE + page - 1) / page * page;
+	p = mmap(NULL, *len, prot, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static __u32 *dp_slot_ptr(__u32 *base, __u32 key)
+{
+	return (__u32 *)((char *)base + (size_t)key * DP_SLOT_STRIDE);
+}
+
 static int dp_maglev_fill(int fd, const __u32 *table, __u32 msize)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 *keys, *vals, count = msize + 1;
-	int err = 0;
+	size_t len;
+	__u32 *p = dp_maglev_map(fd, msize + 1, PROT_READ | PROT_WRITE, &len);
 
-	keys = malloc(count * sizeof(*keys));
-	vals = malloc(count * sizeof(*vals));
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out_free;
-	}
-	for (__u32 i = 0; i < count; i++) {
-		keys[i] = i;
-		vals[i] = i ? table[i - 1] : msize;
-	}
-	if (bpf_map_update_batch(fd, keys, vals, &count, &opts))
-		err = -errno;
-out_free:
-	free(keys);
-	free(vals);
-	return err;
+	if (!p)
+		return -errno;
+	*dp_slot_ptr(p, 0) = msize;
+	for (__u32 i = 0; i < msize; i++)
+		*dp_slot_ptr(p, i + 1) = table[i];
+	munmap(p, len);
+	return 0;
 }
 
 int dp_maglev_swap(const struct dp_maps *m, __u32 service, const __u32 *table, __u32 msize)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP | BPF_F_MMAPABLE);
 	char name[16];
 	int fd, err;
 
@@ -279,18 +290,42 @@ static int dp_maglev_inner(const struct dp_maps *m, __u32 service)
 	return fd < 0 ? -errno : fd;
 }
 
+/* The size of an inner table from its map info (slot 0 may be mid-write). */
+static int dp_maglev_entries(int fd, __u32 *entries)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*entries = info.max_entries;
+	return 0;
+}
+
 int dp_maglev_update(const struct dp_maps *m, __u32 service, const __u32 *slots, const __u32 *ids,
 		     size_t n)
 {
-	int fd = dp_maglev_inner(m, service), err = 0;
+	int fd = dp_maglev_inner(m, service), err;
+	__u32 entries = 0, *p = NULL;
+	size_t len = 0;
 
 	if (fd < 0)
 		return fd;
-	for (size_t i = 0; i < n && !err; i++) {
-		__u32 key = slots[i] + 1; /* slot 0 holds the size */
-
-		err = dp_update(fd, &key, &ids[i], "Maglev slot");
+	err = dp_maglev_entries(fd, &entries);
+	if (!err) {
+		p = dp_maglev_map(fd, entries, PROT_READ | PROT_WRITE, &len);
+		err = p ? 0 : -errno;
 	}
+	for (size_t i = 0; !err && i < n; i++) {
+		if (slots[i] + 1 >= entries) {
+			err = -EINVAL;
+			break;
+		}
+		/* Slot 0 holds the size. */
+		__atomic_store_n(dp_slot_ptr(p, slots[i] + 1), ids[i], __ATOMIC_RELAXED);
+	}
+	if (p)
+		munmap(p, len);
 	close(fd);
 	return err;
 }
@@ -298,13 +333,22 @@ int dp_maglev_update(const struct dp_maps *m, __u32 service, const __u32 *slots,
 int dp_maglev_read(const struct dp_maps *m, __u32 service, __u32 *table, __u32 cap, __u32 *msize)
 {
 	int fd = dp_maglev_inner(m, service), err;
-	__u32 key = 0;
+	__u32 entries = 0, *p = NULL;
+	size_t len = 0;
 
 	if (fd < 0)
 		return fd;
-	err = dp_lookup(fd, &key, msize);
-	for (key = 1; !err && key <= *msize && key <= cap; key++)
-		err = dp_lookup(fd, &key, &table[key - 1]);
+	err = dp_maglev_entries(fd, &entries);
+	if (!err) {
+		p = dp_maglev_map(fd, entries, PROT_READ, &len);
+		err = p ? 0 : -errno;
+	}
+	if (!err) {
+		*msize = *dp_slot_ptr(p, 0);
+		for (__u32 i = 0; i < *msize && i < cap && i + 1 < entries; i++)
+			table[i] = *dp_slot_ptr(p, i + 1);
+		munmap(p, len);
+	}
 	close(fd);
 	return err;
 }

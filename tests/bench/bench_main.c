@@ -6,6 +6,7 @@
 
 int bench_datapath(void);
 int bench_maglev(void);
+int bench_agent(void);
 
 static const struct {
 	const char *name;
@@ -13,6 +14,7 @@ static const struct {
 } benches[] = {
 	{ "datapath", bench_datapath },
 	{ "maglev", bench_maglev },
+	{ "agent", bench_agent },
 };
 
 static int wanted(int argc, char **argv, const char *name)
