@@ -173,8 +173,16 @@ check-format:
 	$(Q)clang-format --dry-run -Werror $(FORMAT_SRCS)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/infergate/bpf
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/infergate/bpf \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)/etc/infergate $(DESTDIR)/lib/systemd/system
+	install -m 0755 $(AGENT_BIN) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 $(filter $(O)/bpf/%,$(BPF_OBJS)) $(DESTDIR)$(PREFIX)/lib/infergate/bpf/
+	install -m 0644 $(wildcard deploy/man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
+	$(if $(wildcard deploy/man/*.5),install -m 0644 $(wildcard deploy/man/*.5) \
+		$(DESTDIR)$(PREFIX)/share/man/man5/)
+	install -m 0644 deploy/infergated.service $(DESTDIR)/lib/systemd/system/
+	install -m 0644 deploy/infergate.example.yaml $(DESTDIR)/etc/infergate/
 
 clean:
 	rm -rf $(O)
