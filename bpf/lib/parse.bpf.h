@@ -28,12 +28,15 @@
 
 /* The verifier learns packet bounds only from comparisons with data_end, so
  * end never moves; lengths inside the IP packet are checked against ip_end,
- * the offset where the IP payload stops (Ethernet padding may follow). */
+ * the offset where the IP payload stops (Ethernet padding may follow). len is
+ * the whole packet: on tc an skb's payload may sit outside the linear area
+ * that end bounds (GSO, paged data), so IP lengths are checked against len. */
 struct cursor {
 	void *pos;
 	void *end;
 	void *data;
 	__u32 ip_end;
+	__u32 len;
 };
 
 static __always_inline __u32 cursor_off(const struct cursor *c)
@@ -161,7 +164,7 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
 		return -IG_DROP_IP4_OPT_TRUNC;
 	tot = bpf_ntohs(iph->tot_len);
 	/* Trailing Ethernet padding is fine; a length past the data is not. */
-	if (tot < ihl || c->pos + tot > c->end)
+	if (tot < ihl || cursor_off(c) + tot > c->len)
 		return -IG_DROP_IP4_LEN;
 
 	p->family = 4;
@@ -256,7 +259,7 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
 	if (ip6h->version != 6)
 		return -IG_DROP_IP6_VERSION;
 	plen = bpf_ntohs(ip6h->payload_len);
-	if ((void *)(ip6h + 1) + plen > c->end)
+	if (cursor_off(c) + sizeof(*ip6h) + plen > c->len)
 		return -IG_DROP_IP6_LEN;
 
 	p->family = 6;
@@ -369,12 +372,14 @@ static __always_inline int parse_vxlan(struct cursor *c, __u32 *vni)
 	return 0;
 }
 
-/* Parse Ethernet, VLANs, IPv4/IPv6, L4 and (with PARSE_VXLAN) VXLAN. Returns 0
- * (p->family == 0 for a packet that is not IP) or a negative enum
+/* Parse Ethernet, VLANs, IPv4/IPv6, L4 and (with PARSE_VXLAN) VXLAN. len is
+ * the whole packet from data on, linear or not (headers must be linear).
+ * Returns 0 (p->family == 0 for a packet that is not IP) or a negative enum
  * ig_drop_reason. */
-static __always_inline int parse_packet(void *data, void *data_end, struct pkt *p, __u32 opts)
+static __always_inline int parse_packet_len(void *data, void *data_end, __u32 len, struct pkt *p,
+					    __u32 opts)
 {
-	struct cursor c = { .pos = data, .end = data_end, .data = data };
+	struct cursor c = { .pos = data, .end = data_end, .data = data, .len = len };
 	int err;
 
 	err = parse_eth(&c, p);
@@ -403,6 +408,12 @@ static __always_inline int parse_packet(void *data, void *data_end, struct pkt *
 		p->inner_off = cursor_off(&c);
 	}
 	return 0;
+}
+
+/* A packet that is linear as a whole (XDP, test frames). */
+static __always_inline int parse_packet(void *data, void *data_end, struct pkt *p, __u32 opts)
+{
+	return parse_packet_len(data, data_end, data_end - data, p, opts);
 }
 
 #endif /* __IG_PARSE_BPF_H */
