@@ -10,5 +10,8 @@
 #include "tenant.h"
 #include "stats.h"
 #include "events.h"
+#include "host.h"
+
+_Static_assert(IG_DROP__MAX <= IG_TN_DROP_REASONS, "ig_tn_drops keys have no room for a reason");
 
 #endif /* __IG_MAPS_ABI_H */

@@ -136,4 +136,49 @@ struct {
 	__uint(max_entries, IG_EVENTS_BYTES);
 } ig_events SEC(".maps");
 
+/* GPU hosts (maps/host.h): VNI -> tenant, the reverse of ig_tenants' VNI; the
+ * datapath checks that the tenant's own entry agrees. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IG_VNI_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} ig_vni_tenants SEC(".maps");
+
+/* {VTEP address, VNI} pairs allowed, in both directions. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IG_VTEP_MAX);
+	__type(key, struct ig_vtep_key);
+	__type(value, __u32);
+} ig_vteps SEC(".maps");
+
+/* Every tenant address a host must know: its own workloads and VIPs (local),
+ * the tenant's workloads on other hosts (remote), other tenants' addresses. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IG_ENDPOINT_MAX);
+	__type(key, struct ig_endpoint_key);
+	__type(value, struct ig_endpoint);
+} ig_endpoints SEC(".maps");
+
+/* The workload behind each host-side interface (key: its ifindex). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IG_WORKLOAD_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_workload);
+} ig_workloads SEC(".maps");
+
+/* Drops per tenant and reason (key IG_TN_DROP_KEY). A per-CPU hash: only the
+ * pairs that occur take memory; the agent creates a tenant's entries when it
+ * adds the tenant, so the datapath rarely inserts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, IG_TN_DROP_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_drop_stat);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} ig_tn_drops SEC(".maps");
+
 #endif /* __IG_MAPS_BPF_H */

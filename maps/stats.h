@@ -36,7 +36,18 @@
 	X(NO_BACKEND, "no-backend")                   \
 	X(NO_TENANT, "no-tenant")                     \
 	X(ENCAP_FAILED, "encap-failed")               \
-	X(NO_TX_PORT, "no-tx-port")
+	X(NO_TX_PORT, "no-tx-port")                   \
+	X(VXLAN_VNI, "vxlan-unknown-vni")             \
+	X(VXLAN_VTEP, "vxlan-vtep-not-allowed")       \
+	X(VXLAN_INNER, "vxlan-inner-not-ip")          \
+	X(EP_UNKNOWN, "endpoint-unknown")             \
+	X(EP_TENANT, "endpoint-other-tenant")         \
+	X(EP_NOT_LOCAL, "endpoint-not-local")         \
+	X(SPOOF, "source-spoofed")                    \
+	X(WL_UNKNOWN, "workload-unregistered")        \
+	X(WL_PROTO, "workload-not-ip")                \
+	X(NEIGH_IGNORED, "neigh-not-answered")        \
+	X(DECAP_FAILED, "decap-failed")
 
 #define IG_DROP_ENUM_(name, str) IG_DROP_##name,
 enum ig_drop_reason { IG_DROP_REASONS(IG_DROP_ENUM_) IG_DROP__MAX };
@@ -58,7 +69,12 @@ enum ig_drop_reason { IG_DROP_REASONS(IG_DROP_ENUM_) IG_DROP__MAX };
 	X(UDP_EXPIRED, "udp-flow-expired")          \
 	X(CONN_CLOSED, "conn-closed")               \
 	X(FLOOD_STATELESS, "flood-guard-stateless") \
-	X(EVENTS_LOST, "events-lost")
+	X(EVENTS_LOST, "events-lost")               \
+	X(HOST_DECAP, "host-decap")                 \
+	X(HOST_ENCAP, "host-encap")                 \
+	X(HOST_LOCAL, "host-local-delivery")        \
+	X(HOST_CLIENT, "host-to-client-side")       \
+	X(HOST_NEIGH, "host-neigh-answered")
 
 #define IG_CNT_ENUM_(name, str) IG_CNT_##name,
 enum ig_counter { IG_COUNTERS(IG_CNT_ENUM_) IG_CNT__MAX };

@@ -15,9 +15,11 @@
 #include "log.h"
 
 const char *const dp_map_names[] = {
-	"ig_config",   "ig_services", "ig_backends", "ig_be_load",  "ig_inflight",  "ig_maglev",
-	"ig_conns",    "ig_tenants",  "ig_drops",    "ig_counters", "ig_svc_stats", "ig_be_stats",
-	"ig_tn_stats", "ig_flood",    "ig_tx_ports", "ig_events",
+	"ig_config",	"ig_services",	  "ig_backends", "ig_be_load",	 "ig_inflight",
+	"ig_maglev",	"ig_conns",	  "ig_tenants",	 "ig_drops",	 "ig_counters",
+	"ig_svc_stats", "ig_be_stats",	  "ig_tn_stats", "ig_flood",	 "ig_tx_ports",
+	"ig_events",	"ig_vni_tenants", "ig_vteps",	 "ig_endpoints", "ig_workloads",
+	"ig_tn_drops",
 };
 const size_t dp_map_count = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
 _Static_assert(sizeof(dp_map_names) / sizeof(dp_map_names[0]) ==
@@ -384,4 +386,148 @@ int dp_percpu_sum(int map_fd, __u32 key, __u32 field_off, __u64 *sum)
 	}
 	free(vals);
 	return err;
+}
+
+int dp_vni_set(const struct dp_maps *m, __u32 vni, __u32 tenant)
+{
+	int err;
+
+	if (vni > 0xffffff || !tenant || tenant >= IG_TENANT_MAX)
+		return -EINVAL;
+	err = dp_tenant_drops_init(m, tenant);
+	if (err)
+		return err;
+	return dp_update(m->vni_tenants, &vni, &tenant, "ig_vni_tenants");
+}
+
+int dp_vni_del(const struct dp_maps *m, __u32 vni)
+{
+	return bpf_map_delete_elem(m->vni_tenants, &vni) ? -errno : 0;
+}
+
+static int dp_vtep_key(struct ig_vtep_key *k, __u32 vni, const __u8 addr[IG_ADDR_LEN])
+{
+	memset(k, 0, sizeof(*k));
+	if (vni > 0xffffff)
+		return -EINVAL;
+	memcpy(k->addr, addr, IG_ADDR_LEN);
+	k->vni = vni;
+	return 0;
+}
+
+int dp_vtep_allow(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN])
+{
+	struct ig_vtep_key k;
+	__u32 reserved = 0;
+	int err = dp_vtep_key(&k, vni, addr);
+
+	return err ? err : dp_update(m->vteps, &k, &reserved, "ig_vteps");
+}
+
+int dp_vtep_deny(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN])
+{
+	struct ig_vtep_key k;
+	int err = dp_vtep_key(&k, vni, addr);
+
+	if (err)
+		return err;
+	return bpf_map_delete_elem(m->vteps, &k) ? -errno : 0;
+}
+
+static bool dp_addr_zero(const __u8 *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i])
+			return false;
+	return true;
+}
+
+int dp_endpoint_set(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN],
+		    const struct ig_endpoint *ep)
+{
+	struct ig_endpoint_key k;
+	bool local = ep->flags & IG_EP_F_LOCAL, remote = ep->flags & IG_EP_F_REMOTE;
+
+	if (!ep->tenant || ep->tenant >= IG_TENANT_MAX || (local && remote) ||
+	    (local && !ep->ifindex) || (remote && dp_addr_zero(ep->vtep, sizeof(ep->vtep))))
+		return -EINVAL;
+	memcpy(k.addr, addr, IG_ADDR_LEN);
+	return dp_update(m->endpoints, &k, ep, "ig_endpoints");
+}
+
+int dp_endpoint_del(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN])
+{
+	struct ig_endpoint_key k;
+
+	memcpy(k.addr, addr, IG_ADDR_LEN);
+	return bpf_map_delete_elem(m->endpoints, &k) ? -errno : 0;
+}
+
+int dp_workload_set(const struct dp_maps *m, __u32 ifindex, const struct ig_workload *wl)
+{
+	if (!ifindex || !wl->tenant || wl->tenant >= IG_TENANT_MAX)
+		return -EINVAL;
+	return dp_update(m->workloads, &ifindex, wl, "ig_workloads");
+}
+
+int dp_workload_del(const struct dp_maps *m, __u32 ifindex)
+{
+	return bpf_map_delete_elem(m->workloads, &ifindex) ? -errno : 0;
+}
+
+int dp_tenant_drops_init(const struct dp_maps *m, __u32 tenant)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct ig_drop_stat *zero;
+
+	if (ncpu < 0)
+		return ncpu;
+	if (tenant >= IG_TENANT_MAX)
+		return -EINVAL;
+	zero = calloc(ncpu, sizeof(*zero)); /* 16 bytes: already 8-aligned per CPU */
+	if (!zero)
+		return -ENOMEM;
+	for (__u32 r = 0; r < IG_DROP__MAX && !err; r++) {
+		__u32 key = IG_TN_DROP_KEY(tenant, r);
+
+		if (bpf_map_update_elem(m->tn_drops, &key, zero, BPF_NOEXIST) && errno != EEXIST) {
+			err = -errno;
+			log_errno(LOG_LVL_WARN, err, "creating ig_tn_drops entries of tenant %u",
+				  tenant);
+		}
+	}
+	free(zero);
+	return err;
+}
+
+int dp_tenant_drops(const struct dp_maps *m, __u32 tenant, __u32 reason, __u64 *packets)
+{
+	int err = dp_percpu_sum(m->tn_drops, IG_TN_DROP_KEY(tenant, reason),
+				offsetof(struct ig_drop_stat, packets), packets);
+
+	if (err == -ENOENT) {
+		*packets = 0;
+		return 0;
+	}
+	return err;
+}
+
+int dp_reuse_maps(struct bpf_object *obj, const struct dp_maps *m)
+{
+	for (size_t i = 0; i < dp_map_count; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, dp_map_names[i]);
+		int err;
+
+		if (!map) {
+			log_err("object %s has no map %s", bpf_object__name(obj), dp_map_names[i]);
+			return -ENOENT;
+		}
+		err = bpf_map__reuse_fd(map, (&m->config)[i]); /* dp_slot's layout */
+		if (err) {
+			log_errno(LOG_LVL_WARN, err, "reusing map %s in %s", dp_map_names[i],
+				  bpf_object__name(obj));
+			return err;
+		}
+	}
+	return 0;
 }

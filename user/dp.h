@@ -14,6 +14,7 @@
 struct dp_maps {
 	int config, services, backends, be_load, inflight, maglev, conns, tenants;
 	int drops, counters, svc_stats, be_stats, tn_stats, flood, tx_ports, events;
+	int vni_tenants, vteps, endpoints, workloads, tn_drops; /* GPU hosts */
 	bool owned; /* fds were opened from pins and are closed by dp_close() */
 };
 
@@ -58,6 +59,30 @@ int dp_maglev_update(const struct dp_maps *m, __u32 service, const __u32 *slots,
 		     size_t n);
 /* Copy the current table out (up to cap entries); *msize gets its size. */
 int dp_maglev_read(const struct dp_maps *m, __u32 service, __u32 *table, __u32 cap, __u32 *msize);
+
+/* GPU hosts (maps/host.h). Map vni to tenant: the reverse of the tenant's
+ * ig_tenants entry, which must carry the same VNI (the datapath checks). Also
+ * creates the tenant's ig_tn_drops entries (dp_tenant_drops_init). */
+int dp_vni_set(const struct dp_maps *m, __u32 vni, __u32 tenant);
+int dp_vni_del(const struct dp_maps *m, __u32 vni);
+/* Allow, or stop allowing, VXLAN with vni from and to the VTEP at addr. */
+int dp_vtep_allow(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN]);
+int dp_vtep_deny(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN]);
+/* A tenant address: local (ifindex set), remote (vtep set) or neither. */
+int dp_endpoint_set(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN],
+		    const struct ig_endpoint *ep);
+int dp_endpoint_del(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN]);
+/* The workload behind the host-side interface ifindex. */
+int dp_workload_set(const struct dp_maps *m, __u32 ifindex, const struct ig_workload *wl);
+int dp_workload_del(const struct dp_maps *m, __u32 ifindex);
+/* Create zeroed ig_tn_drops entries for every reason of tenant (existing
+ * counts are kept), so the datapath never allocates under a flood. */
+int dp_tenant_drops_init(const struct dp_maps *m, __u32 tenant);
+/* Packets tenant dropped for reason, summed over CPUs (0 if none yet). */
+int dp_tenant_drops(const struct dp_maps *m, __u32 tenant, __u32 reason, __u64 *packets);
+/* Before obj is loaded: make its maps m's, so the programs of one host (tc
+ * on the underlay and on every workload interface) share one set. */
+int dp_reuse_maps(struct bpf_object *obj, const struct dp_maps *m);
 
 /* Sum a u64 at field_off of a per-CPU map's value at key over all CPUs. */
 int dp_percpu_sum(int map_fd, __u32 key, __u32 field_off, __u64 *sum);

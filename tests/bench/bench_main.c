@@ -7,6 +7,7 @@
 int bench_datapath(void);
 int bench_maglev(void);
 int bench_agent(void);
+int bench_host(void);
 
 static const struct {
 	const char *name;
@@ -15,6 +16,7 @@ static const struct {
 	{ "datapath", bench_datapath },
 	{ "maglev", bench_maglev },
 	{ "agent", bench_agent },
+	{ "host", bench_host },
 };
 
 static int wanted(int argc, char **argv, const char *name)
