@@ -117,6 +117,12 @@ $(AGENT_BIN): $(call obj,user/main.c) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm -lpthread
 
+INFERGATECTL_BIN := $(O)/infergatectl
+
+$(INFERGATECTL_BIN): $(call obj,$(wildcard tools/infergatectl/*.c)) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
+
 DEMO_BIN := $(O)/tools/ig-demo
 
 $(DEMO_BIN): $(call obj,tools/demo.c) $(TESTLIB) $(LIB)
@@ -132,7 +138,7 @@ $(DEMO_BIN): $(call obj,tools/demo.c) $(TESTLIB) $(LIB)
 	check-format install clean help
 
 all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(AGENT_BIN) $(TEST_BINS) $(if $(BENCH_SRCS),$(BENCH_BIN)) \
-	$(DEMO_BIN)
+	$(DEMO_BIN) $(INFERGATECTL_BIN)
 
 deps:
 	$(Q)./tools/install-deps
@@ -176,7 +182,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/infergate/bpf \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)/etc/infergate $(DESTDIR)/lib/systemd/system
-	install -m 0755 $(AGENT_BIN) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(AGENT_BIN) $(INFERGATECTL_BIN) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 $(filter $(O)/bpf/%,$(BPF_OBJS)) $(DESTDIR)$(PREFIX)/lib/infergate/bpf/
 	install -m 0644 $(wildcard deploy/man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
 	$(if $(wildcard deploy/man/*.5),install -m 0644 $(wildcard deploy/man/*.5) \

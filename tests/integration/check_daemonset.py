@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Offline structural check of deploy/kubernetes/infergated-daemonset.yaml (no
+# cluster, no schema download): the fields a node agent with BPF needs, and
+# nothing more privileged than it needs. Exits 1 naming the first problem.
+import sys
+import yaml
+
+
+def fail(msg):
+    print(f"{sys.argv[1]}: {msg}")
+    sys.exit(1)
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        docs = [d for d in yaml.safe_load_all(f) if d]
+    ds = [d for d in docs if d.get("kind") == "DaemonSet"]
+    if len(ds) != 1 or ds[0].get("apiVersion") != "apps/v1":
+        fail("want exactly one apps/v1 DaemonSet")
+    ds = ds[0]
+    spec = ds["spec"]
+    labels = spec["template"]["metadata"]["labels"]
+    for k, v in spec["selector"]["matchLabels"].items():
+        if labels.get(k) != v:
+            fail(f"selector {k}={v} does not match the pod template")
+    pod = spec["template"]["spec"]
+    if pod.get("hostNetwork") is not True:
+        fail("hostNetwork must be true")
+    (c,) = pod["containers"]
+    sc = c["securityContext"]
+    if sc.get("privileged") is not False:
+        fail("privileged must be false")
+    caps = sc["capabilities"]
+    if caps.get("drop") != ["ALL"]:
+        fail("capabilities must drop ALL")
+    if not set(caps["add"]) <= {"BPF", "NET_ADMIN", "PERFMON", "SYS_ADMIN"}:
+        fail(f"unexpected capabilities {caps['add']}")
+    if not {"BPF", "NET_ADMIN"} <= set(caps["add"]):
+        fail("BPF and NET_ADMIN are required")
+    vols = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
+    bpffs = vols.get(mounts.get("/sys/fs/bpf"), {})
+    if bpffs.get("hostPath", {}).get("path") != "/sys/fs/bpf":
+        fail("/sys/fs/bpf must be the node's bpffs (hostPath)")
+    cfg = vols.get(mounts.get("/etc/infergate"), {})
+    if "configMap" not in cfg:
+        fail("/etc/infergate must come from a ConfigMap")
+    if "/etc/infergate/infergate.yaml" not in c.get("args", []):
+        fail("the agent must read /etc/infergate/infergate.yaml")
+
+
+main()

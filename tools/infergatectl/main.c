@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* infergatectl: parse the command line, open the pinned datapath and run one
+ * command. Exit codes live here only: 0 success, 1 any error (a message on
+ * stderr), 2 bad usage. See infergatectl(8) and docs/infergatectl-json.md. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "names.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: infergatectl [--pin-root DIR] [--json] COMMAND [OPTIONS]\n"
+		     "Inspect and debug a running infergate datapath through its pinned maps.\n\n"
+		     "Commands:\n"
+		     "  status                    pin root, ABI, agent, links, attach modes\n"
+		     "  services | backends | tenants | stats\n"
+		     "  conns [--tenant T] [--service S] [--backend B] [--count]\n"
+		     "        [--flow SRC:PORT-DST:PORT/tcp|udp]\n"
+		     "  events [--count N] [--timeout S]   tail of the ig_events ring buffer\n"
+		     "  top [--interval S] [--iterations N]\n"
+		     "  drain BACKEND | undrain BACKEND\n"
+		     "  weight SERVICE BACKEND WEIGHT     (the agent overwrites these writes)\n\n"
+		     "Options (anywhere):\n"
+		     "  -p, --pin-root DIR   bpffs pin root (default " IG_PIN_ROOT ")\n"
+		     "  -j, --json           JSON output (docs/infergatectl-json.md)\n"
+		     "  -h, --help           this text\n");
+}
+
+static int parse_num(const char *s, long min, long max, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return errno || !*s || *end || *v < min || *v > max ? -EINVAL : 0;
+}
+
+static int parse_opt(struct ctl_opts *o, int opt, const char *arg)
+{
+	char *end;
+
+	switch (opt) {
+	case 'p':
+		o->pin_root = arg;
+		return 0;
+	case 'j':
+		o->json = true;
+		return 0;
+	case 't':
+		return parse_num(arg, 0, IG_TENANT_MAX - 1, &o->tenant);
+	case 's':
+		return parse_num(arg, 0, IG_SERVICE_MAX - 1, &o->service);
+	case 'b':
+		return parse_num(arg, 0, IG_BACKEND_MAX - 1, &o->backend);
+	case 'f':
+		o->flow = arg;
+		return 0;
+	case 'c':
+		if (!arg)
+			o->count_only = true;
+		return arg ? parse_num(arg, 1, 1L << 30, &o->count) : 0;
+	case 'T':
+	case 'i':
+		*(opt == 'T' ? &o->timeout : &o->interval) = strtod(arg, &end);
+		return *end || end == arg ? -EINVAL : 0;
+	case 'n':
+		return parse_num(arg, 1, 1L << 30, &o->iterations);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Options may come before or after the command; --count takes N except for
+ * conns, where it is a flag. Positional arguments land in argv[optind..]. */
+static int parse_args(int argc, char **argv, struct ctl_opts *o, bool conns)
+{
+	struct option lo[] = {
+		{ "pin-root", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "tenant", required_argument, NULL, 't' },
+		{ "service", required_argument, NULL, 's' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "flow", required_argument, NULL, 'f' },
+		{ "count", conns ? no_argument : required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "p:jh", lo, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			exit(0);
+		}
+		if (opt == '?' || parse_opt(o, opt, optarg)) {
+			if (opt != '?')
+				fprintf(stderr, "infergatectl: bad value '%s'\n", optarg);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int parse_u32(const char *s, long max, __u32 *v)
+{
+	long l;
+	int err = parse_num(s, 0, max, &l);
+
+	if (err)
+		fprintf(stderr, "infergatectl: bad number '%s'\n", s);
+	*v = l;
+	return err;
+}
+
+/* Run the command in args[0] with its positional arguments. */
+static int run(struct ctl *c, char **args, int nargs)
+{
+	const char *cmd = args[0];
+	__u32 a = 0, b = 0, w = 0;
+
+	if (!strcmp(cmd, "drain") || !strcmp(cmd, "undrain")) {
+		if (nargs != 2 || parse_u32(args[1], IG_BACKEND_MAX - 1, &a))
+			return -EINVAL;
+		return ctl_set_state(c, a, cmd[0] == 'd' ? IG_BE_DRAINING : IG_BE_ACTIVE);
+	}
+	if (!strcmp(cmd, "weight")) {
+		if (nargs != 4 || parse_u32(args[1], IG_SERVICE_MAX - 1, &a) ||
+		    parse_u32(args[2], IG_BACKEND_MAX - 1, &b) ||
+		    parse_u32(args[3], 1000000000L, &w))
+			return -EINVAL;
+		return ctl_weight(c, a, b, w);
+	}
+	if (nargs != 1)
+		return -EINVAL;
+	if (!strcmp(cmd, "status"))
+		return ctl_status(c);
+	if (!strcmp(cmd, "services"))
+		return ctl_services(c);
+	if (!strcmp(cmd, "backends"))
+		return ctl_backends(c);
+	if (!strcmp(cmd, "tenants"))
+		return ctl_tenants(c);
+	if (!strcmp(cmd, "stats"))
+		return ctl_stats(c);
+	if (!strcmp(cmd, "conns"))
+		return ctl_conns(c);
+	if (!strcmp(cmd, "events"))
+		return ctl_events(c);
+	return ctl_top(c);
+}
+
+static bool known(const char *cmd)
+{
+	static const char *const cmds[] = { "status", "services", "backends", "tenants",
+					    "stats",  "conns",	  "events",   "top",
+					    "drain",  "undrain",  "weight" };
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(cmd, cmds[i]))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { .o = { .tenant = -1, .service = -1, .backend = -1 } };
+	bool conns = false;
+	int err;
+
+	for (int i = 1; i < argc; i++)
+		conns |= !strcmp(argv[i], "conns");
+	log_set_level(LOG_LVL_ERR);
+	if (parse_args(argc, argv, &c.o, conns) || optind >= argc || !known(argv[optind])) {
+		if (optind < argc && !known(argv[optind]))
+			fprintf(stderr, "infergatectl: unknown command '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	err = ctl_open(&c);
+	if (err)
+		return 1;
+	err = run(&c, argv + optind, argc - optind);
+	ctl_close(&c);
+	if (err == -EINVAL) {
+		usage(stderr);
+		return 2;
+	}
+	return err ? 1 : 0;
+}

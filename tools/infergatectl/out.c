@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Formatting and parsing shared by infergatectl's views: addresses (IPv4
+ * shown without its ::ffff: mapping), protocols, flows, clocks and per-CPU
+ * sums. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "ctl.h"
+
+static const __u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+const char *ctl_addr_str(const __u8 addr[16], char *buf, size_t len)
+{
+	if (!memcmp(addr, v4mapped, sizeof(v4mapped)))
+		inet_ntop(AF_INET, addr + 12, buf, len);
+	else
+		inet_ntop(AF_INET6, addr, buf, len);
+	return buf;
+}
+
+const char *ctl_proto_str(unsigned int proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "icmpv6";
+	default:
+		return "other";
+	}
+}
+
+/* "a.b.c.d:port" or "[v6]:port". */
+static int ctl_endpoint_parse(char *s, __u8 addr[16], __u16 *port)
+{
+	char *colon = strrchr(s, ':'), *end;
+	unsigned long p;
+
+	if (!colon)
+		return -EINVAL;
+	*colon = '\0';
+	p = strtoul(colon + 1, &end, 10);
+	if (*end || p > 65535 || end == colon + 1)
+		return -EINVAL;
+	*port = p;
+	if (s[0] == '[') {
+		size_t n = strlen(s);
+
+		if (n < 2 || s[n - 1] != ']')
+			return -EINVAL;
+		s[n - 1] = '\0';
+		return inet_pton(AF_INET6, s + 1, addr) == 1 ? 0 : -EINVAL;
+	}
+	memcpy(addr, v4mapped, sizeof(v4mapped));
+	return inet_pton(AF_INET, s, addr + 12) == 1 ? 0 : -EINVAL;
+}
+
+int ctl_flow_parse(const char *s, __u8 saddr[16], __u16 *sport, __u8 daddr[16], __u16 *dport,
+		   __u8 *proto)
+{
+	char buf[160], *slash, *dash;
+	int err;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strrchr(buf, '/');
+	dash = strchr(buf, '-');
+	if (!slash || !dash || dash > slash)
+		return -EINVAL;
+	*slash = *dash = '\0';
+	if (!strcmp(slash + 1, "tcp"))
+		*proto = IPPROTO_TCP;
+	else if (!strcmp(slash + 1, "udp"))
+		*proto = IPPROTO_UDP;
+	else
+		return -EINVAL;
+	err = ctl_endpoint_parse(buf, saddr, sport);
+	return err ?: ctl_endpoint_parse(dash + 1, daddr, dport);
+}
+
+/* bpf_ktime_get_ns() is CLOCK_MONOTONIC. */
+__u64 ctl_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+__u64 ctl_sum(int fd, __u32 key, __u32 off)
+{
+	__u64 v = 0;
+
+	return dp_percpu_sum(fd, key, off, &v) ? 0 : v;
+}

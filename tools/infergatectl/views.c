@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The table views: services, backends, tenants and stats, each as a human
+ * table or one line of JSON (docs/infergatectl-json.md). Rows come sorted by
+ * id; per-CPU counters are summed. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+
+#include "ctl.h"
+#include "names.h"
+
+#define TRAFFIC(f) offsetof(struct ig_traffic, f)
+
+static int svc_cmp(const void *a, const void *b)
+{
+	const struct svc_row *x = a, *y = b;
+
+	return (x->s.id > y->s.id) - (x->s.id < y->s.id);
+}
+
+int ctl_services_collect(struct ctl *c, struct svc_row *rows, int cap)
+{
+	struct ig_service_key k, prev;
+	int n = 0;
+	void *pk = NULL;
+
+	while (n < cap && !bpf_map_get_next_key(c->m.services, pk, &k)) {
+		prev = k;
+		pk = &prev;
+		if (!k.proto)
+			continue;
+		rows[n].k = k;
+		if (bpf_map_lookup_elem(c->m.services, &k, &rows[n].s))
+			continue;
+		n++;
+	}
+	qsort(rows, n, sizeof(*rows), svc_cmp);
+	return n;
+}
+
+static int svc_nbackends(struct ctl *c, __u32 svc)
+{
+	struct ig_backend be;
+	int n = 0;
+
+	for (__u32 id = 1; id < IG_BACKEND_MAX; id++)
+		n += !dp_backend_get(&c->m, id, &be) && be.service == svc;
+	return n;
+}
+
+int ctl_services(struct ctl *c)
+{
+	struct svc_row *rows = calloc(IG_SERVICE_MAX, sizeof(*rows));
+	char vip[INET6_ADDRSTRLEN];
+	int n;
+
+	if (!rows)
+		return -ENOMEM;
+	n = ctl_services_collect(c, rows, IG_SERVICE_MAX);
+	if (c->o.json)
+		printf("{\"services\":[");
+	else
+		printf("%-4s %-15s %5s %-5s %6s %-12s %-11s %8s %10s %12s %9s %8s\n", "ID", "VIP",
+		       "PORT", "PROTO", "TENANT", "POLICY", "PRIO", "BACKENDS", "PACKETS", "BYTES",
+		       "NEW_CONNS", "DROPS");
+	for (int i = 0; i < n; i++) {
+		const struct svc_row *r = &rows[i];
+		__u32 id = r->s.id;
+
+		printf(c->o.json ?
+			       "%s{\"id\":%u,\"vip\":\"%s\",\"port\":%u,\"proto\":\"%s\","
+			       "\"tenant\":%u,\"policy\":\"%s\",\"prio\":\"%s\",\"backends\":%d,"
+			       "\"packets\":%llu,\"bytes\":%llu,\"new_conns\":%llu,\"drops\":%llu}" :
+			       "%s%-4u %-15s %5u %-5s %6u %-12s %-11s %8d %10llu %12llu %9llu %8llu\n",
+		       c->o.json && i ? "," : "", id, ctl_addr_str(r->k.addr, vip, sizeof(vip)),
+		       ntohs(r->k.port), ctl_proto_str(r->k.proto), r->s.tenant,
+		       policy_str(r->s.policy), prio_str(r->s.prio), svc_nbackends(c, id),
+		       ctl_sum(c->m.svc_stats, id, TRAFFIC(packets)),
+		       ctl_sum(c->m.svc_stats, id, TRAFFIC(bytes)),
+		       ctl_sum(c->m.svc_stats, id, TRAFFIC(new_conns)),
+		       ctl_sum(c->m.svc_stats, id, TRAFFIC(drops)));
+	}
+	if (c->o.json)
+		printf("]}\n");
+	free(rows);
+	return 0;
+}
+
+static void backend_row(struct ctl *c, __u32 id, const struct ig_backend *be, bool first)
+{
+	struct ig_backend_load load = {};
+	char addr[INET6_ADDRSTRLEN];
+	__u64 inflight = 0;
+
+	bpf_map_lookup_elem(c->m.be_load, &id, &load);
+	dp_backend_inflight(&c->m, id, &inflight);
+	ctl_addr_str(be->addr, addr, sizeof(addr));
+	if (c->o.json)
+		printf("%s{\"id\":%u,\"service\":%u,\"addr\":\"%s\",\"state\":\"%s\",\"weight\":%u,"
+		       "\"score\":%u,\"capacity\":%u,\"inflight\":%llu,\"packets\":%llu,"
+		       "\"bytes\":%llu,\"new_conns\":%llu,\"drops\":%llu}",
+		       first ? "" : ",", id, be->service, addr, backend_state_str(be->state),
+		       be->weight, load.score, load.capacity, inflight,
+		       ctl_sum(c->m.be_stats, id, TRAFFIC(packets)),
+		       ctl_sum(c->m.be_stats, id, TRAFFIC(bytes)),
+		       ctl_sum(c->m.be_stats, id, TRAFFIC(new_conns)),
+		       ctl_sum(c->m.be_stats, id, TRAFFIC(drops)));
+	else
+		printf("%-4u %7u %-15s %-8s %6u %5u.%03u %8u %8llu %10llu %12llu %9llu %8llu\n", id,
+		       be->service, addr, backend_state_str(be->state), be->weight,
+		       load.score / IG_SCORE_SCALE, load.score % IG_SCORE_SCALE / 1000,
+		       load.capacity, inflight, ctl_sum(c->m.be_stats, id, TRAFFIC(packets)),
+		       ctl_sum(c->m.be_stats, id, TRAFFIC(bytes)),
+		       ctl_sum(c->m.be_stats, id, TRAFFIC(new_conns)),
+		       ctl_sum(c->m.be_stats, id, TRAFFIC(drops)));
+}
+
+int ctl_backends(struct ctl *c)
+{
+	struct ig_backend be;
+	bool first = true;
+
+	if (c->o.json)
+		printf("{\"backends\":[");
+	else
+		printf("%-4s %7s %-15s %-8s %6s %9s %8s %8s %10s %12s %9s %8s\n", "ID", "SERVICE",
+		       "ADDRESS", "STATE", "WEIGHT", "SCORE", "CAPACITY", "INFLIGHT", "PACKETS",
+		       "BYTES", "NEW_CONNS", "DROPS");
+	for (__u32 id = 1; id < IG_BACKEND_MAX; id++) {
+		if (dp_backend_get(&c->m, id, &be) || !be.service)
+			continue;
+		backend_row(c, id, &be, first);
+		first = false;
+	}
+	if (c->o.json)
+		printf("]}\n");
+	return 0;
+}
+
+/* ,"drops_by_reason":{...} of a tenant: the reasons with packets only. */
+static void tenant_reasons(struct ctl *c, __u32 id)
+{
+	bool first = true;
+
+	printf(",\"drops_by_reason\":{");
+	for (__u32 r = 0; r < IG_DROP__MAX; r++) {
+		__u64 n = 0;
+
+		if (dp_tenant_drops(&c->m, id, r, &n) || !n)
+			continue;
+		printf("%s\"%s\":%llu", first ? "" : ",", drop_reason_str(r), n);
+		first = false;
+	}
+	printf("}");
+}
+
+int ctl_tenants(struct ctl *c)
+{
+	struct ig_tenant t;
+	bool first = true;
+
+	if (c->o.json)
+		printf("{\"tenants\":[");
+	else
+		printf("%-4s %8s %-11s %10s %12s %9s %8s\n", "ID", "VNI", "PRIO", "PACKETS",
+		       "BYTES", "NEW_CONNS", "DROPS");
+	for (__u32 id = 1; id < IG_TENANT_MAX; id++) {
+		if (bpf_map_lookup_elem(c->m.tenants, &id, &t) || !(t.flags & IG_TENANT_F_ACTIVE))
+			continue;
+		printf(c->o.json ? "%s{\"id\":%u,\"vni\":%u,\"prio\":\"%s\",\"packets\":%llu,"
+				   "\"bytes\":%llu,\"new_conns\":%llu,\"drops\":%llu" :
+				   "%s%-4u %8u %-11s %10llu %12llu %9llu %8llu\n",
+		       c->o.json && !first ? "," : "", id, t.vni, prio_str(t.prio),
+		       ctl_sum(c->m.tn_stats, id, TRAFFIC(packets)),
+		       ctl_sum(c->m.tn_stats, id, TRAFFIC(bytes)),
+		       ctl_sum(c->m.tn_stats, id, TRAFFIC(new_conns)),
+		       ctl_sum(c->m.tn_stats, id, TRAFFIC(drops)));
+		if (c->o.json) {
+			tenant_reasons(c, id);
+			printf("}");
+		}
+		first = false;
+	}
+	if (c->o.json)
+		printf("]}\n");
+	return 0;
+}
+
+static void stats_json(struct ctl *c)
+{
+	printf("{\"counters\":{");
+	for (__u32 i = 0; i < IG_CNT__MAX; i++)
+		printf("%s\"%s\":%llu", i ? "," : "", counter_str(i), ctl_sum(c->m.counters, i, 0));
+	printf("},\"drops\":{");
+	for (__u32 r = 0; r < IG_DROP__MAX; r++)
+		printf("%s\"%s\":{\"packets\":%llu,\"bytes\":%llu}", r ? "," : "",
+		       drop_reason_str(r),
+		       ctl_sum(c->m.drops, r, offsetof(struct ig_drop_stat, packets)),
+		       ctl_sum(c->m.drops, r, offsetof(struct ig_drop_stat, bytes)));
+	printf("}}\n");
+}
+
+int ctl_stats(struct ctl *c)
+{
+	if (c->o.json) {
+		stats_json(c);
+		return 0;
+	}
+	printf("%-28s %12s\n", "COUNTER", "VALUE");
+	for (__u32 i = 0; i < IG_CNT__MAX; i++)
+		printf("%-28s %12llu\n", counter_str(i), ctl_sum(c->m.counters, i, 0));
+	printf("\n%-28s %12s %14s\n", "DROP REASON", "PACKETS", "BYTES");
+	for (__u32 r = 0; r < IG_DROP__MAX; r++) {
+		__u64 p = ctl_sum(c->m.drops, r, offsetof(struct ig_drop_stat, packets));
+
+		if (p)
+			printf("%-28s %12llu %14llu\n", drop_reason_str(r), p,
+			       ctl_sum(c->m.drops, r, offsetof(struct ig_drop_stat, bytes)));
+	}
+	return 0;
+}
