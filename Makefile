@@ -91,13 +91,16 @@ $(LIB) $(LIB_SAN) $(TESTLIB) $(TESTLIB_SAN):
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# llmsim's and loadgen's pure parts, linked into the unit tests too.
+SIMTOOL_SRCS := tools/llmsim/engine.c tools/llmsim/metrics.c tools/llmsim/req.c \
+	tools/loadgen/stats.c tools/loadgen/dist.c
 UNIT_BIN := $(O)/tests/unit-tests
 BPFT_BIN := $(O)/tests/bpf-tests
 INTEG_BIN := $(O)/tests/integration-tests
 BENCH_BIN := $(O)/tests/bench-datapath
 TEST_BINS := $(UNIT_BIN) $(BPFT_BIN) $(INTEG_BIN)
 
-$(UNIT_BIN): $(call san,$(UNIT_SRCS)) $(TESTLIB_SAN) $(LIB_SAN)
+$(UNIT_BIN): $(call san,$(UNIT_SRCS) $(SIMTOOL_SRCS)) $(TESTLIB_SAN) $(LIB_SAN)
 $(BPFT_BIN): $(call san,$(BPFT_SRCS)) $(TESTLIB_SAN) $(LIB_SAN)
 $(INTEG_BIN): $(call san,$(INTEG_SRCS)) $(TESTLIB_SAN) $(LIB_SAN)
 $(TEST_BINS):
@@ -123,6 +126,19 @@ $(INFERGATECTL_BIN): $(call obj,$(wildcard tools/infergatectl/*.c)) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
 
+LLMSIM_BIN := $(O)/tools/llmsim
+LOADGEN_BIN := $(O)/tools/loadgen
+
+$(LLMSIM_BIN): $(call obj,$(wildcard tools/llmsim/*.c))
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm -lpthread
+
+$(LOADGEN_BIN): $(call obj,$(wildcard tools/loadgen/*.c))
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
+
 DEMO_BIN := $(O)/tools/ig-demo
 
 $(DEMO_BIN): $(call obj,tools/demo.c) $(TESTLIB) $(LIB)
@@ -138,7 +154,7 @@ $(DEMO_BIN): $(call obj,tools/demo.c) $(TESTLIB) $(LIB)
 	check-format install clean help
 
 all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(AGENT_BIN) $(TEST_BINS) $(if $(BENCH_SRCS),$(BENCH_BIN)) \
-	$(DEMO_BIN) $(INFERGATECTL_BIN)
+	$(DEMO_BIN) $(INFERGATECTL_BIN) $(LLMSIM_BIN) $(LOADGEN_BIN)
 
 deps:
 	$(Q)./tools/install-deps

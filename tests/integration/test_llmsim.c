@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* llmsim and loadgen end to end: llmsim on 127.0.0.1 inside a namespace of
+ * its own (time-scaled), loadgen's open-loop run and closed-loop sessions
+ * against it; every request completes, the JSON report has its fields and
+ * /metrics shows vLLM's names with sane values. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <criterion/criterion.h>
+
+#include "netns.h"
+
+#define SIM_URL "http://127.0.0.1:8000"
+
+TestSuite(llmsim, .fini = netns_cleanup_all);
+
+static const char *build(void)
+{
+	return getenv("IG_BUILD") ?: "build";
+}
+
+static void start_sim(char ns[NETNS_NAME_MAX])
+{
+	char out[256];
+
+	cr_assert_eq(netns_create("sim", ns), 0);
+	cr_assert_eq(netns_run(NULL,
+			       "ip netns exec %s %s/tools/llmsim --listen 127.0.0.1:8000 --name "
+			       "sim-a --profile fast --gpus 2 --time-scale 0.2 --background 2 "
+			       "--bg-prompt 256 --bg-output 32 >/dev/null 2>&1 &",
+			       ns, build()),
+		     0);
+	cr_assert_eq(netns_run_output(ns, out, sizeof(out),
+				      "for i in $(seq 50); do curl -sf " SIM_URL "/ && exit 0; "
+				      "sleep 0.1; done; exit 1"),
+		     0, "llmsim did not come up");
+	cr_expect_str_eq(out, "sim-a\n");
+}
+
+Test(llmsim, open_loop_report_and_metrics)
+{
+	char ns[NETNS_NAME_MAX], out[8192];
+	int rc;
+
+	start_sim(ns);
+	rc = netns_run_output(ns, out, sizeof(out),
+			      "%s/tools/loadgen --target " SIM_URL "/v1/completions --rate 8 "
+			      "--duration 3 --arrival gamma:2 --prompt lognormal:5.5,0.5 "
+			      "--output fixed:48 --tenant a:2:gold --tenant b:1:bronze --seed 7 "
+			      "--slo-ttft 500 --slo-tpot 50 --json /tmp/%s.json",
+			      build(), ns);
+	cr_expect_eq(rc, 0, "loadgen failed: %s", out);
+	cr_expect(strstr(out, "failed 0"), "%s", out);
+	rc = netns_run_output(NULL, out, sizeof(out),
+			      "python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); "
+			      "s=r[\"summary\"]; assert s[\"requests\"] > 5, s; "
+			      "assert s[\"completed\"] == s[\"requests\"], s; "
+			      "assert s[\"ttft_ms\"][\"p99\"] > 0 and s[\"itl_ms\"][\"p50\"] > 0; "
+			      "assert s[\"output_tokens\"] == 48 * s[\"completed\"]; "
+			      "assert len(r[\"tenants\"]) == 2 and 0 < r[\"fairness_jain\"] <= 1; "
+			      "assert len(r[\"requests\"]) == s[\"requests\"]' /tmp/%s.json; "
+			      "r=$?; rm -f /tmp/%s.json; exit $r",
+			      ns, ns);
+	cr_expect_eq(rc, 0, "report: %s", out);
+	cr_assert_eq(netns_run_output(ns, out, sizeof(out), "curl -sf " SIM_URL "/metrics"), 0);
+	cr_expect(strstr(out, "vllm:num_requests_running{model_name=\"sim-a\"} "), "%s", out);
+	cr_expect(strstr(out, "vllm:num_requests_waiting{model_name=\"sim-a\"} "), "%s", out);
+	cr_expect(strstr(out, "vllm:kv_cache_usage_perc{model_name=\"sim-a\"} "), "%s", out);
+	cr_expect(strstr(out, "vllm:time_to_first_token_seconds_count{model_name=\"sim-a\"} "),
+		  "%s", out);
+	cr_expect(!strstr(out, "vllm:request_success_total{model_name=\"sim-a\"} 0\n"), "%s", out);
+}
+
+Test(llmsim, sessions_and_errors)
+{
+	char ns[NETNS_NAME_MAX], out[4096];
+	int rc;
+
+	start_sim(ns);
+	rc = netns_run_output(ns, out, sizeof(out),
+			      "%s/tools/loadgen --target " SIM_URL "/v1/completions --sessions 3 "
+			      "--turns 3 --prompt fixed:200 --output fixed:16 --seed 1",
+			      build());
+	cr_expect_eq(rc, 0, "loadgen failed: %s", out);
+	cr_expect(strstr(out, "requests 9  completed 9  failed 0"), "%s", out);
+	rc = netns_run_output(ns, out, sizeof(out),
+			      "curl -s -o /dev/null -w '%%{http_code}' -d '{\"prompt\":' " SIM_URL
+			      "/v1/completions");
+	cr_expect_str_eq(out, "400");
+	rc = netns_run_output(ns, out, sizeof(out),
+			      "curl -s -d '{\"prompt_tokens\":10,\"max_tokens\":2}' " SIM_URL
+			      "/v1/completions");
+	cr_expect_eq(rc, 0);
+	cr_expect(strstr(out, "\"completion_tokens\":2"), "%s", out);
+}
