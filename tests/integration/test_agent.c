@@ -141,23 +141,7 @@ TestSuite(agent, .init = setup, .fini = teardown, .timeout = 120);
 /* n curl connections; counts per host (counts[0]: failures). */
 static void spread(int n, int counts[NHOSTS + 1])
 {
-	static char out[65536];
-	char *line, *save;
-
-	memset(counts, 0, sizeof(int) * (NHOSTS + 1));
-	cr_assert_eq(netns_run_output(lab.cl, out, sizeof(out),
-				      "for i in $(seq %d); do curl -s --max-time 3 http://%s/ || "
-				      "echo fail; done",
-				      n, VIP),
-		     0);
-	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		int h = 0;
-
-		if (sscanf(line, "h%d", &h) == 1 && h >= 1 && h <= NHOSTS)
-			counts[h]++;
-		else
-			counts[0]++;
-	}
+	cr_assert_eq(lab_curl_spread(&lab, VIP, n, counts, NHOSTS), 0);
 }
 
 /* Value of one line of the agent's /metrics page, or -1. */

@@ -199,6 +199,30 @@ int lab_weights(struct lab *l, __u32 svc, const __u32 *ids, const __u32 *weights
 	return err ?: dp_maglev_swap(&l->maps, svc, table, IG_MAGLEV_DEFAULT);
 }
 
+int lab_curl_spread(struct lab *l, const char *vip, int n, int *counts, int nhosts)
+{
+	static char out[65536];
+	char *line, *save;
+	int err;
+
+	memset(counts, 0, sizeof(int) * (nhosts + 1));
+	err = netns_run_output(l->cl, out, sizeof(out),
+			       "for i in $(seq %d); do curl -s --max-time 3 http://%s/ || "
+			       "echo fail; done",
+			       n, vip);
+	if (err)
+		return err < 0 ? err : -EIO;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int h = 0;
+
+		if (sscanf(line, "h%d", &h) == 1 && h >= 1 && h <= nhosts)
+			counts[h]++;
+		else
+			counts[0]++;
+	}
+	return 0;
+}
+
 int lab_host_of(const struct lab *l, __u32 backend)
 {
 	struct ig_backend be;

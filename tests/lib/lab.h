@@ -54,6 +54,10 @@ int lab_gateway_up(struct lab *l);
 int lab_backend(struct lab *l, __u32 id, int h, __u32 svc, __u32 vni);
 /* Push a Maglev table (M = IG_MAGLEV_DEFAULT) built from weights. */
 int lab_weights(struct lab *l, __u32 svc, const __u32 *ids, const __u32 *weights, int n);
+/* n sequential curl connections from the client to http://vip/; the lab's
+ * servers answer "h<N>...": counts[N] for N in 1..nhosts, counts[0] for
+ * failures and other answers. */
+int lab_curl_spread(struct lab *l, const char *vip, int n, int *counts, int nhosts);
 /* The host of a backend's VTEP address, for reports. */
 int lab_host_of(const struct lab *l, __u32 backend);
 
