@@ -185,7 +185,7 @@ bench: $(BENCH_BIN)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(DEMO_BIN)
+	$(Q)IG_BUILD=$(O) $(DEMO_BIN)
 
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

@@ -1,194 +1,188 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* `make demo`: builds the netns lab (client, gateway with xdp_gateway, three
- * GPU hosts, two tenants in their own VNIs), sends real traffic, and shows
- * where every connection went and why, from the datapath's own maps. Until
- * the agent lands, weights are pushed with the map writer it will use. */
+/* `make demo`: the lab in network namespaces (a client, a gateway, three GPU
+ * hosts running llmsim, two tenants in their own VNIs), the agent infergated
+ * steering by live telemetry, a short seeded loadgen workload per tenant, and
+ * what happened, as infergatectl and loadgen show it. Cleans up after itself. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-#include <bpf/bpf.h>
 
-#include "dp.h"
 #include "lab.h"
 #include "log.h"
-#include "names.h"
 
 #define VIP_CHAT "198.19.0.10"
 #define VIP_BATCH "198.19.0.20"
 
-struct demo_be {
-	__u32 id, svc, vni, weight;
-	int host;
-	const char *vip, *name;
+struct demo {
+	struct lab lab;
+	char dir[64];
+	char root[96];
+	const char *build;
+	int agent_pid;
 };
 
-static const struct demo_be bes[] = {
-	{ 1, 1, 100, 1, 1, VIP_CHAT, "chat@h1" }, /* h1 is busy with work from elsewhere */
-	{ 2, 1, 100, 4, 2, VIP_CHAT, "chat@h2" },   { 3, 1, 100, 4, 3, VIP_CHAT, "chat@h3" },
-	{ 4, 2, 200, 1, 2, VIP_BATCH, "batch@h2" }, { 5, 2, 200, 1, 3, VIP_BATCH, "batch@h3" },
-};
-#define NBE (int)(sizeof(bes) / sizeof(bes[0]))
-
-static int step(int n, const char *what, int err)
+static void step(int n, const char *what)
 {
-	printf("[%d] %s%s\n", n, what, err ? "  FAILED" : "");
+	printf("\n[%d] %s\n", n, what);
 	fflush(stdout);
+}
+
+static int failed(int err)
+{
+	if (err)
+		printf("    FAILED (%d)\n", err);
 	return err;
 }
 
-static int demo_setup(struct lab *l)
+/* Tenant acme (VNI 100) runs "chat" on all three hosts; globex (VNI 200)
+ * runs "batch" on h2 and h3. h1 also serves work that bypasses the gateway. */
+static int demo_hosts(struct demo *d)
 {
-	struct ig_service chat = {
-		.id = 1, .tenant = 1, .policy = IG_POLICY_MAGLEV, .prio = IG_PRIO_INTERACTIVE
-	};
-	struct ig_service batch = {
-		.id = 2, .tenant = 2, .policy = IG_POLICY_LEAST_LOADED, .prio = IG_PRIO_BATCH
-	};
-	struct ig_service_key k;
-	__u32 ids[2][3], w[2][3];
-	int n[2] = {}, err = 0;
-
-	err = err ?: dp_tenant_set(&l->maps, 1, 100, IG_PRIO_INTERACTIVE);
-	err = err ?: dp_tenant_set(&l->maps, 2, 200, IG_PRIO_BATCH);
-	err = err						    ?:
-		      dp_service_key(&k, VIP_CHAT, 80, IPPROTO_TCP) ?:
-		      dp_service_set(&l->maps, &k, &chat);
-	err = err						     ?:
-		      dp_service_key(&k, VIP_BATCH, 80, IPPROTO_TCP) ?:
-		      dp_service_set(&l->maps, &k, &batch);
-	for (int i = 0; !err && i < NBE; i++) {
-		const struct demo_be *b = &bes[i];
-
-		err = lab_backend(l, b->id, b->host, b->svc, b->vni) ?:
-			      lab_host_httpd(l, b->host, b->vip, 80, b->name, NULL);
-		ids[b->svc - 1][n[b->svc - 1]] = b->id;
-		w[b->svc - 1][n[b->svc - 1]++] = b->weight;
-	}
-	err = err ?: lab_weights(l, 1, ids[0], w[0], n[0]) ?: lab_weights(l, 2, ids[1], w[1], n[1]);
-	for (int i = 0; !err && i < NBE; i++)
-		err = lab_wait_http(l, bes[i].host, bes[i].vip, 80);
-	return err;
-}
-
-static int demo_hosts(struct lab *l)
-{
+	char name[8], cmd[400];
 	int err = 0;
 
-	/* h1, h2, h3 carry tenant acme (VNI 100); h2 and h3 also globex (VNI 200). */
 	for (int h = 1; !err && h <= 3; h++)
-		err = lab_host_vni(l, h, 100, VIP_CHAT);
+		err = lab_host_vni(&d->lab, h, 100, VIP_CHAT);
 	for (int h = 2; !err && h <= 3; h++)
-		err = lab_host_vni(l, h, 200, VIP_BATCH);
+		err = lab_host_vni(&d->lab, h, 200, VIP_BATCH);
+	for (int h = 1; !err && h <= 3; h++) {
+		snprintf(name, sizeof(name), "h%d", h);
+		snprintf(cmd, sizeof(cmd),
+			 "nohup %s/tools/llmsim --listen 0.0.0.0:80 --name %s --profile fast "
+			 "--time-scale 0.25 --seed %d %s >%s/llmsim-%s.log 2>&1 &",
+			 d->build, name, h, h == 1 ? "--background 12 --bg-prompt 512" : "", d->dir,
+			 name);
+		err = netns_run(d->lab.h[h - 1], "%s", cmd) ? -EIO : 0;
+	}
+	for (int h = 1; !err && h <= 3; h++)
+		err = lab_wait_http(&d->lab, h, VIP_CHAT, 80);
 	return err;
 }
 
-static int demo_traffic(struct lab *l)
+static void demo_backend(FILE *f, int id, int h, int vni)
 {
-	return netns_run(l->cl,
-			 "for i in $(seq 90); do curl -s --max-time 3 -o /dev/null "
-			 "http://" VIP_CHAT "/; done; for i in $(seq 40); do curl -s --max-time 3 "
-			 "-o /dev/null http://" VIP_BATCH "/; done");
+	fprintf(f,
+		"      - {name: h%d, id: %d, vtep: 198.18.%d.2, capacity: 32, "
+		"inner_mac: \"02:00:00:00:%02x:%02x\",\n"
+		"         metrics: [{url: \"http://198.18.%d.2/metrics\", format: vllm}]}\n",
+		h, id, 10 + h, vni, h, 10 + h);
 }
 
-static __u64 sum(int fd, __u32 key, __u32 off)
+static int demo_config(struct demo *d)
 {
-	__u64 v = 0;
+	char path[128];
+	FILE *f;
 
-	dp_percpu_sum(fd, key, off, &v);
-	return v;
+	snprintf(path, sizeof(path), "%s/infergate.yaml", d->dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "interfaces: [{name: g0, role: gateway}]\n"
+		   "gateway: {vtep: " LAB_GW_VTEP ", event_sample: 1}\n"
+		   "tenants:\n  - {name: acme, id: 1, vni: 100, priority: interactive}\n"
+		   "  - {name: globex, id: 2, vni: 200, priority: batch}\n"
+		   "services:\n  - name: chat\n    id: 1\n    vip: " VIP_CHAT "\n    port: 80\n"
+		   "    tenant: acme\n    policy: maglev\n    backends:\n");
+	for (int h = 1; h <= 3; h++)
+		demo_backend(f, h, h, 100);
+	fprintf(f, "  - name: batch\n    id: 2\n    vip: " VIP_BATCH "\n    port: 80\n"
+		   "    tenant: globex\n    policy: least-loaded\n    backends:\n");
+	for (int h = 2; h <= 3; h++)
+		demo_backend(f, 2 + h, h, 200);
+	fprintf(f, "telemetry: {interval: 500ms, timeout: 400ms}\n"
+		   "metrics: {listen: \"127.0.0.1:9479\"}\n");
+	fclose(f);
+	printf("    configuration: %s\n", path);
+	return 0;
 }
 
-static void demo_report(struct lab *l)
+static int demo_agent(struct demo *d)
 {
-	const struct dp_maps *m = &l->maps;
+	char pid[32];
+	int err;
 
-	printf("\n  backend    host  tenant  weight  new-conns  packets  in-flight  state\n");
-	for (int i = 0; i < NBE; i++) {
-		struct ig_backend be;
-		__u64 infl = 0;
-
-		dp_backend_get(m, bes[i].id, &be);
-		dp_backend_inflight(m, bes[i].id, &infl);
-		printf("  %-9s  h%d    %-6s  %6u  %9llu  %7llu  %9llu  %s\n", bes[i].name,
-		       bes[i].host, bes[i].svc == 1 ? "acme" : "globex", bes[i].weight,
-		       (unsigned long long)sum(m->be_stats, bes[i].id,
-					       offsetof(struct ig_traffic, new_conns)),
-		       (unsigned long long)sum(m->be_stats, bes[i].id, 0), (unsigned long long)infl,
-		       backend_state_str(be.state));
-	}
-	printf("\n  tenant  vni  packets  bytes    new-conns  drops\n");
-	for (__u32 t = 1; t <= 2; t++)
-		printf("  %-6s  %u  %7llu  %7llu  %9llu  %5llu\n", t == 1 ? "acme" : "globex",
-		       t * 100, (unsigned long long)sum(m->tn_stats, t, 0),
-		       (unsigned long long)sum(m->tn_stats, t, offsetof(struct ig_traffic, bytes)),
-		       (unsigned long long)sum(m->tn_stats, t,
-					       offsetof(struct ig_traffic, new_conns)),
-		       (unsigned long long)sum(m->tn_stats, t, offsetof(struct ig_traffic, drops)));
-	printf("\n  datapath counters:");
-	for (__u32 c = 0; c < IG_CNT__MAX; c++) {
-		__u64 v = sum(m->counters, c, 0);
-
-		if (v)
-			printf(" %s=%llu", counter_str(c), (unsigned long long)v);
-	}
-	printf("\n");
+	err = netns_run(NULL,
+			"nsenter --net=/run/netns/%s %s/infergated --config %s/infergate.yaml "
+			"--pin-root %s --detach >%s/agent.log 2>&1 & echo $! > %s/agent.pid; "
+			"for t in $(seq 100); do test -e %s/links/g0-xdp && exit 0; sleep 0.1; "
+			"done; exit 1",
+			d->lab.gw, d->build, d->dir, d->root, d->dir, d->dir, d->root);
+	if (err || netns_run_output(NULL, pid, sizeof(pid), "cat %s/agent.pid", d->dir))
+		return -EIO;
+	d->agent_pid = atoi(pid);
+	sleep(2); /* a few scrapes: weights follow telemetry */
+	return 0;
 }
 
-static void demo_conns(struct lab *l)
+static int demo_ctl(struct demo *d, const char *view)
 {
-	struct ig_conn_key k, next;
-	struct ig_conn ct;
-	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
-	void *prev = NULL;
-	int shown = 0;
+	return netns_run(NULL, "%s/infergatectl --pin-root %s %s | sed 's/^/    /'", d->build,
+			 d->root, view);
+}
 
-	printf("\n  a few connection-table entries (client -> VIP => backend):\n");
-	while (shown < 5 && !bpf_map_get_next_key(l->maps.conns, prev, &next)) {
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(l->maps.conns, &k, &ct))
-			continue;
-		inet_ntop(AF_INET, k.saddr + 12, src, sizeof(src));
-		inet_ntop(AF_INET, k.daddr + 12, dst, sizeof(dst));
-		printf("  %s:%u -> %s:%u  tenant %u  => %s%s\n", src, ntohs(k.sport), dst,
-		       ntohs(k.dport), k.tenant, bes[ct.backend - 1].name,
-		       ct.flags & IG_CONN_F_CLOSING ? "  (closed)" : "");
-		shown++;
+static int demo_traffic(struct demo *d)
+{
+	return netns_run(
+		d->lab.cl,
+		"(%s/tools/loadgen --target http://" VIP_BATCH "/v1/completions "
+		"--rate 3 --duration 6 --seed 2 --prompt fixed:256 --output fixed:64 "
+		"--new-connection --tenant globex:1:batch > %s/batch.txt 2>&1 &); "
+		"%s/tools/loadgen --target http://" VIP_CHAT "/v1/completions "
+		"--rate 6 --duration 6 --seed 1 --prompt lognormal:5,0.5 --output fixed:48 "
+		"--new-connection --tenant acme:1:interactive | sed 's/^/    /'; sleep 2; "
+		"echo '    -- globex batch:'; sed 's/^/    /' %s/batch.txt",
+		d->build, d->dir, d->build, d->dir);
+}
+
+static void demo_cleanup(struct demo *d)
+{
+	if (d->agent_pid > 0) {
+		kill(d->agent_pid, SIGTERM); /* --detach: it removes its program */
+		for (int t = 0; t < 50 && !kill(d->agent_pid, 0); t++)
+			usleep(100 * 1000);
 	}
+	lab_destroy(&d->lab);
+	netns_run(NULL, "rm -rf %s /sys/fs/bpf/ig-demo-%d", d->dir, getpid());
 }
 
 int main(void)
 {
-	static struct lab lab;
+	static struct demo d;
 	int err;
 
+	d.build = getenv("IG_BUILD") ?: "build";
+	snprintf(d.dir, sizeof(d.dir), "/tmp/ig-demo-XXXXXX");
+	if (!mkdtemp(d.dir))
+		return 1;
+	snprintf(d.root, sizeof(d.root), "/sys/fs/bpf/ig-demo-%d/v%d", getpid(), IG_ABI_VERSION);
 	log_setup_libbpf();
-	printf("infergate demo: a client, a gateway running xdp_gateway, three GPU hosts,\n"
-	       "two tenants (acme: VNI 100, globex: VNI 200), real TCP connections.\n\n");
-	err = step(1, "lab: namespaces, veth links, kernel vxlan devices on the hosts",
-		   lab_create(&lab, 3) ?: demo_hosts(&lab));
-	err = err   ?:
-		      step(2, "gateway: xdp_gateway attached to the client port via kernel-compat",
-			   lab_gateway_up(&lab));
-	err = err   ?:
-		      step(3,
-			   "services: chat 198.19.0.10:80 (acme, Maglev, weights h1:h2:h3 = 1:4:4, "
-			   "h1 is busy elsewhere); batch 198.19.0.20:80 (globex, least-loaded)",
-			   demo_setup(&lab));
-	err = err   ?:
-		      step(4, "traffic: 90 curl connections to chat, 40 to batch",
-			   demo_traffic(&lab));
+	printf("infergate demo: a client, a gateway, three GPU hosts running llmsim (h1 busy\n"
+	       "with work that bypasses the gateway), two tenants: acme (VNI 100, service\n"
+	       "chat on h1-h3, Maglev) and globex (VNI 200, service batch on h2-h3,\n"
+	       "least-loaded). The agent weighs backends from their vLLM metrics.\n");
+	step(1, "lab: namespaces, veth links, kernel vxlan devices, llmsim on each host");
+	err = failed(lab_create(&d.lab, 3) ?: demo_hosts(&d));
 	if (!err) {
-		demo_report(&lab);
-		demo_conns(&lab);
-		printf("\n  the VNI of each connection is its service's tenant's (ig_tenants), never "
-		       "the packet's;\n  replies go straight from the hosts to the client (DSR), "
-		       "so the gateway sees\n  only the request direction.\n");
+		step(2, "agent: infergated loads, pins and attaches xdp_gateway to the gateway's "
+			"client port, scrapes every 500 ms; its view after a few scrapes:");
+		err = failed(demo_config(&d) ?: demo_agent(&d) ?: demo_ctl(&d, "backends"));
 	}
-	lab_destroy(&lab);
-	step(5, "cleaned up: namespaces, programs and servers are gone", 0);
+	if (!err) {
+		step(3,
+		     "traffic: loadgen streams completions through the gateway, one connection "
+		     "per request\n    (acme chat 6 req/s, globex batch 3 req/s, 6 s, fixed seeds)");
+		err = failed(demo_traffic(&d));
+	}
+	if (!err) {
+		step(4, "where the connections went: infergatectl backends, tenants, stats");
+		err = failed(demo_ctl(&d, "backends")	     ?:
+				     demo_ctl(&d, "tenants") ?:
+							       demo_ctl(&d, "stats"));
+	}
+	demo_cleanup(&d);
+	step(5, "cleaned up: agent stopped (--detach), namespaces, servers and pins removed");
 	return err ? 1 : 0;
 }

@@ -45,6 +45,7 @@ struct opts {
 	double drain;
 	int max_context;
 	const char *json;
+	int fresh; /* a new connection per open-loop request (L4 steering sees each) */
 };
 
 struct session {
@@ -227,6 +228,10 @@ static int launch(struct run *r, int tenant, int target, int prompt, int output,
 	curl_easy_setopt(q->easy, CURLOPT_PRIVATE, q);
 	curl_easy_setopt(q->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(q->easy, CURLOPT_TCP_NODELAY, 1L);
+	if (r->o->fresh && !sess) {
+		curl_easy_setopt(q->easy, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(q->easy, CURLOPT_FORBID_REUSE, 1L);
+	}
 	curl_multi_add_handle(r->multi, q->easy);
 	r->inflight++;
 	return 0;
@@ -527,7 +532,8 @@ static void usage(FILE *f)
 		   "                --sessions N --turns T [--think S] [--duration S])\n"
 		   "               [--prompt lognormal:MU,SIGMA|fixed:N|file:PATH] [--output ...]\n"
 		   "               [--tenant NAME:SHARE:CLASS ...] [--seed S] [--slo-ttft MS]\n"
-		   "               [--slo-tpot MS] [--drain S] [--max-context N] [--json FILE]\n");
+		   "               [--slo-tpot MS] [--drain S] [--max-context N] [--json FILE]\n"
+		   "               [--new-connection]  (open loop: one connection per request)\n");
 }
 
 static int parse_tenant(const char *s, struct tenant *t)
@@ -598,6 +604,9 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case 'j':
 		o->json = arg;
 		return 0;
+	case 'N':
+		o->fresh = 1;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -605,14 +614,25 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-		{ "target", 1, 0, 'T' },   { "tenant", 1, 0, 'n' },   { "rate", 1, 0, 'r' },
-		{ "duration", 1, 0, 'd' }, { "sessions", 1, 0, 'S' }, { "turns", 1, 0, 'u' },
-		{ "think", 1, 0, 'k' },	   { "arrival", 1, 0, 'a' },  { "prompt", 1, 0, 'p' },
-		{ "output", 1, 0, 'o' },   { "seed", 1, 0, 's' },     { "slo-ttft", 1, 0, 'F' },
-		{ "slo-tpot", 1, 0, 'P' }, { "drain", 1, 0, 'D' },    { "max-context", 1, 0, 'm' },
-		{ "json", 1, 0, 'j' },	   { "help", 0, 0, 'h' },     {}
-	};
+	static const struct option lo[] = { { "target", 1, 0, 'T' },
+					    { "tenant", 1, 0, 'n' },
+					    { "rate", 1, 0, 'r' },
+					    { "duration", 1, 0, 'd' },
+					    { "sessions", 1, 0, 'S' },
+					    { "turns", 1, 0, 'u' },
+					    { "think", 1, 0, 'k' },
+					    { "arrival", 1, 0, 'a' },
+					    { "prompt", 1, 0, 'p' },
+					    { "output", 1, 0, 'o' },
+					    { "seed", 1, 0, 's' },
+					    { "slo-ttft", 1, 0, 'F' },
+					    { "slo-tpot", 1, 0, 'P' },
+					    { "drain", 1, 0, 'D' },
+					    { "max-context", 1, 0, 'm' },
+					    { "json", 1, 0, 'j' },
+					    { "help", 0, 0, 'h' },
+					    { "new-connection", 0, 0, 'N' },
+					    {} };
 	int c;
 
 	*o = (struct opts){ .arrival = "poisson",
