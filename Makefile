@@ -63,6 +63,9 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 BPFT_SRCS := $(wildcard tests/bpf/*.c)
 INTEG_SRCS := $(wildcard tests/integration/*.c)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
+# llmsim's and loadgen's pure parts, linked into the unit tests too.
+SIMTOOL_SRCS := tools/llmsim/engine.c tools/llmsim/metrics.c tools/llmsim/req.c \
+	tools/loadgen/stats.c tools/loadgen/dist.c
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 san = $(patsubst %.c,$(O)/san/%.o,$(1))
@@ -91,9 +94,6 @@ $(LIB) $(LIB_SAN) $(TESTLIB) $(TESTLIB_SAN):
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# llmsim's and loadgen's pure parts, linked into the unit tests too.
-SIMTOOL_SRCS := tools/llmsim/engine.c tools/llmsim/metrics.c tools/llmsim/req.c \
-	tools/loadgen/stats.c tools/loadgen/dist.c
 UNIT_BIN := $(O)/tests/unit-tests
 BPFT_BIN := $(O)/tests/bpf-tests
 INTEG_BIN := $(O)/tests/integration-tests
@@ -120,6 +120,13 @@ $(AGENT_BIN): $(call obj,user/main.c) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm -lpthread
 
+DEMO_BIN := $(O)/tools/ig-demo
+
+$(DEMO_BIN): $(call obj,tools/demo.c) $(TESTLIB) $(LIB)
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
+
 INFERGATECTL_BIN := $(O)/infergatectl
 
 $(INFERGATECTL_BIN): $(call obj,$(wildcard tools/infergatectl/*.c)) $(LIB)
@@ -135,13 +142,6 @@ $(LLMSIM_BIN): $(call obj,$(wildcard tools/llmsim/*.c))
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm -lpthread
 
 $(LOADGEN_BIN): $(call obj,$(wildcard tools/loadgen/*.c))
-	$(call msg,LINK,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
-
-DEMO_BIN := $(O)/tools/ig-demo
-
-$(DEMO_BIN): $(call obj,tools/demo.c) $(TESTLIB) $(LIB)
 	$(call msg,LINK,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
@@ -223,6 +223,13 @@ help:
 	@echo '  check-format      fail if any C file is not formatted'
 	@echo '  install           install objects and binaries under DESTDIR/PREFIX'
 	@echo '  clean             remove $(O)'
-	@echo 'Variables: O CLANG BPFTOOL CC CFLAGS V TESTFLAGS'
+	@echo '  test-kernels      BPF suites and verifier budget on 6.1, 6.12 (qemu) and the'
+	@echo '                    running kernel, with clang-14 and clang-19 (root)'
+	@echo '  cross-arm64       agent, tools and tests for aarch64 (Debian cross toolchain)'
+	@echo '  test-arm64        cross-arm64, then the unit tests under qemu-user'
+	@echo 'Variables: O CLANG BPFTOOL CC CFLAGS V TESTFLAGS KERNELS KERNEL_CLANGS'
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+# The kernel matrix: test-kernels and its tools.
+include tests/kernels/kernels.mk
+
+-include $(shell find $(O) -name '*.d' -type f 2>/dev/null)
