@@ -28,7 +28,7 @@ struct ig_conn {
 	__u8 prio;
 	__u8 flags; /* enum ig_conn_flags */
 	__u16 pad0;
-	__u32 pad1;
+	__u32 hash; /* the flow hash (maps/flowhash.h), kept so later packets skip it */
 };
 IG_ASSERT_SIZE(struct ig_conn, 32);
 

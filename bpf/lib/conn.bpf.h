@@ -11,6 +11,7 @@
 #include "lib/parse.bpf.h"
 #include "lib/stats.bpf.h"
 #include "lib/steer.bpf.h"
+#include "flowhash.h"
 
 #define TCP_F_FIN 0x01
 #define TCP_F_SYN 0x02
@@ -104,15 +105,26 @@ static __always_inline int flood_exceeded(const struct ig_config *cfg, __u64 now
 
 struct steer_result {
 	__u32 backend;
+	__u32 hash; /* the flow hash: the Maglev slot and the VXLAN source port */
 	__u8 new_conn; /* a connection-table entry was created or re-steered */
 };
+
+static __always_inline __u32 flow_hash(const struct pkt *p)
+{
+	return ig_flow_hash((const __u32 *)p->saddr, (const __u32 *)p->daddr, p->sport, p->dport,
+			    p->proto);
+}
 
 static __always_inline void conn_insert(const struct ig_service *svc, struct ig_conn_key *key,
 					__u64 now, int syn, struct steer_result *r,
 					const struct ig_config *cfg, const struct pkt *p)
 {
-	struct ig_conn nct = { .first_ns = now, .last_ns = now, .backend = r->backend,
-			       .service = svc->id, .prio = svc->prio };
+	struct ig_conn nct = { .first_ns = now,
+			       .last_ns = now,
+			       .backend = r->backend,
+			       .service = svc->id,
+			       .prio = svc->prio,
+			       .hash = r->hash };
 	struct ig_conn *ct;
 	__u32 be;
 
@@ -142,7 +154,7 @@ static __always_inline void conn_insert(const struct ig_service *svc, struct ig_
  * the flood guard was on) is steered by Maglev, which needs no state to
  * agree with earlier packets of the flow. */
 static __always_inline void conn_select(const struct ig_config *cfg, const struct ig_service *svc,
-					const struct pkt *p, struct ig_conn_key *key, __u32 hash,
+					const struct pkt *p, struct ig_conn_key *key,
 					struct steer_result *r)
 {
 	/* The coarse clock (5.11) is enough for idle timeouts and the flood
@@ -156,6 +168,8 @@ static __always_inline void conn_select(const struct ig_config *cfg, const struc
 		ct = bpf_map_lookup_elem(&ig_conns, key);
 		if (ct) {
 			r->backend = conn_follow(cfg, ct, p, now);
+			/* Entries made before the hash was kept have 0. */
+			r->hash = ct->hash ?: flow_hash(p);
 			if (r->backend)
 				return;
 		} else if (p->proto == IPPROTO_TCP) {
@@ -163,12 +177,14 @@ static __always_inline void conn_select(const struct ig_config *cfg, const struc
 			stateless_pick = 1;
 		}
 	}
+	if (!r->hash)
+		r->hash = flow_hash(p);
 	if (flood_exceeded(cfg, now)) {
 		count(IG_CNT_FLOOD_STATELESS);
-		r->backend = maglev_pick(svc->id, hash);
+		r->backend = maglev_pick(svc->id, r->hash);
 		return;
 	}
-	r->backend = stateless_pick ? maglev_pick(svc->id, hash) : least_loaded_pick(svc->id);
+	r->backend = stateless_pick ? maglev_pick(svc->id, r->hash) : least_loaded_pick(svc->id);
 	if (r->backend)
 		conn_insert(svc, key, now, fresh, r, cfg, p);
 }

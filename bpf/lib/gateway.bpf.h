@@ -106,20 +106,18 @@ static __always_inline int gw_steer(struct xdp_md *xdp, struct gw_flow *f)
 	struct ig_conn_key key = {};
 	struct ig_tenant *tn;
 	struct ig_backend *be;
-	__u32 tenant = f->svc->tenant, hash;
+	__u32 tenant = f->svc->tenant;
 
 	tn = bpf_map_lookup_elem(&ig_tenants, &tenant);
 	if (!tn || !(tn->flags & IG_TENANT_F_ACTIVE))
 		return gw_drop(f, IG_DROP_NO_TENANT, 0);
-	hash = ig_flow_hash((const __u32 *)p->saddr, (const __u32 *)p->daddr, p->sport, p->dport,
-			    p->proto);
 	conn_key_make(&key, p, tenant);
-	conn_select(f->cfg, f->svc, p, &key, hash, &r);
+	conn_select(f->cfg, f->svc, p, &key, &r);
 	be = backend_get(r.backend);
 	if (!be)
 		return gw_drop(f, IG_DROP_NO_BACKEND, 0);
 	gw_account(f, r.backend, r.new_conn);
-	if (vxlan_encap(xdp, f->cfg, be, tn->vni, hash, p))
+	if (vxlan_encap(xdp, f->cfg, be, tn->vni, r.hash, p))
 		return gw_drop(f, IG_DROP_ENCAP_FAILED, r.backend);
 	return gw_xmit(xdp, f, be, r.backend);
 }
