@@ -395,14 +395,6 @@ static void hosts_own_udp_4790(struct pb *in, struct pb *want)
 	pb_finish(in);
 }
 
-#define CNT(c, d)                               \
-	{                                       \
-		"ig_counters", IG_CNT_##c, 0, d \
-	}
-#define DROP(r)                               \
-	{                                     \
-		"ig_drops", IG_DROP_##r, 0, 1 \
-	}
 #define TN_DROP(t, r)                                             \
 	{                                                         \
 		"ig_tn_drops", IG_TN_DROP_KEY(t, IG_DROP_##r),    \
@@ -414,10 +406,10 @@ static void hosts_own_udp_4790(struct pb *in, struct pb *want)
 	}
 
 /* A decapsulation: delivered, counted for tenant A, dropped nowhere. */
-#define DECAP_OK                                                                                \
-	{                                                                                       \
-		CNT(HOST_DECAP, 1), CNT(REDIRECT, 1), TN(TN_A, packets, 1), TN(TN_A, drops, 0), \
-			TN(TN_B, packets, 0)                                                    \
+#define DECAP_OK                                                                  \
+	{                                                                         \
+		FX_CNT(HOST_DECAP, 1), FX_CNT(REDIRECT, 1), TN(TN_A, packets, 1), \
+			TN(TN_A, drops, 0), TN(TN_B, packets, 0)                  \
 	}
 
 static const struct fixture ingress[] = {
@@ -431,88 +423,93 @@ static const struct fixture ingress[] = {
 	  foreign_vni,
 	  0,
 	  TC_ACT_SHOT,
-	  { DROP(VXLAN_VNI), TN_DROP(0, VXLAN_VNI), CNT(HOST_DECAP, 0) },
+	  { FX_DROP(VXLAN_VNI), TN_DROP(0, VXLAN_VNI), FX_CNT(HOST_DECAP, 0) },
 	  1 },
 	{ "VNI whose tenant has another VNI",
 	  vni_disagrees,
 	  0,
 	  TC_ACT_SHOT,
-	  { DROP(VXLAN_VNI), TN_DROP(0, VXLAN_VNI) },
+	  { FX_DROP(VXLAN_VNI), TN_DROP(0, VXLAN_VNI) },
 	  1 },
 	{ "VNI from a VTEP allowed for nothing",
 	  rogue_vtep,
 	  0,
 	  TC_ACT_SHOT,
-	  { DROP(VXLAN_VTEP), TN_DROP(TN_A, VXLAN_VTEP), TN(TN_A, drops, 1) },
+	  { FX_DROP(VXLAN_VTEP), TN_DROP(TN_A, VXLAN_VTEP), TN(TN_A, drops, 1) },
 	  1 },
 	{ "VNI of A from a VTEP allowed for B only",
 	  vtep_of_b_sends_a,
 	  0,
 	  TC_ACT_SHOT,
-	  { DROP(VXLAN_VTEP), TN_DROP(TN_A, VXLAN_VTEP) },
+	  { FX_DROP(VXLAN_VTEP), TN_DROP(TN_A, VXLAN_VTEP) },
 	  1 },
 	{ "A's VNI to B's endpoint",
 	  other_tenants_endpoint,
 	  0,
 	  TC_ACT_SHOT,
-	  { DROP(EP_TENANT), TN_DROP(TN_A, EP_TENANT), TN(TN_B, packets, 0) },
+	  { FX_DROP(EP_TENANT), TN_DROP(TN_A, EP_TENANT), TN(TN_B, packets, 0) },
 	  1 },
 	{ "B's VNI from A's address (spoofed source)",
 	  spoofed_inner_source,
 	  0,
 	  TC_ACT_SHOT,
-	  { DROP(SPOOF), TN_DROP(TN_B, SPOOF), TN(TN_B, drops, 1) },
+	  { FX_DROP(SPOOF), TN_DROP(TN_B, SPOOF), TN(TN_B, drops, 1) },
 	  1 },
 	{ "unknown endpoint",
 	  unknown_endpoint,
 	  0,
 	  TC_ACT_SHOT,
-	  { DROP(EP_UNKNOWN), TN_DROP(TN_A, EP_UNKNOWN) },
+	  { FX_DROP(EP_UNKNOWN), TN_DROP(TN_A, EP_UNKNOWN) },
 	  1 },
 	{ "endpoint on another host: never relayed",
 	  remote_endpoint_in,
 	  0,
 	  TC_ACT_SHOT,
-	  { DROP(EP_NOT_LOCAL), TN_DROP(TN_A, EP_NOT_LOCAL) },
+	  { FX_DROP(EP_NOT_LOCAL), TN_DROP(TN_A, EP_NOT_LOCAL) },
 	  1 },
 	{ "truncated VXLAN header",
 	  truncated_vxlan,
 	  0,
 	  TC_ACT_SHOT,
-	  { DROP(VXLAN_TRUNC), TN_DROP(0, VXLAN_TRUNC) },
+	  { FX_DROP(VXLAN_TRUNC), TN_DROP(0, VXLAN_TRUNC) },
 	  1 },
 	{ "VXLAN without the I flag",
 	  vxlan_no_i_flag,
 	  0,
 	  TC_ACT_SHOT,
-	  { DROP(VXLAN_FLAGS), TN_DROP(0, VXLAN_FLAGS) },
+	  { FX_DROP(VXLAN_FLAGS), TN_DROP(0, VXLAN_FLAGS) },
 	  1 },
 	{ "VXLAN in an outer fragment",
 	  outer_fragment,
 	  0,
 	  TC_ACT_SHOT,
-	  { DROP(DECAP_FAILED), TN_DROP(TN_A, DECAP_FAILED) },
+	  { FX_DROP(DECAP_FAILED), TN_DROP(TN_A, DECAP_FAILED) },
 	  1 },
 	{ "inner frame shorter than Ethernet",
 	  inner_truncated,
 	  0,
 	  TC_ACT_SHOT,
-	  { DROP(ETH_TRUNC), TN_DROP(TN_A, ETH_TRUNC) },
+	  { FX_DROP(ETH_TRUNC), TN_DROP(TN_A, ETH_TRUNC) },
 	  1 },
 	{ "inner ARP",
 	  inner_arp,
 	  0,
 	  TC_ACT_SHOT,
-	  { DROP(VXLAN_INNER), TN_DROP(TN_A, VXLAN_INNER) },
+	  { FX_DROP(VXLAN_INNER), TN_DROP(TN_A, VXLAN_INNER) },
 	  1 },
 	{ "inner IPv4 IHL 3",
 	  inner_bad_ihl,
 	  0,
 	  TC_ACT_SHOT,
-	  { DROP(IP4_IHL), TN_DROP(TN_A, IP4_IHL) },
+	  { FX_DROP(IP4_IHL), TN_DROP(TN_A, IP4_IHL) },
 	  1 },
-	{ "host's own TCP passes", hosts_own_tcp, 0, TC_ACT_OK, { CNT(PASS, 1), CNT(DROP, 0) }, 1 },
-	{ "host's own UDP to 4790 passes", hosts_own_udp_4790, 0, TC_ACT_OK, { CNT(PASS, 1) }, 1 },
+	{ "host's own TCP passes",
+	  hosts_own_tcp,
+	  0,
+	  TC_ACT_OK,
+	  { FX_CNT(PASS, 1), FX_CNT(DROP, 0) },
+	  1 },
+	{ "host's own UDP to 4790 passes", hosts_own_udp_4790, 0, TC_ACT_OK, { FX_CNT(PASS, 1) }, 1 },
 };
 
 Test(host, ingress_decap_and_drops)
@@ -799,9 +796,9 @@ static void router_solicit(struct pb *in, struct pb *want)
 	pb_finish(in);
 }
 
-#define WL_DROP(r)                                                                \
-	{                                                                         \
-		DROP(r), TN_DROP(TN_A, r), TN(TN_A, drops, 1), CNT(HOST_ENCAP, 0) \
+#define WL_DROP(r)                                                                      \
+	{                                                                               \
+		FX_DROP(r), TN_DROP(TN_A, r), TN(TN_A, drops, 1), FX_CNT(HOST_ENCAP, 0) \
 	}
 
 static const struct fixture workload[] = {
@@ -809,26 +806,26 @@ static const struct fixture workload[] = {
 	  to_a2,
 	  1,
 	  TC_ACT_REDIRECT,
-	  { CNT(HOST_ENCAP, 1), CNT(REDIRECT, 1), TN(TN_A, packets, 1) },
+	  { FX_CNT(HOST_ENCAP, 1), FX_CNT(REDIRECT, 1), TN(TN_A, packets, 1) },
 	  1 },
-	{ "A1 to A2 over IPv6", to_a2_v6, 1, TC_ACT_REDIRECT, { CNT(HOST_ENCAP, 1) }, 1 },
+	{ "A1 to A2 over IPv6", to_a2_v6, 1, TC_ACT_REDIRECT, { FX_CNT(HOST_ENCAP, 1) }, 1 },
 	{ "A1 to A3 on this host",
 	  to_a3_local,
 	  1,
 	  TC_ACT_REDIRECT,
-	  { CNT(HOST_LOCAL, 1), CNT(REDIRECT, 1) },
+	  { FX_CNT(HOST_LOCAL, 1), FX_CNT(REDIRECT, 1) },
 	  1 },
 	{ "A1 to the client side",
 	  to_client,
 	  0,
 	  TC_ACT_OK,
-	  { CNT(HOST_CLIENT, 1), CNT(PASS, 1) },
+	  { FX_CNT(HOST_CLIENT, 1), FX_CNT(PASS, 1) },
 	  1 },
 	{ "A1 answers a client from its VIP (DSR)",
 	  dsr_reply,
 	  0,
 	  TC_ACT_OK,
-	  { CNT(HOST_CLIENT, 1) },
+	  { FX_CNT(HOST_CLIENT, 1) },
 	  1 },
 	{ "A1 to B1 on this host", to_b1_same_host, 0, TC_ACT_SHOT, WL_DROP(EP_TENANT), 1 },
 	{ "A1 to B2 on host 2", to_b2_remote, 0, TC_ACT_SHOT, WL_DROP(EP_TENANT), 1 },
@@ -847,23 +844,23 @@ static const struct fixture workload[] = {
 	  arp_a3,
 	  1,
 	  TC_ACT_REDIRECT,
-	  { CNT(HOST_NEIGH, 1), CNT(REDIRECT, 1) },
+	  { FX_CNT(HOST_NEIGH, 1), FX_CNT(REDIRECT, 1) },
 	  1 },
 	{ "ARP for the default gateway: answered",
 	  arp_gateway,
 	  1,
 	  TC_ACT_REDIRECT,
-	  { CNT(HOST_NEIGH, 1) },
+	  { FX_CNT(HOST_NEIGH, 1) },
 	  1 },
 	{ "ARP for B1: refused", arp_b1, 0, TC_ACT_SHOT, WL_DROP(EP_TENANT), 1 },
 	{ "gratuitous ARP", arp_gratuitous, 0, TC_ACT_SHOT, WL_DROP(NEIGH_IGNORED), 1 },
 	{ "ARP from B1's address", arp_spoofed, 0, TC_ACT_SHOT, WL_DROP(SPOOF), 1 },
-	{ "NS for A2: answered", ns_a2, 1, TC_ACT_REDIRECT, { CNT(HOST_NEIGH, 1) }, 1 },
+	{ "NS for A2: answered", ns_a2, 1, TC_ACT_REDIRECT, { FX_CNT(HOST_NEIGH, 1) }, 1 },
 	{ "NS from link-local for fe80::1: answered",
 	  ns_link_local_gw,
 	  1,
 	  TC_ACT_REDIRECT,
-	  { CNT(HOST_NEIGH, 1) },
+	  { FX_CNT(HOST_NEIGH, 1) },
 	  1 },
 	{ "NS for B1: refused", ns_b1, 0, TC_ACT_SHOT, WL_DROP(EP_TENANT), 1 },
 	{ "NS for duplicate address detection", ns_dad, 0, TC_ACT_SHOT, WL_DROP(NEIGH_IGNORED), 1 },

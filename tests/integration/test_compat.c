@@ -19,6 +19,7 @@
 #include <criterion/criterion.h>
 
 #include "compat.h"
+#include "dp.h"
 #include "log.h"
 #include "netns.h"
 #include "stats.h"
@@ -118,17 +119,9 @@ static void lab_down(struct lab *l)
 /* ig_counters[IG_CNT_RX], summed over the possible CPUs. */
 static __u64 counter_rx(int map_fd)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	__u32 key = IG_CNT_RX;
-	__u64 *vals, sum = 0;
+	__u64 sum = 0;
 
-	cr_assert_gt(ncpu, 0);
-	vals = calloc(ncpu, sizeof(*vals));
-	cr_assert_not_null(vals);
-	cr_assert_eq(bpf_map_lookup_elem(map_fd, &key, vals), 0, "lookup ig_counters: %m");
-	for (int i = 0; i < ncpu; i++)
-		sum += vals[i];
-	free(vals);
+	cr_assert_eq(dp_percpu_sum(map_fd, IG_CNT_RX, 0, &sum), 0, "reading ig_counters");
 	return sum;
 }
 

@@ -23,6 +23,17 @@ struct fx_counter {
 	uint64_t delta;
 };
 
+/* Counter rows for fixture tables: an ig_counters entry moving by d, one more
+ * drop of a reason. */
+#define FX_CNT(c, d)                            \
+	{                                       \
+		"ig_counters", IG_CNT_##c, 0, d \
+	}
+#define FX_DROP(r)                            \
+	{                                     \
+		"ig_drops", IG_DROP_##r, 0, 1 \
+	}
+
 struct fixture {
 	const char *desc;
 	void (*build)(struct pb *in, struct pb *want); /* want unused: output == input */
