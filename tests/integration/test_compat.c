@@ -20,6 +20,7 @@
 
 #include "compat.h"
 #include "dp.h"
+#include "fixture.h"
 #include "log.h"
 #include "netns.h"
 #include "stats.h"
@@ -43,10 +44,7 @@ struct lab {
 
 static void suite_init(void)
 {
-	/* A privileged test fails where it cannot run; it never skips. */
-	if (geteuid())
-		cr_assert_fail(
-			"kernel-compat tests need root (CAP_BPF, CAP_NET_ADMIN); run as root");
+	fx_require_root(); /* a privileged test fails where it cannot run */
 	log_setup_libbpf();
 }
 
@@ -54,25 +52,10 @@ TestSuite(compat, .init = suite_init, .fini = netns_cleanup_all, .timeout = 60);
 
 static int udp_socket(const char *ns, int family, bool bind_it)
 {
-	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(PORT) };
-	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(PORT) };
-	struct timeval tv = { .tv_sec = 2 };
-	int saved, fd;
+	const char *addr = family == AF_INET ? "198.18.0.2" : "2001:db8::2";
+	int fd = netns_udp_socket(ns, family, bind_it ? addr : NULL, PORT, 2);
 
-	saved = netns_enter(ns);
-	cr_assert_geq(saved, 0, "cannot enter %s: %s", ns, strerror(-saved));
-	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	netns_leave(saved);
-	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (!bind_it)
-		return fd;
-	inet_pton(AF_INET, "198.18.0.2", &s4.sin_addr);
-	inet_pton(AF_INET6, "2001:db8::2", &s6.sin6_addr);
-	if (family == AF_INET)
-		cr_assert_eq(bind(fd, (struct sockaddr *)&s4, sizeof(s4)), 0, "bind: %m");
-	else
-		cr_assert_eq(bind(fd, (struct sockaddr *)&s6, sizeof(s6)), 0, "bind: %m");
+	cr_assert_geq(fd, 0, "UDP socket in %s: %s", ns, strerror(-fd));
 	return fd;
 }
 

@@ -14,7 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "netns.h"
@@ -404,4 +408,35 @@ void netns_cleanup_all(void)
 			del_ns(reg.ns[i]);
 		reg.ns[i][0] = '\0';
 	}
+}
+
+int netns_udp_socket(const char *ns, int family, const char *bind_addr, int port, int timeout_s)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct timeval tv = { .tv_sec = timeout_s };
+	int saved, fd, err;
+
+	saved = netns_enter(ns);
+	if (saved < 0)
+		return saved;
+	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	err = fd < 0 ? -errno : 0;
+	netns_leave(saved);
+	if (err)
+		return err;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (!bind_addr)
+		return fd;
+	if (family == AF_INET ? inet_pton(AF_INET, bind_addr, &s4.sin_addr) != 1 :
+				inet_pton(AF_INET6, bind_addr, &s6.sin6_addr) != 1)
+		err = -EINVAL;
+	else if (family == AF_INET ? bind(fd, (struct sockaddr *)&s4, sizeof(s4)) :
+				     bind(fd, (struct sockaddr *)&s6, sizeof(s6)))
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
 }

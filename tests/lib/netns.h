@@ -40,6 +40,11 @@ int netns_run(const char *ns, const char *fmt, ...) __attribute__((format(printf
 int netns_run_output(const char *ns, char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* A UDP socket made inside ns (SO_RCVTIMEO timeout_s), bound to bind_addr:port
+ * when bind_addr is not NULL (IPv4 or IPv6 text, matching family). Returns the
+ * fd or a negative errno. */
+int netns_udp_socket(const char *ns, int family, const char *bind_addr, int port, int timeout_s);
+
 /* Move the calling thread into ns; returns a handle on the namespace it left
  * (>= 0) for netns_leave, or a negative errno. Sockets, links and ifindex
  * lookups made in between belong to ns. */
