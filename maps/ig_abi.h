@@ -11,6 +11,7 @@
 #include "stats.h"
 #include "events.h"
 #include "host.h"
+#include "govern.h"
 
 _Static_assert(IG_DROP__MAX <= IG_TN_DROP_REASONS, "ig_tn_drops keys have no room for a reason");
 

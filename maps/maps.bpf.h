@@ -123,6 +123,43 @@ struct {
 	__type(value, struct ig_flood);
 } ig_flood SEC(".maps");
 
+/* Governance (govern.h): token buckets and open connections per tenant, shed
+ * level per service, response usage per tenant and flow on GPU hosts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IG_TENANT_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_tn_usage);
+} ig_tn_usage SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IG_TENANT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} ig_tn_conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IG_SERVICE_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} ig_shed SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, IG_TENANT_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_traffic);
+} ig_tn_resp SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, IG_FLOW_RESP_MAX);
+	__type(key, struct ig_conn_key);
+	__type(value, struct ig_flow_usage);
+} ig_flow_resp SEC(".maps");
+
 /* Underlay interfaces the gateway redirects to (key = value = ifindex). */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);

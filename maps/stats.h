@@ -47,7 +47,14 @@
 	X(WL_UNKNOWN, "workload-unregistered")        \
 	X(WL_PROTO, "workload-not-ip")                \
 	X(NEIGH_IGNORED, "neigh-not-answered")        \
-	X(DECAP_FAILED, "decap-failed")
+	X(DECAP_FAILED, "decap-failed")               \
+	X(TN_CONN_RATE, "tenant-conn-rate")           \
+	X(TN_MAX_CONNS, "tenant-max-conns")           \
+	X(TN_BANDWIDTH, "tenant-bandwidth")           \
+	X(TN_THROTTLED, "tenant-throttled")           \
+	X(SHED_BATCH, "shed-batch")                   \
+	X(SHED_STANDARD, "shed-standard")             \
+	X(RUNAWAY_CUT, "runaway-flow-cut")
 
 #define IG_DROP_ENUM_(name, str) IG_DROP_##name,
 enum ig_drop_reason { IG_DROP_REASONS(IG_DROP_ENUM_) IG_DROP__MAX };
@@ -74,7 +81,11 @@ enum ig_drop_reason { IG_DROP_REASONS(IG_DROP_ENUM_) IG_DROP__MAX };
 	X(HOST_ENCAP, "host-encap")                 \
 	X(HOST_LOCAL, "host-local-delivery")        \
 	X(HOST_CLIENT, "host-to-client-side")       \
-	X(HOST_NEIGH, "host-neigh-answered")
+	X(HOST_NEIGH, "host-neigh-answered")        \
+	X(GOV_REFUSED, "governance-refused")        \
+	X(GOV_RST, "governance-rst-sent")           \
+	X(GOV_POLICED, "governance-policed")        \
+	X(HOST_RESP, "host-response-counted")
 
 #define IG_CNT_ENUM_(name, str) IG_CNT_##name,
 enum ig_counter { IG_COUNTERS(IG_CNT_ENUM_) IG_CNT__MAX };

@@ -7,14 +7,27 @@
 
 enum ig_tenant_flags {
 	IG_TENANT_F_ACTIVE = 1 << 0, /* entry is configured; id 0 is never a tenant */
+	IG_TENANT_F_RST = 1 << 1, /* refuse a new TCP connection with a RST, not a drop */
+	IG_TENANT_F_THROTTLED = 1 << 2, /* runaway: the agent refuses its new connections */
+	IG_TENANT_F_LIMITED = 1 << 3, /* any of the limits below is set */
 };
 
+/* Limits (maps/govern.h has the buckets): 0 means unlimited. fill_ns is the
+ * time an empty bucket takes to fill, burst x 1e9 / rate, computed by the
+ * agent so the datapath needs no division. */
 struct ig_tenant {
 	__u32 vni; /* 24-bit VXLAN network identifier */
 	__u32 flags; /* enum ig_tenant_flags */
 	__u8 prio; /* default enum ig_prio of the tenant's services */
-	__u8 pad[7];
+	__u8 pad[3];
+	__u32 max_conns; /* open connections */
+	__u32 conn_rate; /* new connections per second */
+	__u32 conn_burst; /* bucket size in connections */
+	__u64 conn_fill_ns;
+	__u64 bw_rate; /* request-direction bytes per second */
+	__u64 bw_burst; /* bucket size in bytes */
+	__u64 bw_fill_ns;
 };
-IG_ASSERT_SIZE(struct ig_tenant, 16);
+IG_ASSERT_SIZE(struct ig_tenant, 56);
 
 #endif /* __IG_MAPS_TENANT_H */

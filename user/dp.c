@@ -19,7 +19,8 @@ const char *const dp_map_names[] = {
 	"ig_maglev",	"ig_conns",	  "ig_tenants",	 "ig_drops",	 "ig_counters",
 	"ig_svc_stats", "ig_be_stats",	  "ig_tn_stats", "ig_flood",	 "ig_tx_ports",
 	"ig_events",	"ig_vni_tenants", "ig_vteps",	 "ig_endpoints", "ig_workloads",
-	"ig_tn_drops",
+	"ig_tn_drops",	"ig_tn_usage",	  "ig_tn_conns", "ig_shed",	 "ig_tn_resp",
+	"ig_flow_resp",
 };
 const size_t dp_map_count = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
 _Static_assert(sizeof(dp_map_names) / sizeof(dp_map_names[0]) ==
@@ -217,6 +218,99 @@ int dp_tenant_set(const struct dp_maps *m, __u32 id, __u32 vni, __u8 prio)
 	if (!id || id >= IG_TENANT_MAX || vni > 0xffffff || prio >= IG_PRIO__MAX)
 		return -EINVAL;
 	return dp_update(m->tenants, &id, &t, "ig_tenants");
+}
+
+int dp_tenant_put(const struct dp_maps *m, __u32 id, const struct ig_tenant *t)
+{
+	if (!id || id >= IG_TENANT_MAX || t->vni > 0xffffff || t->prio >= IG_PRIO__MAX)
+		return -EINVAL;
+	return dp_update(m->tenants, &id, t, "ig_tenants");
+}
+
+int dp_tenant_get(const struct dp_maps *m, __u32 id, struct ig_tenant *t)
+{
+	return dp_lookup(m->tenants, &id, t);
+}
+
+static __u64 dp_fill_ns(__u64 rate, __u64 burst)
+{
+	/* burst <= IG_BURST_MAX (1e10) keeps burst x 1e9 within 64 bits. */
+	return rate ? (burst * IG_NSEC_PER_SEC + rate - 1) / rate : 0;
+}
+
+int dp_tenant_limits(struct ig_tenant *t, __u32 conn_rate, __u32 conn_burst, __u32 max_conns,
+		     __u64 bw_rate, __u64 bw_burst)
+{
+	if (!conn_burst)
+		conn_burst = conn_rate;
+	if (!bw_burst)
+		bw_burst = bw_rate;
+	if (bw_burst > IG_BURST_MAX)
+		return -EINVAL;
+	t->conn_rate = conn_rate;
+	t->conn_burst = conn_rate ? conn_burst : 0;
+	t->conn_fill_ns = dp_fill_ns(conn_rate, t->conn_burst);
+	t->max_conns = max_conns;
+	t->bw_rate = bw_rate;
+	t->bw_burst = bw_rate ? bw_burst : 0;
+	t->bw_fill_ns = dp_fill_ns(bw_rate, t->bw_burst);
+	t->flags &= ~IG_TENANT_F_LIMITED;
+	if (conn_rate || max_conns || bw_rate)
+		t->flags |= IG_TENANT_F_LIMITED;
+	return 0;
+}
+
+int dp_shed_set(const struct dp_maps *m, __u32 service, enum ig_shed_level level)
+{
+	__u32 v = level;
+
+	if (!service || service >= IG_SERVICE_MAX || level >= IG_SHED__MAX)
+		return -EINVAL;
+	return dp_update(m->shed, &service, &v, "ig_shed");
+}
+
+int dp_shed_get(const struct dp_maps *m, __u32 service, __u32 *level)
+{
+	return dp_lookup(m->shed, &service, level);
+}
+
+int dp_tenant_conns(const struct dp_maps *m, __u32 tenant, __u64 *n)
+{
+	return dp_lookup(m->tn_conns, &tenant, n);
+}
+
+int dp_tenant_conns_set(const struct dp_maps *m, __u32 tenant, __u64 n)
+{
+	return dp_update(m->tn_conns, &tenant, &n, "ig_tn_conns");
+}
+
+int dp_tenant_usage(const struct dp_maps *m, __u32 tenant, struct ig_tn_usage *u)
+{
+	if (bpf_map_lookup_elem_flags(m->tn_usage, &tenant, u, BPF_F_LOCK))
+		return -errno;
+	return 0;
+}
+
+int dp_tenant_resp(const struct dp_maps *m, __u32 tenant, __u64 *bytes, __u64 *packets)
+{
+	int err = dp_percpu_sum(m->tn_resp, tenant, offsetof(struct ig_traffic, bytes), bytes);
+
+	return err ?: dp_percpu_sum(m->tn_resp, tenant, offsetof(struct ig_traffic, packets),
+				    packets);
+}
+
+int dp_flow_cut(const struct dp_maps *m, const struct ig_conn_key *k, bool cut)
+{
+	struct ig_flow_usage u;
+
+	if (bpf_map_lookup_elem(m->flow_resp, k, &u))
+		return -errno;
+	if (!!(u.flags & IG_FLOW_F_CUT) == cut)
+		return 0;
+	/* The host adds to the counters meanwhile: a lost increment between
+	 * this read and write is a few bytes of a flow being judged anyway. */
+	u.flags = cut ? u.flags | IG_FLOW_F_CUT : u.flags & ~IG_FLOW_F_CUT;
+	return dp_update(m->flow_resp, k, &u, "ig_flow_resp");
 }
 
 int dp_tx_port_add(const struct dp_maps *m, __u32 ifindex)

@@ -15,6 +15,7 @@ struct dp_maps {
 	int config, services, backends, be_load, inflight, maglev, conns, tenants;
 	int drops, counters, svc_stats, be_stats, tn_stats, flood, tx_ports, events;
 	int vni_tenants, vteps, endpoints, workloads, tn_drops; /* GPU hosts */
+	int tn_usage, tn_conns, shed, tn_resp, flow_resp; /* governance */
 	bool owned; /* fds were opened from pins and are closed by dp_close() */
 };
 
@@ -47,6 +48,29 @@ int dp_backend_set_load(const struct dp_maps *m, __u32 id, __u32 score, __u32 ca
 int dp_backend_inflight(const struct dp_maps *m, __u32 id, __u64 *inflight);
 
 int dp_tenant_set(const struct dp_maps *m, __u32 id, __u32 vni, __u8 prio);
+/* Write or read a tenant's whole entry (limits and flags included). */
+int dp_tenant_put(const struct dp_maps *m, __u32 id, const struct ig_tenant *t);
+int dp_tenant_get(const struct dp_maps *m, __u32 id, struct ig_tenant *t);
+
+/* Governance (maps/govern.h). Limits into a tenant entry: rates per second,
+ * bursts (0 = one second's worth), 0 = unlimited; fills the fill times and
+ * IG_TENANT_F_LIMITED. -EINVAL when a burst is above IG_BURST_MAX. */
+int dp_tenant_limits(struct ig_tenant *t, __u32 conn_rate, __u32 conn_burst, __u32 max_conns,
+		     __u64 bw_rate, __u64 bw_burst);
+/* Which classes the service's new connections are refused for. */
+int dp_shed_set(const struct dp_maps *m, __u32 service, enum ig_shed_level level);
+int dp_shed_get(const struct dp_maps *m, __u32 service, __u32 *level);
+/* Open connections of a tenant as the gateway counts them; set replaces it
+ * (the agent's recount after a sweep). */
+int dp_tenant_conns(const struct dp_maps *m, __u32 tenant, __u64 *n);
+int dp_tenant_conns_set(const struct dp_maps *m, __u32 tenant, __u64 n);
+/* A tenant's token buckets (read under the map's spin lock). */
+int dp_tenant_usage(const struct dp_maps *m, __u32 tenant, struct ig_tn_usage *u);
+/* Response bytes a GPU host's workloads of tenant sent, summed over CPUs. */
+int dp_tenant_resp(const struct dp_maps *m, __u32 tenant, __u64 *bytes, __u64 *packets);
+/* Mark a response flow as cut (dropped at the host) or let it flow again.
+ * -ENOENT when the host has no entry for it. */
+int dp_flow_cut(const struct dp_maps *m, const struct ig_conn_key *k, bool cut);
 int dp_tx_port_add(const struct dp_maps *m, __u32 ifindex);
 
 /* Replace a service's whole Maglev table in one step: a new inner map is

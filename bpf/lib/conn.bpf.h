@@ -11,6 +11,7 @@
 #include "lib/parse.bpf.h"
 #include "lib/stats.bpf.h"
 #include "lib/steer.bpf.h"
+#include "lib/govern.bpf.h"
 #include "flowhash.h"
 
 #define TCP_F_FIN 0x01
@@ -41,10 +42,12 @@ static __always_inline void inflight_add(__u32 backend, __s64 delta)
 	__sync_fetch_and_add(n, delta);
 }
 
-static __always_inline void conn_release(struct ig_conn *ct)
+static __always_inline void conn_release(struct ig_conn *ct, __u32 tenant)
 {
-	if (!(ct->flags & IG_CONN_F_CLOSING))
+	if (!(ct->flags & IG_CONN_F_CLOSING)) {
 		inflight_add(ct->backend, -1);
+		gov_release(tenant);
+	}
 	ct->flags |= IG_CONN_F_CLOSING;
 }
 
@@ -55,19 +58,19 @@ static __always_inline int tcp_is_syn(const struct pkt *p)
 
 /* An existing entry: its backend, or 0 when the flow must be steered anew. */
 static __always_inline __u32 conn_follow(const struct ig_config *cfg, struct ig_conn *ct,
-					 const struct pkt *p, __u64 now)
+					 const struct pkt *p, __u64 now, __u32 tenant)
 {
 	struct ig_backend *be = backend_get(ct->backend);
 	__u64 idle = cfg->udp_idle_ns ? cfg->udp_idle_ns : IG_UDP_IDLE_DEFAULT_NS;
 
 	if (!be || be->state == IG_BE_DOWN) {
 		count(IG_CNT_RESTEER_DOWN);
-		conn_release(ct);
+		conn_release(ct, tenant);
 		return 0;
 	}
 	if (p->proto == IPPROTO_UDP && now - ct->last_ns > idle) {
 		count(IG_CNT_UDP_EXPIRED);
-		conn_release(ct);
+		conn_release(ct, tenant);
 		return 0;
 	}
 	if (tcp_is_syn(p) && (ct->flags & IG_CONN_F_CLOSING))
@@ -75,7 +78,7 @@ static __always_inline __u32 conn_follow(const struct ig_config *cfg, struct ig_
 	ct->last_ns = now;
 	if (p->proto == IPPROTO_TCP && (p->tcp_flags & (TCP_F_FIN | TCP_F_RST)) &&
 	    !(ct->flags & IG_CONN_F_CLOSING)) {
-		conn_release(ct);
+		conn_release(ct, tenant);
 		count(IG_CNT_CONN_CLOSED);
 	}
 	count(IG_CNT_CONN_HIT);
@@ -107,6 +110,7 @@ struct steer_result {
 	__u32 backend;
 	__u32 hash; /* the flow hash: the Maglev slot and the VXLAN source port */
 	__u8 new_conn; /* a connection-table entry was created or re-steered */
+	__u8 refuse; /* governance refused the new connection: enum ig_drop_reason */
 };
 
 static __always_inline __u32 flow_hash(const struct pkt *p)
@@ -115,8 +119,9 @@ static __always_inline __u32 flow_hash(const struct pkt *p)
 			    p->proto);
 }
 
+/* counted: governance already counted the connection as open. */
 static __always_inline void conn_insert(const struct ig_service *svc, struct ig_conn_key *key,
-					__u64 now, int syn, struct steer_result *r,
+					__u64 now, int syn, int counted, struct steer_result *r,
 					const struct ig_config *cfg, const struct pkt *p)
 {
 	struct ig_conn nct = { .first_ns = now,
@@ -134,8 +139,11 @@ static __always_inline void conn_insert(const struct ig_service *svc, struct ig_
 	if (bpf_map_update_elem(&ig_conns, key, &nct, syn ? BPF_NOEXIST : BPF_ANY)) {
 		ct = bpf_map_lookup_elem(&ig_conns, key);
 		if (ct) {
-			be = conn_follow(cfg, ct, p, now);
+			be = conn_follow(cfg, ct, p, now, key->tenant);
 			if (be) {
+				/* A retransmitted SYN: not a new connection. */
+				if (counted)
+					gov_release(key->tenant);
 				r->backend = be;
 				return;
 			}
@@ -145,6 +153,8 @@ static __always_inline void conn_insert(const struct ig_service *svc, struct ig_
 		bpf_map_update_elem(&ig_conns, key, &nct, BPF_ANY);
 	}
 	inflight_add(r->backend, 1);
+	if (!counted) /* a re-steered established flow is open too */
+		gov_track(key->tenant);
 	count(IG_CNT_NEW_CONN);
 	r->new_conn = 1;
 }
@@ -152,22 +162,23 @@ static __always_inline void conn_insert(const struct ig_service *svc, struct ig_
 /* The backend for this packet's flow: the conn entry's, or a new choice.
  * A non-SYN TCP packet without an entry (its entry was lost, or made while
  * the flood guard was on) is steered by Maglev, which needs no state to
- * agree with earlier packets of the flow. */
+ * agree with earlier packets of the flow. New connections (a SYN, a UDP
+ * flow without a live entry) pass governance first; r->refuse says why one
+ * was refused. now comes from the coarse clock (5.11): enough for idle
+ * timeouts, the flood window and the buckets, and a fraction of a
+ * clocksource read in a VM. */
 static __always_inline void conn_select(const struct ig_config *cfg, const struct ig_service *svc,
-					const struct pkt *p, struct ig_conn_key *key,
-					struct steer_result *r)
+					const struct ig_tenant *tn, const struct pkt *p,
+					struct ig_conn_key *key, __u64 now, struct steer_result *r)
 {
-	/* The coarse clock (5.11) is enough for idle timeouts and the flood
-	 * window, and costs a fraction of a clocksource read in a VM. */
-	__u64 now = bpf_ktime_get_coarse_ns();
 	int stateless_pick = svc->policy == IG_POLICY_MAGLEV;
-	int syn = tcp_is_syn(p), fresh = syn;
+	int syn = tcp_is_syn(p), governed = syn || p->proto == IPPROTO_UDP;
 	struct ig_conn *ct;
 
 	if (!syn) {
 		ct = bpf_map_lookup_elem(&ig_conns, key);
 		if (ct) {
-			r->backend = conn_follow(cfg, ct, p, now);
+			r->backend = conn_follow(cfg, ct, p, now, key->tenant);
 			/* Entries made before the hash was kept have 0. */
 			r->hash = ct->hash ?: flow_hash(p);
 			if (r->backend)
@@ -179,14 +190,33 @@ static __always_inline void conn_select(const struct ig_config *cfg, const struc
 	}
 	if (!r->hash)
 		r->hash = flow_hash(p);
+	if (governed) {
+		r->refuse = gov_admit(svc, tn, key->tenant, now, 1);
+		if (r->refuse) {
+			/* A retransmitted SYN of a connection we admitted is
+			 * not a new one (looked up on this path only: most
+			 * SYNs are new). */
+			ct = syn ? bpf_map_lookup_elem(&ig_conns, key) : NULL;
+			if (ct && !(ct->flags & IG_CONN_F_CLOSING)) {
+				r->backend = conn_follow(cfg, ct, p, now, key->tenant);
+				if (r->backend)
+					r->refuse = 0;
+			}
+			return;
+		}
+	}
 	if (flood_exceeded(cfg, now)) {
 		count(IG_CNT_FLOOD_STATELESS);
+		if (governed) /* no entry will close it */
+			gov_release(key->tenant);
 		r->backend = maglev_pick(svc->id, r->hash);
 		return;
 	}
 	r->backend = stateless_pick ? maglev_pick(svc->id, r->hash) : least_loaded_pick(svc->id);
 	if (r->backend)
-		conn_insert(svc, key, now, fresh, r, cfg, p);
+		conn_insert(svc, key, now, syn, governed, r, cfg, p);
+	else if (governed)
+		gov_release(key->tenant);
 }
 
 #endif /* __IG_CONN_BPF_H */

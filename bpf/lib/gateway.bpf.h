@@ -18,6 +18,7 @@
 #include "lib/steer.bpf.h"
 #include "lib/conn.bpf.h"
 #include "lib/vxlan.bpf.h"
+#include "lib/govern.bpf.h"
 
 struct gw_flow {
 	const struct ig_config *cfg;
@@ -99,6 +100,32 @@ static __always_inline int gw_xmit(struct xdp_md *xdp, const struct gw_flow *f,
 	return bpf_redirect_map(&ig_tx_ports, ifindex, XDP_DROP);
 }
 
+/* Governance said no: counted for the tenant and the service; a SYN of a
+ * tenant that asks for it is answered with a RST, anything else dropped. */
+static __always_inline int gw_refuse(struct xdp_md *xdp, const struct gw_flow *f,
+				     const struct ig_tenant *tn, enum ig_drop_reason reason)
+{
+	count_tn_drop(f->svc->tenant, reason, f->len);
+	if (reason == IG_DROP_TN_BANDWIDTH) {
+		count(IG_CNT_GOV_POLICED);
+		return gw_drop(f, reason, 0);
+	}
+	count(IG_CNT_GOV_REFUSED);
+	if ((tn->flags & IG_TENANT_F_RST) && tcp_is_syn(f->p) && !gov_rst(xdp, f->p)) {
+		struct ig_traffic *t;
+		__u32 id = f->svc->id;
+
+		count_drop(reason, f->len); /* the SYN goes no further */
+		t = bpf_map_lookup_elem(&ig_svc_stats, &id);
+		if (t)
+			t->drops += 1;
+		count(IG_CNT_GOV_RST);
+		count(IG_CNT_TX);
+		return XDP_TX;
+	}
+	return gw_drop(f, reason, 0);
+}
+
 static __always_inline int gw_steer(struct xdp_md *xdp, struct gw_flow *f)
 {
 	const struct pkt *p = f->p;
@@ -107,12 +134,21 @@ static __always_inline int gw_steer(struct xdp_md *xdp, struct gw_flow *f)
 	struct ig_tenant *tn;
 	struct ig_backend *be;
 	__u32 tenant = f->svc->tenant;
+	__u64 now = bpf_ktime_get_coarse_ns();
+	int reason;
 
 	tn = bpf_map_lookup_elem(&ig_tenants, &tenant);
 	if (!tn || !(tn->flags & IG_TENANT_F_ACTIVE))
 		return gw_drop(f, IG_DROP_NO_TENANT, 0);
+	if (tn->bw_rate) {
+		reason = gov_police(tn, tenant, f->len, now);
+		if (reason)
+			return gw_refuse(xdp, f, tn, reason);
+	}
 	conn_key_make(&key, p, tenant);
-	conn_select(f->cfg, f->svc, p, &key, &r);
+	conn_select(f->cfg, f->svc, tn, p, &key, now, &r);
+	if (r.refuse)
+		return gw_refuse(xdp, f, tn, r.refuse);
 	be = backend_get(r.backend);
 	if (!be)
 		return gw_drop(f, IG_DROP_NO_BACKEND, 0);

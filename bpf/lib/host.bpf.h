@@ -51,24 +51,6 @@ struct host_ctx {
 
 /* ---- counters ---- */
 
-static __always_inline void host_tn_drop(__u32 tenant, enum ig_drop_reason reason, __u32 bytes)
-{
-	__u32 key = IG_TN_DROP_KEY(tenant, reason);
-	struct ig_drop_stat *d, zero = {};
-
-	d = bpf_map_lookup_elem(&ig_tn_drops, &key);
-	if (!d) {
-		/* The agent creates a tenant's entries when it adds the tenant;
-		 * this covers tenant 0 and a tenant added without them. */
-		bpf_map_update_elem(&ig_tn_drops, &key, &zero, BPF_NOEXIST);
-		d = bpf_map_lookup_elem(&ig_tn_drops, &key);
-		if (!d)
-			return;
-	}
-	d->packets += 1;
-	d->bytes += bytes;
-}
-
 static __always_inline int host_drop(const struct host_ctx *h, enum ig_drop_reason reason)
 {
 	struct ev_info ei = {
@@ -78,7 +60,7 @@ static __always_inline int host_drop(const struct host_ctx *h, enum ig_drop_reas
 	__u32 id = h->tenant;
 
 	count_drop(reason, h->len);
-	host_tn_drop(id, reason, h->len);
+	count_tn_drop(id, reason, h->len);
 	t = bpf_map_lookup_elem(&ig_tn_stats, &id);
 	if (id && t)
 		t->drops += 1;
@@ -425,6 +407,78 @@ static __always_inline int host_is_unicast(const struct pkt *p)
 	       !(d[12] == 0xff && d[13] == 0xff && d[14] == 0xff && d[15] == 0xff);
 }
 
+/* ---- response usage (runaway control) ---- */
+
+/* Count a response packet of tenant for the agent's token estimate: per
+ * tenant, and per TCP or UDP flow (key: the response direction). Returns -1
+ * when the agent has cut the flow as a runaway. */
+static __always_inline int host_resp_account(__u32 tenant, const struct pkt *p, __u32 len)
+{
+	struct ig_flow_usage *u, nu = {};
+	struct ig_conn_key k = {};
+	__u64 now;
+
+	if (!(p->flags & PKT_F_L4) || (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
+		goto count;
+	__builtin_memcpy(k.saddr, p->saddr, 16);
+	__builtin_memcpy(k.daddr, p->daddr, 16);
+	k.sport = p->sport;
+	k.dport = p->dport;
+	k.proto = p->proto;
+	k.tenant = tenant;
+	now = bpf_ktime_get_coarse_ns();
+	u = bpf_map_lookup_elem(&ig_flow_resp, &k);
+	if (!u) {
+		nu = (struct ig_flow_usage){
+			.bytes = len, .packets = 1, .first_ns = now, .last_ns = now
+		};
+		bpf_map_update_elem(&ig_flow_resp, &k, &nu, BPF_NOEXIST);
+		goto count;
+	}
+	if (u->flags & IG_FLOW_F_CUT)
+		return -1; /* dropped: not usage */
+	__sync_fetch_and_add(&u->bytes, len);
+	__sync_fetch_and_add(&u->packets, 1);
+	u->last_ns = now;
+count:
+	count_traffic(&ig_tn_resp, tenant, len, 0);
+	count(IG_CNT_HOST_RESP);
+	return 0;
+}
+
+/* tc egress on a GPU host's uplink: responses of inference servers that run
+ * in the host's own namespace (the kernel's vxlan device delivers to them;
+ * they answer the client directly). The source address names the tenant: a
+ * VIP or local workload address in ig_endpoints. Everything else passes. */
+static __always_inline int host_egress(struct __sk_buff *skb)
+{
+	struct host_ctx h = { .skb = skb };
+	struct ig_endpoint *src;
+	struct ig_config *cfg;
+	struct pkt p = {};
+	struct ig_ctx c;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&ig_config, &zero);
+	if (!cfg || !(cfg->flags & IG_CFG_ENABLED))
+		return TC_ACT_OK;
+	ctx_from_skb(&c, skb);
+	if (parse_packet_len(c.data, c.data_end, c.len, &p, 0) || !p.family ||
+	    (p.flags & PKT_F_FRAG))
+		return TC_ACT_OK; /* not ours to judge: the stack sent it */
+	src = bpf_map_lookup_elem(&ig_endpoints, p.saddr);
+	if (!src || !(src->flags & (IG_EP_F_VIP | IG_EP_F_LOCAL)) || !src->tenant)
+		return TC_ACT_OK;
+	h.cfg = cfg;
+	h.p = &p;
+	h.len = c.len;
+	h.ifindex = skb->ifindex;
+	h.tenant = src->tenant;
+	if (host_resp_account(h.tenant, &p, h.len))
+		return host_drop(&h, IG_DROP_RUNAWAY_CUT);
+	return TC_ACT_OK;
+}
+
 /* An IP packet from a workload: its source must be one of its own addresses
  * (its address or a VIP it serves: direct server return); its destination an
  * endpoint of its tenant, or the client side (no tenant's address), which the
@@ -446,6 +500,8 @@ static __always_inline int host_wl_ip(struct host_ctx *h, const struct pkt *p)
 		return host_to_local(h, p, dst);
 	if (dst && (dst->flags & IG_EP_F_REMOTE))
 		return host_to_remote(h, p, dst);
+	if (host_resp_account(h->tenant, p, h->len))
+		return host_drop(h, IG_DROP_RUNAWAY_CUT);
 	count(IG_CNT_HOST_CLIENT);
 	count(IG_CNT_PASS);
 	count_traffic(&ig_tn_stats, h->tenant, h->len, 0);

@@ -37,4 +37,23 @@ static __always_inline void count_traffic(void *map, __u32 id, __u32 bytes, int 
 	}
 }
 
+/* Drops (and refusals) per tenant and reason. */
+static __always_inline void count_tn_drop(__u32 tenant, enum ig_drop_reason reason, __u32 bytes)
+{
+	__u32 key = IG_TN_DROP_KEY(tenant, reason);
+	struct ig_drop_stat *d, zero = {};
+
+	d = bpf_map_lookup_elem(&ig_tn_drops, &key);
+	if (!d) {
+		/* The agent creates a tenant's entries when it adds the tenant;
+		 * this covers tenant 0 and a tenant added without them. */
+		bpf_map_update_elem(&ig_tn_drops, &key, &zero, BPF_NOEXIST);
+		d = bpf_map_lookup_elem(&ig_tn_drops, &key);
+		if (!d)
+			return;
+	}
+	d->packets += 1;
+	d->bytes += bytes;
+}
+
 #endif /* __IG_STATS_BPF_H */

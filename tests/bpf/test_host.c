@@ -405,6 +405,12 @@ static void hosts_own_udp_4790(struct pb *in, struct pb *want)
 		"ig_tn_stats", t, offsetof(struct ig_traffic, field), d \
 	}
 
+/* Response traffic of tenant A (runaway control). */
+#define RESP_A(field, d)                                                   \
+	{                                                                  \
+		"ig_tn_resp", TN_A, offsetof(struct ig_traffic, field), d \
+	}
+
 /* A decapsulation: delivered, counted for tenant A, dropped nowhere. */
 #define DECAP_OK                                                                  \
 	{                                                                         \
@@ -815,17 +821,17 @@ static const struct fixture workload[] = {
 	  TC_ACT_REDIRECT,
 	  { FX_CNT(HOST_LOCAL, 1), FX_CNT(REDIRECT, 1) },
 	  1 },
-	{ "A1 to the client side",
+	{ "A1 to the client side: a response, counted for tenant A",
 	  to_client,
 	  0,
 	  TC_ACT_OK,
-	  { FX_CNT(HOST_CLIENT, 1), FX_CNT(PASS, 1) },
+	  { FX_CNT(HOST_CLIENT, 1), FX_CNT(PASS, 1), FX_CNT(HOST_RESP, 1), RESP_A(packets, 1) },
 	  1 },
 	{ "A1 answers a client from its VIP (DSR)",
 	  dsr_reply,
 	  0,
 	  TC_ACT_OK,
-	  { FX_CNT(HOST_CLIENT, 1) },
+	  { FX_CNT(HOST_CLIENT, 1), FX_CNT(HOST_RESP, 1), RESP_A(packets, 1) },
 	  1 },
 	{ "A1 to B1 on this host", to_b1_same_host, 0, TC_ACT_SHOT, WL_DROP(EP_TENANT), 1 },
 	{ "A1 to B2 on host 2", to_b2_remote, 0, TC_ACT_SHOT, WL_DROP(EP_TENANT), 1 },

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
+#include "dp.h"
 #include "ig_abi.h"
 #include "names.h"
 
@@ -21,6 +22,29 @@ Test(abi, layout_matches_bpf_side)
 	cr_expect_eq(offsetof(struct ig_backend, ifindex), 36);
 	cr_expect_eq(offsetof(struct ig_config, flags), 40);
 	cr_expect_eq(offsetof(struct ig_event, type), 60);
+	cr_expect_eq(offsetof(struct ig_tenant, max_conns), 12);
+	cr_expect_eq(offsetof(struct ig_tenant, conn_fill_ns), 24);
+	cr_expect_eq(offsetof(struct ig_tenant, bw_fill_ns), 48);
+	cr_expect_eq(offsetof(struct ig_tn_usage, conn_credit), 8);
+	cr_expect_eq(offsetof(struct ig_tn_usage, bw_ns), 32);
+	cr_expect_eq(offsetof(struct ig_flow_usage, flags), 32);
+}
+
+Test(abi, tenant_limits)
+{
+	struct ig_tenant t = { .flags = IG_TENANT_F_ACTIVE };
+
+	cr_assert_eq(dp_tenant_limits(&t, 100, 0, 0, 0, 0), 0);
+	cr_expect_eq(t.conn_burst, 100, "the burst defaults to one second's worth");
+	cr_expect_eq(t.conn_fill_ns, 1000000000ULL);
+	cr_expect_eq(t.flags, IG_TENANT_F_ACTIVE | IG_TENANT_F_LIMITED);
+	cr_assert_eq(dp_tenant_limits(&t, 3, 7, 0, 1000, 250), 0);
+	cr_expect_eq(t.conn_fill_ns, 2333333334ULL, "7/3 s, rounded up");
+	cr_expect_eq(t.bw_fill_ns, 250000000ULL);
+	cr_assert_eq(dp_tenant_limits(&t, 0, 0, 0, 0, 0), 0);
+	cr_expect_eq(t.flags, IG_TENANT_F_ACTIVE, "no limit: not limited");
+	cr_expect_eq(t.conn_burst, 0);
+	cr_expect_eq(dp_tenant_limits(&t, 0, 0, 0, 1, IG_BURST_MAX + 1), -EINVAL);
 }
 
 Test(abi, pin_path_carries_version)

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Tenant governance at the gateway: a new connection passes the runaway
+ * throttle, the service's shed level, the tenant's concurrency cap and its
+ * new-connection token bucket, in that order; every packet of a tenant with a
+ * bandwidth limit takes its bytes from the request-direction bucket. The
+ * buckets sit under the tenant's bpf_spin_lock, so the accounting is exact
+ * across CPUs. A refused TCP SYN is dropped or answered with a RST built in
+ * place (the tenant chooses). Tenants without limits pay for one flag test
+ * and the open-connection count. IG_NO_GOVERN compiles it all out, for the
+ * benchmark's comparison only. */
+#ifndef __IG_GOVERN_BPF_H
+#define __IG_GOVERN_BPF_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include "maps.bpf.h"
+#include "lib/csum.bpf.h"
+#include "lib/parse.bpf.h"
+
+/* Refill the bucket to now, then take cost (units x 1e9) if it holds that
+ * much. Caller holds the tenant's lock. A bucket never used, or idle for
+ * fill_ns, is full; a last refill in the future (the clock never goes back,
+ * but userspace may write one) refills nothing. Returns 1 when taken. */
+static __always_inline int bucket_take(__u64 *credit, __u64 *last, __u64 now, __u64 rate,
+				       __u64 burst, __u64 fill_ns, __u64 cost)
+{
+	__u64 cap = burst * IG_NSEC_PER_SEC;
+	__u64 c = *credit;
+
+	if (!*last || (now > *last && now - *last >= fill_ns))
+		c = cap;
+	else if (now > *last)
+		c += (now - *last) * rate; /* < fill_ns x rate: no overflow */
+	if (c > cap)
+		c = cap;
+	if (now > *last || !*last)
+		*last = now;
+	if (c < cost) {
+		*credit = c;
+		return 0;
+	}
+	*credit = c - cost;
+	return 1;
+}
+
+/* Admit a new connection of tenant to svc, or say why not (a drop reason).
+ * With track, an admitted connection counts as open until gov_release(). */
+static __always_inline int gov_admit(const struct ig_service *svc, const struct ig_tenant *tn,
+				     __u32 tenant, __u64 now, int track)
+{
+	struct ig_tn_usage *u;
+	__u32 id = svc->id, *level;
+	__u64 *conns;
+	int reason = 0;
+
+#ifdef IG_NO_GOVERN
+	return 0;
+#endif
+	if (tn->flags & IG_TENANT_F_THROTTLED)
+		return IG_DROP_TN_THROTTLED;
+	if (svc->prio != IG_PRIO_INTERACTIVE) {
+		level = bpf_map_lookup_elem(&ig_shed, &id);
+		if (level && *level >= IG_SHED_BATCH) {
+			if (svc->prio == IG_PRIO_BATCH)
+				return IG_DROP_SHED_BATCH;
+			if (*level >= IG_SHED_STANDARD)
+				return IG_DROP_SHED_STANDARD;
+		}
+	}
+	conns = bpf_map_lookup_elem(&ig_tn_conns, &tenant);
+	if (!conns)
+		return 0;
+	if (!tn->max_conns && !tn->conn_rate) {
+		if (track)
+			__sync_fetch_and_add(conns, 1);
+		return 0;
+	}
+	u = bpf_map_lookup_elem(&ig_tn_usage, &tenant);
+	if (!u)
+		return 0;
+	bpf_spin_lock(&u->lock);
+	if (tn->max_conns && *conns >= tn->max_conns)
+		reason = IG_DROP_TN_MAX_CONNS;
+	else if (tn->conn_rate && !bucket_take(&u->conn_credit, &u->conn_ns, now, tn->conn_rate,
+					       tn->conn_burst, tn->conn_fill_ns, IG_NSEC_PER_SEC))
+		reason = IG_DROP_TN_CONN_RATE;
+	else if (track)
+		__sync_fetch_and_add(conns, 1);
+	bpf_spin_unlock(&u->lock);
+	return reason;
+}
+
+/* A connection of tenant is open (one governance did not admit). */
+static __always_inline void gov_track(__u32 tenant)
+{
+#ifndef IG_NO_GOVERN
+	__u64 *conns = bpf_map_lookup_elem(&ig_tn_conns, &tenant);
+
+	if (conns)
+		__sync_fetch_and_add(conns, 1);
+#endif
+}
+
+/* An open connection of tenant ends (or was counted for nothing). */
+static __always_inline void gov_release(__u32 tenant)
+{
+#ifndef IG_NO_GOVERN
+	__u64 *conns = bpf_map_lookup_elem(&ig_tn_conns, &tenant);
+
+	/* Never below zero: the agent's recount may have set it under us. */
+	if (conns && *conns)
+		__sync_fetch_and_add(conns, -1);
+#endif
+}
+
+/* Request-direction bandwidth: 0 when the packet's bytes fit the bucket. */
+static __always_inline int gov_police(const struct ig_tenant *tn, __u32 tenant, __u32 len,
+				      __u64 now)
+{
+	struct ig_tn_usage *u;
+	int ok;
+
+#ifdef IG_NO_GOVERN
+	return 0;
+#endif
+	if (!tn->bw_rate)
+		return 0;
+	u = bpf_map_lookup_elem(&ig_tn_usage, &tenant);
+	if (!u)
+		return 0;
+	bpf_spin_lock(&u->lock);
+	ok = bucket_take(&u->bw_credit, &u->bw_ns, now, tn->bw_rate, tn->bw_burst, tn->bw_fill_ns,
+			 (__u64)len * IG_NSEC_PER_SEC);
+	bpf_spin_unlock(&u->lock);
+	return ok ? 0 : IG_DROP_TN_BANDWIDTH;
+}
+
+/* ---- TCP RST for a refused SYN ---- */
+
+#define RST_TTL 64
+#define RST_MAX_L3_OFF 64 /* Ethernet and two VLAN tags fit well within */
+#define RST_MAX_L4_OFF 1024 /* bounds the verifier's view of the SYN's TCP header */
+
+static __always_inline __u32 sum16(const void *b, int n, __u32 sum)
+{
+	const __u16 *w = b;
+
+#pragma unroll
+	for (int i = 0; i < n / 2; i++)
+		sum += w[i];
+	return sum;
+}
+
+/* Turn the SYN in the frame into the RST answering it, in place: MACs
+ * swapped (VLAN tags kept), a fresh IP header with the addresses swapped, a
+ * 20-byte TCP header with RST|ACK, seq 0 and ack = SYN's seq + its length
+ * (RFC 9293 3.10.7.1), everything after it cut off. 0, or -1 when the frame
+ * cannot take it. */
+static __always_inline int gov_rst(struct xdp_md *xdp, const struct pkt *p)
+{
+	void *data = (void *)(long)xdp->data, *data_end = (void *)(long)xdp->data_end;
+	__u32 l3_off = p->l3_off, l4_off = p->l4_off, ip_len, seg_len;
+	struct tcphdr *th, rst = {};
+	struct ethhdr *eth = data;
+	__u8 mac[ETH_ALEN];
+	__u32 sum, seq;
+	void *l3;
+
+	if (l3_off > RST_MAX_L3_OFF || l4_off > RST_MAX_L4_OFF || (void *)(eth + 1) > data_end)
+		return -1;
+	th = data + l4_off;
+	if ((void *)(th + 1) > data_end)
+		return -1;
+	/* SYN (1) plus any data it carries. */
+	seg_len = 1 + p->l3_off + p->l3_len - p->payload_off;
+	seq = bpf_ntohl(th->seq);
+	rst.source = th->dest;
+	rst.dest = th->source;
+	rst.ack_seq = bpf_htonl(seq + seg_len);
+	rst.doff = 5;
+	rst.rst = 1;
+	rst.ack = 1;
+	ip_len = p->family == 6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+	l3 = data + l3_off;
+	if (l3 + sizeof(struct ipv6hdr) + sizeof(rst) > data_end && p->family == 6)
+		return -1;
+	if (l3 + sizeof(struct iphdr) + sizeof(rst) > data_end)
+		return -1;
+	if (p->family == 6) {
+		struct ipv6hdr *ip6 = l3;
+
+		if ((void *)(ip6 + 1) + sizeof(rst) > data_end)
+			return -1;
+		*ip6 = (struct ipv6hdr){ .version = 6,
+					 .payload_len = bpf_htons(sizeof(rst)),
+					 .nexthdr = IPPROTO_TCP,
+					 .hop_limit = RST_TTL };
+		__builtin_memcpy(&ip6->saddr, p->daddr, 16);
+		__builtin_memcpy(&ip6->daddr, p->saddr, 16);
+		sum = sum16(p->saddr, 16, 0);
+		sum = sum16(p->daddr, 16, sum);
+		th = (void *)(ip6 + 1);
+	} else {
+		struct iphdr *ip = l3;
+
+		if ((void *)(ip + 1) + sizeof(rst) > data_end)
+			return -1;
+		*ip = (struct iphdr){ .version = 4,
+				      .ihl = 5,
+				      .tot_len = bpf_htons(sizeof(*ip) + sizeof(rst)),
+				      .frag_off = bpf_htons(0x4000), /* DF */
+				      .ttl = RST_TTL,
+				      .protocol = IPPROTO_TCP };
+		__builtin_memcpy(&ip->saddr, p->daddr + 12, 4);
+		__builtin_memcpy(&ip->daddr, p->saddr + 12, 4);
+		ip->check = ipv4_hdr_csum(ip);
+		sum = sum16(p->saddr + 12, 4, 0);
+		sum = sum16(p->daddr + 12, 4, sum);
+		th = (void *)(ip + 1);
+	}
+	sum += bpf_htons(IPPROTO_TCP) + bpf_htons(sizeof(rst));
+	rst.check = csum_fold(sum16(&rst, sizeof(rst), sum));
+	if ((void *)(th + 1) > data_end)
+		return -1;
+	*th = rst;
+	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	/* Cut what followed the new headers (options, data, padding). */
+	return bpf_xdp_adjust_tail(xdp, (int)(l3_off + ip_len + sizeof(rst)) -
+						(int)(data_end - data)) ?
+		       -1 :
+		       0;
+}
+
+#endif /* __IG_GOVERN_BPF_H */
