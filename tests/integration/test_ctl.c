@@ -204,18 +204,33 @@ Test(ctl, backends)
 
 Test(ctl, tenants_and_stats)
 {
+	struct ig_tenant t2 = { .vni = 200,
+				.flags = IG_TENANT_F_ACTIVE | IG_TENANT_F_RST | IG_TENANT_F_THROTTLED,
+				.prio = IG_PRIO_BATCH };
+
 	populate();
 	cr_assert_eq(dp_vni_set(&ld.maps, VNI, 1), 0); /* creates ig_tn_drops entries */
+	cr_assert_eq(dp_tenant_limits(&t2, 10, 20, 5, 0, 0), 0);
+	cr_assert_eq(dp_tenant_put(&ld.maps, 2, &t2), 0);
+	cr_assert_eq(dp_tenant_conns_set(&ld.maps, 1, 3), 0);
 	cr_assert_eq(ctl("tenants"), 0, "%s", out);
-	expect_line("ID        VNI PRIO           PACKETS        BYTES NEW_CONNS    DROPS");
-	expect_line("1         100 standard            10         1000         2        1");
-	expect_line("2         200 batch                0            0         0        0");
+	expect_line("ID        VNI PRIO           PACKETS        BYTES NEW_CONNS    DROPS   OPEN  "
+		    "REFUSED STATE    ");
+	expect_line("1         100 standard            10         1000         2        1      3  "
+		    "      0 -        ");
+	expect_line("2         200 batch                0            0         0        0      0  "
+		    "      0 throttled");
 	cr_assert_eq(ctl("tenants --json"), 0);
 	cr_expect_str_eq(out, "{\"tenants\":[{\"id\":1,\"vni\":100,\"prio\":\"standard\","
 			      "\"packets\":10,\"bytes\":1000,\"new_conns\":2,\"drops\":1,"
-			      "\"drops_by_reason\":{}},{\"id\":2,\"vni\":200,\"prio\":\"batch\","
-			      "\"packets\":0,\"bytes\":0,\"new_conns\":0,\"drops\":0,"
-			      "\"drops_by_reason\":{}}]}\n");
+			      "\"open_conns\":3,\"refused\":0,\"state\":\"-\",\"limits\":{"
+			      "\"conn_rate\":0,\"conn_burst\":0,\"max_conns\":0,\"bandwidth\":0,"
+			      "\"bandwidth_burst\":0,\"refuse\":\"drop\"},\"drops_by_reason\":{}},"
+			      "{\"id\":2,\"vni\":200,\"prio\":\"batch\",\"packets\":0,\"bytes\":0,"
+			      "\"new_conns\":0,\"drops\":0,\"open_conns\":0,\"refused\":0,"
+			      "\"state\":\"throttled\",\"limits\":{\"conn_rate\":10,\"conn_burst\":"
+			      "20,\"max_conns\":5,\"bandwidth\":0,\"bandwidth_burst\":0,"
+			      "\"refuse\":\"rst\"},\"drops_by_reason\":{}}]}\n");
 
 	cr_assert_eq(ctl("stats"), 0, "%s", out);
 	expect_line("rx-packets                             42");
@@ -225,7 +240,7 @@ Test(ctl, tenants_and_stats)
 	cr_assert_eq(ctl("stats --json"), 0);
 	cr_expect(!strncmp(out, "{\"counters\":{\"rx-packets\":42,\"pass\":0,", 38), "%s", out);
 	cr_expect(strstr(out, ",\"no-backend\":{\"packets\":5,\"bytes\":300},"), "%s", out);
-	cr_expect(strstr(out, "\"host-neigh-answered\":0},\"drops\":{\"none\":{\"packets\":0,"),
+	cr_expect(strstr(out, "\"host-response-counted\":0},\"drops\":{\"none\":{\"packets\":0,"),
 		  "%s", out);
 }
 
@@ -273,10 +288,10 @@ Test(ctl, empty_maps)
 			      "BACKENDS    PACKETS        BYTES NEW_CONNS    DROPS\n");
 	cr_assert_eq(ctl("status --json"), 0);
 	snprintf(want, sizeof(want),
-		 "{\"pin_root\":\"%s\",\"abi\":1,\"maps\":21,\"enabled\":false,"
+		 "{\"pin_root\":\"%s\",\"abi\":1,\"maps\":%zu,\"enabled\":false,"
 		 "\"event_sample\":0,\"agent\":{\"running\":false,\"pid\":0},"
 		 "\"links\":[]}\n",
-		 root);
+		 root, dp_map_count);
 	cr_expect_str_eq(out, want);
 }
 

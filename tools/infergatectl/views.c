@@ -157,28 +157,65 @@ static void tenant_reasons(struct ctl *c, __u32 id)
 	printf("}");
 }
 
+/* Refusals by governance (all its reasons), summed. */
+static __u64 tenant_refused(struct ctl *c, __u32 id)
+{
+	static const __u32 gov[] = { IG_DROP_TN_CONN_RATE, IG_DROP_TN_MAX_CONNS,
+				     IG_DROP_TN_BANDWIDTH, IG_DROP_TN_THROTTLED,
+				     IG_DROP_SHED_BATCH,   IG_DROP_SHED_STANDARD };
+	__u64 sum = 0, n;
+
+	for (size_t i = 0; i < sizeof(gov) / sizeof(gov[0]); i++) {
+		n = 0;
+		if (!dp_tenant_drops(&c->m, id, gov[i], &n))
+			sum += n;
+	}
+	return sum;
+}
+
+static const char *tenant_state(const struct ig_tenant *t)
+{
+	if (t->flags & IG_TENANT_F_THROTTLED)
+		return "throttled";
+	return t->flags & IG_TENANT_F_LIMITED ? "limited" : "-";
+}
+
+static void tenant_limits_json(const struct ig_tenant *t)
+{
+	printf(",\"limits\":{\"conn_rate\":%u,\"conn_burst\":%u,\"max_conns\":%u,"
+	       "\"bandwidth\":%llu,\"bandwidth_burst\":%llu,\"refuse\":\"%s\"}",
+	       t->conn_rate, t->conn_burst, t->max_conns, (unsigned long long)t->bw_rate,
+	       (unsigned long long)t->bw_burst, t->flags & IG_TENANT_F_RST ? "rst" : "drop");
+}
+
 int ctl_tenants(struct ctl *c)
 {
 	struct ig_tenant t;
 	bool first = true;
+	__u64 open;
 
 	if (c->o.json)
 		printf("{\"tenants\":[");
 	else
-		printf("%-4s %8s %-11s %10s %12s %9s %8s\n", "ID", "VNI", "PRIO", "PACKETS",
-		       "BYTES", "NEW_CONNS", "DROPS");
+		printf("%-4s %8s %-11s %10s %12s %9s %8s %6s %8s %-9s\n", "ID", "VNI", "PRIO",
+		       "PACKETS", "BYTES", "NEW_CONNS", "DROPS", "OPEN", "REFUSED", "STATE");
 	for (__u32 id = 1; id < IG_TENANT_MAX; id++) {
 		if (bpf_map_lookup_elem(c->m.tenants, &id, &t) || !(t.flags & IG_TENANT_F_ACTIVE))
 			continue;
+		if (dp_tenant_conns(&c->m, id, &open))
+			open = 0;
 		printf(c->o.json ? "%s{\"id\":%u,\"vni\":%u,\"prio\":\"%s\",\"packets\":%llu,"
-				   "\"bytes\":%llu,\"new_conns\":%llu,\"drops\":%llu" :
-				   "%s%-4u %8u %-11s %10llu %12llu %9llu %8llu\n",
+				   "\"bytes\":%llu,\"new_conns\":%llu,\"drops\":%llu,"
+				   "\"open_conns\":%llu,\"refused\":%llu,\"state\":\"%s\"" :
+				   "%s%-4u %8u %-11s %10llu %12llu %9llu %8llu %6llu %8llu %-9s\n",
 		       c->o.json && !first ? "," : "", id, t.vni, prio_str(t.prio),
 		       ctl_sum(c->m.tn_stats, id, TRAFFIC(packets)),
 		       ctl_sum(c->m.tn_stats, id, TRAFFIC(bytes)),
 		       ctl_sum(c->m.tn_stats, id, TRAFFIC(new_conns)),
-		       ctl_sum(c->m.tn_stats, id, TRAFFIC(drops)));
+		       ctl_sum(c->m.tn_stats, id, TRAFFIC(drops)), (unsigned long long)open,
+		       tenant_refused(c, id), tenant_state(&t));
 		if (c->o.json) {
+			tenant_limits_json(&t);
 			tenant_reasons(c, id);
 			printf("}");
 		}
