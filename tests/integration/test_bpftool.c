@@ -36,6 +36,7 @@ static void populate(const struct dp_maps *m)
 	struct ig_service svc = { .id = 1, .tenant = 1 };
 	struct ig_conn_key ck = { .proto = IPPROTO_TCP, .tenant = 1 };
 	struct ig_conn cv = { .backend = 1, .service = 1 };
+	struct ig_flow_usage fu = { .bytes = 1500, .packets = 1 };
 	struct ig_service_key k;
 	__u32 table[13] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 	__u32 ifindex = 1;
@@ -47,6 +48,7 @@ static void populate(const struct dp_maps *m)
 	cr_assert_eq(bpf_map_update_elem(m->conns, &ck, &cv, 0), 0);
 	cr_assert_eq(dp_tx_port_add(m, ifindex), 0);
 	cr_assert_eq(dp_vni_set(m, 100, 1), 0);
+	cr_assert_eq(bpf_map_update_elem(m->flow_resp, &ck, &fu, 0), 0);
 }
 
 Test(bpftool, every_map_dumps_with_named_fields)
@@ -62,6 +64,9 @@ Test(bpftool, every_map_dumps_with_named_fields)
 		{ "ig_svc_stats", "\"new_conns\"" }, { "ig_be_stats", "\"new_conns\"" },
 		{ "ig_tn_stats", "\"drops\"" },	     { "ig_flood", "\"window_ns\"" },
 		{ "ig_tx_ports", "\"value\"" },	     { "ig_vni_tenants", "\"value\"" },
+		{ "ig_tn_usage", "\"conn_credit\"" }, { "ig_tn_conns", "\"value\"" },
+		{ "ig_shed", "\"value\"" },	     { "ig_tn_resp", "\"bytes\"" },
+		{ "ig_flow_resp", "\"last_ns\"" },
 	};
 	static char out[1 << 16];
 	struct loader ld;
