@@ -295,8 +295,9 @@ int dp_tenant_resp(const struct dp_maps *m, __u32 tenant, __u64 *bytes, __u64 *p
 {
 	int err = dp_percpu_sum(m->tn_resp, tenant, offsetof(struct ig_traffic, bytes), bytes);
 
-	return err ?: dp_percpu_sum(m->tn_resp, tenant, offsetof(struct ig_traffic, packets),
-				    packets);
+	if (err)
+		return err;
+	return dp_percpu_sum(m->tn_resp, tenant, offsetof(struct ig_traffic, packets), packets);
 }
 
 int dp_flow_cut(const struct dp_maps *m, const struct ig_conn_key *k, bool cut)

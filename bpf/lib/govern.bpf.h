@@ -171,6 +171,7 @@ static __always_inline int gov_rst(struct xdp_md *xdp, const struct pkt *p)
 	__u8 mac[ETH_ALEN];
 	__u32 sum, seq;
 	void *l3;
+	int len;
 
 	if (l3_off > RST_MAX_L3_OFF || l4_off > RST_MAX_L4_OFF || (void *)(eth + 1) > data_end)
 		return -1;
@@ -233,10 +234,8 @@ static __always_inline int gov_rst(struct xdp_md *xdp, const struct pkt *p)
 	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
 	/* Cut what followed the new headers (options, data, padding). */
-	return bpf_xdp_adjust_tail(xdp, (int)(l3_off + ip_len + sizeof(rst)) -
-						(int)(data_end - data)) ?
-		       -1 :
-		       0;
+	len = l3_off + ip_len + sizeof(rst);
+	return bpf_xdp_adjust_tail(xdp, len - (int)(data_end - data)) ? -1 : 0;
 }
 
 #endif /* __IG_GOVERN_BPF_H */

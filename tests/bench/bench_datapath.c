@@ -200,20 +200,21 @@ static int paired_delta(struct bpf_program *a, struct bpf_program *b, const stru
 static int bench_govern(struct bench_gw *gov, struct pb *syn4, struct pb *ack4, int ifindex)
 {
 	struct bench_gw_nogov *none = bench_gw_nogov__open_and_load();
+	struct bpf_program *with_new = gov->progs.xdp_bench_new, *with = gov->progs.xdp_gateway;
+	struct bpf_program *none_new, *nogov;
 	double d_new, d_est, d_self, noise;
 	struct dp_maps maps;
 	int err;
 
 	if (!none)
 		return -errno;
+	none_new = none->progs.xdp_bench_new;
+	nogov = none->progs.xdp_gateway;
 	err = dp_from_object(&maps, none->obj) ?: bench_config(&maps, ifindex);
-	err = err ?: prime_flow(none->progs.xdp_gateway, ack4, ifindex);
-	err = err ?: paired_delta(gov->progs.xdp_bench_new, none->progs.xdp_bench_new, syn4, ifindex,
-				  &d_new);
-	err = err ?: paired_delta(gov->progs.xdp_gateway, none->progs.xdp_gateway, ack4, ifindex,
-				  &d_est);
-	err = err ?: paired_delta(none->progs.xdp_gateway, none->progs.xdp_gateway, ack4, ifindex,
-				  &d_self);
+	err = err ?: prime_flow(nogov, ack4, ifindex);
+	err = err ?: paired_delta(with_new, none_new, syn4, ifindex, &d_new);
+	err = err ?: paired_delta(with, nogov, ack4, ifindex, &d_est);
+	err = err ?: paired_delta(nogov, nogov, ack4, ifindex, &d_self);
 	noise = d_self < 0 ? -d_self : d_self;
 	if (noise < 5)
 		noise = 5;

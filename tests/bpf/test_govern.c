@@ -356,9 +356,11 @@ Test(govern, rst_ipv4_exact_bytes)
 	pb_init(&in);
 	pb_eth(&in, GW_MAC, CL_MAC, 0);
 	pb_ipv4(&in, &(struct pb_ip4){ .src = CLIENT4, .dst = VIP4, .opt_len = 8 });
-	pb_tcp(&in, &(struct pb_tcp){
-			    .sport = 43000, .dport = PORT_INT, .seq = 1000, .flags = PB_TCP_SYN,
-			    .opt_len = 12 });
+	pb_tcp(&in, &(struct pb_tcp){ .sport = 43000,
+				      .dport = PORT_INT,
+				      .seq = 1000,
+				      .flags = PB_TCP_SYN,
+				      .opt_len = 12 });
 	pb_payload_pattern(&in, 10, 3);
 	pb_finish(&in);
 	rst4(&want, 43000, PORT_INT, 10, 0);
@@ -377,8 +379,9 @@ Test(govern, rst_keeps_vlan_tags)
 	pb_eth(&in, GW_MAC, CL_MAC, 0);
 	pb_vlan(&in, 0x8100, 42);
 	pb_ipv4(&in, &(struct pb_ip4){ .src = CLIENT4, .dst = VIP4 });
-	pb_tcp(&in, &(struct pb_tcp){
-			    .sport = 43100, .dport = PORT_BATCH, .seq = 1000, .flags = PB_TCP_SYN });
+	pb_tcp(&in,
+	       &(struct pb_tcp){
+		       .sport = 43100, .dport = PORT_BATCH, .seq = 1000, .flags = PB_TCP_SYN });
 	pb_finish(&in);
 	rst4(&want, 43100, PORT_BATCH, 0, 42);
 	expect_rst(&in, &want);
@@ -393,16 +396,19 @@ Test(govern, rst_ipv6_exact_bytes)
 	pb_init(&in);
 	pb_eth(&in, GW_MAC, CL_MAC, 0);
 	pb_ipv6(&in, &(struct pb_ip6){ .src = CLIENT6, .dst = VIP6, .flow_label = 0x12345 });
-	pb_tcp(&in, &(struct pb_tcp){
-			    .sport = 43200, .dport = PORT_INT, .seq = 1000, .flags = PB_TCP_SYN,
-			    .opt_len = 20 });
+	pb_tcp(&in, &(struct pb_tcp){ .sport = 43200,
+				      .dport = PORT_INT,
+				      .seq = 1000,
+				      .flags = PB_TCP_SYN,
+				      .opt_len = 20 });
 	pb_finish(&in);
 	pb_init(&want);
 	pb_eth(&want, CL_MAC, GW_MAC, 0);
 	pb_ipv6(&want, &(struct pb_ip6){ .src = VIP6, .dst = CLIENT6 });
-	pb_tcp(&want, &(struct pb_tcp){
-			      .sport = PORT_INT, .dport = 43200, .ack = 1001,
-			      .flags = PB_TCP_RST | PB_TCP_ACK });
+	pb_tcp(&want, &(struct pb_tcp){ .sport = PORT_INT,
+					.dport = 43200,
+					.ack = 1001,
+					.flags = PB_TCP_RST | PB_TCP_ACK });
 	pb_finish(&want);
 	memset(pb_hdr(&want, PB_TCP, 0) + 14, 0, 2);
 	pb_finish(&want);
@@ -482,8 +488,9 @@ Test(govern_host, responses_counted_and_cut_flows_dropped, .init = fx_require_ro
 	struct tc_host_egress *h = tc_host_egress__open_and_load();
 	struct ig_config cfg = { .flags = IG_CFG_ENABLED };
 	struct ig_endpoint ep = { .flags = IG_EP_F_VIP, .tenant = TN };
-	struct ig_conn_key k = { .sport = htons(PORT_INT), .dport = htons(46000), .proto = 6,
-				 .tenant = TN };
+	struct ig_conn_key k = {
+		.sport = htons(PORT_INT), .dport = htons(46000), .proto = 6, .tenant = TN
+	};
 	struct ig_flow_usage u;
 	struct fx_result res;
 	struct dp_maps hm;

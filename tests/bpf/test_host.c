@@ -406,8 +406,8 @@ static void hosts_own_udp_4790(struct pb *in, struct pb *want)
 	}
 
 /* Response traffic of tenant A (runaway control). */
-#define RESP_A(field, d)                                                   \
-	{                                                                  \
+#define RESP_A(field, d)                                                  \
+	{                                                                 \
 		"ig_tn_resp", TN_A, offsetof(struct ig_traffic, field), d \
 	}
 

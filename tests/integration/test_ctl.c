@@ -205,7 +205,8 @@ Test(ctl, backends)
 Test(ctl, tenants_and_stats)
 {
 	struct ig_tenant t2 = { .vni = 200,
-				.flags = IG_TENANT_F_ACTIVE | IG_TENANT_F_RST | IG_TENANT_F_THROTTLED,
+				.flags = IG_TENANT_F_ACTIVE | IG_TENANT_F_RST |
+					 IG_TENANT_F_THROTTLED,
 				.prio = IG_PRIO_BATCH };
 
 	populate();
