@@ -18,6 +18,7 @@ IG_ASSERT_SIZE(struct ig_conn_key, 44);
 
 enum ig_conn_flags {
 	IG_CONN_F_CLOSING = 1 << 0, /* FIN or RST seen; in-flight already released */
+	IG_CONN_F_COUNTED = 1 << 1, /* counted in ig_tn_conns against the tenant's cap */
 };
 
 struct ig_conn {

@@ -46,7 +46,8 @@ static __always_inline void conn_release(struct ig_conn *ct, __u32 tenant)
 {
 	if (!(ct->flags & IG_CONN_F_CLOSING)) {
 		inflight_add(ct->backend, -1);
-		gov_release(tenant);
+		if (ct->flags & IG_CONN_F_COUNTED)
+			gov_release(tenant);
 	}
 	ct->flags |= IG_CONN_F_CLOSING;
 }
@@ -119,7 +120,7 @@ static __always_inline __u32 flow_hash(const struct pkt *p)
 			    p->proto);
 }
 
-/* counted: governance already counted the connection as open. */
+/* counted: governance counted the connection against the tenant's cap. */
 static __always_inline void conn_insert(const struct ig_service *svc, struct ig_conn_key *key,
 					__u64 now, int syn, int counted, struct steer_result *r,
 					const struct ig_config *cfg, const struct pkt *p)
@@ -129,6 +130,7 @@ static __always_inline void conn_insert(const struct ig_service *svc, struct ig_
 			       .backend = r->backend,
 			       .service = svc->id,
 			       .prio = svc->prio,
+			       .flags = counted ? IG_CONN_F_COUNTED : 0,
 			       .hash = r->hash };
 	struct ig_conn *ct;
 	__u32 be;
@@ -153,8 +155,6 @@ static __always_inline void conn_insert(const struct ig_service *svc, struct ig_
 		bpf_map_update_elem(&ig_conns, key, &nct, BPF_ANY);
 	}
 	inflight_add(r->backend, 1);
-	if (!counted) /* a re-steered established flow is open too */
-		gov_track(key->tenant);
 	count(IG_CNT_NEW_CONN);
 	r->new_conn = 1;
 }
@@ -172,7 +172,7 @@ static __always_inline void conn_select(const struct ig_config *cfg, const struc
 					struct ig_conn_key *key, __u64 now, struct steer_result *r)
 {
 	int stateless_pick = svc->policy == IG_POLICY_MAGLEV;
-	int syn = tcp_is_syn(p), governed = syn || p->proto == IPPROTO_UDP;
+	int syn = tcp_is_syn(p), governed = syn || p->proto == IPPROTO_UDP, counted = 0;
 	struct ig_conn *ct;
 
 	if (!syn) {
@@ -191,7 +191,7 @@ static __always_inline void conn_select(const struct ig_config *cfg, const struc
 	if (!r->hash)
 		r->hash = flow_hash(p);
 	if (governed) {
-		r->refuse = gov_admit(svc, tn, key->tenant, now, 1);
+		r->refuse = gov_admit(svc, tn, key->tenant, now, &counted);
 		if (r->refuse) {
 			/* A retransmitted SYN of a connection we admitted is
 			 * not a new one (looked up on this path only: most
@@ -207,15 +207,15 @@ static __always_inline void conn_select(const struct ig_config *cfg, const struc
 	}
 	if (flood_exceeded(cfg, now)) {
 		count(IG_CNT_FLOOD_STATELESS);
-		if (governed) /* no entry will close it */
+		if (counted) /* no entry will close it */
 			gov_release(key->tenant);
 		r->backend = maglev_pick(svc->id, r->hash);
 		return;
 	}
 	r->backend = stateless_pick ? maglev_pick(svc->id, r->hash) : least_loaded_pick(svc->id);
 	if (r->backend)
-		conn_insert(svc, key, now, syn, governed, r, cfg, p);
-	else if (governed)
+		conn_insert(svc, key, now, syn, counted, r, cfg, p);
+	else if (counted)
 		gov_release(key->tenant);
 }
 

@@ -5,8 +5,8 @@
  * bandwidth limit takes its bytes from the request-direction bucket. The
  * buckets sit under the tenant's bpf_spin_lock, so the accounting is exact
  * across CPUs. A refused TCP SYN is dropped or answered with a RST built in
- * place (the tenant chooses). Tenants without limits pay for one flag test
- * and the open-connection count. IG_NO_GOVERN compiles it all out, for the
+ * place (the tenant chooses). Tenants without limits pay for a flag test
+ * (and a shed-level lookup for non-interactive services). IG_NO_GOVERN compiles it all out, for the
  * benchmark's comparison only. */
 #ifndef __IG_GOVERN_BPF_H
 #define __IG_GOVERN_BPF_H
@@ -50,15 +50,18 @@ static __always_inline int bucket_take(__u64 *credit, __u64 *last, __u64 now, __
 }
 
 /* Admit a new connection of tenant to svc, or say why not (a drop reason).
- * With track, an admitted connection counts as open until gov_release(). */
+ * A tenant with a cap on open connections has the admitted one counted
+ * (*counted = 1) until gov_release(). One lock round trip at most: the
+ * cap, the count and the bucket are all read and written under it. */
 static __always_inline int gov_admit(const struct ig_service *svc, const struct ig_tenant *tn,
-				     __u32 tenant, __u64 now, int track)
+				     __u32 tenant, __u64 now, int *counted)
 {
 	struct ig_tn_usage *u;
 	__u32 id = svc->id, *level;
 	__u64 *conns;
 	int reason = 0;
 
+	*counted = 0;
 #ifdef IG_NO_GOVERN
 	return 0;
 #endif
@@ -73,16 +76,11 @@ static __always_inline int gov_admit(const struct ig_service *svc, const struct 
 				return IG_DROP_SHED_STANDARD;
 		}
 	}
+	if (!tn->max_conns && !tn->conn_rate)
+		return 0;
 	conns = bpf_map_lookup_elem(&ig_tn_conns, &tenant);
-	if (!conns)
-		return 0;
-	if (!tn->max_conns && !tn->conn_rate) {
-		if (track)
-			__sync_fetch_and_add(conns, 1);
-		return 0;
-	}
 	u = bpf_map_lookup_elem(&ig_tn_usage, &tenant);
-	if (!u)
+	if (!conns || !u)
 		return 0;
 	bpf_spin_lock(&u->lock);
 	if (tn->max_conns && *conns >= tn->max_conns)
@@ -90,32 +88,27 @@ static __always_inline int gov_admit(const struct ig_service *svc, const struct 
 	else if (tn->conn_rate && !bucket_take(&u->conn_credit, &u->conn_ns, now, tn->conn_rate,
 					       tn->conn_burst, tn->conn_fill_ns, IG_NSEC_PER_SEC))
 		reason = IG_DROP_TN_CONN_RATE;
-	else if (track)
-		__sync_fetch_and_add(conns, 1);
+	else if (tn->max_conns)
+		*conns += 1;
 	bpf_spin_unlock(&u->lock);
+	*counted = !reason && tn->max_conns;
 	return reason;
 }
 
-/* A connection of tenant is open (one governance did not admit). */
-static __always_inline void gov_track(__u32 tenant)
-{
-#ifndef IG_NO_GOVERN
-	__u64 *conns = bpf_map_lookup_elem(&ig_tn_conns, &tenant);
-
-	if (conns)
-		__sync_fetch_and_add(conns, 1);
-#endif
-}
-
-/* An open connection of tenant ends (or was counted for nothing). */
+/* A connection gov_admit() counted ends (or was counted for nothing). */
 static __always_inline void gov_release(__u32 tenant)
 {
 #ifndef IG_NO_GOVERN
 	__u64 *conns = bpf_map_lookup_elem(&ig_tn_conns, &tenant);
+	struct ig_tn_usage *u = bpf_map_lookup_elem(&ig_tn_usage, &tenant);
 
+	if (!conns || !u)
+		return;
+	bpf_spin_lock(&u->lock);
 	/* Never below zero: the agent's recount may have set it under us. */
-	if (conns && *conns)
-		__sync_fetch_and_add(conns, -1);
+	if (*conns)
+		*conns -= 1;
+	bpf_spin_unlock(&u->lock);
 #endif
 }
 

@@ -202,7 +202,7 @@ Test(govern, bucket_exactly_full_then_empty)
 	cr_expect_eq(syn(40003, PORT_INT), XDP_DROP, "the bucket is empty");
 	cr_expect_eq(refused(IG_DROP_TN_CONN_RATE), 1);
 	cr_expect_eq(cnt(IG_CNT_GOV_REFUSED), 1);
-	cr_expect_eq(open_conns(), 3);
+	cr_expect_eq(open_conns(), 0, "counted only for a tenant with a cap");
 }
 
 Test(govern, bucket_one_nanotoken_short)
@@ -299,6 +299,21 @@ Test(govern, concurrency_cap_and_release)
 	cr_expect_eq(open_conns(), 1, "once");
 	cr_expect_eq(syn(42002, PORT_INT), XDP_TX, "room again");
 	cr_expect_eq(open_conns(), 2);
+}
+
+Test(govern, only_capped_connections_are_counted)
+{
+	cr_assert_eq(syn(42200, PORT_INT), XDP_TX, "no cap yet: not counted");
+	cr_expect_eq(open_conns(), 0);
+	tenant(0, 0, 0, 1, 0, 0);
+	cr_expect_eq(syn(42201, PORT_INT), XDP_TX);
+	cr_expect_eq(open_conns(), 1);
+	cr_expect_eq(seg(42200, PORT_INT, PB_TCP_FIN | PB_TCP_ACK), XDP_TX);
+	cr_expect_eq(open_conns(), 1, "closing an uncounted connection frees nothing");
+	cr_expect_eq(syn(42202, PORT_INT), XDP_DROP);
+	cr_expect_eq(seg(42201, PORT_INT, PB_TCP_RST), XDP_TX);
+	cr_expect_eq(open_conns(), 0);
+	cr_expect_eq(syn(42202, PORT_INT), XDP_TX);
 }
 
 Test(govern, down_backend_keeps_the_count_right)

@@ -215,7 +215,7 @@ Test(ctl, tenants_and_stats)
 	cr_assert_eq(dp_tenant_put(&ld.maps, 2, &t2), 0);
 	cr_assert_eq(dp_tenant_conns_set(&ld.maps, 1, 3), 0);
 	cr_assert_eq(ctl("tenants"), 0, "%s", out);
-	expect_line("ID        VNI PRIO           PACKETS        BYTES NEW_CONNS    DROPS   OPEN  "
+	expect_line("ID        VNI PRIO           PACKETS        BYTES NEW_CONNS    DROPS CAPPED  "
 		    "REFUSED STATE    ");
 	expect_line("1         100 standard            10         1000         2        1      3  "
 		    "      0 -        ");
@@ -224,11 +224,11 @@ Test(ctl, tenants_and_stats)
 	cr_assert_eq(ctl("tenants --json"), 0);
 	cr_expect_str_eq(out, "{\"tenants\":[{\"id\":1,\"vni\":100,\"prio\":\"standard\","
 			      "\"packets\":10,\"bytes\":1000,\"new_conns\":2,\"drops\":1,"
-			      "\"open_conns\":3,\"refused\":0,\"state\":\"-\",\"limits\":{"
+			      "\"capped_conns\":3,\"refused\":0,\"state\":\"-\",\"limits\":{"
 			      "\"conn_rate\":0,\"conn_burst\":0,\"max_conns\":0,\"bandwidth\":0,"
 			      "\"bandwidth_burst\":0,\"refuse\":\"drop\"},\"drops_by_reason\":{}},"
 			      "{\"id\":2,\"vni\":200,\"prio\":\"batch\",\"packets\":0,\"bytes\":0,"
-			      "\"new_conns\":0,\"drops\":0,\"open_conns\":0,\"refused\":0,"
+			      "\"new_conns\":0,\"drops\":0,\"capped_conns\":0,\"refused\":0,"
 			      "\"state\":\"throttled\",\"limits\":{\"conn_rate\":10,\"conn_burst\":"
 			      "20,\"max_conns\":5,\"bandwidth\":0,\"bandwidth_burst\":0,"
 			      "\"refuse\":\"rst\"},\"drops_by_reason\":{}}]}\n");

@@ -198,7 +198,7 @@ int ctl_tenants(struct ctl *c)
 		printf("{\"tenants\":[");
 	else
 		printf("%-4s %8s %-11s %10s %12s %9s %8s %6s %8s %-9s\n", "ID", "VNI", "PRIO",
-		       "PACKETS", "BYTES", "NEW_CONNS", "DROPS", "OPEN", "REFUSED", "STATE");
+		       "PACKETS", "BYTES", "NEW_CONNS", "DROPS", "CAPPED", "REFUSED", "STATE");
 	for (__u32 id = 1; id < IG_TENANT_MAX; id++) {
 		if (bpf_map_lookup_elem(c->m.tenants, &id, &t) || !(t.flags & IG_TENANT_F_ACTIVE))
 			continue;
@@ -206,7 +206,7 @@ int ctl_tenants(struct ctl *c)
 			open = 0;
 		printf(c->o.json ? "%s{\"id\":%u,\"vni\":%u,\"prio\":\"%s\",\"packets\":%llu,"
 				   "\"bytes\":%llu,\"new_conns\":%llu,\"drops\":%llu,"
-				   "\"open_conns\":%llu,\"refused\":%llu,\"state\":\"%s\"" :
+				   "\"capped_conns\":%llu,\"refused\":%llu,\"state\":\"%s\"" :
 				   "%s%-4u %8u %-11s %10llu %12llu %9llu %8llu %6llu %8llu %-9s\n",
 		       c->o.json && !first ? "," : "", id, t.vni, prio_str(t.prio),
 		       ctl_sum(c->m.tn_stats, id, TRAFFIC(packets)),
