@@ -65,7 +65,7 @@ INTEG_SRCS := $(wildcard tests/integration/*.c)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 # llmsim's and loadgen's pure parts, linked into the unit tests too.
 SIMTOOL_SRCS := tools/llmsim/engine.c tools/llmsim/metrics.c tools/llmsim/req.c \
-	tools/loadgen/stats.c tools/loadgen/dist.c
+	tools/loadgen/stats.c tools/loadgen/dist.c tools/loadgen/oracle.c
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 san = $(patsubst %.c,$(O)/san/%.o,$(1))
@@ -127,6 +127,13 @@ $(DEMO_BIN): $(call obj,tools/demo.c) $(TESTLIB) $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
 
+BENCH_ROUTING_BIN := $(O)/tools/ig-bench-routing
+
+$(BENCH_ROUTING_BIN): $(call obj,tools/bench/routing.c) $(TESTLIB) $(LIB)
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
+
 INFERGATECTL_BIN := $(O)/infergatectl
 
 $(INFERGATECTL_BIN): $(call obj,$(wildcard tools/infergatectl/*.c)) $(LIB)
@@ -150,11 +157,12 @@ $(LOADGEN_BIN): $(call obj,$(wildcard tools/loadgen/*.c))
 .DEFAULT_GOAL := all
 # Keep the unlinked BPF objects: their .d files name them.
 .SECONDARY:
-.PHONY: all deps check test-unit test-bpf test-integration demo bench format \
+.PHONY: all deps check test-unit test-bpf test-integration demo bench bench-datapath \
+	bench-routing format \
 	check-format install clean help
 
 all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(AGENT_BIN) $(TEST_BINS) $(if $(BENCH_SRCS),$(BENCH_BIN)) \
-	$(DEMO_BIN) $(INFERGATECTL_BIN) $(LLMSIM_BIN) $(LOADGEN_BIN)
+	$(DEMO_BIN) $(BENCH_ROUTING_BIN) $(INFERGATECTL_BIN) $(LLMSIM_BIN) $(LOADGEN_BIN)
 
 deps:
 	$(Q)./tools/install-deps
@@ -182,6 +190,17 @@ test-integration: $(INTEG_BIN) $(BPF_OBJS)
 
 bench: $(BENCH_BIN)
 	$(Q)$(BENCH_BIN)
+
+# The datapath's benchmarks in one run: the gateway per packet, the GPU
+# hosts' path, and forwarding rate through the gateway namespace (XDP
+# against iptables DNAT).
+bench-datapath: $(BENCH_BIN)
+	$(Q)$(BENCH_BIN) datapath host forward
+
+# Routing policies under one seeded workload (tools/bench/routing.c);
+# results.md and the PNG plots land in $(O)/bench-routing.
+bench-routing: $(BENCH_ROUTING_BIN) $(AGENT_BIN) $(INFERGATECTL_BIN) $(LLMSIM_BIN) $(LOADGEN_BIN)
+	$(Q)IG_BUILD=$(O) $(BENCH_ROUTING_BIN) $(BENCH_ROUTING_FLAGS)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -217,7 +236,10 @@ help:
 	@echo '  test-unit         Criterion unit tests (no privileges), ASan+UBSan'
 	@echo '  test-bpf          BPF_PROG_TEST_RUN fixtures (root)'
 	@echo '  test-integration  network-namespace labs with real traffic (root)'
-	@echo '  bench             datapath benchmarks (root)'
+	@echo '  bench             every benchmark: datapath, Maglev, agent, hosts, forwarding (root)'
+	@echo '  bench-datapath    gateway per packet, GPU-host path, forwarding pps XDP vs iptables (root)'
+	@echo '  bench-routing     routing policies (kube-proxy, RR, least-conn, Maglev, least-loaded,'
+	@echo '                    oracle) on llmsim hosts: $(O)/bench-routing/results.md + PNGs (root)'
 	@echo '  demo              deps, build, run the lab and show what it did (root)'
 	@echo '  format            clang-format every C file in place'
 	@echo '  check-format      fail if any C file is not formatted'
@@ -227,7 +249,7 @@ help:
 	@echo '                    running kernel, with clang-14 and clang-19 (root)'
 	@echo '  cross-arm64       agent, tools and tests for aarch64 (Debian cross toolchain)'
 	@echo '  test-arm64        cross-arm64, then the unit tests under qemu-user'
-	@echo 'Variables: O CLANG BPFTOOL CC CFLAGS V TESTFLAGS KERNELS KERNEL_CLANGS'
+	@echo 'Variables: O CLANG BPFTOOL CC CFLAGS V TESTFLAGS KERNELS KERNEL_CLANGS BENCH_ROUTING_FLAGS'
 
 # The kernel matrix: test-kernels and its tools.
 include tests/kernels/kernels.mk

@@ -46,6 +46,14 @@ struct {
 	__type(value, __u64);
 } ig_inflight SEC(".maps");
 
+/* Each service's backend list, for round-robin and least-conn. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IG_SERVICE_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_svc_backends);
+} ig_svc_backends SEC(".maps");
+
 /* One Maglev table per service: slot 0 holds the table size M, slots 1..M the
  * backend ids. The agent builds a new inner array and swaps it in with one
  * update of the outer map, so a packet sees the old table or the new one. */

@@ -8,6 +8,8 @@
 enum ig_policy {
 	IG_POLICY_MAGLEV = 0, /* weighted consistent hashing */
 	IG_POLICY_LEAST_LOADED = 1, /* power of two choices on score and in-flight */
+	IG_POLICY_ROUND_ROBIN = 2, /* the service's backends in turn (ig_svc_backends) */
+	IG_POLICY_LEAST_CONN = 3, /* fewest in-flight connections (ig_inflight only) */
 	IG_POLICY__MAX,
 };
 
@@ -65,5 +67,17 @@ struct ig_backend_load {
 IG_ASSERT_SIZE(struct ig_backend_load, 8);
 
 #define IG_SCORE_SCALE 1000000
+
+/* A service's backends in configuration order, for the policies that walk
+ * them (round-robin, least-conn). The agent writes count and ids; next is
+ * the round-robin cursor the datapath advances (the agent keeps it). */
+#define IG_SVC_BE_MAX 32
+
+struct ig_svc_backends {
+	__u32 next;
+	__u32 count; /* ids[0..count-1] are valid */
+	__u32 ids[IG_SVC_BE_MAX];
+};
+IG_ASSERT_SIZE(struct ig_svc_backends, 136);
 
 #endif /* __IG_MAPS_SERVICE_H */

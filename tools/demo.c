@@ -2,7 +2,9 @@
 /* `make demo`: the lab in network namespaces (a client, a gateway, three GPU
  * hosts running llmsim, two tenants in their own VNIs), the agent infergated
  * steering by live telemetry, a short seeded loadgen workload per tenant, and
- * what happened, as infergatectl and loadgen show it. Cleans up after itself. */
+ * what happened, as infergatectl and loadgen show it: first with the chat
+ * service on round-robin, then on infergate's telemetry-weighted Maglev, the
+ * same workload both times, figures side by side. Cleans up after itself. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,9 +21,16 @@
 struct demo {
 	struct lab lab;
 	char dir[64];
-	char root[96];
+	char pins[64];
+	char root[96]; /* the running agent's pin root (one per phase) */
 	const char *build;
 	int agent_pid;
+};
+
+/* One phase's acme figures, from loadgen's JSON. */
+struct figures {
+	double tok_s, ttft_mean, ttft_p90, e2e_mean;
+	int completed, requests;
 };
 
 static void step(int n, const char *what)
@@ -71,21 +80,24 @@ static void demo_backend(FILE *f, int id, int h, int vni)
 		h, id, 10 + h, vni, h, 10 + h);
 }
 
-static int demo_config(struct demo *d)
+/* The same configuration in both phases but for the chat service's policy. */
+static int demo_config(struct demo *d, const char *chat_policy)
 {
 	char path[128];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/infergate.yaml", d->dir);
+	snprintf(path, sizeof(path), "%s/infergate-%s.yaml", d->dir, chat_policy);
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "interfaces: [{name: g0, role: gateway}]\n"
-		   "gateway: {vtep: " LAB_GW_VTEP ", event_sample: 1}\n"
-		   "tenants:\n  - {name: acme, id: 1, vni: 100, priority: interactive}\n"
-		   "  - {name: globex, id: 2, vni: 200, priority: batch}\n"
-		   "services:\n  - name: chat\n    id: 1\n    vip: " VIP_CHAT "\n    port: 80\n"
-		   "    tenant: acme\n    policy: maglev\n    backends:\n");
+	fprintf(f,
+		"interfaces: [{name: g0, role: gateway}]\n"
+		"gateway: {vtep: " LAB_GW_VTEP ", event_sample: 1}\n"
+		"tenants:\n  - {name: acme, id: 1, vni: 100, priority: interactive}\n"
+		"  - {name: globex, id: 2, vni: 200, priority: batch}\n"
+		"services:\n  - name: chat\n    id: 1\n    vip: " VIP_CHAT "\n    port: 80\n"
+		"    tenant: acme\n    policy: %s\n    backends:\n",
+		chat_policy);
 	for (int h = 1; h <= 3; h++)
 		demo_backend(f, h, h, 100);
 	fprintf(f, "  - name: batch\n    id: 2\n    vip: " VIP_BATCH "\n    port: 80\n"
@@ -99,22 +111,53 @@ static int demo_config(struct demo *d)
 	return 0;
 }
 
-static int demo_agent(struct demo *d)
+/* Running, and not a zombie waiting for init (its shell has exited). */
+static bool demo_alive(int pid)
+{
+	char path[32], buf[256], *s;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	s = strrchr(buf, ')');
+	return s && s[1] == ' ' && s[2] != 'Z' && s[2] != 'X';
+}
+
+/* infergated with the phase's configuration, pinned under a root of the
+ * phase's own, so no in-flight count or connection entry carries over. */
+static int demo_agent(struct demo *d, const char *chat_policy)
 {
 	char pid[32];
 	int err;
 
+	snprintf(d->root, sizeof(d->root), "%s/%s/v%d", d->pins, chat_policy, IG_ABI_VERSION);
 	err = netns_run(NULL,
-			"nsenter --net=/run/netns/%s %s/infergated --config %s/infergate.yaml "
-			"--pin-root %s --detach >%s/agent.log 2>&1 & echo $! > %s/agent.pid; "
+			"nsenter --net=/run/netns/%s %s/infergated --config %s/infergate-%s.yaml "
+			"--pin-root %s --detach >>%s/agent.log 2>&1 & echo $! > %s/agent.pid; "
 			"for t in $(seq 100); do test -e %s/links/g0-xdp && exit 0; sleep 0.1; "
 			"done; exit 1",
-			d->lab.gw, d->build, d->dir, d->root, d->dir, d->dir, d->root);
+			d->lab.gw, d->build, d->dir, chat_policy, d->root, d->dir, d->dir, d->root);
 	if (err || netns_run_output(NULL, pid, sizeof(pid), "cat %s/agent.pid", d->dir))
 		return -EIO;
 	d->agent_pid = atoi(pid);
 	sleep(2); /* a few scrapes: weights follow telemetry */
 	return 0;
+}
+
+static void demo_agent_stop(struct demo *d)
+{
+	if (d->agent_pid <= 0)
+		return;
+	kill(d->agent_pid, SIGTERM); /* --detach: it removes its program */
+	for (int t = 0; t < 100 && demo_alive(d->agent_pid); t++)
+		usleep(50 * 1000);
+	d->agent_pid = 0;
 }
 
 static int demo_ctl(struct demo *d, const char *view)
@@ -123,29 +166,106 @@ static int demo_ctl(struct demo *d, const char *view)
 			 d->root, view);
 }
 
-static int demo_traffic(struct demo *d)
+/* Both tenants' seeded workloads; acme's summary is shown when verbose. */
+static int demo_traffic(struct demo *d, const char *tag, bool verbose)
 {
 	return netns_run(
 		d->lab.cl,
 		"(%s/tools/loadgen --target http://" VIP_BATCH "/v1/completions "
 		"--rate 3 --duration 6 --seed 2 --prompt fixed:256 --output fixed:64 "
-		"--new-connection --tenant globex:1:batch > %s/batch.txt 2>&1 &); "
+		"--new-connection --tenant globex:1:batch --json %s/globex-%s.json "
+		"> %s/globex-%s.txt 2>&1 &); "
 		"%s/tools/loadgen --target http://" VIP_CHAT "/v1/completions "
 		"--rate 6 --duration 6 --seed 1 --prompt lognormal:5,0.5 --output fixed:48 "
-		"--new-connection --tenant acme:1:interactive | sed 's/^/    /'; sleep 2; "
-		"echo '    -- globex batch:'; sed 's/^/    /' %s/batch.txt",
-		d->build, d->dir, d->build, d->dir);
+		"--new-connection --tenant acme:1:interactive --json %s/acme-%s.json "
+		"> %s/acme-%s.txt 2>&1; sleep 2; %s sed 's/^/    /' %s/acme-%s.txt",
+		d->build, d->dir, tag, d->dir, tag, d->build, d->dir, tag, d->dir, tag,
+		verbose ? "" : "true ||", d->dir, tag);
+}
+
+static double json_num(const char *text, const char *from, const char *key)
+{
+	const char *p = strstr(from ? from : text, key);
+
+	return p ? atof(p + strlen(key)) : 0;
+}
+
+static int demo_figures(struct demo *d, const char *tag, struct figures *fg)
+{
+	char path[128], text[8192];
+	const char *ttft, *e2e;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/acme-%s.json", d->dir, tag);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	n = fread(text, 1, sizeof(text) - 1, f); /* the summary comes first */
+	text[n] = 0;
+	fclose(f);
+	ttft = strstr(text, "\"ttft_ms\": {");
+	e2e = strstr(text, "\"e2e_ms\": {");
+	if (!ttft || !e2e)
+		return -EINVAL;
+	fg->requests = (int)json_num(text, NULL, "\"requests\": ");
+	fg->completed = (int)json_num(text, NULL, "\"completed\": ");
+	fg->tok_s = json_num(text, NULL, "\"output_tokens_per_s\": ");
+	fg->ttft_mean = json_num(text, ttft, "\"mean\": ");
+	fg->ttft_p90 = json_num(text, ttft, "\"p90\": ");
+	fg->e2e_mean = json_num(text, e2e, "\"mean\": ");
+	return 0;
+}
+
+static void demo_row(const char *what, double rr, double ig, const char *better)
+{
+	printf("    %-22s %14.1f %20.1f %+9.0f%%  (%s is better)\n", what, rr, ig,
+	       rr > 0 ? (ig / rr - 1) * 100 : 0, better);
+}
+
+static int demo_compare(struct demo *d)
+{
+	struct figures rr, ig;
+	int err = demo_figures(d, "round-robin", &rr) ?: demo_figures(d, "maglev", &ig);
+
+	if (err)
+		return err;
+	printf("    %-22s %14s %20s %10s\n", "acme chat, same seed", "round-robin",
+	       "infergate (Maglev)", "change");
+	printf("    %-22s %8d of %3d %14d of %3d\n", "requests completed", rr.completed,
+	       rr.requests, ig.completed, ig.requests);
+	demo_row("output tokens/s", rr.tok_s, ig.tok_s, "higher");
+	demo_row("TTFT mean (ms)", rr.ttft_mean, ig.ttft_mean, "lower");
+	demo_row("TTFT p90 (ms)", rr.ttft_p90, ig.ttft_p90, "lower");
+	demo_row("e2e latency mean (ms)", rr.e2e_mean, ig.e2e_mean, "lower");
+	printf("    (wall-clock figures of a 4x time-scaled simulation on this machine; the\n"
+	       "    full comparison of every policy is `make bench-routing`)\n");
+	return 0;
 }
 
 static void demo_cleanup(struct demo *d)
 {
-	if (d->agent_pid > 0) {
-		kill(d->agent_pid, SIGTERM); /* --detach: it removes its program */
-		for (int t = 0; t < 50 && !kill(d->agent_pid, 0); t++)
-			usleep(100 * 1000);
-	}
+	demo_agent_stop(d);
 	lab_destroy(&d->lab);
-	netns_run(NULL, "rm -rf %s /sys/fs/bpf/ig-demo-%d", d->dir, getpid());
+	netns_run(NULL, "rm -rf %s %s", d->dir, d->pins);
+}
+
+/* Phase 1: chat on round-robin, the load-blind baseline. */
+static int demo_baseline(struct demo *d)
+{
+	int err;
+
+	step(2,
+	     "baseline: infergated with acme's chat on round-robin (load-blind); the same\n"
+	     "    workload as later (acme chat 6 req/s, globex batch 3 req/s, 6 s, fixed seeds)");
+	err = demo_config(d, "round-robin") ?: demo_agent(d, "round-robin");
+	err = err ?: demo_traffic(d, "round-robin", false);
+	if (!err) {
+		printf("    where round-robin sent the connections (NEW_CONNS), busy h1 included:\n");
+		err = demo_ctl(d, "backends");
+	}
+	demo_agent_stop(d);
+	return err;
 }
 
 int main(void)
@@ -157,32 +277,40 @@ int main(void)
 	snprintf(d.dir, sizeof(d.dir), "/tmp/ig-demo-XXXXXX");
 	if (!mkdtemp(d.dir))
 		return 1;
-	snprintf(d.root, sizeof(d.root), "/sys/fs/bpf/ig-demo-%d/v%d", getpid(), IG_ABI_VERSION);
+	snprintf(d.pins, sizeof(d.pins), "/sys/fs/bpf/ig-demo-%d", getpid());
 	log_setup_libbpf();
 	printf("infergate demo: a client, a gateway, three GPU hosts running llmsim (h1 busy\n"
 	       "with work that bypasses the gateway), two tenants: acme (VNI 100, service\n"
-	       "chat on h1-h3, Maglev) and globex (VNI 200, service batch on h2-h3,\n"
-	       "least-loaded). The agent weighs backends from their vLLM metrics.\n");
+	       "chat on h1-h3) and globex (VNI 200, service batch on h2-h3, least-loaded).\n"
+	       "The same seeded workload runs twice: chat on round-robin, then on infergate's\n"
+	       "Maglev with weights from the backends' vLLM metrics.\n");
 	step(1, "lab: namespaces, veth links, kernel vxlan devices, llmsim on each host");
 	err = failed(lab_create(&d.lab, 3) ?: demo_hosts(&d));
+	err = err ?: failed(demo_baseline(&d));
 	if (!err) {
-		step(2, "agent: infergated loads, pins and attaches xdp_gateway to the gateway's "
-			"client port, scrapes every 500 ms; its view after a few scrapes:");
-		err = failed(demo_config(&d) ?: demo_agent(&d) ?: demo_ctl(&d, "backends"));
+		step(3, "infergate: infergated with chat on Maglev, weights from telemetry "
+			"(scraped every 500 ms); its view after a few scrapes:");
+		err = failed(demo_config(&d, "maglev")	      ?:
+				     demo_agent(&d, "maglev") ?:
+								demo_ctl(&d, "backends"));
 	}
 	if (!err) {
-		step(3,
-		     "traffic: loadgen streams completions through the gateway, one connection "
-		     "per request\n    (acme chat 6 req/s, globex batch 3 req/s, 6 s, fixed seeds)");
-		err = failed(demo_traffic(&d));
+		step(4, "traffic: the same workload through the gateway, one connection per "
+			"request; acme's loadgen summary:");
+		err = failed(demo_traffic(&d, "maglev", true));
 	}
 	if (!err) {
-		step(4, "where the connections went: infergatectl backends, tenants, stats");
+		step(5, "where the connections went and why: infergatectl backends (weights,\n"
+			"    scores, NEW_CONNS), tenants, stats");
 		err = failed(demo_ctl(&d, "backends")	     ?:
 				     demo_ctl(&d, "tenants") ?:
 							       demo_ctl(&d, "stats"));
 	}
+	if (!err) {
+		step(6, "round-robin against infergate, side by side");
+		err = failed(demo_compare(&d));
+	}
 	demo_cleanup(&d);
-	step(5, "cleaned up: agent stopped (--detach), namespaces, servers and pins removed");
+	step(7, "cleaned up: agent stopped (--detach), namespaces, servers and pins removed");
 	return err ? 1 : 0;
 }

@@ -194,6 +194,22 @@ static void agent_resolve_all(struct agent *a)
 	log_warn("%u backends have no resolved next hop yet: down until they do", missing);
 }
 
+/* The backend list round-robin and least-conn walk; the datapath checks
+ * each backend's state, so it changes only with the configuration. */
+static int agent_write_svc_backends(struct agent *a, const struct agent_service *s)
+{
+	__u32 ids[IG_SVC_BE_MAX];
+	unsigned int n = s->n < IG_SVC_BE_MAX ? s->n : IG_SVC_BE_MAX;
+
+	if (s->n > n && s->cfg->policy != IG_POLICY_MAGLEV &&
+	    s->cfg->policy != IG_POLICY_LEAST_LOADED)
+		log_warn("service %s: %s walks only its first %u backends", s->cfg->name,
+			 policy_str(s->cfg->policy), n);
+	for (unsigned int i = 0; i < n; i++)
+		ids[i] = a->be[s->first + i].cfg->id;
+	return dp_svc_backends_set(&a->ld.maps, s->cfg->id, ids, n);
+}
+
 static int agent_write_services(struct agent *a)
 {
 	int err = 0;
@@ -213,6 +229,7 @@ static int agent_write_services(struct agent *a)
 
 		memcpy(k.addr, cs->vip.addr, sizeof(k.addr));
 		err = dp_service_set(&a->ld.maps, &k, &v);
+		err = err ?: agent_write_svc_backends(a, &a->svc[s]);
 	}
 	for (unsigned int i = 0; !err && i < a->n_be; i++) {
 		err = agent_write_backend(a, &a->be[i]);

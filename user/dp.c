@@ -15,12 +15,12 @@
 #include "log.h"
 
 const char *const dp_map_names[] = {
-	"ig_config",	"ig_services",	  "ig_backends", "ig_be_load",	 "ig_inflight",
-	"ig_maglev",	"ig_conns",	  "ig_tenants",	 "ig_drops",	 "ig_counters",
-	"ig_svc_stats", "ig_be_stats",	  "ig_tn_stats", "ig_flood",	 "ig_tx_ports",
-	"ig_events",	"ig_vni_tenants", "ig_vteps",	 "ig_endpoints", "ig_workloads",
-	"ig_tn_drops",	"ig_tn_usage",	  "ig_tn_conns", "ig_shed",	 "ig_tn_resp",
-	"ig_flow_resp",
+	"ig_config",	   "ig_services",  "ig_backends",    "ig_be_load",  "ig_inflight",
+	"ig_svc_backends", "ig_maglev",	   "ig_conns",	     "ig_tenants",  "ig_drops",
+	"ig_counters",	   "ig_svc_stats", "ig_be_stats",    "ig_tn_stats", "ig_flood",
+	"ig_tx_ports",	   "ig_events",	   "ig_vni_tenants", "ig_vteps",    "ig_endpoints",
+	"ig_workloads",	   "ig_tn_drops",  "ig_tn_usage",    "ig_tn_conns", "ig_shed",
+	"ig_tn_resp",	   "ig_flow_resp",
 };
 const size_t dp_map_count = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
 _Static_assert(sizeof(dp_map_names) / sizeof(dp_map_names[0]) ==
@@ -209,6 +209,20 @@ int dp_backend_set_load(const struct dp_maps *m, __u32 id, __u32 score, __u32 ca
 int dp_backend_inflight(const struct dp_maps *m, __u32 id, __u64 *inflight)
 {
 	return dp_lookup(m->inflight, &id, inflight);
+}
+
+int dp_svc_backends_set(const struct dp_maps *m, __u32 service, const __u32 *ids, __u32 n)
+{
+	struct ig_svc_backends sb = {};
+
+	if (!service || service >= IG_SERVICE_MAX || n > IG_SVC_BE_MAX)
+		return -EINVAL;
+	/* A lost cursor step or two while the datapath advances it is harmless. */
+	dp_lookup(m->svc_backends, &service, &sb);
+	sb.count = n;
+	memset(sb.ids, 0, sizeof(sb.ids));
+	memcpy(sb.ids, ids, n * sizeof(*ids));
+	return dp_update(m->svc_backends, &service, &sb, "ig_svc_backends");
 }
 
 int dp_tenant_set(const struct dp_maps *m, __u32 id, __u32 vni, __u8 prio)

@@ -12,7 +12,7 @@
 #include "ig_abi.h"
 
 struct dp_maps {
-	int config, services, backends, be_load, inflight, maglev, conns, tenants;
+	int config, services, backends, be_load, inflight, svc_backends, maglev, conns, tenants;
 	int drops, counters, svc_stats, be_stats, tn_stats, flood, tx_ports, events;
 	int vni_tenants, vteps, endpoints, workloads, tn_drops; /* GPU hosts */
 	int tn_usage, tn_conns, shed, tn_resp, flow_resp; /* governance */
@@ -46,6 +46,10 @@ int dp_backend_get(const struct dp_maps *m, __u32 id, struct ig_backend *be);
 int dp_backend_set_state(const struct dp_maps *m, __u32 id, enum ig_backend_state state);
 int dp_backend_set_load(const struct dp_maps *m, __u32 id, __u32 score, __u32 capacity);
 int dp_backend_inflight(const struct dp_maps *m, __u32 id, __u64 *inflight);
+
+/* A service's backend list for round-robin and least-conn (at most
+ * IG_SVC_BE_MAX ids); the datapath's round-robin cursor is kept. */
+int dp_svc_backends_set(const struct dp_maps *m, __u32 service, const __u32 *ids, __u32 n);
 
 int dp_tenant_set(const struct dp_maps *m, __u32 id, __u32 vni, __u8 prio);
 /* Write or read a tenant's whole entry (limits and flags included). */

@@ -14,6 +14,8 @@ static const char *const counter_names[] = { IG_COUNTERS(NAME_) };
 static const char *const policy_names[] = {
 	[IG_POLICY_MAGLEV] = "maglev",
 	[IG_POLICY_LEAST_LOADED] = "least-loaded",
+	[IG_POLICY_ROUND_ROBIN] = "round-robin",
+	[IG_POLICY_LEAST_CONN] = "least-conn",
 };
 static const char *const prio_names[] = {
 	[IG_PRIO_STANDARD] = "standard",

@@ -212,7 +212,8 @@ static __always_inline void conn_select(const struct ig_config *cfg, const struc
 		r->backend = maglev_pick(svc->id, r->hash);
 		return;
 	}
-	r->backend = stateless_pick ? maglev_pick(svc->id, r->hash) : least_loaded_pick(svc->id);
+	r->backend = stateless_pick ? maglev_pick(svc->id, r->hash) :
+				      policy_pick(svc->policy, svc->id);
 	if (r->backend)
 		conn_insert(svc, key, now, syn, counted, r, cfg, p);
 	else if (counted)

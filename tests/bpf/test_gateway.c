@@ -2,7 +2,8 @@
 /* Gateway datapath fixtures (xdp_gateway.bpf.o through BPF_PROG_TEST_RUN):
  * exact VXLAN output bytes for v4/v6, TCP/UDP, new and established flows;
  * affinity across table swaps, draining and down backends; FIN accounting,
- * UDP expiry, the flood guard, least-loaded choice, and what is not ours. */
+ * UDP expiry, the flood guard, least-loaded choice, the round-robin and
+ * least-conn baselines, and what is not ours. */
 #include <sched.h>
 #include <string.h>
 #include <time.h>
@@ -25,13 +26,15 @@
 #define GW_VTEP6 "2001:db8:ff::1"
 #define VIP4 "198.19.0.10"
 #define VIP4_LL "198.19.0.11"
+#define VIP4_RR "198.19.0.12"
+#define VIP4_LC "198.19.0.13"
 #define VIP6 "2001:db8:19::10"
 #define CLIENT4 "198.18.0.2"
 #define CLIENT6 "2001:db8:18::2"
 #define VNI_A 0x010001
 #define M 13 /* a small prime keeps tables readable */
 
-enum { SVC_TCP4 = 1, SVC_TCP6, SVC_UDP4, SVC_UDP6, SVC_LL, SVC_EMPTY };
+enum { SVC_TCP4 = 1, SVC_TCP6, SVC_UDP4, SVC_UDP6, SVC_LL, SVC_EMPTY, SVC_RR, SVC_LC };
 
 static struct xdp_gateway *skel;
 static struct dp_maps maps;
@@ -107,12 +110,19 @@ static void setup(void)
 	service_add(SVC_UDP6, VIP6, 5353, IPPROTO_UDP, IG_POLICY_MAGLEV);
 	service_add(SVC_LL, VIP4_LL, 8000, IPPROTO_TCP, IG_POLICY_LEAST_LOADED);
 	service_add(SVC_EMPTY, VIP4, 9999, IPPROTO_TCP, IG_POLICY_MAGLEV);
+	service_add(SVC_RR, VIP4_RR, 8000, IPPROTO_TCP, IG_POLICY_ROUND_ROBIN);
+	service_add(SVC_LC, VIP4_LC, 8000, IPPROTO_TCP, IG_POLICY_LEAST_CONN);
 	backend_add(1, 0);
 	backend_add(2, 0);
 	backend_add(3, 0);
 	for (__u32 s = SVC_TCP4; s <= SVC_UDP6; s++)
 		table_fill(s, 1, 1);
 	table_fill(SVC_LL, 1, 2);
+	/* The baselines walk their lists; Maglev only steers their strays. */
+	table_fill(SVC_RR, 1, 1);
+	table_fill(SVC_LC, 1, 1);
+	cr_assert_eq(dp_svc_backends_set(&maps, SVC_RR, (__u32[]){ 1, 2 }, 2), 0);
+	cr_assert_eq(dp_svc_backends_set(&maps, SVC_LC, (__u32[]){ 1, 2 }, 2), 0);
 }
 
 static void teardown(void)
@@ -394,6 +404,96 @@ Test(gateway, steering_and_encap)
 	fx_run_table(skel->obj, skel->progs.xdp_gateway, basic, sizeof(basic) / sizeof(basic[0]));
 }
 
+/* ---- the load-blind baselines: round-robin and least-conn ---- */
+
+#define BASELINE_FLOW(fn, vip, sport, flags, id)       \
+	static void fn(struct pb *in, struct pb *want) \
+	{                                              \
+		tcp4(in, vip, sport, 8000, flags);     \
+		encap(want, in, id, GW_VTEP);          \
+	}
+
+BASELINE_FLOW(rr_syn_1, VIP4_RR, 42000, PB_TCP_SYN, 1)
+BASELINE_FLOW(rr_syn_2, VIP4_RR, 42001, PB_TCP_SYN, 2)
+BASELINE_FLOW(rr_syn_3, VIP4_RR, 42002, PB_TCP_SYN, 1)
+BASELINE_FLOW(rr_ack_2, VIP4_RR, 42001, PB_TCP_ACK, 2)
+BASELINE_FLOW(rr_fin_1, VIP4_RR, 42000, PB_TCP_FIN | PB_TCP_ACK, 1)
+BASELINE_FLOW(lc_syn_a, VIP4_LC, 42100, PB_TCP_SYN, 2)
+BASELINE_FLOW(lc_syn_b, VIP4_LC, 42101, PB_TCP_SYN, 1)
+BASELINE_FLOW(lc_syn_c, VIP4_LC, 42102, PB_TCP_SYN, 1)
+BASELINE_FLOW(lc_syn_d, VIP4_LC, 42103, PB_TCP_SYN, 2)
+
+/* Rows run in order and share the in-flight counts of backends 1 and 2,
+ * which both services use; "a/b" before a row is the state it starts from.
+ * Each new connection takes a turn of its service's cursor (from 0). */
+static const struct fixture baselines[] = {
+	{ "round-robin: 1st connection to backend 1",
+	  rr_syn_1,
+	  1,
+	  XDP_TX,
+	  { FX_CNT(NEW_CONN, 1), BE_NEW(1, 1), INFLIGHT(1, 1), INFLIGHT(2, 0) },
+	  1 },
+	{ "round-robin: 2nd connection to backend 2",
+	  rr_syn_2,
+	  1,
+	  XDP_TX,
+	  { FX_CNT(NEW_CONN, 1), BE_NEW(2, 1), INFLIGHT(2, 1) },
+	  1 },
+	{ "round-robin: 3rd connection back to backend 1",
+	  rr_syn_3,
+	  1,
+	  XDP_TX,
+	  { FX_CNT(NEW_CONN, 1), BE_NEW(1, 1), INFLIGHT(1, 1) },
+	  1 },
+	{ "round-robin: established flow follows its entry, no turn taken",
+	  rr_ack_2,
+	  1,
+	  XDP_TX,
+	  { FX_CNT(NEW_CONN, 0), FX_CNT(CONN_HIT, 1), INFLIGHT(2, 0) },
+	  1 },
+	/* 2/1 */
+	{ "least-conn: to backend 2 (1 in flight against 2)",
+	  lc_syn_a,
+	  1,
+	  XDP_TX,
+	  { FX_CNT(NEW_CONN, 1), BE_NEW(2, 1), INFLIGHT(2, 1), INFLIGHT(1, 0) },
+	  1 },
+	/* 2/2 */
+	{ "round-robin: FIN releases backend 1's count",
+	  rr_fin_1,
+	  1,
+	  XDP_TX,
+	  { FX_CNT(CONN_CLOSED, 1), INFLIGHT(1, (__u64)-1) },
+	  1 },
+	/* 1/2: least-conn's 2nd turn scans from backend 2, yet 1 has fewer */
+	{ "least-conn: to backend 1 (1 in flight against 2)",
+	  lc_syn_b,
+	  1,
+	  XDP_TX,
+	  { FX_CNT(NEW_CONN, 1), BE_NEW(1, 1), INFLIGHT(1, 1), INFLIGHT(2, 0) },
+	  1 },
+	/* 2/2: a tie; the 3rd turn scans from backend 1 */
+	{ "least-conn: a tie goes to the backend whose turn it is",
+	  lc_syn_c,
+	  1,
+	  XDP_TX,
+	  { FX_CNT(NEW_CONN, 1), BE_NEW(1, 1), INFLIGHT(1, 1) },
+	  1 },
+	/* 3/2: the 4th turn scans from backend 2 */
+	{ "least-conn: not to the backend with more in flight",
+	  lc_syn_d,
+	  1,
+	  XDP_TX,
+	  { FX_CNT(NEW_CONN, 1), BE_NEW(1, 0), BE_NEW(2, 1) },
+	  1 },
+};
+
+Test(gateway, round_robin_and_least_conn)
+{
+	fx_run_table(skel->obj, skel->progs.xdp_gateway, baselines,
+		     sizeof(baselines) / sizeof(baselines[0]));
+}
+
 /* ---- flows over time ---- */
 
 /* Run in through the gateway; the backend it went to (by outer destination
@@ -478,6 +578,28 @@ Test(gateway, draining_keeps_down_resteers)
 	cr_expect_eq(inflight(2), in2 + 1);
 	cr_expect_eq(send_tcp(port, PB_TCP_ACK), 2, "and the flow stays on its new backend");
 	dp_backend_set_state(&maps, 1, IG_BE_ACTIVE);
+}
+
+static int send_syn_to(const char *vip, uint16_t sport)
+{
+	struct pb b;
+	int verdict;
+
+	pb_init(&b);
+	tcp4(&b, vip, sport, 8000, PB_TCP_SYN);
+	return send_pkt(&b, &verdict);
+}
+
+Test(gateway, baselines_skip_inactive_backends)
+{
+	cr_assert_eq(dp_backend_set_state(&maps, 2, IG_BE_DRAINING), 0);
+	for (int i = 0; i < 4; i++) {
+		cr_expect_eq(send_syn_to(VIP4_RR, 43000 + i), 1, "round-robin skips draining");
+		cr_expect_eq(send_syn_to(VIP4_LC, 43100 + i), 1, "least-conn too, idle or not");
+	}
+	cr_assert_eq(dp_backend_set_state(&maps, 1, IG_BE_DOWN), 0);
+	cr_expect_eq(send_syn_to(VIP4_RR, 43010), 0, "no active backend: dropped");
+	cr_expect_eq(send_syn_to(VIP4_LC, 43110), 0);
 }
 
 Test(gateway, fin_and_rst_release_inflight_once)

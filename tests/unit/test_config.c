@@ -304,7 +304,8 @@ TC_ERROR(maglev, "maglev",
 TC_ERROR(duration, "duration",
 	 ":7:13: gateway.udp_idle: '30 sec' is not a duration (e.g. 250ms, 5s, 1m, 1h)")
 TC_ERROR(enum, "enum",
-	 ":17:13: services[0].policy: 'round-robin' is not one of: maglev, least-loaded")
+	 ":17:13: services[0].policy: 'random' is not one of: maglev, least-loaded, "
+	 "round-robin, least-conn")
 TC_ERROR(empty_services, "empty-services", ":11:11: services: must not be empty")
 TC_ERROR(quoted_int, "quoted-int",
 	 ":21:20: services[0].backends[0].capacity: expected an integer, got a quoted string")

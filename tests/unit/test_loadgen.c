@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* loadgen's statistics and random processes: percentiles of known arrays,
- * goodput at an SLO, Jain's index, and arrival and length distributions
- * against their expected moments for fixed seeds. */
+ * goodput at an SLO, Jain's index, arrival and length distributions
+ * against their expected moments for fixed seeds, and the oracle's pick. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "../../tools/loadgen/dist.h"
+#include "../../tools/loadgen/oracle.h"
 #include "../../tools/loadgen/stats.h"
 
 Test(loadgen, percentiles_known_array)
@@ -167,4 +168,63 @@ Test(loadgen, length_distributions)
 	cr_expect_eq(len_dist_parse("fixed:0", &d), -EINVAL);
 	cr_expect_eq(len_dist_parse("lognormal:5", &d), -EINVAL);
 	cr_expect_lt(len_dist_parse("file:/nonexistent/x", &d), 0);
+}
+
+/* ---- the oracle: live vLLM gauges and the least-loaded pick ---- */
+
+Test(loadgen, oracle_parses_vllm_gauges)
+{
+	static const char text[] =
+		"# HELP vllm:num_requests_running Number of requests in model execution batches.\n"
+		"# TYPE vllm:num_requests_running gauge\n"
+		"vllm:num_requests_running{engine=\"0\",model_name=\"sim\"} 3\n"
+		"vllm:num_requests_running{engine=\"1\",model_name=\"sim\"} 2\n"
+		"vllm:num_requests_waiting{model_name=\"sim\"} 4.0\n"
+		"vllm:num_requests_waiting_by_reason{reason=\"x\"} 99\n"
+		"vllm:kv_cache_usage_perc{engine=\"0\"} 0.25\n"
+		"vllm:kv_cache_usage_perc{engine=\"1\"} 0.5\n"
+		"vllm:time_to_first_token_seconds_bucket{le=\"0.1\"} 7\n";
+	struct oracle_load l;
+
+	cr_assert_eq(oracle_parse(text, &l), 0);
+	cr_expect(l.ok);
+	cr_expect_float_eq(l.running, 5, 1e-12, "summed over engines");
+	cr_expect_float_eq(l.waiting, 4, 1e-12, "a longer name is another metric");
+	cr_expect_float_eq(l.kv, 0.5, 1e-12, "the fullest engine's cache");
+	cr_expect_float_eq(oracle_cost(&l), 5 + 2 * 4 + 0.5, 1e-12);
+	cr_expect_eq(oracle_parse("vllm:num_requests_running 1\n", &l), -EINVAL);
+	cr_expect_not(l.ok, "no waiting gauge: not a vLLM answer");
+	cr_expect_eq(oracle_parse("", &l), -EINVAL);
+	cr_expect_eq(oracle_parse("vllm:num_requests_running{a=\"b\" 1\n"
+				  "vllm:num_requests_waiting 0\n",
+				  &l),
+		     -EINVAL, "an unterminated label set is no sample");
+}
+
+Test(loadgen, oracle_picks_least_loaded)
+{
+	struct oracle_load l[4] = {
+		{ .ok = true, .running = 8, .waiting = 2, .kv = 0.9 },
+		{ .ok = true, .running = 3, .waiting = 0, .kv = 0.2 },
+		{ .ok = true, .running = 1, .waiting = 1, .kv = 0.1 },
+		{ .ok = false }, /* did not answer: idle-looking zeros must not win */
+	};
+
+	cr_expect_eq(oracle_pick(l, 4, 0), 2, "1 + 2x1 + 0.1 beats 3 + 0.2");
+	l[2].waiting = 2;
+	cr_expect_eq(oracle_pick(l, 4, 0), 1);
+	l[1].ok = l[2].ok = false;
+	cr_expect_eq(oracle_pick(l, 4, 0), 0, "the only one that answered");
+	l[0].ok = false;
+	cr_expect_eq(oracle_pick(l, 4, 0), -1);
+}
+
+Test(loadgen, oracle_ties_go_in_turn)
+{
+	struct oracle_load l[3] = { { .ok = true }, { .ok = true }, { .ok = true } };
+
+	for (unsigned int s = 0; s < 6; s++)
+		cr_expect_eq(oracle_pick(l, 3, s), (int)(s % 3));
+	l[1].kv = 0.01;
+	cr_expect_eq(oracle_pick(l, 3, 1), 2, "a tie only among the cheapest");
 }

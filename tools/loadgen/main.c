@@ -3,7 +3,9 @@
  * with open-loop Poisson or Gamma arrivals, or closed-loop multi-turn
  * sessions each on one kept-alive connection, over libcurl multi. Measures
  * TTFT at the first SSE data event, inter-token gaps between events, and
- * reports percentiles, throughput, goodput at an SLO and tenant fairness. */
+ * reports percentiles, throughput, goodput at an SLO and tenant fairness.
+ * With --oracle it picks, for every request, the least-loaded target from
+ * their live /metrics (oracle.h): the bound for any per-request picker. */
 #include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
@@ -14,11 +16,13 @@
 #include <curl/curl.h>
 
 #include "dist.h"
+#include "oracle.h"
 #include "stats.h"
 
 #define TARGETS_MAX 64
 #define TENANTS_MAX 32
 #define EVENT_MAX 512
+#define ORACLE_TIMEOUT_MS 250
 
 struct tenant {
 	char name[64];
@@ -46,6 +50,17 @@ struct opts {
 	int max_context;
 	const char *json;
 	int fresh; /* a new connection per open-loop request (L4 steering sees each) */
+	int oracle; /* pick each request's target from live /metrics */
+};
+
+/* One target's /metrics, scraped before every request in oracle mode on a
+ * kept-alive connection of its own. */
+struct scrape {
+	CURL *easy;
+	char url[256];
+	char *buf;
+	size_t len;
+	size_t cap;
 };
 
 struct session {
@@ -87,6 +102,10 @@ struct run {
 	int inflight;
 	unsigned int rr;
 	double end; /* last completion, seconds since t0 */
+	CURLM *scrape_multi; /* oracle mode */
+	struct scrape scrapes[TARGETS_MAX];
+	struct oracle_load load[TARGETS_MAX];
+	long picks[TARGETS_MAX]; /* requests sent to each target */
 };
 
 static double run_now(const struct run *r)
@@ -162,6 +181,86 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+static size_t on_scrape(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct scrape *s = arg;
+	size_t n = size * nmemb;
+
+	if (s->len + n + 1 > s->cap) {
+		size_t nc = (s->len + n + 1) * 2;
+		char *nb = realloc(s->buf, nc);
+
+		if (!nb)
+			return 0;
+		s->buf = nb;
+		s->cap = nc;
+	}
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+	s->buf[s->len] = 0;
+	return n;
+}
+
+/* The target URL's scheme and authority, then /metrics. */
+static int oracle_init(struct run *r)
+{
+	r->scrape_multi = curl_multi_init();
+	if (!r->scrape_multi)
+		return -ENOMEM;
+	for (int i = 0; i < r->o->ntargets; i++) {
+		struct scrape *s = &r->scrapes[i];
+		const char *t = r->o->targets[i], *host = strstr(t, "://");
+		const char *path = host ? strchr(host + 3, '/') : NULL;
+		int len = path ? (int)(path - t) : (int)strlen(t);
+
+		snprintf(s->url, sizeof(s->url), "%.*s/metrics", len, t);
+		s->easy = curl_easy_init();
+		if (!s->easy)
+			return -ENOMEM;
+		curl_easy_setopt(s->easy, CURLOPT_URL, s->url);
+		curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_scrape);
+		curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+		curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, (long)ORACLE_TIMEOUT_MS);
+		curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
+	}
+	return 0;
+}
+
+/* Scrape every target at once (blocking the event loop for one round trip:
+ * a millisecond or two in the lab) and pick the least-loaded. A target that
+ * does not answer in time sits this request out; none answering: in turn. */
+static int oracle_target(struct run *r)
+{
+	int n = r->o->ntargets, running, pick;
+	long code;
+
+	for (int i = 0; i < n; i++) {
+		r->scrapes[i].len = 0;
+		curl_multi_add_handle(r->scrape_multi, r->scrapes[i].easy);
+	}
+	do {
+		curl_multi_perform(r->scrape_multi, &running);
+		if (running)
+			curl_multi_poll(r->scrape_multi, NULL, 0, 20, NULL);
+	} while (running);
+	for (int i = 0; i < n; i++) {
+		struct scrape *s = &r->scrapes[i];
+
+		code = 0;
+		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (code != 200 || !s->len || oracle_parse(s->buf, &r->load[i]))
+			r->load[i].ok = false;
+		curl_multi_remove_handle(r->scrape_multi, s->easy);
+	}
+	pick = oracle_pick(r->load, n, r->rr++);
+	return pick >= 0 ? pick : (int)(r->rr % n);
+}
+
+static int next_target(struct run *r)
+{
+	return r->o->oracle ? oracle_target(r) : (int)(r->rr++ % r->o->ntargets);
+}
+
 static int pick_tenant(struct run *r)
 {
 	double total = 0, u;
@@ -208,6 +307,7 @@ static int launch(struct run *r, int tenant, int target, int prompt, int output,
 	}
 	rec->tenant = tenant;
 	rec->prompt_tokens = prompt;
+	r->picks[target]++;
 	rec->t_start = run_now(r);
 	q->rec = r->nrecs - 1;
 	q->sess = sess;
@@ -252,7 +352,7 @@ static int launch_open(struct run *r)
 	int output = len_dist_sample(&r->output, &r->rng);
 
 	clamp_lengths(r->o, &prompt, &output);
-	return launch(r, tenant, r->rr++ % r->o->ntargets, prompt, output, NULL, NULL);
+	return launch(r, tenant, next_target(r), prompt, output, NULL, NULL);
 }
 
 /* The next turn of an agentic session: the whole conversation so far is its
@@ -266,6 +366,8 @@ static int launch_turn(struct run *r, struct session *s)
 	s->context = prompt;
 	s->next_at = -1;
 	s->turn++;
+	if (r->o->oracle)
+		s->target = oracle_target(r); /* the session's handle follows the pick */
 	return launch(r, s->tenant, s->target, prompt, output, s->easy, s);
 }
 
@@ -492,6 +594,10 @@ static int write_json(const char *path, const struct run *r, const struct report
 		"    \"requests_per_s\": %.3f, \"goodput_rps\": %.3f, \"goodput_requests\": %zu,\n",
 		r->nrecs, rp->ok, r->nrecs - rp->ok, rp->elapsed, rp->out_tokens,
 		rp->out_tokens / rp->elapsed, rp->ok / rp->elapsed, rp->goodput, rp->good);
+	fprintf(f, "    \"picks\": [");
+	for (int i = 0; i < r->o->ntargets; i++)
+		fprintf(f, "%s%ld", i ? ", " : "", r->picks[i]);
+	fprintf(f, "],\n");
 	json_summary(f, "ttft_ms", &rp->ttft, true);
 	json_summary(f, "itl_ms", &rp->itl, true);
 	json_summary(f, "tpot_ms", &rp->tpot, true);
@@ -523,6 +629,12 @@ static void print_table(const struct run *r, const struct report *rp)
 		       rp->tenant_reqs[t], rp->tenant_tokens[t] / rp->elapsed,
 		       rp->tenant_ttft[t].p99);
 	printf("fairness (Jain, tokens per share) %.4f\n", rp->jain);
+	if (r->o->ntargets > 1) {
+		printf("requests per target%s:", r->o->oracle ? " (oracle)" : "");
+		for (int i = 0; i < r->o->ntargets; i++)
+			printf(" %ld", r->picks[i]);
+		printf("\n");
+	}
 }
 
 static void usage(FILE *f)
@@ -533,7 +645,9 @@ static void usage(FILE *f)
 		   "               [--prompt lognormal:MU,SIGMA|fixed:N|file:PATH] [--output ...]\n"
 		   "               [--tenant NAME:SHARE:CLASS ...] [--seed S] [--slo-ttft MS]\n"
 		   "               [--slo-tpot MS] [--drain S] [--max-context N] [--json FILE]\n"
-		   "               [--new-connection]  (open loop: one connection per request)\n");
+		   "               [--new-connection]  (open loop: one connection per request)\n"
+		   "               [--oracle]  (each request to the target whose /metrics show\n"
+		   "                            the least load, instead of the targets in turn)\n");
 }
 
 static int parse_tenant(const char *s, struct tenant *t)
@@ -607,6 +721,9 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case 'N':
 		o->fresh = 1;
 		return 0;
+	case 'O':
+		o->oracle = 1;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -614,25 +731,18 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = { { "target", 1, 0, 'T' },
-					    { "tenant", 1, 0, 'n' },
-					    { "rate", 1, 0, 'r' },
-					    { "duration", 1, 0, 'd' },
-					    { "sessions", 1, 0, 'S' },
-					    { "turns", 1, 0, 'u' },
-					    { "think", 1, 0, 'k' },
-					    { "arrival", 1, 0, 'a' },
-					    { "prompt", 1, 0, 'p' },
-					    { "output", 1, 0, 'o' },
-					    { "seed", 1, 0, 's' },
-					    { "slo-ttft", 1, 0, 'F' },
-					    { "slo-tpot", 1, 0, 'P' },
-					    { "drain", 1, 0, 'D' },
-					    { "max-context", 1, 0, 'm' },
-					    { "json", 1, 0, 'j' },
-					    { "help", 0, 0, 'h' },
-					    { "new-connection", 0, 0, 'N' },
-					    {} };
+	static const struct option lo[] = {
+		{ "target", 1, 0, 'T' },      { "tenant", 1, 0, 'n' },
+		{ "rate", 1, 0, 'r' },	      { "duration", 1, 0, 'd' },
+		{ "sessions", 1, 0, 'S' },    { "turns", 1, 0, 'u' },
+		{ "think", 1, 0, 'k' },	      { "arrival", 1, 0, 'a' },
+		{ "prompt", 1, 0, 'p' },      { "output", 1, 0, 'o' },
+		{ "seed", 1, 0, 's' },	      { "slo-ttft", 1, 0, 'F' },
+		{ "slo-tpot", 1, 0, 'P' },    { "drain", 1, 0, 'D' },
+		{ "max-context", 1, 0, 'm' }, { "json", 1, 0, 'j' },
+		{ "help", 0, 0, 'h' },	      { "new-connection", 0, 0, 'N' },
+		{ "oracle", 0, 0, 'O' },      {}
+	};
 	int c;
 
 	*o = (struct opts){ .arrival = "poisson",
@@ -695,6 +805,10 @@ int main(int argc, char **argv)
 	r.multi = curl_multi_init();
 	if (o.sessions && !(ss = sessions_new(&r)))
 		return 1;
+	if (o.oracle && oracle_init(&r)) {
+		fprintf(stderr, "loadgen: cannot set up the oracle's scrapes\n");
+		return 1;
+	}
 	err = drive(&r, ss);
 	if (err)
 		fprintf(stderr, "loadgen: %s\n",
