@@ -90,6 +90,7 @@ static void agent_free_runtime(struct agent *a)
 	}
 	for (unsigned int i = 0; i < a->n_svc; i++)
 		free(a->svc[i].table);
+	agent_gov_free(a);
 	free(a->be);
 	free(a->svc);
 	a->be = NULL;
@@ -212,13 +213,8 @@ static int agent_write_svc_backends(struct agent *a, const struct agent_service 
 
 static int agent_write_services(struct agent *a)
 {
-	int err = 0;
+	int err = agent_gov_apply(a); /* the tenants, with their limits */
 
-	for (unsigned int i = 0; !err && i < a->cfg.n_tenants; i++) {
-		const struct config_tenant *t = &a->cfg.tenants[i];
-
-		err = dp_tenant_set(&a->ld.maps, t->id, t->vni, t->prio);
-	}
 	for (unsigned int s = 0; !err && s < a->n_svc; s++) {
 		const struct config_service *cs = a->svc[s].cfg;
 		struct ig_service v = { .id = cs->id,
@@ -450,6 +446,7 @@ int agent_tick(struct agent *a, __u64 now)
 			agent_rescore(a, b, false, now);
 			agent_write_backend(a, b); /* follows next-hop changes */
 		}
+		agent_govern(a, now);
 	}
 	if (now >= a->next_sweep_ns) {
 		a->next_sweep_ns = now + SWEEP_PERIOD_NS;
@@ -490,7 +487,8 @@ static bool conn_idle(const struct ig_config *c, const struct ig_conn_key *k,
 }
 
 /* Walk the table in batches; delete idle entries, count open ones. */
-static int agent_sweep_walk(struct agent *a, __u64 *open_per_be)
+static int agent_sweep_walk(struct agent *a, __u64 *open_per_be, __u64 *open_per_tn,
+			    __u64 *counted_per_tn)
 {
 	struct ig_conn_key *keys = calloc(SWEEP_BATCH, sizeof(*keys));
 	struct ig_conn *vals = calloc(SWEEP_BATCH, sizeof(*vals));
@@ -522,9 +520,15 @@ static int agent_sweep_walk(struct agent *a, __u64 *open_per_be)
 				a->swept += !bpf_map_delete_elem(a->ld.maps.conns, &keys[i]);
 				continue;
 			}
-			if (!(vals[i].flags & IG_CONN_F_CLOSING) &&
-			    vals[i].backend < IG_BACKEND_MAX)
+			if (vals[i].flags & IG_CONN_F_CLOSING)
+				continue;
+			if (vals[i].backend < IG_BACKEND_MAX)
 				open_per_be[vals[i].backend]++;
+			if (keys[i].tenant >= IG_TENANT_MAX)
+				continue;
+			open_per_tn[keys[i].tenant]++;
+			if (vals[i].flags & IG_CONN_F_COUNTED)
+				counted_per_tn[keys[i].tenant]++;
 		}
 	}
 out:
@@ -536,11 +540,11 @@ out:
 int agent_sweep(struct agent *a)
 {
 	__u64 *open = calloc(IG_BACKEND_MAX, sizeof(*open)), cur;
-	int err;
+	__u64 *tn = calloc(IG_TENANT_MAX, sizeof(*tn)),
+	      *capped = calloc(IG_TENANT_MAX, sizeof(*tn));
+	int err = open && tn && capped ? 0 : -ENOMEM;
 
-	if (!open)
-		return -ENOMEM;
-	err = agent_sweep_walk(a, open);
+	err = err ?: agent_sweep_walk(a, open, tn, capped);
 	for (__u32 id = 1; !err && id < IG_BACKEND_MAX; id++) {
 		/* A connection opened between the walk and this write is not
 		 * counted until the next sweep: the count errs low by the
@@ -548,7 +552,15 @@ int agent_sweep(struct agent *a)
 		if (!dp_backend_inflight(&a->ld.maps, id, &cur) && cur != open[id])
 			bpf_map_update_elem(a->ld.maps.inflight, &id, &open[id], BPF_ANY);
 	}
+	/* The same for the connections counted against the tenants' caps. */
+	for (__u32 id = 1; !err && id < IG_TENANT_MAX; id++)
+		if (!dp_tenant_conns(&a->ld.maps, id, &cur) && cur != capped[id])
+			dp_tenant_conns_set(&a->ld.maps, id, capped[id]);
+	for (unsigned int i = 0; !err && i < a->n_tn; i++)
+		a->tn[i].open_conns = tn[a->tn[i].cfg->id];
 	free(open);
+	free(tn);
+	free(capped);
 	return err;
 }
 
@@ -748,6 +760,7 @@ void agent_publish(struct agent *a)
 	mbuf_printf(&m, "infergate_conns_swept_total %llu\n", (unsigned long long)a->swept);
 	agent_render_datapath(a, &m);
 	agent_render_services(a, &m);
+	agent_gov_render(a, &m);
 	agent_render_backends(a, &m, now);
 	agent_render_nvml(a, &m);
 	if (!m.err && a->ms)

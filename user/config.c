@@ -32,6 +32,11 @@
 #define CFG_VNI_MAX 16777215
 #define CFG_METRICS_ADDR "127.0.0.1"
 #define CFG_HEALTH_PATH "/health"
+#define CFG_BUDGET_WINDOW CFG_MIN /* tokens per minute, as inference APIs quote them */
+#define CFG_SHED_BATCH_AT 0.8
+#define CFG_SHED_STANDARD_AT 0.95
+#define CFG_SHED_HYSTERESIS 0.05
+#define CFG_BYTES_PER_TOKEN 4.0
 
 /* ---- the document tree ---------------------------------------------------- */
 
@@ -906,10 +911,15 @@ static const char *const cfg_health_names[] = {
 	[CONFIG_HEALTH_TCP] = "tcp",
 	[CONFIG_HEALTH_HTTP] = "http",
 };
+static const char *const cfg_refuse_names[] = {
+	[CONFIG_REFUSE_DROP] = "drop",
+	[CONFIG_REFUSE_RST] = "rst",
+};
 
 _Static_assert(ARRAY_SIZE(cfg_role_names) == CONFIG_ROLE__MAX, "a role lacks a name");
 _Static_assert(ARRAY_SIZE(cfg_xdp_names) == CONFIG_XDP__MAX, "an XDP mode lacks a name");
 _Static_assert(ARRAY_SIZE(cfg_health_names) == CONFIG_HEALTH__MAX, "a check lacks a name");
+_Static_assert(ARRAY_SIZE(cfg_refuse_names) == CONFIG_REFUSE__MAX, "a refusal lacks a name");
 
 const char *config_role_str(unsigned int role)
 {
@@ -924,6 +934,11 @@ const char *config_xdp_mode_str(unsigned int mode)
 const char *config_health_type_str(unsigned int type)
 {
 	return type < ARRAY_SIZE(cfg_health_names) ? cfg_health_names[type] : "unknown";
+}
+
+const char *config_refuse_str(unsigned int refuse)
+{
+	return refuse < ARRAY_SIZE(cfg_refuse_names) ? cfg_refuse_names[refuse] : "unknown";
 }
 
 const char *config_format_str(unsigned int format)
@@ -985,11 +1000,56 @@ static int cfg_gateway(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 	return cfg_map(c, v, cfg_gateway_fields, ARRAY_SIZE(cfg_gateway_fields), &cfg->gateway);
 }
 
+static const struct cfg_field cfg_limits_fields[] = {
+	CFG_FIELD(struct config_limits, "conn_rate", CT_UINT, conn_rate, 0, 0, UINT32_MAX),
+	CFG_FIELD(struct config_limits, "conn_burst", CT_UINT, conn_burst, 0, 1, UINT32_MAX),
+	CFG_FIELD(struct config_limits, "max_conns", CT_UINT, max_conns, 0, 0, UINT32_MAX),
+	CFG_FIELD(struct config_limits, "bandwidth", CT_UINT, bandwidth, 0, 0, IG_BURST_MAX),
+	CFG_FIELD(struct config_limits, "bandwidth_burst", CT_UINT, bandwidth_burst, 0, 1,
+		  IG_BURST_MAX),
+	CFG_ENUM(struct config_limits, "refuse", refuse, 0, config_refuse_str, CONFIG_REFUSE__MAX),
+};
+
+/* A burst without its rate would be a bucket that never refills. */
+static int cfg_limits(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
+{
+	struct config_limits *l = &((struct config_tenant *)obj)->limits;
+	int err = cfg_map(c, v, cfg_limits_fields, ARRAY_SIZE(cfg_limits_fields), l);
+
+	if (!err && l->conn_burst && !l->conn_rate)
+		err = cfg_fail_key(c, v, "conn_burst", "needs conn_rate");
+	if (!err && l->bandwidth_burst && !l->bandwidth)
+		err = cfg_fail_key(c, v, "bandwidth_burst", "needs bandwidth");
+	return err;
+}
+
+static const struct cfg_field cfg_budget_fields[] = {
+	CFG_FIELD(struct config_budget, "tokens", CT_UINT, tokens, 0, 0, 1e15),
+	CFG_FIELD(struct config_budget, "window", CT_DURATION, window_ns, 0, CFG_S, CFG_DAY),
+	CFG_FIELD(struct config_budget, "flow_tokens", CT_UINT, flow_tokens, 0, 0, 1e15),
+};
+
+static int cfg_budget(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
+{
+	struct config_budget *b = &((struct config_tenant *)obj)->budget;
+	int err = cfg_map(c, v, cfg_budget_fields, ARRAY_SIZE(cfg_budget_fields), b);
+
+	if (!err && b->tokens && b->flow_tokens > b->tokens)
+		err = cfg_fail_key(c, v, "flow_tokens",
+				   "%llu is above the tenant's tokens (%llu): a flow over it "
+				   "has already throttled its tenant",
+				   (unsigned long long)b->flow_tokens,
+				   (unsigned long long)b->tokens);
+	return err;
+}
+
 static const struct cfg_field cfg_tenant_fields[] = {
 	CFG_FIELD(struct config_tenant, "name", CT_NAME, name, CF_REQ, 0, 0),
 	CFG_FIELD(struct config_tenant, "id", CT_UINT, id, CF_REQ, 1, IG_TENANT_MAX - 1),
 	CFG_FIELD(struct config_tenant, "vni", CT_UINT, vni, CF_REQ, 1, CFG_VNI_MAX),
 	CFG_ENUM(struct config_tenant, "priority", prio, 0, prio_str, IG_PRIO__MAX),
+	CFG_CUSTOM("limits", 0, cfg_limits),
+	CFG_CUSTOM("budget", 0, cfg_budget),
 };
 
 static int cfg_tenant(struct cfg_ctx *c, const struct cfg_node *v, void *obj, unsigned int i)
@@ -999,6 +1059,7 @@ static int cfg_tenant(struct cfg_ctx *c, const struct cfg_node *v, void *obj, un
 	int err;
 
 	t->prio = IG_PRIO_STANDARD;
+	t->budget.window_ns = CFG_BUDGET_WINDOW;
 	err = cfg_map(c, v, cfg_tenant_fields, ARRAY_SIZE(cfg_tenant_fields), t);
 	for (j = 0; j < i && !err; j++) {
 		const struct config_tenant *o = &c->cfg->tenants[j];
@@ -1358,11 +1419,66 @@ static int cfg_metrics(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 	return cfg_map(c, v, cfg_metrics_fields, ARRAY_SIZE(cfg_metrics_fields), &cfg->metrics);
 }
 
+/* One directory of pinned maps, absolute, named once. */
+static int cfg_host_map(struct cfg_ctx *c, const struct cfg_node *v, void *obj, unsigned int i)
+{
+	char(*dirs)[CONFIG_PATH_MAX] = (char(*)[CONFIG_PATH_MAX])obj - i;
+	int err = cfg_need_text(c, v, "a directory");
+	unsigned int j;
+
+	if (err)
+		return err;
+	if (v->str[0] != '/')
+		return cfg_fail(c, v, "'%s' is not an absolute path", v->str);
+	if (strlen(v->str) >= CONFIG_PATH_MAX)
+		return cfg_fail(c, v, "'%.32s...' is too long (at most %d characters)", v->str,
+				CONFIG_PATH_MAX - 1);
+	for (j = 0; j < i; j++)
+		if (!strcmp(dirs[j], v->str))
+			return cfg_fail(c, v, "'%s' is already listed as host_maps[%u]", v->str, j);
+	strcpy(dirs[i], v->str);
+	return 0;
+}
+
+static int cfg_host_maps(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
+{
+	struct config_governance *g = obj;
+
+	return cfg_seq(c, v, sizeof(*g->host_maps), (void **)&g->host_maps, &g->n_host_maps,
+		       cfg_host_map);
+}
+
+static const struct cfg_field cfg_governance_fields[] = {
+	CFG_FIELD(struct config_governance, "shed_batch_at", CT_DOUBLE, shed_batch_at, CF_GT_MIN, 0,
+		  1),
+	CFG_FIELD(struct config_governance, "shed_standard_at", CT_DOUBLE, shed_standard_at,
+		  CF_GT_MIN, 0, 1),
+	CFG_FIELD(struct config_governance, "shed_hysteresis", CT_DOUBLE, shed_hysteresis, 0, 0,
+		  0.5),
+	CFG_FIELD(struct config_governance, "bytes_per_token", CT_DOUBLE, bytes_per_token,
+		  CF_GT_MIN, 0, 1e6),
+	CFG_FIELD(struct config_governance, "cut_runaway_flows", CT_BOOL, cut_runaway_flows, 0, 0,
+		  0),
+	CFG_CUSTOM("host_maps", 0, cfg_host_maps),
+};
+
+static int cfg_governance(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
+{
+	struct config_governance *g = &((struct ig_cfg *)obj)->governance;
+	int err = cfg_map(c, v, cfg_governance_fields, ARRAY_SIZE(cfg_governance_fields), g);
+
+	if (!err && g->shed_standard_at < g->shed_batch_at)
+		err = cfg_fail_key(c, v, "shed_standard_at",
+				   "%g is below shed_batch_at (%g): batch is shed first",
+				   g->shed_standard_at, g->shed_batch_at);
+	return err;
+}
+
 static const struct cfg_field cfg_root_fields[] = {
 	CFG_CUSTOM("interfaces", CF_REQ, cfg_ifaces), CFG_CUSTOM("gateway", CF_REQ, cfg_gateway),
 	CFG_CUSTOM("tenants", CF_REQ, cfg_tenants),   CFG_CUSTOM("services", CF_REQ, cfg_services),
 	CFG_CUSTOM("telemetry", 0, cfg_telemetry),    CFG_CUSTOM("scoring", 0, cfg_scoring),
-	CFG_CUSTOM("metrics", 0, cfg_metrics),
+	CFG_CUSTOM("metrics", 0, cfg_metrics),	      CFG_CUSTOM("governance", 0, cfg_governance),
 };
 
 /* ---- cross references and derived values ---------------------------------- */
@@ -1451,6 +1567,11 @@ static void cfg_defaults(struct ig_cfg *cfg)
 	score_params_default(&cfg->scoring);
 	cfg_addr_parse(CFG_METRICS_ADDR, &cfg->metrics.addr);
 	cfg->metrics.port = CONFIG_METRICS_PORT;
+	cfg->governance.shed_batch_at = CFG_SHED_BATCH_AT;
+	cfg->governance.shed_standard_at = CFG_SHED_STANDARD_AT;
+	cfg->governance.shed_hysteresis = CFG_SHED_HYSTERESIS;
+	cfg->governance.bytes_per_token = CFG_BYTES_PER_TOKEN;
+	cfg->governance.cut_runaway_flows = true;
 }
 
 static void cfg_diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
@@ -1534,6 +1655,7 @@ void config_free(struct ig_cfg *cfg)
 	free(cfg->services);
 	free(cfg->tenants);
 	free(cfg->ifaces);
+	free(cfg->governance.host_maps);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

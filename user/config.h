@@ -62,11 +62,49 @@ struct config_gateway {
 	__u32 event_sample; /* 1 in N decisions as events; 0 = none */
 };
 
+/* How a tenant's new connections over a limit are refused. */
+enum config_refuse {
+	CONFIG_REFUSE_DROP, /* the SYN is dropped: the client retries after its RTO */
+	CONFIG_REFUSE_RST, /* a TCP RST: the client fails at once */
+	CONFIG_REFUSE__MAX,
+};
+
+/* A tenant's limits at the gateway (tenants[].limits); 0 = unlimited. */
+struct config_limits {
+	__u32 conn_rate; /* new connections per second */
+	__u32 conn_burst; /* bucket size; 0: one second's worth */
+	__u32 max_conns; /* open connections */
+	__u64 bandwidth; /* request-direction bytes per second */
+	__u64 bandwidth_burst; /* bucket size in bytes; 0: one second's worth */
+	unsigned int refuse; /* enum config_refuse */
+};
+
+/* A tenant's token budget (tenants[].budget), estimated from the response
+ * bytes GPU hosts count: tokens = bytes / governance.bytes_per_token. */
+struct config_budget {
+	__u64 tokens; /* per window for the whole tenant; 0 = no budget */
+	__u64 window_ns;
+	__u64 flow_tokens; /* per single flow per window; 0 = none */
+};
+
 struct config_tenant {
 	char name[CONFIG_NAME_MAX];
 	__u32 id; /* 1..IG_TENANT_MAX-1 */
 	__u32 vni; /* 1..2^24-1, unique */
 	unsigned int prio; /* enum ig_prio */
+	struct config_limits limits;
+	struct config_budget budget;
+};
+
+/* The governance: section: load shedding and runaway control. */
+struct config_governance {
+	double shed_batch_at; /* saturation that sheds new batch connections */
+	double shed_standard_at; /* and new standard ones; >= shed_batch_at */
+	double shed_hysteresis; /* a level is left only below its threshold minus this */
+	double bytes_per_token; /* response bytes that count as one token */
+	bool cut_runaway_flows; /* cut a flow over its budget at the host, not just log it */
+	unsigned int n_host_maps;
+	char (*host_maps)[CONFIG_PATH_MAX]; /* pinned map dirs of GPU-host datapaths */
 };
 
 struct config_metrics_src {
@@ -142,6 +180,7 @@ struct ig_cfg {
 	/* scoring: section, with stale_ns = telemetry interval x stale_after */
 	struct score_params scoring;
 	struct config_listen metrics;
+	struct config_governance governance;
 };
 
 #define CONFIG_FIELD_MAX 128
@@ -177,5 +216,6 @@ const char *config_xdp_mode_str(unsigned int mode);
 const char *config_health_type_str(unsigned int type);
 const char *config_format_str(unsigned int format);
 const char *config_proto_str(unsigned int proto); /* NULL for all but tcp and udp */
+const char *config_refuse_str(unsigned int refuse);
 
 #endif /* __IG_CONFIG_H */

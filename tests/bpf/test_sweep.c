@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The agent's connection-table sweep against real maps: idle TCP and UDP
  * entries go, live and closing ones stay, and each backend's in-flight count
- * becomes the number of open entries that remain. */
+ * becomes the number of open entries that remain; each tenant's count
+ * against its cap, the number of open entries counted for it. */
 #include <string.h>
 #include <time.h>
 #include <netinet/in.h>
@@ -65,7 +66,10 @@ Test(sweep, idle_entries_go_and_inflight_is_recounted)
 	put(fd, 3, IPPROTO_TCP, 2, 100000000ULL, IG_CONN_F_CLOSING); /* closing: no count */
 	put(fd, 4, IPPROTO_UDP, 2, 1500000000ULL, 0); /* idle 1.5 s > 1 s: goes */
 	put(fd, 5, IPPROTO_UDP, 2, 100000000ULL, 0); /* live */
+	put(fd, 6, IPPROTO_TCP, 2, 100000000ULL, IG_CONN_F_COUNTED); /* live, capped */
+	put(fd, 7, IPPROTO_TCP, 2, 100000000ULL, IG_CONN_F_COUNTED | IG_CONN_F_CLOSING);
 	cr_assert_eq(bpf_map_update_elem(a.ld.maps.inflight, &id, &stale, 0), 0);
+	cr_assert_eq(dp_tenant_conns_set(&a.ld.maps, 1, stale), 0);
 
 	cr_assert_eq(agent_sweep(&a), 0);
 	cr_expect_eq(a.swept, 2);
@@ -77,6 +81,8 @@ Test(sweep, idle_entries_go_and_inflight_is_recounted)
 	cr_assert_eq(dp_backend_inflight(&a.ld.maps, 1, &n), 0);
 	cr_expect_eq(n, 1);
 	cr_assert_eq(dp_backend_inflight(&a.ld.maps, 2, &n), 0);
-	cr_expect_eq(n, 1, "the stale 42 became the one open UDP flow");
+	cr_expect_eq(n, 2, "the stale 42 became the open UDP flow and TCP 6");
+	cr_assert_eq(dp_tenant_conns(&a.ld.maps, 1, &n), 0);
+	cr_expect_eq(n, 1, "only the open entry counted against the cap");
 	xdp_gateway__destroy(skel);
 }

@@ -5,12 +5,16 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "lab.h"
 #include "log.h"
 #include "maglev.h"
 #include "pktbuild.h"
+#include "tc_host_egress.skel.h"
 #include "xdp_gateway.skel.h"
 
 static int lab_sh(const char *ns, const char *cmd)
@@ -57,6 +61,32 @@ static int lab_host_create(struct lab *l, int i)
 		 "ip route add 198.18.0.0/24 via 198.18.%d.1",
 		 11 + i, 11 + i);
 	return lab_sh(l->h[i], cmd);
+}
+
+/* What the gateway's XDP sends back out of g0 with XDP_TX (governance's
+ * RSTs) reaches c0 only when c0 runs an XDP program too: veth hands such
+ * frames to the peer's XDP receive path (with GRO alone, on 6.18, they
+ * vanished without a counter). A two-instruction XDP_PASS does. */
+int lab_client_xdp_pass(struct lab *l)
+{
+	const struct bpf_insn pass[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd, saved, err;
+
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "lab_xdp_pass", "GPL", pass, 2, NULL);
+	if (fd < 0)
+		return -errno;
+	saved = netns_enter(l->cl);
+	err = saved < 0 ? saved :
+			  bpf_xdp_attach(netns_ifindex(l->cl, "c0"), fd, XDP_FLAGS_DRV_MODE, NULL);
+	if (saved >= 0)
+		netns_leave(saved);
+	close(fd); /* the attachment keeps it */
+	if (err)
+		log_errno(LOG_LVL_ERR, err, "lab: XDP_PASS on c0");
+	return err;
 }
 
 int lab_create(struct lab *l, int nhosts)
@@ -223,6 +253,52 @@ int lab_curl_spread(struct lab *l, const char *vip, int n, int *counts, int nhos
 	return 0;
 }
 
+static int lab_egress_load(struct lab *l, int h, const char *pin_dir)
+{
+	struct tc_host_egress *sk = tc_host_egress__open_and_load();
+	int err, saved, ifindex;
+
+	if (!sk)
+		return -errno;
+	l->egress[h - 1] = sk;
+	err = bpf_object__pin_maps(sk->obj, pin_dir);
+	if (err)
+		return err;
+	saved = netns_enter(l->h[h - 1]);
+	if (saved < 0)
+		return saved;
+	ifindex = netns_ifindex(l->h[h - 1], "e0");
+	err = ifindex < 0 ? ifindex :
+			    compat_tc_attach(bpf_program__fd(sk->progs.tc_host_egress), ifindex,
+					     COMPAT_TC_EGRESS, 0, &l->egress_att[h - 1]);
+	netns_leave(saved);
+	l->egress_on[h - 1] = !err;
+	return err;
+}
+
+int lab_host_egress(struct lab *l, int h, const char *pin_dir, __u32 tenant, const char *vip,
+		    struct dp_maps *maps)
+{
+	struct ig_endpoint ep = { .flags = IG_EP_F_VIP, .tenant = tenant };
+	struct ig_config cfg = { .flags = IG_CFG_ENABLED };
+	__u8 addr[IG_ADDR_LEN];
+	struct dp_maps m;
+	int err;
+
+	if (h < 1 || h > l->nhosts || !tenant || pb_addr16(vip, addr))
+		return -EINVAL;
+	if (!l->egress[h - 1]) {
+		err = lab_egress_load(l, h, pin_dir);
+		if (err)
+			return err;
+	}
+	err = dp_from_object(&m, l->egress[h - 1]->obj) ?: dp_config_set(&m, &cfg);
+	err = err ?: dp_endpoint_set(&m, addr, &ep) ?: dp_tenant_drops_init(&m, tenant);
+	if (!err && maps)
+		*maps = m;
+	return err;
+}
+
 int lab_host_of(const struct lab *l, __u32 backend)
 {
 	struct ig_backend be;
@@ -246,5 +322,19 @@ void lab_destroy(struct lab *l)
 	if (l->skel)
 		xdp_gateway__destroy(l->skel);
 	l->skel = NULL;
+	for (int h = 0; h < LAB_HOSTS_MAX; h++) {
+		if (l->egress_on[h]) {
+			saved = netns_enter(l->h[h]);
+			compat_detach(&l->egress_att[h]);
+			if (saved >= 0)
+				netns_leave(saved);
+		}
+		l->egress_on[h] = false;
+		if (l->egress[h]) {
+			bpf_object__unpin_maps(l->egress[h]->obj, NULL);
+			tc_host_egress__destroy(l->egress[h]);
+		}
+		l->egress[h] = NULL;
+	}
 	netns_cleanup_all();
 }

@@ -22,6 +22,7 @@
 #define LAB_CLIENT "198.18.0.2"
 
 struct xdp_gateway;
+struct tc_host_egress;
 
 struct lab {
 	char cl[NETNS_NAME_MAX];
@@ -32,10 +33,19 @@ struct lab {
 	struct dp_maps maps;
 	struct compat_attachment att;
 	bool attached;
+	/* lab_host_egress: response counting on a host's uplink */
+	struct tc_host_egress *egress[LAB_HOSTS_MAX];
+	struct compat_attachment egress_att[LAB_HOSTS_MAX];
+	bool egress_on[LAB_HOSTS_MAX];
 };
 
 /* Namespaces, links, addresses and routes; no BPF yet. 0 or -errno. */
 int lab_create(struct lab *l, int nhosts);
+/* An XDP_PASS program on the client's c0, so that frames the gateway sends
+ * back with XDP_TX (governance's TCP RSTs) reach the client: a veth drops
+ * them unless its peer runs XDP. Only for labs that test such replies: it
+ * changes the client's receive path. */
+int lab_client_xdp_pass(struct lab *l);
 /* Host h (1-based) joins VNI vni with a kernel vxlan device vx<vni> that
  * carries vip (the VIP lives on the workload side, as with Katran). */
 int lab_host_vni(struct lab *l, int h, __u32 vni, const char *vip);
@@ -58,6 +68,14 @@ int lab_weights(struct lab *l, __u32 svc, const __u32 *ids, const __u32 *weights
  * servers answer "h<N>...": counts[N] for N in 1..nhosts, counts[0] for
  * failures and other answers. */
 int lab_curl_spread(struct lab *l, const char *vip, int n, int *counts, int nhosts);
+/* Runaway control on host h (token governance): tc_host_egress at e0's
+ * egress, every map of it pinned in pin_dir (an existing directory's child,
+ * for the agent's governance.host_maps), ig_config enabled, and vip an
+ * ig_endpoints entry of tenant (IG_EP_F_VIP), so the responses of the host's
+ * servers from vip count for tenant. Called again for the same host, it only
+ * adds the VIP. *maps (may be NULL) gets the maps, owned by the lab. */
+int lab_host_egress(struct lab *l, int h, const char *pin_dir, __u32 tenant, const char *vip,
+		    struct dp_maps *maps);
 /* The host of a backend's VTEP address, for reports. */
 int lab_host_of(const struct lab *l, __u32 backend);
 

@@ -178,6 +178,43 @@ Test(config, example_services)
 	config_free(&cfg);
 }
 
+Test(config, example_governance)
+{
+	const struct config_governance *g;
+	const struct config_tenant *t;
+	struct ig_cfg cfg;
+
+	tc_load(TC_EXAMPLE, &cfg);
+	t = &cfg.tenants[0];
+	cr_expect_eq(t->limits.conn_rate, 200);
+	cr_expect_eq(t->limits.conn_burst, 400);
+	cr_expect_eq(t->limits.max_conns, 5000);
+	cr_expect_eq(t->limits.bandwidth, 50000000);
+	cr_expect_eq(t->limits.bandwidth_burst, 100000000);
+	cr_expect_eq(t->limits.refuse, CONFIG_REFUSE_RST);
+	cr_expect_eq(t->budget.tokens, 2000000);
+	cr_expect_eq(t->budget.window_ns, 60 * TC_NS_S);
+	cr_expect_eq(t->budget.flow_tokens, 200000);
+	t = &cfg.tenants[1];
+	cr_expect_eq(t->limits.conn_rate, 50);
+	cr_expect_eq(t->limits.conn_burst, 0, "0: one second's worth, resolved by the map writer");
+	cr_expect_eq(t->limits.max_conns, 500);
+	cr_expect_eq(t->limits.bandwidth, 0);
+	cr_expect_eq(t->limits.refuse, CONFIG_REFUSE_DROP);
+	cr_expect_eq(t->budget.tokens, 0);
+	cr_expect_eq(t->budget.window_ns, 60 * TC_NS_S);
+	g = &cfg.governance;
+	cr_expect_eq(g->shed_batch_at, 0.8);
+	cr_expect_eq(g->shed_standard_at, 0.95);
+	cr_expect_eq(g->shed_hysteresis, 0.05);
+	cr_expect_eq(g->bytes_per_token, 4.0);
+	cr_expect_eq(g->cut_runaway_flows, true);
+	cr_assert_eq(g->n_host_maps, 1);
+	cr_expect_str_eq(g->host_maps[0], "/sys/fs/bpf/infergate/v1/maps");
+	config_free(&cfg);
+	cr_expect_null(cfg.governance.host_maps);
+}
+
 Test(config, minimal_takes_defaults)
 {
 	const struct config_service *s;
@@ -190,6 +227,19 @@ Test(config, minimal_takes_defaults)
 	cr_expect_eq(cfg.gateway.tcp_idle_ns, 0);
 	cr_expect_eq(cfg.gateway.event_sample, 0);
 	cr_expect_eq(cfg.tenants[0].prio, IG_PRIO_STANDARD);
+	cr_expect_eq(cfg.tenants[0].limits.conn_rate, 0);
+	cr_expect_eq(cfg.tenants[0].limits.max_conns, 0);
+	cr_expect_eq(cfg.tenants[0].limits.bandwidth, 0);
+	cr_expect_eq(cfg.tenants[0].limits.refuse, CONFIG_REFUSE_DROP);
+	cr_expect_eq(cfg.tenants[0].budget.tokens, 0);
+	cr_expect_eq(cfg.tenants[0].budget.flow_tokens, 0);
+	cr_expect_eq(cfg.tenants[0].budget.window_ns, 60 * TC_NS_S);
+	cr_expect_eq(cfg.governance.shed_batch_at, 0.8);
+	cr_expect_eq(cfg.governance.shed_standard_at, 0.95);
+	cr_expect_eq(cfg.governance.shed_hysteresis, 0.05);
+	cr_expect_eq(cfg.governance.bytes_per_token, 4.0);
+	cr_expect_eq(cfg.governance.cut_runaway_flows, true);
+	cr_expect_eq(cfg.governance.n_host_maps, 0);
 	s = &cfg.services[0];
 	cr_expect_eq(s->proto, IPPROTO_TCP);
 	cr_expect_eq(s->policy, IG_POLICY_MAGLEV);
@@ -332,6 +382,19 @@ TC_ERROR(top_level, "top-level", ":2:1: expected a mapping, got a sequence")
 TC_ERROR(two_docs, "two-docs", ":22:1: only one YAML document is allowed")
 TC_ERROR(anchor, "anchor", ":22:17: unknown anchor 'default-health'")
 TC_ERROR(empty, "empty", ": the file is empty")
+TC_ERROR(limits_burst, "limits-burst", ":13:19: tenants[0].limits.conn_burst: needs conn_rate")
+TC_ERROR(refuse, "refuse", ":11:37: tenants[0].limits.refuse: 'reset' is not one of: drop, rst")
+TC_ERROR(flow_tokens, "flow-tokens",
+	 ":13:20: tenants[0].budget.flow_tokens: 5000 is above the tenant's tokens (1000): a "
+	 "flow over it has already throttled its tenant")
+TC_ERROR(window, "window", ":11:36: tenants[0].budget.window: 500ms is out of range (1s-24h)")
+TC_ERROR(shed_order, "shed-order",
+	 ":24:21: governance.shed_standard_at: 0.7 is below shed_batch_at (0.9): batch is shed "
+	 "first")
+TC_ERROR(host_maps, "host-maps",
+	 ":25:7: governance.host_maps[1]: 'sys/fs/bpf/h2' is not an absolute path")
+TC_ERROR(host_maps_dup, "host-maps-dup",
+	 ":23:31: governance.host_maps[1]: '/sys/fs/bpf/h1' is already listed as host_maps[0]")
 
 Test(config_errors, fields_of_the_error)
 {
