@@ -1,20 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Token governance: the live token buckets per tenant (ig_tn_usage, with a
- * bpf_spin_lock for exact accounting across CPUs), open connections per
- * tenant (ig_tn_conns), the shed level per service (ig_shed), and on GPU
+/* Token governance: the live token buckets per tenant (ig_tn_usage, exact
+ * across CPUs without a lock), connections counted against each tenant's
+ * cap (ig_tn_conns), the shed level per service (ig_shed), and on GPU
  * hosts the response bytes per tenant (ig_tn_resp) and per flow
  * (ig_flow_resp) the agent turns into token estimates. The limits themselves
  * live in the tenant's entry (tenant.h). */
 #ifndef __IG_MAPS_GOVERN_H
 #define __IG_MAPS_GOVERN_H
 
-#include <linux/bpf.h> /* struct bpf_spin_lock */
 #include "common.h"
 
-#define IG_NSEC_PER_SEC 1000000000ULL
-/* Largest burst (connections or bytes) a bucket holds: credit is kept in
- * units x 1e9, and burst x 1e9 must fit in 64 bits. */
-#define IG_BURST_MAX 10000000000ULL
+/* Bucket time: 1/16 ns since boot (the coarse monotonic clock x 16), so a
+ * byte at 16 GB/s is still one unit; 64 bits last 36 years of uptime. */
+#define IG_GOV_SHIFT 4
+#define IG_GOV_UNITS_PER_SEC (1000000000ULL << IG_GOV_SHIFT)
+#define IG_GOV_COST_FRAC 16 /* bytes' cost is 16.16 fixed point */
+/* Limits the arithmetic is exact enough for (checked by dp_tenant_limits()
+ * and the configuration): a connection costs at least 160 units (error
+ * under 1%), a byte between 1 and 2^24 units, a bucket holds at most a
+ * day's worth. */
+#define IG_CONN_RATE_MAX 100000000U /* new connections per second */
+#define IG_BW_RATE_MIN 1024ULL /* bytes per second */
+#define IG_BW_RATE_MAX 16000000000ULL
+#define IG_BURST_SECONDS_MAX 86400ULL
 #define IG_FLOW_RESP_MAX 65536
 
 /* ig_shed, per service: which classes new connections are refused for.
@@ -27,20 +35,17 @@ enum ig_shed_level {
 	IG_SHED__MAX,
 };
 
-/* Token buckets of one tenant. A bucket's credit is in units x 1e9 so that
- * a refill is elapsed_ns x rate with no division: one connection costs 1e9,
- * one byte 1e9; the bucket holds burst x 1e9 at most and is full again once
- * fill_ns (from the tenant's entry) has passed. A zero timestamp means
- * "never used": the first packet finds the bucket full. */
+/* The token buckets of one tenant, as GCRA (the virtual-scheduling form of
+ * a token bucket): each holds the theoretical arrival time of the next
+ * conforming unit, in bucket time. A packet conforms when
+ * max(tat, now) + cost - now <= depth, and then moves tat there, with one
+ * compare-and-swap: exact across CPUs, no lock. 0 means never used: the
+ * bucket is full. */
 struct ig_tn_usage {
-	struct bpf_spin_lock lock;
-	__u32 pad;
-	__u64 conn_credit; /* new-connection bucket */
-	__u64 conn_ns; /* its last refill */
-	__u64 bw_credit; /* request-direction byte bucket */
-	__u64 bw_ns;
+	__u64 conn_tat; /* new connections */
+	__u64 bw_tat; /* request-direction bytes */
 };
-IG_ASSERT_SIZE(struct ig_tn_usage, 40);
+IG_ASSERT_SIZE(struct ig_tn_usage, 16);
 
 /* ig_tn_resp (per-CPU array by tenant) counts response traffic leaving a
  * GPU host's workloads with struct ig_traffic (stats.h). ig_flow_resp holds

@@ -1001,12 +1001,12 @@ static int cfg_gateway(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 }
 
 static const struct cfg_field cfg_limits_fields[] = {
-	CFG_FIELD(struct config_limits, "conn_rate", CT_UINT, conn_rate, 0, 0, UINT32_MAX),
+	CFG_FIELD(struct config_limits, "conn_rate", CT_UINT, conn_rate, 0, 0, IG_CONN_RATE_MAX),
 	CFG_FIELD(struct config_limits, "conn_burst", CT_UINT, conn_burst, 0, 1, UINT32_MAX),
 	CFG_FIELD(struct config_limits, "max_conns", CT_UINT, max_conns, 0, 0, UINT32_MAX),
-	CFG_FIELD(struct config_limits, "bandwidth", CT_UINT, bandwidth, 0, 0, IG_BURST_MAX),
+	CFG_FIELD(struct config_limits, "bandwidth", CT_UINT, bandwidth, 0, 0, IG_BW_RATE_MAX),
 	CFG_FIELD(struct config_limits, "bandwidth_burst", CT_UINT, bandwidth_burst, 0, 1,
-		  IG_BURST_MAX),
+		  IG_BW_RATE_MAX *IG_BURST_SECONDS_MAX),
 	CFG_ENUM(struct config_limits, "refuse", refuse, 0, config_refuse_str, CONFIG_REFUSE__MAX),
 };
 
@@ -1020,6 +1020,16 @@ static int cfg_limits(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 		err = cfg_fail_key(c, v, "conn_burst", "needs conn_rate");
 	if (!err && l->bandwidth_burst && !l->bandwidth)
 		err = cfg_fail_key(c, v, "bandwidth_burst", "needs bandwidth");
+	if (!err && l->bandwidth && l->bandwidth < IG_BW_RATE_MIN)
+		err = cfg_fail_key(c, v, "bandwidth", "%llu is below %llu bytes/s (0 = unlimited)",
+				   (unsigned long long)l->bandwidth, IG_BW_RATE_MIN);
+	/* The buckets hold at most a day's worth (maps/govern.h). */
+	if (!err && (__u64)l->conn_burst > (__u64)l->conn_rate * IG_BURST_SECONDS_MAX)
+		err = cfg_fail_key(c, v, "conn_burst", "%u is more than a day at conn_rate",
+				   l->conn_burst);
+	if (!err && l->bandwidth_burst > l->bandwidth * IG_BURST_SECONDS_MAX)
+		err = cfg_fail_key(c, v, "bandwidth_burst", "%llu is more than a day at bandwidth",
+				   (unsigned long long)l->bandwidth_burst);
 	return err;
 }
 

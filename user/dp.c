@@ -246,12 +246,6 @@ int dp_tenant_get(const struct dp_maps *m, __u32 id, struct ig_tenant *t)
 	return dp_lookup(m->tenants, &id, t);
 }
 
-static __u64 dp_fill_ns(__u64 rate, __u64 burst)
-{
-	/* burst <= IG_BURST_MAX (1e10) keeps burst x 1e9 within 64 bits. */
-	return rate ? (burst * IG_NSEC_PER_SEC + rate - 1) / rate : 0;
-}
-
 int dp_tenant_limits(struct ig_tenant *t, __u32 conn_rate, __u32 conn_burst, __u32 max_conns,
 		     __u64 bw_rate, __u64 bw_burst)
 {
@@ -259,15 +253,21 @@ int dp_tenant_limits(struct ig_tenant *t, __u32 conn_rate, __u32 conn_burst, __u
 		conn_burst = conn_rate;
 	if (!bw_burst)
 		bw_burst = bw_rate;
-	if (bw_burst > IG_BURST_MAX)
+	if (conn_rate > IG_CONN_RATE_MAX || (__u64)conn_burst > conn_rate * IG_BURST_SECONDS_MAX)
+		return -EINVAL;
+	if (bw_rate && (bw_rate < IG_BW_RATE_MIN || bw_rate > IG_BW_RATE_MAX ||
+			bw_burst > bw_rate * IG_BURST_SECONDS_MAX))
 		return -EINVAL;
 	t->conn_rate = conn_rate;
 	t->conn_burst = conn_rate ? conn_burst : 0;
-	t->conn_fill_ns = dp_fill_ns(conn_rate, t->conn_burst);
+	t->conn_cost = conn_rate ? IG_GOV_UNITS_PER_SEC / conn_rate : 0;
+	t->conn_depth = t->conn_burst * t->conn_cost;
 	t->max_conns = max_conns;
 	t->bw_rate = bw_rate;
 	t->bw_burst = bw_rate ? bw_burst : 0;
-	t->bw_fill_ns = dp_fill_ns(bw_rate, t->bw_burst);
+	/* <= 2^40: times a 16-bit packet length it stays within 64 bits. */
+	t->bw_cost = bw_rate ? (IG_GOV_UNITS_PER_SEC << IG_GOV_COST_FRAC) / bw_rate : 0;
+	t->bw_depth = (__u64)((unsigned __int128)t->bw_burst * t->bw_cost >> IG_GOV_COST_FRAC);
 	t->flags &= ~IG_TENANT_F_LIMITED;
 	if (conn_rate || max_conns || bw_rate)
 		t->flags |= IG_TENANT_F_LIMITED;
@@ -300,9 +300,7 @@ int dp_tenant_conns_set(const struct dp_maps *m, __u32 tenant, __u64 n)
 
 int dp_tenant_usage(const struct dp_maps *m, __u32 tenant, struct ig_tn_usage *u)
 {
-	if (bpf_map_lookup_elem_flags(m->tn_usage, &tenant, u, BPF_F_LOCK))
-		return -errno;
-	return 0;
+	return dp_lookup(m->tn_usage, &tenant, u);
 }
 
 int dp_tenant_resp(const struct dp_maps *m, __u32 tenant, __u64 *bytes, __u64 *packets)

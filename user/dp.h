@@ -57,8 +57,10 @@ int dp_tenant_put(const struct dp_maps *m, __u32 id, const struct ig_tenant *t);
 int dp_tenant_get(const struct dp_maps *m, __u32 id, struct ig_tenant *t);
 
 /* Governance (maps/govern.h). Limits into a tenant entry: rates per second,
- * bursts (0 = one second's worth), 0 = unlimited; fills the fill times and
- * IG_TENANT_F_LIMITED. -EINVAL when a burst is above IG_BURST_MAX. */
+ * bursts (0 = one second's worth), 0 = unlimited; fills the buckets' costs
+ * and depths and IG_TENANT_F_LIMITED. -EINVAL outside IG_CONN_RATE_MAX,
+ * IG_BW_RATE_MIN..IG_BW_RATE_MAX, or a burst over IG_BURST_SECONDS_MAX
+ * seconds' worth. */
 int dp_tenant_limits(struct ig_tenant *t, __u32 conn_rate, __u32 conn_burst, __u32 max_conns,
 		     __u64 bw_rate, __u64 bw_burst);
 /* Which classes the service's new connections are refused for. */
@@ -68,7 +70,7 @@ int dp_shed_get(const struct dp_maps *m, __u32 service, __u32 *level);
  * (the agent's recount after a sweep). */
 int dp_tenant_conns(const struct dp_maps *m, __u32 tenant, __u64 *n);
 int dp_tenant_conns_set(const struct dp_maps *m, __u32 tenant, __u64 n);
-/* A tenant's token buckets (read under the map's spin lock). */
+/* A tenant's token buckets. */
 int dp_tenant_usage(const struct dp_maps *m, __u32 tenant, struct ig_tn_usage *u);
 /* Response bytes a GPU host's workloads of tenant sent, summed over CPUs. */
 int dp_tenant_resp(const struct dp_maps *m, __u32 tenant, __u64 *bytes, __u64 *packets);

@@ -89,7 +89,7 @@ static int bench_limits(struct dp_maps *m)
 {
 	struct ig_tenant t = { .vni = 0x10001, .flags = IG_TENANT_F_ACTIVE };
 
-	return dp_tenant_limits(&t, 1000000000, 1000000000, 4000000000U, 0, 0) ?:
+	return dp_tenant_limits(&t, IG_CONN_RATE_MAX, IG_CONN_RATE_MAX, 4000000000U, 0, 0) ?:
 		       dp_tenant_put(m, 1, &t);
 }
 

@@ -4,9 +4,8 @@
  * full, refilled across time), the concurrency cap and its release, the RST
  * a refused SYN gets (exact bytes, v4, v6, VLAN), shedding by class, the
  * runaway throttle, bandwidth policing, and response accounting and cutting
- * on a GPU host. Bucket state is written from userspace under the map's spin
- * lock; a last refill in the future freezes a bucket, so boundaries are exact
- * whatever the clock does meanwhile. */
+ * on a GPU host. Bucket state (GCRA arrival times) is written from
+ * userspace relative to the coarse clock the datapath reads. */
 #include <sched.h>
 #include <string.h>
 #include <time.h>
@@ -34,7 +33,6 @@
 #define VNI 0x010001
 #define M 13
 #define SEC_NS 1000000000ULL
-#define FROZEN (3600 * SEC_NS) /* a last refill this far ahead: no refill */
 
 enum { SVC_INT = 1, SVC_STD, SVC_BATCH, SVC_UDP, SVC_V6 };
 enum { PORT_INT = 8000, PORT_STD = 8001, PORT_BATCH = 8002, PORT_UDP = 5353 };
@@ -74,27 +72,25 @@ static void tenant(__u32 flags, __u32 conn_rate, __u32 conn_burst, __u32 max_con
 	cr_assert_eq(dp_tenant_put(&maps, TN, &t), 0);
 }
 
-/* Set the connection bucket (credit in connections x 1e9). */
-static void conn_bucket(__u64 credit, __u64 last_ns)
+/* Bucket time now (maps/govern.h: 1/16 ns of the coarse clock). */
+static __u64 now_q(void)
 {
-	struct ig_tn_usage u;
-	__u32 k = TN;
-
-	cr_assert_eq(bpf_map_lookup_elem_flags(maps.tn_usage, &k, &u, BPF_F_LOCK), 0);
-	u.conn_credit = credit;
-	u.conn_ns = last_ns;
-	cr_assert_eq(bpf_map_update_elem(maps.tn_usage, &k, &u, BPF_F_LOCK), 0);
+	return coarse_ns() << IG_GOV_SHIFT;
 }
 
-static void bw_bucket(__u64 credit, __u64 last_ns)
+/* Set a bucket's theoretical arrival time (0: never used, full). A bucket
+ * at tat holds depth - (tat - now) of credit. */
+static void tat_set(__u64 conn_tat, __u64 bw_tat)
 {
-	struct ig_tn_usage u;
+	struct ig_tn_usage u = { .conn_tat = conn_tat, .bw_tat = bw_tat };
 	__u32 k = TN;
 
-	cr_assert_eq(bpf_map_lookup_elem_flags(maps.tn_usage, &k, &u, BPF_F_LOCK), 0);
-	u.bw_credit = credit;
-	u.bw_ns = last_ns;
-	cr_assert_eq(bpf_map_update_elem(maps.tn_usage, &k, &u, BPF_F_LOCK), 0);
+	cr_assert_eq(bpf_map_update_elem(maps.tn_usage, &k, &u, BPF_ANY), 0);
+}
+
+static __u64 conn_cost(__u32 rate)
+{
+	return IG_GOV_UNITS_PER_SEC / rate;
 }
 
 static void setup(void)
@@ -193,10 +189,13 @@ static __u64 open_conns(void)
 
 /* ---- the new-connection bucket ---- */
 
+/* Rates of a few per second: a connection costs 100 ms or more of bucket
+ * time, so the coarse clock moving a few ms during a test changes nothing
+ * except where a boundary is tested to the unit (SYN at a fixed clock). */
+
 Test(govern, bucket_exactly_full_then_empty)
 {
-	tenant(0, 10, 3, 0, 0, 0);
-	conn_bucket(3 * SEC_NS, coarse_ns() + FROZEN);
+	tenant(0, 1, 3, 0, 0, 0);
 	for (int i = 0; i < 3; i++)
 		cr_expect_eq(syn(40000 + i, PORT_INT), XDP_TX, "token %d of a full bucket of 3", i);
 	cr_expect_eq(syn(40003, PORT_INT), XDP_DROP, "the bucket is empty");
@@ -205,33 +204,51 @@ Test(govern, bucket_exactly_full_then_empty)
 	cr_expect_eq(open_conns(), 0, "counted only for a tenant with a cap");
 }
 
-Test(govern, bucket_one_nanotoken_short)
+/* One SYN with the bucket at tat = now + ahead, sent and judged at the same
+ * coarse-clock reading (retried when the clock ticked meanwhile). */
+static int syn_at(__u64 ahead, uint16_t sport)
 {
-	tenant(0, 10, 3, 0, 0, 0);
-	conn_bucket(SEC_NS - 1, coarse_ns() + FROZEN);
-	cr_expect_eq(syn(40010, PORT_INT), XDP_DROP, "1e9 - 1 is less than one connection");
-	conn_bucket(SEC_NS, coarse_ns() + FROZEN);
-	cr_expect_eq(syn(40011, PORT_INT), XDP_TX, "exactly one connection");
-	cr_expect_eq(syn(40012, PORT_INT), XDP_DROP);
-	cr_expect_eq(refused(IG_DROP_TN_CONN_RATE), 2);
+	__u64 t0, t1;
+	int verdict;
+
+	for (int tries = 0; tries < 100; tries++, sport++) {
+		t0 = now_q();
+		tat_set(t0 + ahead, 0);
+		verdict = syn(sport, PORT_INT);
+		t1 = now_q();
+		if (t0 == t1)
+			return verdict;
+	}
+	cr_assert_fail("the coarse clock never held still for one packet");
+	return -1;
+}
+
+Test(govern, bucket_boundary_to_the_unit)
+{
+	__u64 c = conn_cost(1);
+
+	tenant(0, 1, 3, 0, 0, 0); /* depth 3c: conforms while tat - now <= 2c */
+	cr_expect_eq(syn_at(2 * c, 40010), XDP_TX, "exactly one connection's credit left");
+	cr_expect_eq(syn_at(2 * c + 1, 40200), XDP_DROP, "one unit (1/16 ns) short");
+	cr_expect_eq(syn_at(3 * c, 40400), XDP_DROP, "empty");
 }
 
 Test(govern, bucket_refills_across_time)
 {
-	/* 10/s from empty, last refill 250 ms ago: 2.5 connections' credit
-	 * (the coarse clock may add a few ms: still 2). */
+	__u64 c = conn_cost(10);
+
+	/* 10/s, burst 10, emptied 250 ms ago: 2.5 connections' credit (the
+	 * coarse clock may add a few ms: still 2). */
 	tenant(0, 10, 10, 0, 0, 0);
-	conn_bucket(0, coarse_ns() - 250 * 1000 * 1000);
+	tat_set(now_q() + 10 * c - c * 5 / 2, 0);
 	cr_expect_eq(syn(40020, PORT_INT), XDP_TX);
 	cr_expect_eq(syn(40021, PORT_INT), XDP_TX);
 	cr_expect_eq(syn(40022, PORT_INT), XDP_DROP, "2.5 tokens admit two");
-	/* Idle for longer than the fill time (1 s): full again, capped at burst. */
+	/* Idle for longer than it takes to fill: full, capped at the burst. */
 	tenant(0, 10, 3, 0, 0, 0);
-	conn_bucket(0, coarse_ns() - 5 * SEC_NS);
+	tat_set(now_q() - 5 * IG_GOV_UNITS_PER_SEC, 0);
 	for (int i = 0; i < 3; i++)
 		cr_expect_eq(syn(40030 + i, PORT_INT), XDP_TX);
-	/* Refilled to a full bucket minus the three (frozen from now on). */
-	conn_bucket(0, coarse_ns() + FROZEN);
 	cr_expect_eq(syn(40033, PORT_INT), XDP_DROP, "never more than the burst");
 	cr_expect_eq(refused(IG_DROP_TN_CONN_RATE), 2);
 }
@@ -241,14 +258,12 @@ Test(govern, unused_bucket_starts_full)
 	tenant(0, 5, 2, 0, 0, 0);
 	cr_expect_eq(syn(40040, PORT_INT), XDP_TX);
 	cr_expect_eq(syn(40041, PORT_INT), XDP_TX);
-	conn_bucket(0, coarse_ns() + FROZEN);
 	cr_expect_eq(syn(40042, PORT_INT), XDP_DROP);
 }
 
 Test(govern, established_flows_take_no_tokens)
 {
 	tenant(0, 10, 1, 0, 0, 0);
-	conn_bucket(SEC_NS, coarse_ns() + FROZEN);
 	cr_assert_eq(syn(40050, PORT_INT), XDP_TX);
 	for (int i = 0; i < 5; i++)
 		cr_expect_eq(seg(40050, PORT_INT, PB_TCP_ACK), XDP_TX, "an established flow");
@@ -264,7 +279,6 @@ Test(govern, udp_flows_are_connections)
 	struct pb b;
 
 	tenant(IG_TENANT_F_RST, 10, 1, 0, 0, 0);
-	conn_bucket(SEC_NS, coarse_ns() + FROZEN);
 	for (int i = 0; i < 2; i++) {
 		pb_init(&b);
 		pb_eth(&b, GW_MAC, CL_MAC, 0);
@@ -366,7 +380,7 @@ Test(govern, rst_ipv4_exact_bytes)
 	struct pb in, want;
 
 	tenant(IG_TENANT_F_RST, 10, 1, 0, 0, 0);
-	conn_bucket(0, coarse_ns() + FROZEN);
+	tat_set(now_q() + conn_cost(10), 0); /* empty */
 	/* A SYN with options and data: both go, ack covers SYN + data. */
 	pb_init(&in);
 	pb_eth(&in, GW_MAC, CL_MAC, 0);
@@ -434,7 +448,7 @@ Test(govern, rst_ipv6_exact_bytes)
 Test(govern, drop_tenants_get_no_rst)
 {
 	tenant(0, 10, 1, 0, 0, 0);
-	conn_bucket(0, coarse_ns() + FROZEN);
+	tat_set(now_q() + conn_cost(10), 0); /* empty */
 	cr_expect_eq(syn(43300, PORT_INT), XDP_DROP);
 	cr_expect_eq(cnt(IG_CNT_GOV_RST), 0);
 }
@@ -478,21 +492,26 @@ Test(govern, throttled_tenant_keeps_established_flows)
 
 Test(govern, bandwidth_polices_established_flows)
 {
+	struct ig_tenant t = {};
 	struct fx_result res;
+	__u64 frame;
 	struct pb b;
 
 	cr_assert_eq(syn(45000, PORT_INT), XDP_TX);
 	tcp4(&b, 45000, PORT_INT, PB_TCP_ACK, 100);
-	tenant(0, 0, 0, 0, 1000000, 1000000);
-	/* Exactly two frames' worth, frozen. */
-	bw_bucket(2 * b.len * SEC_NS, coarse_ns() + FROZEN);
+	/* 1 KiB/s: a frame costs about 150 ms of bucket time. */
+	tenant(0, 0, 0, 0, 1024, 1024);
+	cr_assert_eq(dp_tenant_get(&maps, TN, &t), 0);
+	frame = (b.len * t.bw_cost) >> IG_GOV_COST_FRAC;
+	/* Two and a half frames' worth of credit. */
+	tat_set(0, now_q() + t.bw_depth - frame * 5 / 2);
 	cr_expect_eq(send_pkt(&b, &res), XDP_TX);
 	cr_expect_eq(send_pkt(&b, &res), XDP_TX);
 	cr_expect_eq(send_pkt(&b, &res), XDP_DROP, "over the byte bucket");
 	cr_expect_eq(refused(IG_DROP_TN_BANDWIDTH), 1);
 	cr_expect_eq(cnt(IG_CNT_GOV_POLICED), 1);
 	cr_expect_eq(cnt(IG_CNT_GOV_REFUSED), 0, "policing is not a refusal");
-	bw_bucket(0, coarse_ns() - 2 * SEC_NS);
+	tat_set(0, now_q() - 2 * IG_GOV_UNITS_PER_SEC);
 	cr_expect_eq(send_pkt(&b, &res), XDP_TX, "refilled");
 }
 

@@ -56,16 +56,16 @@ Test(bpftool, every_map_dumps_with_named_fields)
 	static const struct {
 		const char *map, *field;
 	} want[] = {
-		{ "ig_config", "\"vtep_addr\"" },     { "ig_services", "\"proto\"" },
-		{ "ig_backends", "\"inner_mac\"" },   { "ig_be_load", "\"capacity\"" },
-		{ "ig_inflight", "\"value\"" },	      { "ig_maglev", "key: 01 00 00 00" },
-		{ "ig_conns", "\"first_ns\"" },	      { "ig_tenants", "\"vni\"" },
-		{ "ig_drops", "\"packets\"" },	      { "ig_counters", "\"cpu\"" },
-		{ "ig_svc_stats", "\"new_conns\"" },  { "ig_be_stats", "\"new_conns\"" },
-		{ "ig_tn_stats", "\"drops\"" },	      { "ig_flood", "\"window_ns\"" },
-		{ "ig_tx_ports", "\"value\"" },	      { "ig_vni_tenants", "\"value\"" },
-		{ "ig_tn_usage", "\"conn_credit\"" }, { "ig_tn_conns", "\"value\"" },
-		{ "ig_shed", "\"value\"" },	      { "ig_tn_resp", "\"bytes\"" },
+		{ "ig_config", "\"vtep_addr\"" },    { "ig_services", "\"proto\"" },
+		{ "ig_backends", "\"inner_mac\"" },  { "ig_be_load", "\"capacity\"" },
+		{ "ig_inflight", "\"value\"" },	     { "ig_maglev", "key: 01 00 00 00" },
+		{ "ig_conns", "\"first_ns\"" },	     { "ig_tenants", "\"vni\"" },
+		{ "ig_drops", "\"packets\"" },	     { "ig_counters", "\"cpu\"" },
+		{ "ig_svc_stats", "\"new_conns\"" }, { "ig_be_stats", "\"new_conns\"" },
+		{ "ig_tn_stats", "\"drops\"" },	     { "ig_flood", "\"window_ns\"" },
+		{ "ig_tx_ports", "\"value\"" },	     { "ig_vni_tenants", "\"value\"" },
+		{ "ig_tn_usage", "\"conn_tat\"" },   { "ig_tn_conns", "\"value\"" },
+		{ "ig_shed", "\"value\"" },	     { "ig_tn_resp", "\"bytes\"" },
 		{ "ig_flow_resp", "\"last_ns\"" },
 	};
 	static char out[1 << 16];

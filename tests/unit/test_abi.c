@@ -23,10 +23,9 @@ Test(abi, layout_matches_bpf_side)
 	cr_expect_eq(offsetof(struct ig_config, flags), 40);
 	cr_expect_eq(offsetof(struct ig_event, type), 60);
 	cr_expect_eq(offsetof(struct ig_tenant, max_conns), 12);
-	cr_expect_eq(offsetof(struct ig_tenant, conn_fill_ns), 24);
-	cr_expect_eq(offsetof(struct ig_tenant, bw_fill_ns), 48);
-	cr_expect_eq(offsetof(struct ig_tn_usage, conn_credit), 8);
-	cr_expect_eq(offsetof(struct ig_tn_usage, bw_ns), 32);
+	cr_expect_eq(offsetof(struct ig_tenant, conn_cost), 24);
+	cr_expect_eq(offsetof(struct ig_tenant, bw_depth), 64);
+	cr_expect_eq(offsetof(struct ig_tn_usage, bw_tat), 8);
 	cr_expect_eq(offsetof(struct ig_flow_usage, flags), 32);
 }
 
@@ -36,15 +35,23 @@ Test(abi, tenant_limits)
 
 	cr_assert_eq(dp_tenant_limits(&t, 100, 0, 0, 0, 0), 0);
 	cr_expect_eq(t.conn_burst, 100, "the burst defaults to one second's worth");
-	cr_expect_eq(t.conn_fill_ns, 1000000000ULL);
+	cr_expect_eq(t.conn_cost, 160000000ULL, "10 ms in 1/16 ns");
+	cr_expect_eq(t.conn_depth, 16000000000ULL, "one second");
 	cr_expect_eq(t.flags, IG_TENANT_F_ACTIVE | IG_TENANT_F_LIMITED);
-	cr_assert_eq(dp_tenant_limits(&t, 3, 7, 0, 1000, 250), 0);
-	cr_expect_eq(t.conn_fill_ns, 2333333334ULL, "7/3 s, rounded up");
-	cr_expect_eq(t.bw_fill_ns, 250000000ULL);
+	cr_assert_eq(dp_tenant_limits(&t, 3, 7, 0, 1000000, 250), 0);
+	cr_expect_eq(t.conn_cost, 5333333333ULL);
+	cr_expect_eq(t.conn_depth, 7 * 5333333333ULL);
+	cr_expect_eq(t.bw_cost, 16000ULL << 16, "a byte at 1 MB/s: 1 us");
+	cr_expect_eq(t.bw_depth, 250 * 16000ULL);
+	cr_assert_eq(dp_tenant_limits(&t, 0, 0, 0, IG_BW_RATE_MAX, 0), 0);
+	cr_expect_eq(t.bw_cost, 1ULL << 16, "a byte at the fastest rate: one unit");
 	cr_assert_eq(dp_tenant_limits(&t, 0, 0, 0, 0, 0), 0);
 	cr_expect_eq(t.flags, IG_TENANT_F_ACTIVE, "no limit: not limited");
 	cr_expect_eq(t.conn_burst, 0);
-	cr_expect_eq(dp_tenant_limits(&t, 0, 0, 0, 1, IG_BURST_MAX + 1), -EINVAL);
+	cr_expect_eq(dp_tenant_limits(&t, IG_CONN_RATE_MAX + 1, 0, 0, 0, 0), -EINVAL);
+	cr_expect_eq(dp_tenant_limits(&t, 1, 86401, 0, 0, 0), -EINVAL, "more than a day");
+	cr_expect_eq(dp_tenant_limits(&t, 0, 0, 0, IG_BW_RATE_MIN - 1, 0), -EINVAL);
+	cr_expect_eq(dp_tenant_limits(&t, 0, 0, 0, IG_BW_RATE_MAX + 1, 0), -EINVAL);
 }
 
 Test(abi, pin_path_carries_version)

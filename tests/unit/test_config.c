@@ -383,6 +383,8 @@ TC_ERROR(two_docs, "two-docs", ":22:1: only one YAML document is allowed")
 TC_ERROR(anchor, "anchor", ":22:17: unknown anchor 'default-health'")
 TC_ERROR(empty, "empty", ": the file is empty")
 TC_ERROR(limits_burst, "limits-burst", ":13:19: tenants[0].limits.conn_burst: needs conn_rate")
+TC_ERROR(bandwidth_min, "bandwidth-min",
+	 ":13:18: tenants[0].limits.bandwidth: 100 is below 1024 bytes/s (0 = unlimited)")
 TC_ERROR(refuse, "refuse", ":11:37: tenants[0].limits.refuse: 'reset' is not one of: drop, rst")
 TC_ERROR(flow_tokens, "flow-tokens",
 	 ":13:20: tenants[0].budget.flow_tokens: 5000 is above the tenant's tokens (1000): a "
