@@ -8,8 +8,7 @@
  * trip costs about 65 ns in a VM, an uncontended atomic a few). A refused
  * TCP SYN is dropped or answered with a RST built in place (the tenant
  * chooses). Tenants without limits pay for a flag test (and a shed-level
- * lookup for non-interactive services). IG_NO_GOVERN compiles it all out,
- * for the benchmark's comparison only. */
+ * lookup for non-interactive services). */
 #ifndef __IG_GOVERN_BPF_H
 #define __IG_GOVERN_BPF_H
 
@@ -64,9 +63,6 @@ static __always_inline int gov_admit(const struct ig_service *svc, const struct 
 	__u64 *conns;
 
 	*counted = 0;
-#ifdef IG_NO_GOVERN
-	return 0;
-#endif
 	if (tn->flags & IG_TENANT_F_THROTTLED)
 		return IG_DROP_TN_THROTTLED;
 	if (svc->prio != IG_PRIO_INTERACTIVE) {
@@ -103,13 +99,11 @@ static __always_inline int gov_admit(const struct ig_service *svc, const struct 
 /* A connection gov_admit() counted ends (or was counted for nothing). */
 static __always_inline void gov_release(__u32 tenant)
 {
-#ifndef IG_NO_GOVERN
 	__u64 *conns = bpf_map_lookup_elem(&ig_tn_conns, &tenant);
 
 	/* Never below zero: the agent's recount may have set it under us. */
 	if (conns && *conns)
 		__sync_fetch_and_add(conns, -1);
-#endif
 }
 
 /* Request-direction bandwidth: 0 when the packet's bytes fit the bucket.
@@ -120,9 +114,6 @@ static __always_inline int gov_police(const struct ig_tenant *tn, __u32 tenant, 
 {
 	struct ig_tn_usage *u;
 
-#ifdef IG_NO_GOVERN
-	return 0;
-#endif
 	if (!tn->bw_rate)
 		return 0;
 	u = bpf_map_lookup_elem(&ig_tn_usage, &tenant);
