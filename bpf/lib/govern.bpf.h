@@ -60,7 +60,7 @@ static __always_inline int gov_admit(const struct ig_service *svc, const struct 
 {
 	struct ig_tn_usage *u;
 	__u32 id = svc->id, *level;
-	__u64 *conns;
+	__u64 *conns = NULL;
 
 	*counted = 0;
 	if (tn->flags & IG_TENANT_F_THROTTLED)
@@ -76,23 +76,20 @@ static __always_inline int gov_admit(const struct ig_service *svc, const struct 
 	}
 	if (tn->max_conns) {
 		conns = bpf_map_lookup_elem(&ig_tn_conns, &tenant);
-		if (!conns)
-			return 0;
-		if (__sync_fetch_and_add(conns, 1) >= tn->max_conns) {
+		if (conns && __sync_fetch_and_add(conns, 1) >= tn->max_conns) {
 			__sync_fetch_and_add(conns, -1);
 			return IG_DROP_TN_MAX_CONNS;
 		}
-		*counted = 1;
 	}
 	if (tn->conn_rate) {
 		u = bpf_map_lookup_elem(&ig_tn_usage, &tenant);
 		if (u && !gcra_take(&u->conn_tat, gov_now(now), tn->conn_cost, tn->conn_depth)) {
-			if (*counted)
+			if (conns) /* checked again: older verifiers lose track of it */
 				__sync_fetch_and_add(conns, -1);
-			*counted = 0;
 			return IG_DROP_TN_CONN_RATE;
 		}
 	}
+	*counted = conns != NULL;
 	return 0;
 }
 
@@ -152,6 +149,7 @@ static __always_inline int gov_rst(struct xdp_md *xdp, const struct pkt *p)
 	struct ethhdr *eth = data;
 	__u8 mac[ETH_ALEN];
 	__u32 sum, seq;
+	__u64 l3_var;
 	void *l3;
 	int len;
 
@@ -170,7 +168,12 @@ static __always_inline int gov_rst(struct xdp_md *xdp, const struct pkt *p)
 	rst.rst = 1;
 	rst.ack = 1;
 	ip_len = p->family == 6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
-	l3 = data + l3_off;
+	/* The compiler may reload l3_off from p past the check above, and the
+	 * 6.1 verifier then sees an offset up to 65535 it cannot range: a
+	 * mask it cannot drop keeps the bound on the register used. */
+	l3_var = l3_off;
+	asm volatile("%[o] &= 0x7f" : [o] "+r"(l3_var));
+	l3 = data + l3_var;
 	if (l3 + sizeof(struct ipv6hdr) + sizeof(rst) > data_end && p->family == 6)
 		return -1;
 	if (l3 + sizeof(struct iphdr) + sizeof(rst) > data_end)

@@ -103,9 +103,18 @@ static __always_inline struct ig_svc_backends *svc_backends(__u32 service, __u32
 {
 	struct ig_svc_backends *sb = bpf_map_lookup_elem(&ig_svc_backends, &service);
 
-	if (!sb || !sb->count || sb->count > IG_SVC_BE_MAX)
+	__u32 count;
+
+	if (!sb)
 		return NULL;
-	*n = sb->count;
+	count = sb->count;
+	if (!count || count > IG_SVC_BE_MAX)
+		return NULL;
+	/* Hide the bound just checked from the compiler: knowing n <= 32 it
+	 * drops the constant bound of the loops below, and older verifiers
+	 * (6.1) cannot bound a loop on n alone. */
+	asm volatile("" : "+r"(count));
+	*n = count;
 	return sb;
 }
 
