@@ -111,24 +111,6 @@ static int demo_config(struct demo *d, const char *chat_policy)
 	return 0;
 }
 
-/* Running, and not a zombie waiting for init (its shell has exited). */
-static bool demo_alive(int pid)
-{
-	char path[32], buf[256], *s;
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	s = strrchr(buf, ')');
-	return s && s[1] == ' ' && s[2] != 'Z' && s[2] != 'X';
-}
-
 /* infergated with the phase's configuration, pinned under a root of the
  * phase's own, so no in-flight count or connection entry carries over. */
 static int demo_agent(struct demo *d, const char *chat_policy)
@@ -155,7 +137,7 @@ static void demo_agent_stop(struct demo *d)
 	if (d->agent_pid <= 0)
 		return;
 	kill(d->agent_pid, SIGTERM); /* --detach: it removes its program */
-	for (int t = 0; t < 100 && demo_alive(d->agent_pid); t++)
+	for (int t = 0; t < 100 && netns_proc_running(d->agent_pid); t++)
 		usleep(50 * 1000);
 	d->agent_pid = 0;
 }

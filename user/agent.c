@@ -600,7 +600,7 @@ static void agent_render_datapath(struct agent *a, struct mbuf *m)
 						   offsetof(struct ig_traffic, drops)));
 }
 
-static double agent_saturation(struct agent *a, const struct agent_service *s)
+double agent_saturation(struct agent *a, const struct agent_service *s)
 {
 	const struct score_state **st = malloc(s->n * sizeof(*st));
 	double sat;

@@ -142,5 +142,8 @@ void agent_publish(struct agent *a);
 /* Stop; with detach, remove the programs from their interfaces. */
 void agent_stop(struct agent *a, bool detach);
 __u64 agent_now_ns(void);
+/* A service's saturation for shedding (score_service_saturation() over its
+ * backends' scores; 1.0 when memory runs out). */
+double agent_saturation(struct agent *a, const struct agent_service *s);
 
 #endif /* __IG_AGENT_H */

@@ -209,20 +209,6 @@ void agent_gov_free(struct agent *a)
 
 /* ---- load shedding ---- */
 
-static double agent_gov_saturation(struct agent *a, const struct agent_service *s)
-{
-	const struct score_state **st = malloc(s->n * sizeof(*st));
-	double sat;
-
-	if (!st)
-		return 1.0;
-	for (unsigned int i = 0; i < s->n; i++)
-		st[i] = &a->be[s->first + i].score;
-	sat = score_service_saturation(st, s->n);
-	free(st);
-	return sat;
-}
-
 /* Telemetry that never arrived counts as saturated, so levels move only
  * once it has had time to (stale_ns after a start or reload); a service
  * without any metrics source has no saturation and is never shed. */
@@ -237,7 +223,7 @@ static void agent_gov_shed(struct agent *a, __u64 now)
 		struct agent_service *s = &a->svc[i];
 		unsigned int level;
 
-		s->saturation = agent_gov_saturation(a, s);
+		s->saturation = agent_saturation(a, s);
 		if (s->telemetry && !settled)
 			continue;
 		level = s->telemetry ? gov_shed_level(&a->cfg.governance, s->saturation, s->shed) :

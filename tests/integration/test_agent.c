@@ -80,15 +80,8 @@ static void write_config(const char *gw_extra)
 
 static void agent_launch(void)
 {
-	cr_assert_eq(netns_run(NULL,
-			       "nsenter --net=/run/netns/%s %s --config %s --pin-root %s "
-			       ">>%s/agent.log 2>&1 & echo $! > %s/agent.pid",
-			       lab.gw, agent_bin, conf, root, dir, dir),
-		     0);
-	cr_assert_eq(netns_run(lab.gw,
-			       "for t in $(seq 100); do curl -sf -o /dev/null "
-			       "http://127.0.0.1:9469/metrics && exit 0; sleep 0.1; done; exit 1"),
-		     0, "the agent did not come up (see %s/agent.log)", dir);
+	cr_assert_eq(lab_agent_start(&lab, agent_bin, conf, root, dir), 0,
+		     "the agent did not come up (see %s/agent.log)", dir);
 }
 
 static int agent_pid(void)
@@ -144,32 +137,14 @@ static void spread(int n, int counts[NHOSTS + 1])
 	cr_assert_eq(lab_curl_spread(&lab, VIP, n, counts, NHOSTS), 0);
 }
 
-/* Value of one line of the agent's /metrics page, or -1. */
-static double metric(const char *prefix)
+static double metric(const char *line)
 {
-	char out[256];
-
-	if (netns_run_output(
-		    lab.gw, out, sizeof(out),
-		    "curl -s http://127.0.0.1:9469/metrics | grep -v '^#' | grep -F '%s ' | "
-		    "head -1 | awk '{print $NF}'",
-		    prefix) ||
-	    !out[0])
-		return -1;
-	return atof(out);
+	return lab_metric(&lab, line);
 }
 
-/* The page is rendered once a second: poll until the line shows want. */
-static double metric_wait(const char *prefix, double want)
+static double metric_wait(const char *line, double want)
 {
-	double v = -1;
-
-	for (int t = 0; t < 30 && v != want; t++) {
-		v = metric(prefix);
-		if (v != want)
-			usleep(100 * 1000);
-	}
-	return v;
+	return lab_metric_wait(&lab, line, want, 30);
 }
 
 Test(agent, steers_by_telemetry)

@@ -386,46 +386,21 @@ static void agent_launch(void)
 {
 	char maps[160];
 
-	cr_assert_eq(netns_run(NULL,
-			       "nsenter --net=/run/netns/%s %s --config %s --pin-root %s "
-			       ">>%s/agent.log 2>&1 & echo $! > %s/agent.pid",
-			       lab.gw, agent_bin, conf, root, dir, dir),
-		     0);
-	cr_assert_eq(netns_run(lab.gw,
-			       "for t in $(seq 100); do curl -sf -o /dev/null "
-			       "http://127.0.0.1:9469/metrics && exit 0; sleep 0.1; done; exit 1"),
-		     0, "the agent did not come up (see %s/agent.log)", dir);
+	cr_assert_eq(lab_agent_start(&lab, agent_bin, conf, root, dir), 0,
+		     "the agent did not come up (see %s/agent.log)", dir);
 	snprintf(maps, sizeof(maps), "%s/maps", root);
 	cr_assert_eq(dp_open_pinned(&gw, maps), 0, "the agent's maps in %s", maps);
 	gw_open = true;
 }
 
-/* Value of one line of the agent's /metrics page, or -1. */
 static double metric(const char *line)
 {
-	char out[256];
-
-	if (netns_run_output(
-		    lab.gw, out, sizeof(out),
-		    "curl -s http://127.0.0.1:9469/metrics | grep -v '^#' | grep -F '%s ' | "
-		    "head -1 | awk '{print $NF}'",
-		    line) ||
-	    !out[0])
-		return -1;
-	return atof(out);
+	return lab_metric(&lab, line);
 }
 
-/* The page is rendered once a second: poll until the line shows want. */
 static double metric_wait(const char *line, double want)
 {
-	double v = -1;
-
-	for (int t = 0; t < 40 && v != want; t++) {
-		v = metric(line);
-		if (v != want)
-			usleep(100 * 1000);
-	}
-	return v;
+	return lab_metric_wait(&lab, line, want, 40);
 }
 
 static double metric_wait_min(const char *line, double min)

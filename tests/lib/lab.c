@@ -4,6 +4,7 @@
  * and the gateway program attached through kernel-compat. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/if_link.h>
@@ -306,6 +307,46 @@ int lab_host_of(const struct lab *l, __u32 backend)
 	if (dp_backend_get(&l->maps, backend, &be))
 		return 0;
 	return be.addr[14] - 10; /* 198.18.(10+h).2 */
+}
+
+int lab_agent_start(const struct lab *l, const char *bin, const char *conf, const char *pin_root,
+		    const char *dir)
+{
+	if (netns_run(NULL,
+		      "nsenter --net=/run/netns/%s %s --config %s --pin-root %s "
+		      ">>%s/agent.log 2>&1 & echo $! > %s/agent.pid",
+		      l->gw, bin, conf, pin_root, dir, dir))
+		return -EIO;
+	if (netns_run(l->gw, "for t in $(seq 100); do curl -sf -o /dev/null "
+			     "http://127.0.0.1:9469/metrics && exit 0; sleep 0.1; done; exit 1"))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+double lab_metric(const struct lab *l, const char *line)
+{
+	char out[256];
+
+	if (netns_run_output(
+		    l->gw, out, sizeof(out),
+		    "curl -s http://127.0.0.1:9469/metrics | grep -v '^#' | grep -F '%s ' | "
+		    "head -1 | awk '{print $NF}'",
+		    line) ||
+	    !out[0])
+		return -1;
+	return atof(out);
+}
+
+double lab_metric_wait(const struct lab *l, const char *line, double want, int tries)
+{
+	double v = -1;
+
+	for (int t = 0; t < tries && v != want; t++) {
+		v = lab_metric(l, line);
+		if (v != want)
+			usleep(100 * 1000);
+	}
+	return v;
 }
 
 void lab_destroy(struct lab *l)

@@ -79,6 +79,19 @@ int lab_host_egress(struct lab *l, int h, const char *pin_dir, __u32 tenant, con
 /* The host of a backend's VTEP address, for reports. */
 int lab_host_of(const struct lab *l, __u32 backend);
 
+/* Start infergated (bin) in the gateway namespace with conf and its own
+ * pin root, its log appended to dir/agent.log and its pid in dir/agent.pid,
+ * and wait up to 10 s for its /metrics page (port 9469). nsenter keeps the
+ * host's bpffs, which `ip netns exec` would hide. 0, -EIO or -ETIMEDOUT. */
+int lab_agent_start(const struct lab *l, const char *bin, const char *conf, const char *pin_root,
+		    const char *dir);
+/* The value of the first line of the agent's /metrics page (port 9469 in
+ * the gateway namespace) that starts with line and a space, or -1. */
+double lab_metric(const struct lab *l, const char *line);
+/* The page is rendered once a second: poll every 100 ms, up to tries
+ * times, until the line shows want; returns the last value read. */
+double lab_metric_wait(const struct lab *l, const char *line, double want, int tries);
+
 /* Detach, unload and delete every namespace (and the processes in them). */
 void lab_destroy(struct lab *l);
 

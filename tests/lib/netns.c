@@ -156,6 +156,23 @@ static bool pid_alive(pid_t pid)
 	return !kill(pid, 0) || errno != ESRCH;
 }
 
+bool netns_proc_running(int pid)
+{
+	char path[32], buf[256], *s;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	s = strrchr(buf, ')');
+	return s && s[1] == ' ' && s[2] != 'Z' && s[2] != 'X';
+}
+
 /* Delete "ig-<pid>-..." namespaces whose process is gone (a test that
  * crashed or was killed on a timeout), or that carry our own pid (a dead
  * process that had it before us): ours cannot exist yet on first use. */

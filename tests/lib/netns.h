@@ -6,6 +6,7 @@
 #ifndef __IG_NETNS_H
 #define __IG_NETNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define NETNS_NAME_MAX 48
@@ -50,6 +51,9 @@ int netns_udp_socket(const char *ns, int family, const char *bind_addr, int port
  * lookups made in between belong to ns. */
 int netns_enter(const char *ns);
 int netns_leave(int saved);
+/* pid is running: it exists and is not a zombie waiting to be reaped (a
+ * daemon started by a shell that has exited). */
+bool netns_proc_running(int pid);
 
 /* Delete everything this process created. Use as the Criterion fini:
  * TestSuite(x, .fini = netns_cleanup_all); it also runs at exit. */

@@ -173,31 +173,12 @@ static int agent_start(struct bench *b, const char *policy)
 	return 0;
 }
 
-/* Running, and not a zombie waiting for init to reap it (the agent was
- * started by a shell that has exited). */
-static bool proc_alive(int pid)
-{
-	char path[32], buf[256], *s;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	s = strrchr(buf, ')');
-	return s && s[1] == ' ' && s[2] != 'Z' && s[2] != 'X';
-}
-
 static void agent_stop(struct bench *b)
 {
 	if (b->agent_pid <= 0)
 		return;
 	kill(b->agent_pid, SIGTERM); /* --detach: it takes its program off g0 */
-	for (int t = 0; t < 50 && proc_alive(b->agent_pid); t++)
+	for (int t = 0; t < 50 && netns_proc_running(b->agent_pid); t++)
 		usleep(50 * 1000);
 	b->agent_pid = 0;
 }
