@@ -298,11 +298,6 @@ int dp_tenant_conns_set(const struct dp_maps *m, __u32 tenant, __u64 n)
 	return dp_update(m->tn_conns, &tenant, &n, "ig_tn_conns");
 }
 
-int dp_tenant_usage(const struct dp_maps *m, __u32 tenant, struct ig_tn_usage *u)
-{
-	return dp_lookup(m->tn_usage, &tenant, u);
-}
-
 int dp_tenant_resp(const struct dp_maps *m, __u32 tenant, __u64 *bytes, __u64 *packets)
 {
 	int err = dp_percpu_sum(m->tn_resp, tenant, offsetof(struct ig_traffic, bytes), bytes);

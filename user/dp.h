@@ -70,8 +70,6 @@ int dp_shed_get(const struct dp_maps *m, __u32 service, __u32 *level);
  * (the agent's recount after a sweep). */
 int dp_tenant_conns(const struct dp_maps *m, __u32 tenant, __u64 *n);
 int dp_tenant_conns_set(const struct dp_maps *m, __u32 tenant, __u64 n);
-/* A tenant's token buckets. */
-int dp_tenant_usage(const struct dp_maps *m, __u32 tenant, struct ig_tn_usage *u);
 /* Response bytes a GPU host's workloads of tenant sent, summed over CPUs. */
 int dp_tenant_resp(const struct dp_maps *m, __u32 tenant, __u64 *bytes, __u64 *packets);
 /* Mark a response flow as cut (dropped at the host) or let it flow again.
