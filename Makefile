@@ -28,12 +28,12 @@ PC_LIBS = $(eval PC_LIBS := $$(shell $(PKG_CONFIG) --libs $(PC_PKGS)))$(PC_LIBS)
 CRIT_CFLAGS = $(eval CRIT_CFLAGS := $$(shell $(PKG_CONFIG) --cflags criterion))$(CRIT_CFLAGS)
 CRIT_LIBS = $(eval CRIT_LIBS := $$(shell $(PKG_CONFIG) --libs criterion))$(CRIT_LIBS)
 
-# ---- BPF objects -------------------------------------------------------------
-BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Ibpf/include -Ibpf -Imaps
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_TEST_SRCS := $(wildcard tests/bpf/progs/*.bpf.c)
-BPF_OBJS := $(patsubst %.bpf.c,$(O)/%.bpf.o,$(BPF_SRCS) $(BPF_TEST_SRCS))
-BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
+# ---- how things are built ------------------------------------------------------
+# Every include is a path from the repository root ("maps/conn.h",
+# "user/lib/dp.h"); generated skeletons are found under $(O) the same way
+# ("bpf/xdp_gateway.skel.h"). Each folder's fragment (*.mk) declares its
+# sources and what it links; this file has the rules they share.
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Werror -Ibpf/include -I.
 
 $(O)/%.tmp.o: %.bpf.c
 	$(call msg,CLANG,$@)
@@ -48,33 +48,45 @@ $(O)/%.skel.h: $(O)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@.tmp && mv $@.tmp $@
 
-# ---- userspace ---------------------------------------------------------------
-IG_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -D_GNU_SOURCE -Imaps -Iuser -Ikernel-compat \
-	    -Itests/lib -Itests/bpf/progs -I$(O)/bpf -I$(O)/tests/bpf/progs $(PC_CFLAGS)
+IG_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -D_GNU_SOURCE \
+	    -I. -I$(O) $(PC_CFLAGS)
 ifndef IG_VERSION
 IG_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 endif
 IG_CFLAGS += -DIG_VERSION='"$(IG_VERSION)"'
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c)) $(wildcard kernel-compat/*.c)
-TESTLIB_SRCS := $(wildcard tests/lib/*.c)
-UNIT_SRCS := $(wildcard tests/unit/*.c)
-BPFT_SRCS := $(wildcard tests/bpf/*.c)
-INTEG_SRCS := $(wildcard tests/integration/*.c)
-BENCH_SRCS := $(wildcard tests/bench/*.c)
-# llmsim's and loadgen's pure parts, linked into the unit tests too.
-SIMTOOL_SRCS := tools/llmsim/engine.c tools/llmsim/metrics.c tools/llmsim/req.c \
-	tools/loadgen/stats.c tools/loadgen/dist.c tools/loadgen/oracle.c
-
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 san = $(patsubst %.c,$(O)/san/%.o,$(1))
 
-LIB := $(O)/libinfergate.a
-LIB_SAN := $(O)/libinfergate-san.a
-TESTLIB_SAN := $(O)/libigtest-san.a
-TESTLIB := $(O)/libigtest.a
+# Canned recipes the fragments use: a static library from its objects, a
+# sanitized test binary, a plain program.
+define ar_lib
+$(call msg,AR,$@)
+@mkdir -p $(@D)
+$(Q)rm -f $@ && ar rcs $@ $^
+endef
+define link_san
+$(call msg,LINK,$@)
+@mkdir -p $(@D)
+$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(CRIT_LIBS) $(PC_LIBS) -lm
+endef
+define link_prog
+$(call msg,LINK,$@)
+@mkdir -p $(@D)
+$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm -lpthread
+endef
 
+# ---- the folders ----------------------------------------------------------------
+include bpf/bpf.mk
+include kernel-compat/compat.mk
+include user/lib/lib.mk
+include user/agent/agent.mk
+include tools/infergatectl/infergatectl.mk
+include tools/lab/lab.mk
+include tests/tests.mk
+
+# After the fragments: every object waits for every skeleton they declare.
 $(O)/obj/%.o: %.c | $(BPF_SKELS)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
@@ -85,74 +97,6 @@ $(O)/san/%.o: %.c | $(BPF_SKELS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(IG_CFLAGS) $(CRIT_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
-$(LIB): $(call obj,$(LIB_SRCS))
-$(LIB_SAN): $(call san,$(LIB_SRCS))
-$(TESTLIB): $(call obj,$(TESTLIB_SRCS))
-$(TESTLIB_SAN): $(call san,$(TESTLIB_SRCS))
-$(LIB) $(LIB_SAN) $(TESTLIB) $(TESTLIB_SAN):
-	$(call msg,AR,$@)
-	@mkdir -p $(@D)
-	$(Q)rm -f $@ && ar rcs $@ $^
-
-UNIT_BIN := $(O)/tests/unit-tests
-BPFT_BIN := $(O)/tests/bpf-tests
-INTEG_BIN := $(O)/tests/integration-tests
-BENCH_BIN := $(O)/tests/bench-datapath
-TEST_BINS := $(UNIT_BIN) $(BPFT_BIN) $(INTEG_BIN)
-
-$(UNIT_BIN): $(call san,$(UNIT_SRCS) $(SIMTOOL_SRCS)) $(TESTLIB_SAN) $(LIB_SAN)
-$(BPFT_BIN): $(call san,$(BPFT_SRCS)) $(TESTLIB_SAN) $(LIB_SAN)
-$(INTEG_BIN): $(call san,$(INTEG_SRCS)) $(TESTLIB_SAN) $(LIB_SAN)
-$(TEST_BINS):
-	$(call msg,LINK,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(CRIT_LIBS) $(PC_LIBS) -lm
-
-$(BENCH_BIN): $(call obj,$(BENCH_SRCS)) $(TESTLIB) $(LIB)
-	$(call msg,LINK,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
-
-# ---- the agent and tools -------------------------------------------------------
-AGENT_BIN := $(O)/infergated
-
-$(AGENT_BIN): $(call obj,user/main.c) $(LIB)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm -lpthread
-
-DEMO_BIN := $(O)/tools/ig-demo
-
-$(DEMO_BIN): $(call obj,tools/demo.c) $(TESTLIB) $(LIB)
-	$(call msg,LINK,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
-
-BENCH_ROUTING_BIN := $(O)/tools/ig-bench-routing
-
-$(BENCH_ROUTING_BIN): $(call obj,tools/bench/routing.c) $(TESTLIB) $(LIB)
-	$(call msg,LINK,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
-
-INFERGATECTL_BIN := $(O)/infergatectl
-
-$(INFERGATECTL_BIN): $(call obj,$(wildcard tools/infergatectl/*.c)) $(LIB)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
-
-LLMSIM_BIN := $(O)/tools/llmsim
-LOADGEN_BIN := $(O)/tools/loadgen
-
-$(LLMSIM_BIN): $(call obj,$(wildcard tools/llmsim/*.c))
-	$(call msg,LINK,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm -lpthread
-
-$(LOADGEN_BIN): $(call obj,$(wildcard tools/loadgen/*.c))
-	$(call msg,LINK,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PC_LIBS) -lm
-
 # ---- targets -----------------------------------------------------------------
 .DEFAULT_GOAL := all
 # Keep the unlinked BPF objects: their .d files name them.
@@ -161,7 +105,7 @@ $(LOADGEN_BIN): $(call obj,$(wildcard tools/loadgen/*.c))
 	bench-routing format \
 	check-format install clean help
 
-all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(AGENT_BIN) $(TEST_BINS) $(if $(BENCH_SRCS),$(BENCH_BIN)) \
+all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(AGENTLIB) $(AGENT_BIN) $(TEST_BINS) $(if $(BENCH_SRCS),$(BENCH_BIN)) \
 	$(DEMO_BIN) $(BENCH_ROUTING_BIN) $(INFERGATECTL_BIN) $(LLMSIM_BIN) $(LOADGEN_BIN)
 
 deps:
@@ -197,7 +141,7 @@ bench: $(BENCH_BIN)
 bench-datapath: $(BENCH_BIN)
 	$(Q)$(BENCH_BIN) datapath host forward
 
-# Routing policies under one seeded workload (tools/bench/routing.c);
+# Routing policies under one seeded workload (tests/bench/bench_routing.c);
 # results.md and the PNG plots land in $(O)/bench-routing.
 bench-routing: $(BENCH_ROUTING_BIN) $(AGENT_BIN) $(INFERGATECTL_BIN) $(LLMSIM_BIN) $(LOADGEN_BIN)
 	$(Q)IG_BUILD=$(O) $(BENCH_ROUTING_BIN) $(BENCH_ROUTING_FLAGS)
@@ -251,7 +195,5 @@ help:
 	@echo '  test-arm64        cross-arm64, then the unit tests under qemu-user'
 	@echo 'Variables: O CLANG BPFTOOL CC CFLAGS V TESTFLAGS KERNELS KERNEL_CLANGS BENCH_ROUTING_FLAGS'
 
-# The kernel matrix: test-kernels and its tools.
-include tests/kernels/kernels.mk
 
 -include $(shell find $(O) -name '*.d' -type f 2>/dev/null)

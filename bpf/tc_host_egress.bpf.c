@@ -7,7 +7,7 @@
  * ig_config it passes everything. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "lib/host.bpf.h"
+#include "bpf/lib/host.bpf.h"
 
 SEC("tc")
 int tc_host_egress(struct __sk_buff *skb)

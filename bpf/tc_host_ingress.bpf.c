@@ -6,7 +6,7 @@
  * in lib/host.bpf.h. With an all-zero ig_config it passes everything. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "lib/host.bpf.h"
+#include "bpf/lib/host.bpf.h"
 
 SEC("tc")
 int tc_host_ingress(struct __sk_buff *skb)

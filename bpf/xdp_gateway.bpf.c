@@ -5,7 +5,7 @@
  * lib/gateway.bpf.h. With an all-zero ig_config it passes everything. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "lib/gateway.bpf.h"
+#include "bpf/lib/gateway.bpf.h"
 
 SEC("xdp")
 int xdp_gateway(struct xdp_md *xdp)

@@ -12,8 +12,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "compat.h"
-#include "log.h"
+#include "kernel-compat/compat.h"
+#include "user/lib/log.h"
 
 const char *compat_hook_str(enum compat_hook h)
 {

@@ -15,8 +15,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
-#include "compat.h"
-#include "log.h"
+#include "kernel-compat/compat.h"
+#include "user/lib/log.h"
 
 /* Raw instructions for the probe programs, as the kernel's selftests write
  * them (tools/include/linux/filter.h is not installed). */

@@ -4,7 +4,7 @@
 #ifndef __IG_MAPS_CONFIG_H
 #define __IG_MAPS_CONFIG_H
 
-#include "common.h"
+#include "maps/common.h"
 
 enum ig_config_flags {
 	IG_CFG_ENABLED = 1 << 0, /* steer traffic to VIPs; off = XDP_PASS everything */

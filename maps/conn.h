@@ -3,7 +3,7 @@
 #ifndef __IG_MAPS_CONN_H
 #define __IG_MAPS_CONN_H
 
-#include "common.h"
+#include "maps/common.h"
 
 struct ig_conn_key {
 	__u8 saddr[IG_ADDR_LEN];

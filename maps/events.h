@@ -3,7 +3,7 @@
 #ifndef __IG_MAPS_EVENTS_H
 #define __IG_MAPS_EVENTS_H
 
-#include "common.h"
+#include "maps/common.h"
 
 enum ig_event_type {
 	IG_EV_DECISION = 1, /* a new flow was steered to a backend */

@@ -8,7 +8,7 @@
 #ifndef __IG_MAPS_GOVERN_H
 #define __IG_MAPS_GOVERN_H
 
-#include "common.h"
+#include "maps/common.h"
 
 /* Bucket time: 1/16 ns since boot (the coarse monotonic clock x 16), so a
  * byte at 16 GB/s is still one unit; 64 bits last 36 years of uptime. */

@@ -6,7 +6,7 @@
 #ifndef __IG_MAPS_HOST_H
 #define __IG_MAPS_HOST_H
 
-#include "common.h"
+#include "maps/common.h"
 
 #define IG_VNI_MAX 4096 /* VNIs (tenants) one host carries */
 #define IG_VTEP_MAX 16384 /* {VTEP, VNI} pairs allowed */

@@ -3,15 +3,15 @@
 #ifndef __IG_MAPS_ABI_H
 #define __IG_MAPS_ABI_H
 
-#include "common.h"
-#include "config.h"
-#include "service.h"
-#include "conn.h"
-#include "tenant.h"
-#include "stats.h"
-#include "events.h"
-#include "host.h"
-#include "govern.h"
+#include "maps/common.h"
+#include "maps/config.h"
+#include "maps/service.h"
+#include "maps/conn.h"
+#include "maps/tenant.h"
+#include "maps/stats.h"
+#include "maps/events.h"
+#include "maps/host.h"
+#include "maps/govern.h"
 
 _Static_assert(IG_DROP__MAX <= IG_TN_DROP_REASONS, "ig_tn_drops keys have no room for a reason");
 

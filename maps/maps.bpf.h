@@ -7,7 +7,7 @@
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "ig_abi.h"
+#include "maps/ig_abi.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -3,7 +3,7 @@
 #ifndef __IG_MAPS_SERVICE_H
 #define __IG_MAPS_SERVICE_H
 
-#include "common.h"
+#include "maps/common.h"
 
 enum ig_policy {
 	IG_POLICY_MAGLEV = 0, /* weighted consistent hashing */

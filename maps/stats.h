@@ -2,11 +2,11 @@
 /* Counters (per-CPU arrays): drops by reason, datapath events, and traffic per
  * service, backend and tenant. Userspace sums the per-CPU values. The reason
  * and counter lists are X-macros so userspace builds its name tables from the
- * same source (see user/names.c); the enum values are ABI. */
+ * same source (see user/lib/names.c); the enum values are ABI. */
 #ifndef __IG_MAPS_STATS_H
 #define __IG_MAPS_STATS_H
 
-#include "common.h"
+#include "maps/common.h"
 
 /* X(name, "string shown to operators") -- append only; values are ABI. */
 #define IG_DROP_REASONS(X)                            \

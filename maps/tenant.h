@@ -3,7 +3,7 @@
 #ifndef __IG_MAPS_TENANT_H
 #define __IG_MAPS_TENANT_H
 
-#include "common.h"
+#include "maps/common.h"
 
 enum ig_tenant_flags {
 	IG_TENANT_F_ACTIVE = 1 << 0, /* entry is configured; id 0 is never a tenant */

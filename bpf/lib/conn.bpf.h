@@ -7,12 +7,12 @@
 #define __IG_CONN_BPF_H
 
 #include <linux/in.h>
-#include "maps.bpf.h"
-#include "lib/parse.bpf.h"
-#include "lib/stats.bpf.h"
-#include "lib/steer.bpf.h"
-#include "lib/govern.bpf.h"
-#include "flowhash.h"
+#include "maps/maps.bpf.h"
+#include "bpf/lib/parse.bpf.h"
+#include "bpf/lib/stats.bpf.h"
+#include "bpf/lib/steer.bpf.h"
+#include "bpf/lib/govern.bpf.h"
+#include "maps/flowhash.h"
 
 #define TCP_F_FIN 0x01
 #define TCP_F_SYN 0x02

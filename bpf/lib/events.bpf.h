@@ -4,9 +4,9 @@
 #ifndef __IG_EVENTS_BPF_H
 #define __IG_EVENTS_BPF_H
 
-#include "maps.bpf.h"
-#include "lib/parse.bpf.h"
-#include "lib/stats.bpf.h"
+#include "maps/maps.bpf.h"
+#include "bpf/lib/parse.bpf.h"
+#include "bpf/lib/stats.bpf.h"
 
 struct ev_info {
 	__u32 service;

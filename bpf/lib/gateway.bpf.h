@@ -9,16 +9,16 @@
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
-#include "maps.bpf.h"
-#include "flowhash.h"
-#include "lib/parse.bpf.h"
-#include "lib/ctx.bpf.h"
-#include "lib/stats.bpf.h"
-#include "lib/events.bpf.h"
-#include "lib/steer.bpf.h"
-#include "lib/conn.bpf.h"
-#include "lib/vxlan.bpf.h"
-#include "lib/govern.bpf.h"
+#include "maps/maps.bpf.h"
+#include "maps/flowhash.h"
+#include "bpf/lib/parse.bpf.h"
+#include "bpf/lib/ctx.bpf.h"
+#include "bpf/lib/stats.bpf.h"
+#include "bpf/lib/events.bpf.h"
+#include "bpf/lib/steer.bpf.h"
+#include "bpf/lib/conn.bpf.h"
+#include "bpf/lib/vxlan.bpf.h"
+#include "bpf/lib/govern.bpf.h"
 
 struct gw_flow {
 	const struct ig_config *cfg;

@@ -20,9 +20,9 @@
 #include <linux/tcp.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
-#include "maps.bpf.h"
-#include "lib/csum.bpf.h"
-#include "lib/parse.bpf.h"
+#include "maps/maps.bpf.h"
+#include "bpf/lib/csum.bpf.h"
+#include "bpf/lib/parse.bpf.h"
 
 #define GCRA_TRIES 4 /* compare-and-swap attempts before a packet counts as over */
 

@@ -16,14 +16,14 @@
 #include <linux/udp.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
-#include "maps.bpf.h"
-#include "flowhash.h"
-#include "lib/csum.bpf.h"
-#include "lib/ctx.bpf.h"
-#include "lib/events.bpf.h"
-#include "lib/parse.bpf.h"
-#include "lib/stats.bpf.h"
-#include "lib/vxlan.bpf.h"
+#include "maps/maps.bpf.h"
+#include "maps/flowhash.h"
+#include "bpf/lib/csum.bpf.h"
+#include "bpf/lib/ctx.bpf.h"
+#include "bpf/lib/events.bpf.h"
+#include "bpf/lib/parse.bpf.h"
+#include "bpf/lib/stats.bpf.h"
+#include "bpf/lib/vxlan.bpf.h"
 
 /* bpf_skb_adjust_room flags that Debian 12's UAPI header lacks (6.3). */
 #define HOST_ADJ_DECAP_L3_IPV4 (1ULL << 7)

@@ -14,7 +14,7 @@
 #include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
-#include "stats.h"
+#include "maps/stats.h"
 
 #define VLAN_MAX_DEPTH 2 /* 802.1Q, or QinQ (802.1ad outer + 802.1Q inner) */
 #define IPV6_EXT_MAX 6 /* extension headers walked before giving up */

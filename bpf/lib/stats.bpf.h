@@ -3,7 +3,7 @@
 #ifndef __IG_STATS_BPF_H
 #define __IG_STATS_BPF_H
 
-#include "maps.bpf.h"
+#include "maps/maps.bpf.h"
 
 static __always_inline void count(enum ig_counter cnt)
 {

@@ -8,7 +8,7 @@
 #ifndef __IG_STEER_BPF_H
 #define __IG_STEER_BPF_H
 
-#include "maps.bpf.h"
+#include "maps/maps.bpf.h"
 
 /* Slots tried after the hashed one when it names a backend that is not
  * active (the agent rebuilds the table, but a packet may come first). */

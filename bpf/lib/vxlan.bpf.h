@@ -11,10 +11,10 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
-#include "maps.bpf.h"
-#include "flowhash.h"
-#include "lib/csum.bpf.h"
-#include "lib/parse.bpf.h"
+#include "maps/maps.bpf.h"
+#include "maps/flowhash.h"
+#include "bpf/lib/csum.bpf.h"
+#include "bpf/lib/parse.bpf.h"
 
 #define VXLAN_ENCAP4 (ETH_HLEN + sizeof(struct iphdr) + sizeof(struct udphdr) + VXLAN_HLEN)
 #define VXLAN_ENCAP6 (ETH_HLEN + sizeof(struct ipv6hdr) + sizeof(struct udphdr) + VXLAN_HLEN)

@@ -17,9 +17,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "bench_sink.skel.h"
-#include "lab.h"
-#include "log.h"
+#include "tests/bpf/progs/bench_sink.skel.h"
+#include "tools/lab/lab.h"
+#include "user/lib/log.h"
 
 #define FWD_VIP "198.19.0.30"
 #define FWD_PORT 9

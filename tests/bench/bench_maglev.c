@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Micro-benchmark of the Maglev builder (user/maglev.c): rebuild time for
+/* Micro-benchmark of the Maglev builder (user/lib/maglev.c): rebuild time for
  * table sizes and backend counts, with the worst share error and the slots
  * moved when one backend goes. bench_maglev() is called by the bench runner;
  * the issue's budget is 3 ms for 1024 backends at M = 65521. */
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "maglev.h"
+#include "user/lib/maglev.h"
 
 #define BM_RUNS 31
 #define BM_BUDGET_NS 3000000ULL /* 1024 backends, M = 65521 */

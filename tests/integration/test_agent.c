@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <criterion/criterion.h>
 
-#include "fixture.h"
-#include "lab.h"
+#include "tests/lib/fixture.h"
+#include "tools/lab/lab.h"
 
 #define NHOSTS 3
 #define VIP "198.19.0.10"

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <criterion/criterion.h>
 
-#include "fixture.h"
-#include "netns.h"
+#include "tests/lib/fixture.h"
+#include "tools/lab/netns.h"
 
 static const char *const policies[] = { "kube-proxy", "round-robin",  "least-conn",
 					"maglev",     "least-loaded", "oracle" };

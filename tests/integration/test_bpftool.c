@@ -10,10 +10,10 @@
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
 
-#include "dp.h"
-#include "fixture.h"
-#include "loader.h"
-#include "netns.h"
+#include "user/lib/dp.h"
+#include "tests/lib/fixture.h"
+#include "user/lib/loader.h"
+#include "tools/lab/netns.h"
 
 static char root[128];
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
-#include "netns.h"
+#include "tools/lab/netns.h"
 
 static const char *build(void)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The gateway with real traffic (tests/lib/lab.h): client -> gateway
+/* The gateway with real traffic (tools/lab/lab.h): client -> gateway
  * (xdp_gateway through kernel-compat) -> three GPU-host namespaces where the
  * kernel's own vxlan device decapsulates and an HTTP server answers by direct
  * server return. Real curl connections spread by the weights; after a
@@ -12,9 +12,9 @@
 #include <netinet/in.h>
 #include <criterion/criterion.h>
 
-#include "fixture.h"
-#include "lab.h"
-#include "xdp_gateway.skel.h"
+#include "tests/lib/fixture.h"
+#include "tools/lab/lab.h"
+#include "bpf/xdp_gateway.skel.h"
 
 #define NHOSTS 3
 #define VIP "198.19.0.10"

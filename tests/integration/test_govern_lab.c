@@ -30,8 +30,8 @@
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
 
-#include "fixture.h"
-#include "lab.h"
+#include "tests/lib/fixture.h"
+#include "tools/lab/lab.h"
 
 #define NHOSTS 3
 #define VIP_AI "198.19.0.10" /* tenant a, interactive */

@@ -2,7 +2,7 @@
 /* GPU hosts with real traffic: two tenants (A, B), two hosts, workloads of
  * both tenants on both hosts (namespaces behind veth pairs), tc_host_ingress
  * on each host's underlay and tc_workload on every workload's host side; the
- * gateway (tests/lib/lab.h) routes the underlay and steers a client to the
+ * gateway (tools/lab/lab.h) routes the underlay and steers a client to the
  * tenants' VIPs. A reaches A's workloads and VIPs by ping, TCP and UDP (IPv4
  * and IPv6, same host and across hosts, large transfers with TSO); every
  * attempt between A and B, a rogue VTEP and a host injecting into the wrong
@@ -13,14 +13,14 @@
 #include <netinet/in.h>
 #include <criterion/criterion.h>
 
-#include "compat.h"
-#include "dp.h"
-#include "fixture.h"
-#include "lab.h"
-#include "pktbuild.h"
-#include "tc_host_ingress.skel.h"
-#include "tc_workload.skel.h"
-#include "xdp_gateway.skel.h"
+#include "kernel-compat/compat.h"
+#include "user/lib/dp.h"
+#include "tests/lib/fixture.h"
+#include "tools/lab/lab.h"
+#include "tests/lib/pktbuild.h"
+#include "bpf/tc_host_ingress.skel.h"
+#include "bpf/tc_workload.skel.h"
+#include "bpf/xdp_gateway.skel.h"
 
 #define NHOSTS 2
 #define NWL 5

@@ -5,7 +5,7 @@
  * Debian ships neither kubeconform nor kubeval. */
 #include <criterion/criterion.h>
 
-#include "netns.h"
+#include "tools/lab/netns.h"
 
 #define MANIFEST "deploy/kubernetes/infergated-daemonset.yaml"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
-#include "netns.h"
+#include "tools/lab/netns.h"
 
 #define SIM_URL "http://127.0.0.1:8000"
 

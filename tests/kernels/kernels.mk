@@ -15,7 +15,7 @@ KERNEL_JOBS ?= 2
 KCOMPAT_BIN := $(O)/tests/kcompat-tests
 VB_BIN := $(O)/tests/kernels/verifier_budget
 
-$(KCOMPAT_BIN): $(call san,tests/kernels/test_kcompat.c) $(TESTLIB_SAN) $(LIB_SAN)
+$(KCOMPAT_BIN): $(call san,tests/kernels/test_kcompat.c) $(TESTLIB_SAN) $(LABLIB_SAN) $(LIB_SAN)
 	$(call msg,LINK,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(CRIT_LIBS) $(PC_LIBS) -lm

@@ -16,7 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "log.h"
+#include "user/lib/log.h"
 
 /* BPF_COMPLEXITY_LIMIT_INSNS since 5.2 (kernel/bpf/verifier.c). */
 #define VERIFIER_LIMIT 1000000U

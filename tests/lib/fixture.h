@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <bpf/libbpf.h>
 
-#include "pktbuild.h"
+#include "tests/lib/pktbuild.h"
 
 #define FX_COUNTERS_MAX 8
 

@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pktbuild.h"
+#include "tests/lib/pktbuild.h"
+#include "user/lib/addr.h"
 
 void pb_init(struct pb *b)
 {
@@ -50,23 +51,12 @@ static void put32(uint8_t *p, uint32_t v)
 
 int pb_mac(const char *s, uint8_t mac[6])
 {
-	unsigned int m[6];
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = m[i];
-	return 0;
+	return mac_parse(s, mac);
 }
 
 int pb_addr16(const char *s, uint8_t out[16])
 {
-	memset(out, 0, 16);
-	if (inet_pton(AF_INET6, s, out) == 1)
-		return 0;
-	out[10] = 0xff;
-	out[11] = 0xff;
-	return inet_pton(AF_INET, s, out + 12) == 1 ? 0 : -EINVAL;
+	return addr_parse(s, out);
 }
 
 void pb_eth(struct pb *b, const char *dst, const char *src, uint16_t ethertype)

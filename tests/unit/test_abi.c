@@ -7,9 +7,9 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
-#include "dp.h"
-#include "ig_abi.h"
-#include "names.h"
+#include "user/lib/dp.h"
+#include "maps/ig_abi.h"
+#include "user/lib/names.h"
 
 Test(abi, layout_matches_bpf_side)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Unit tests of the YAML configuration (user/config.c): the documented
+/* Unit tests of the YAML configuration (user/agent/conf.c): the documented
  * example and two small files load with exact values and defaults, and every
  * kind of mistake gives its exact "file:line:col: field: message". The files
  * are in tests/data/config (found from $IG_SRCDIR, else from "."). */
@@ -13,7 +13,7 @@
 #include <criterion/criterion.h>
 
 /* maps/config.h (the ig_config map) comes first on the include path. */
-#include "../../user/config.h"
+#include "user/agent/conf.h"
 
 #define TC_DATA "tests/data/config"
 #define TC_EXAMPLE "deploy/infergate.example.yaml"

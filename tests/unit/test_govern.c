@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Unit tests of the agent's governance decisions (user/govern.c): shed
+/* Unit tests of the agent's governance decisions (user/agent/gov.c): shed
  * levels entered at their thresholds and left only past the hysteresis band;
  * response bytes to tokens per window; runaway verdicts that engage at once
  * and lift only after a full window under budget. */
 #include <criterion/criterion.h>
 
-#include "../../user/govern.h"
+#include "user/agent/gov.h"
 
 #define NS 1000000000ULL
 

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
-#include "../../tools/llmsim/engine.h"
-#include "../../tools/llmsim/req.h"
+#include "tools/lab/llmsim/engine.h"
+#include "tools/lab/llmsim/req.h"
 
 static struct sim_engine e;
 

@@ -9,9 +9,9 @@
 #include <unistd.h>
 #include <criterion/criterion.h>
 
-#include "../../tools/loadgen/dist.h"
-#include "../../tools/loadgen/oracle.h"
-#include "../../tools/loadgen/stats.h"
+#include "tools/lab/loadgen/dist.h"
+#include "tools/lab/loadgen/oracle.h"
+#include "tools/lab/loadgen/reqstats.h"
 
 Test(loadgen, percentiles_known_array)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Unit tests of the weighted Maglev builder (user/maglev.c): shares, disruption
+/* Unit tests of the weighted Maglev builder (user/lib/maglev.c): shares, disruption
  * on removal, addition and weight change, determinism across input orders and
  * id renumbering, argument checks and maglev_diff. */
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
-#include "maglev.h"
+#include "user/lib/maglev.h"
 
 #define T_NMAX 4096
 

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
-#include "nvml.h"
-#include "telemetry.h"
+#include "user/agent/nvml.h"
+#include "user/agent/telemetry.h"
 
 Test(nvml, open_matches_the_library_presence)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
-#include "pktbuild.h"
+#include "tests/lib/pktbuild.h"
 
 /* Ones'-complement sum folded; a header whose checksum field is right
  * (pseudo header included) folds to 0xffff. */

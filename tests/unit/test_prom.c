@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Unit tests of the Prometheus text parser (user/prom.c): every real scrape in
+/* Unit tests of the Prometheus text parser (user/agent/prom.c): every real scrape in
  * tests/data/metrics parses with exact values, every file in invalid/ is refused
  * at the right line, and hand-written cases cover numbers, escapes, limits,
  * truncation and garbage. Inputs are copied into buffers of their exact size,
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
-#include "prom.h"
+#include "user/agent/prom.h"
 
 #define PT_DATA "tests/data/metrics"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Unit tests of backend scoring (user/score.c): the load formula with exact
+/* Unit tests of backend scoring (user/agent/score.c): the load formula with exact
  * numbers, capacity scaling, EWMA convergence, hysteresis on a noisy series,
  * decay of stale telemetry toward capacity-proportional weights, health, the
  * per-service weight vector (never all-zero; keep the last table when all are
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
-#include "score.h"
+#include "user/agent/score.h"
 
 #define TS_SEC 1000000000ULL
 #define TS_EPS 1e-9

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Unit tests of telemetry extraction (user/telemetry.c): the real scrapes of
+/* Unit tests of telemetry extraction (user/agent/telemetry.c): the real scrapes of
  * vLLM V0 and V1, SGLang, TGI, Triton and the DCGM exporter map onto the
  * expected series with exact values, and hand-written scrapes cover units,
  * clamping, multi-engine and multi-GPU folding, limits and the aggregate. */
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
-#include "telemetry.h"
+#include "user/agent/telemetry.h"
 
 #define TT_DATA "tests/data/metrics"
 #define TT_QUEUE (TELEM_HAVE(TELEM_WAITING) | TELEM_HAVE(TELEM_RUNNING))

@@ -8,7 +8,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 
-#include "ctl.h"
+#include "tools/infergatectl/ctl.h"
 
 struct conn_row {
 	struct ig_conn_key k;

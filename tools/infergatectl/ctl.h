@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 
-#include "dp.h"
+#include "user/lib/dp.h"
 
 struct ctl_opts {
 	const char *pin_root; /* NULL: IG_PIN_ROOT */

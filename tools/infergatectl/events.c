@@ -8,8 +8,8 @@
 #include <arpa/inet.h>
 #include <bpf/libbpf.h>
 
-#include "ctl.h"
-#include "names.h"
+#include "tools/infergatectl/ctl.h"
+#include "user/lib/names.h"
 
 static volatile sig_atomic_t ctl_stop;
 

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
-#include "log.h"
-#include "names.h"
+#include "tools/infergatectl/ctl.h"
+#include "user/lib/log.h"
+#include "user/lib/names.h"
 
 static void usage(FILE *out)
 {

@@ -9,17 +9,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "ctl.h"
-
-static const __u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+#include "tools/infergatectl/ctl.h"
+#include "user/lib/addr.h"
 
 const char *ctl_addr_str(const __u8 addr[16], char *buf, size_t len)
 {
-	if (!memcmp(addr, v4mapped, sizeof(v4mapped)))
-		inet_ntop(AF_INET, addr + 12, buf, len);
-	else
-		inet_ntop(AF_INET6, addr, buf, len);
-	return buf;
+	return addr_str(addr, buf, len);
 }
 
 const char *ctl_proto_str(unsigned int proto)
@@ -57,10 +52,9 @@ static int ctl_endpoint_parse(char *s, __u8 addr[16], __u16 *port)
 		if (n < 2 || s[n - 1] != ']')
 			return -EINVAL;
 		s[n - 1] = '\0';
-		return inet_pton(AF_INET6, s + 1, addr) == 1 ? 0 : -EINVAL;
+		return strchr(s + 1, ':') ? addr_parse(s + 1, addr) : -EINVAL;
 	}
-	memcpy(addr, v4mapped, sizeof(v4mapped));
-	return inet_pton(AF_INET, s, addr + 12) == 1 ? 0 : -EINVAL;
+	return strchr(s, ':') ? -EINVAL : addr_parse(s, addr);
 }
 
 int ctl_flow_parse(const char *s, __u8 saddr[16], __u16 *sport, __u8 daddr[16], __u16 *dport,

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "tools/infergatectl/ctl.h"
 
 /* Another v<N> next to root that holds pinned maps: its N, else 0. */
 static int ctl_other_abi(const char *root)

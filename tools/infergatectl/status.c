@@ -12,7 +12,7 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 
-#include "ctl.h"
+#include "tools/infergatectl/ctl.h"
 
 struct link_row {
 	char pin[NAME_MAX + 1];

@@ -11,8 +11,8 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 
-#include "ctl.h"
-#include "names.h"
+#include "tools/infergatectl/ctl.h"
+#include "user/lib/names.h"
 
 #define TRAFFIC(f) offsetof(struct ig_traffic, f)
 

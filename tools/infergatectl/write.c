@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
-#include "maglev.h"
-#include "names.h"
+#include "tools/infergatectl/ctl.h"
+#include "user/lib/maglev.h"
+#include "user/lib/names.h"
 
 int ctl_set_state(struct ctl *c, __u32 backend, unsigned int state)
 {
@@ -32,7 +32,7 @@ int ctl_set_state(struct ctl *c, __u32 backend, unsigned int state)
 }
 
 /* The service's backends as Maglev input, with the agent's identities (its
- * VTEP address salted with the id, as user/agent.c does), so the rebuilt
+ * VTEP address salted with the id, as user/agent/agent.c does), so the rebuilt
  * table moves no slot that the weight change does not. Down backends get no
  * slot. Returns the count. */
 static size_t weight_backends(struct ctl *c, __u32 service, __u32 backend, __u32 weight,

@@ -7,7 +7,7 @@
 #include <linux/ip.h>
 #include <linux/tcp.h>
 #include <bpf/bpf_helpers.h>
-#include "lib/gateway.bpf.h"
+#include "bpf/lib/gateway.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -5,10 +5,10 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
-#include "lib/parse.bpf.h"
-#include "lib/ctx.bpf.h"
-#include "lib/stats.bpf.h"
-#include "../../tests/bpf/progs/parse_probe.h"
+#include "bpf/lib/parse.bpf.h"
+#include "bpf/lib/ctx.bpf.h"
+#include "bpf/lib/stats.bpf.h"
+#include "tests/bpf/progs/parse_probe.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

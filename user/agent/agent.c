@@ -1,0 +1,903 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The agent's state and its map writes: configuration into ig_config,
+ * ig_tenants, ig_services and ig_backends; telemetry and health into scores
+ * and Maglev tables. Weights never reach the datapath as all-zero: a service
+ * without a healthy backend keeps its last table and says so. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+
+#include "user/agent/agent.h"
+#include "user/lib/addr.h"
+#include "user/lib/dp.h"
+#include "user/lib/log.h"
+#include "user/lib/maglev.h"
+#include "user/lib/names.h"
+#include "user/agent/netlink.h"
+#include "user/agent/nvml.h"
+
+/* Fewer changed slots than this fraction of the table: update in place. */
+#define AGENT_INCREMENTAL_DIV 8
+#define SWEEP_BATCH 4096
+#define SWEEP_PERIOD_NS (5 * 1000000000ULL)
+
+__u64 agent_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* ---- runtime state from the configuration ---- */
+
+static int agent_backend_init(struct agent_backend *b, const struct config_backend *cb,
+			      const struct config_service *cs, const struct ig_cfg *cfg)
+{
+	char host[64];
+
+	b->cfg = cb;
+	b->svc_id = cs->id;
+	b->up = true; /* until health checks say otherwise */
+	score_init(&b->score, cb->capacity);
+	b->score.fixed = cb->has_weight;
+	b->score.fixed_weight = cb->weight;
+	b->n_probes = cb->n_metrics;
+	b->metrics = calloc(cb->n_metrics ? cb->n_metrics : 1, sizeof(*b->metrics));
+	if (!b->metrics)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < cb->n_metrics; i++) {
+		b->metrics[i].kind = PROBE_METRICS;
+		b->metrics[i].owner = b;
+		b->metrics[i].timeout_ms = cfg->telemetry.timeout_ns / 1000000;
+		snprintf(b->metrics[i].url, sizeof(b->metrics[i].url), "%s", cb->metrics[i].url);
+	}
+	addr_str(cb->vtep.addr, host, sizeof(host));
+	b->health.kind = cb->health.type == CONFIG_HEALTH_HTTP ? PROBE_HTTP : PROBE_TCP;
+	b->health.owner = b;
+	b->health.timeout_ms = cb->health.timeout_ns / 1000000;
+	snprintf(b->health.url, sizeof(b->health.url), "http://%s%s%s:%u%s",
+		 cb->vtep.family == AF_INET6 ? "[" : "", host,
+		 cb->vtep.family == AF_INET6 ? "]" : "",
+		 cb->health.port ? cb->health.port : cs->port,
+		 cb->health.type == CONFIG_HEALTH_HTTP ? cb->health.path : "/");
+	return 0;
+}
+
+static void agent_free_runtime(struct agent *a)
+{
+	for (unsigned int i = 0; i < a->n_be; i++) {
+		for (unsigned int j = 0; j < a->be[i].n_probes; j++) {
+			scraper_cancel(&a->sc, &a->be[i].metrics[j]);
+			probe_reset(&a->be[i].metrics[j]);
+		}
+		scraper_cancel(&a->sc, &a->be[i].health);
+		probe_reset(&a->be[i].health);
+		free(a->be[i].metrics);
+	}
+	for (unsigned int i = 0; i < a->n_svc; i++)
+		free(a->svc[i].table);
+	agent_gov_free(a);
+	free(a->be);
+	free(a->svc);
+	a->be = NULL;
+	a->svc = NULL;
+	a->n_be = a->n_svc = 0;
+}
+
+static int agent_build_runtime(struct agent *a)
+{
+	unsigned int n = 0, k = 0;
+	int err = 0;
+
+	for (unsigned int s = 0; s < a->cfg.n_services; s++)
+		n += a->cfg.services[s].n_backends;
+	a->be = calloc(n ? n : 1, sizeof(*a->be));
+	a->svc = calloc(a->cfg.n_services ? a->cfg.n_services : 1, sizeof(*a->svc));
+	if (!a->be || !a->svc)
+		return -ENOMEM;
+	a->n_svc = a->cfg.n_services;
+	for (unsigned int s = 0; !err && s < a->cfg.n_services; s++) {
+		const struct config_service *cs = &a->cfg.services[s];
+
+		a->svc[s] = (struct agent_service){ .cfg = cs, .first = k, .n = cs->n_backends };
+		for (unsigned int i = 0; !err && i < cs->n_backends; i++, a->n_be++)
+			err = agent_backend_init(&a->be[k++], &cs->backends[i], cs, &a->cfg);
+	}
+	return err;
+}
+
+/* ---- configuration into the maps ---- */
+
+static int agent_write_config(struct agent *a)
+{
+	struct ig_config c = { .flags = IG_CFG_ENABLED };
+	const struct config_gateway *g = &a->cfg.gateway;
+
+	memcpy(c.vtep_addr, g->vtep.addr, sizeof(c.vtep_addr));
+	if (g->vtep.family == AF_INET6)
+		c.flags |= IG_CFG_VTEP6;
+	c.udp_idle_ns = g->udp_idle_ns;
+	c.tcp_idle_ns = g->tcp_idle_ns;
+	c.flood_rate = g->flood_rate;
+	c.event_sample = g->event_sample;
+	return dp_config_set(&a->ld.maps, &c);
+}
+
+static bool agent_healthy(const struct agent_backend *b)
+{
+	return b->up && b->reachable;
+}
+
+/* A backend's entry, with the underlay next hop from the kernel's tables.
+ * An unresolved neighbour keeps the MACs it had: the kernel is asked to
+ * resolve it and the next tick tries again. A backend never resolved cannot
+ * be reached and is down. */
+static int agent_write_backend(struct agent *a, struct agent_backend *b)
+{
+	static const __u8 zero[6];
+	struct ig_backend be = {};
+	struct netlink_nexthop nh;
+	char host[64];
+	int err;
+
+	dp_backend_get(&a->ld.maps, b->cfg->id, &be);
+	err = netlink_nexthop(a->nl, b->cfg->vtep.addr, &nh);
+	if (!err) {
+		be.ifindex = nh.ifindex;
+		memcpy(be.mac, nh.dmac, 6);
+		memcpy(be.smac, nh.smac, 6);
+		dp_tx_port_add(&a->ld.maps, nh.ifindex);
+	} else if (err != -EAGAIN) {
+		log_errno(LOG_LVL_WARN, err, "backend %s (%s): no route to its VTEP", b->cfg->name,
+			  addr_str(b->cfg->vtep.addr, host, sizeof(host)));
+	}
+	b->reachable = memcmp(be.mac, zero, 6) && be.ifindex;
+	memcpy(be.addr, b->cfg->vtep.addr, sizeof(be.addr));
+	memcpy(be.inner_mac, b->cfg->inner_mac, sizeof(be.inner_mac));
+	be.service = b->svc_id;
+	be.state = b->draining ? IG_BE_DRAINING : agent_healthy(b) ? IG_BE_ACTIVE : IG_BE_DOWN;
+	be.weight = b->score.weight;
+	return dp_backend_set(&a->ld.maps, b->cfg->id, &be);
+}
+
+/* At start every VTEP's neighbour is resolved before the tables are built,
+ * so the first table holds only backends the gateway can reach. */
+static void agent_resolve_all(struct agent *a)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	unsigned int missing = 0;
+
+	for (int round = 0; round < 40; round++) {
+		missing = 0;
+		for (unsigned int i = 0; i < a->n_be; i++) {
+			if (!a->be[i].reachable)
+				agent_write_backend(a, &a->be[i]);
+			missing += !a->be[i].reachable;
+		}
+		if (!missing)
+			return;
+		nanosleep(&ts, NULL);
+	}
+	log_warn("%u backends have no resolved next hop yet: down until they do", missing);
+}
+
+/* The backend list round-robin and least-conn walk; the datapath checks
+ * each backend's state, so it changes only with the configuration. */
+static int agent_write_svc_backends(struct agent *a, const struct agent_service *s)
+{
+	__u32 ids[IG_SVC_BE_MAX];
+	unsigned int n = s->n < IG_SVC_BE_MAX ? s->n : IG_SVC_BE_MAX;
+
+	if (s->n > n && s->cfg->policy != IG_POLICY_MAGLEV &&
+	    s->cfg->policy != IG_POLICY_LEAST_LOADED)
+		log_warn("service %s: %s walks only its first %u backends", s->cfg->name,
+			 policy_str(s->cfg->policy), n);
+	for (unsigned int i = 0; i < n; i++)
+		ids[i] = a->be[s->first + i].cfg->id;
+	return dp_svc_backends_set(&a->ld.maps, s->cfg->id, ids, n);
+}
+
+static int agent_write_services(struct agent *a)
+{
+	int err = agent_gov_apply(a); /* the tenants, with their limits */
+
+	for (unsigned int s = 0; !err && s < a->n_svc; s++) {
+		const struct config_service *cs = a->svc[s].cfg;
+		struct ig_service v = { .id = cs->id,
+					.tenant = cs->tenant_id,
+					.policy = cs->policy,
+					.prio = cs->prio };
+		struct ig_service_key k = { .port = htons(cs->port), .proto = cs->proto };
+
+		memcpy(k.addr, cs->vip.addr, sizeof(k.addr));
+		err = dp_service_set(&a->ld.maps, &k, &v);
+		err = err ?: agent_write_svc_backends(a, &a->svc[s]);
+	}
+	for (unsigned int i = 0; !err && i < a->n_be; i++) {
+		err = agent_write_backend(a, &a->be[i]);
+		err = err   ?:
+			      dp_backend_set_load(&a->ld.maps, a->be[i].cfg->id,
+						  a->be[i].score.score, a->be[i].cfg->capacity);
+	}
+	return err;
+}
+
+/* ---- weights into Maglev tables ---- */
+
+static int agent_push_table(struct agent *a, struct agent_service *s, __u32 *table)
+{
+	__u32 m = s->cfg->maglev_size, *slots, *ids;
+	size_t n;
+	int err;
+
+	if (!s->table) {
+		err = dp_maglev_swap(&a->ld.maps, s->cfg->id, table, m);
+		goto out;
+	}
+	slots = malloc(m * sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	n = maglev_diff(s->table, table, m, slots);
+	if (!n) {
+		free(slots);
+		return 0;
+	}
+	if (n < m / AGENT_INCREMENTAL_DIV) {
+		ids = malloc(n * sizeof(*ids));
+		err = ids ? 0 : -ENOMEM;
+		for (size_t i = 0; !err && i < n; i++)
+			ids[i] = table[slots[i]];
+		err = err ?: dp_maglev_update(&a->ld.maps, s->cfg->id, slots, ids, n);
+		free(ids);
+		s->incremental += !err;
+	} else {
+		err = dp_maglev_swap(&a->ld.maps, s->cfg->id, table, m);
+	}
+	free(slots);
+out:
+	if (err)
+		return err;
+	s->pushes++;
+	a->last_push_ns = agent_now_ns();
+	memcpy(s->table ? s->table : (s->table = malloc(m * sizeof(*table))), table,
+	       m * sizeof(*table));
+	return 0;
+}
+
+/* Maglev input for a service's backends from their published weights.
+ * Returns false when no backend can take a connection. */
+static bool agent_weights(struct agent *a, struct agent_service *s, struct maglev_backend *mb)
+{
+	const struct score_state **st = malloc(s->n * sizeof(*st));
+	__u32 *w = malloc(s->n * sizeof(*w));
+	bool ok = st && w;
+
+	for (unsigned int i = 0; ok && i < s->n; i++)
+		st[i] = &a->be[s->first + i].score;
+	ok = ok && score_service_weights(st, s->n, w);
+	for (unsigned int i = 0; ok && i < s->n; i++) {
+		const struct config_backend *cb = a->be[s->first + i].cfg;
+
+		mb[i] = (struct maglev_backend){ .id = cb->id, .weight = w[i] };
+		memcpy(mb[i].addr, cb->vtep.addr, sizeof(mb[i].addr));
+		/* Two backends of a service may share a GPU host's VTEP (one
+		 * server per GPU): the id keeps their permutations apart. Every
+		 * gateway reads the same configuration, so tables still agree. */
+		mb[i].addr[0] ^= cb->id >> 8;
+		mb[i].addr[1] ^= cb->id & 0xff;
+	}
+	free(st);
+	free(w);
+	return ok;
+}
+
+static int agent_rebuild_service(struct agent *a, struct agent_service *s)
+{
+	struct maglev_backend *mb = malloc(s->n * sizeof(*mb));
+	__u32 *table = malloc(s->cfg->maglev_size * sizeof(*table));
+	int err;
+
+	if (!mb || !table) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (!agent_weights(a, s, mb)) {
+		if (!s->stuck)
+			log_warn("service %s: no healthy backend; keeping its last table",
+				 s->cfg->name);
+		s->stuck = true;
+		err = 0;
+		goto out;
+	}
+	if (s->stuck)
+		log_info("service %s: a backend is healthy again", s->cfg->name);
+	s->stuck = false;
+	err = maglev_build(mb, s->n, s->cfg->maglev_size, table);
+	err = err ?: agent_push_table(a, s, table);
+	if (err)
+		log_errno(LOG_LVL_WARN, err, "service %s: table push failed", s->cfg->name);
+out:
+	free(mb);
+	free(table);
+	return err;
+}
+
+static struct agent_service *agent_service_of(struct agent *a, const struct agent_backend *b)
+{
+	for (unsigned int s = 0; s < a->n_svc; s++)
+		if (a->svc[s].cfg->id == b->svc_id)
+			return &a->svc[s];
+	return NULL;
+}
+
+/* Score one backend; on a change publish its score and rebuild its table. */
+static void agent_rescore(struct agent *a, struct agent_backend *b, bool fresh, __u64 now)
+{
+	struct agent_service *s = agent_service_of(a, b);
+
+	if (!score_update(&a->cfg.scoring, &b->score, fresh ? &b->last : NULL, now,
+			  agent_healthy(b)))
+		return;
+	dp_backend_set_load(&a->ld.maps, b->cfg->id, b->score.score, b->cfg->capacity);
+	if (s)
+		agent_rebuild_service(a, s);
+}
+
+/* ---- probes ---- */
+
+static void agent_metrics_done(struct agent *a, struct agent_backend *b, struct probe *p)
+{
+	struct telemetry_set *set;
+	struct prom_error perr = {};
+	__u64 now = agent_now_ns();
+	int err;
+
+	if (!p->ok) {
+		if (!b->scrape_errors++ || log_get_level() >= LOG_LVL_DBG)
+			log_warn("backend %s: scrape of %s failed: %s (its weights decay toward "
+				 "equal while this lasts)",
+				 b->cfg->name, p->url, p->error);
+		return;
+	}
+	set = calloc(1, sizeof(*set));
+	if (!set)
+		return;
+	err = telemetry_parse_metrics(p->body ? p->body : "", p->len, set, &perr);
+	if (err) {
+		b->scrape_errors++;
+		log_warn("backend %s: %s: line %d: %s", b->cfg->name, p->url, perr.line, perr.msg);
+	} else {
+		telemetry_aggregate(set, &b->last);
+		b->last_ns = now;
+		agent_rescore(a, b, true, now);
+	}
+	free(set);
+}
+
+/* K failures take a backend down, M successes bring it back. */
+static void agent_health_done(struct agent *a, struct agent_backend *b, struct probe *p)
+{
+	const struct config_health *h = &b->cfg->health;
+	bool was = b->up;
+
+	if (p->ok) {
+		b->oks++;
+		b->fails = 0;
+		if (!b->up && b->oks >= h->rise)
+			b->up = true;
+	} else {
+		b->fails++;
+		b->oks = 0;
+		b->health_errors++;
+		if (b->up && b->fails >= h->fall)
+			b->up = false;
+	}
+	if (b->up == was)
+		return;
+	/* The table changes now, not at the next tick. */
+	log_warn("backend %s is %s (%s)", b->cfg->name, b->up ? "up" : "down",
+		 p->ok ? "health checks pass" : p->error);
+	agent_write_backend(a, b);
+	agent_rescore(a, b, false, agent_now_ns());
+}
+
+static void agent_probe_done(struct probe *p, void *ctx)
+{
+	struct agent_backend *b = p->owner;
+
+	if (p->kind == PROBE_METRICS)
+		agent_metrics_done(ctx, b, p);
+	else
+		agent_health_done(ctx, b, p);
+}
+
+void agent_perform(struct agent *a)
+{
+	scraper_perform(&a->sc, agent_probe_done, a);
+}
+
+int agent_tick(struct agent *a, __u64 now)
+{
+	__u64 next = a->next_scrape_ns;
+
+	if (now >= a->next_scrape_ns) {
+		a->next_scrape_ns = now + a->cfg.telemetry.interval_ns;
+		next = a->next_scrape_ns;
+		for (unsigned int i = 0; i < a->n_be; i++) {
+			struct agent_backend *b = &a->be[i];
+
+			for (unsigned int j = 0; j < b->n_probes; j++)
+				scraper_start(&a->sc, &b->metrics[j]);
+			/* No sample this round: staleness and decay move on. */
+			agent_rescore(a, b, false, now);
+			agent_write_backend(a, b); /* follows next-hop changes */
+		}
+		agent_govern(a, now);
+	}
+	if (now >= a->next_sweep_ns) {
+		a->next_sweep_ns = now + SWEEP_PERIOD_NS;
+		agent_sweep(a);
+	}
+	for (unsigned int i = 0; i < a->n_be; i++) {
+		struct agent_backend *b = &a->be[i];
+
+		if (now >= b->health_next_ns) {
+			b->health_next_ns = now + b->cfg->health.interval_ns;
+			scraper_start(&a->sc, &b->health);
+		}
+		if (b->health_next_ns < next)
+			next = b->health_next_ns;
+	}
+	return next > now ? (int)((next - now) / 1000000) + 1 : 0;
+}
+
+/* ---- the connection table ---- */
+
+static __u64 coarse_now_ns(void)
+{
+	struct timespec ts;
+
+	/* bpf_ktime_get_coarse_ns() is CLOCK_MONOTONIC_COARSE. */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static bool conn_idle(const struct ig_config *c, const struct ig_conn_key *k,
+		      const struct ig_conn *v, __u64 now)
+{
+	__u64 idle = k->proto == IPPROTO_UDP ?
+			     (c->udp_idle_ns ? c->udp_idle_ns : IG_UDP_IDLE_DEFAULT_NS) :
+			     c->tcp_idle_ns;
+
+	return idle && now > v->last_ns && now - v->last_ns > idle;
+}
+
+/* Walk the table in batches; delete idle entries, count open ones. */
+static int agent_sweep_walk(struct agent *a, __u64 *open_per_be, __u64 *open_per_tn,
+			    __u64 *counted_per_tn)
+{
+	struct ig_conn_key *keys = calloc(SWEEP_BATCH, sizeof(*keys));
+	struct ig_conn *vals = calloc(SWEEP_BATCH, sizeof(*vals));
+	__u64 now = coarse_now_ns(), batch = 0;
+	bool first = true, done = false;
+	struct ig_config c = {};
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	dp_config_get(&a->ld.maps, &c);
+	while (!done) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 n = SWEEP_BATCH;
+
+		err = bpf_map_lookup_batch(a->ld.maps.conns, first ? NULL : &batch, &batch, keys,
+					   vals, &n, &opts);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			goto out;
+		}
+		done = err != 0; /* ENOENT: this was the last batch */
+		err = 0;
+		first = false;
+		for (__u32 i = 0; i < n; i++) {
+			if (conn_idle(&c, &keys[i], &vals[i], now)) {
+				a->swept += !bpf_map_delete_elem(a->ld.maps.conns, &keys[i]);
+				continue;
+			}
+			if (vals[i].flags & IG_CONN_F_CLOSING)
+				continue;
+			if (vals[i].backend < IG_BACKEND_MAX)
+				open_per_be[vals[i].backend]++;
+			if (keys[i].tenant >= IG_TENANT_MAX)
+				continue;
+			open_per_tn[keys[i].tenant]++;
+			if (vals[i].flags & IG_CONN_F_COUNTED)
+				counted_per_tn[keys[i].tenant]++;
+		}
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int agent_sweep(struct agent *a)
+{
+	__u64 *open = calloc(IG_BACKEND_MAX, sizeof(*open)), cur;
+	__u64 *tn = calloc(IG_TENANT_MAX, sizeof(*tn)),
+	      *capped = calloc(IG_TENANT_MAX, sizeof(*tn));
+	int err = open && tn && capped ? 0 : -ENOMEM;
+
+	err = err ?: agent_sweep_walk(a, open, tn, capped);
+	for (__u32 id = 1; !err && id < IG_BACKEND_MAX; id++) {
+		/* A connection opened between the walk and this write is not
+		 * counted until the next sweep: the count errs low by the
+		 * connections of one sweep period at most. */
+		if (!dp_backend_inflight(&a->ld.maps, id, &cur) && cur != open[id])
+			bpf_map_update_elem(a->ld.maps.inflight, &id, &open[id], BPF_ANY);
+	}
+	/* The same for the connections counted against the tenants' caps. */
+	for (__u32 id = 1; !err && id < IG_TENANT_MAX; id++)
+		if (!dp_tenant_conns(&a->ld.maps, id, &cur) && cur != capped[id])
+			dp_tenant_conns_set(&a->ld.maps, id, capped[id]);
+	for (unsigned int i = 0; !err && i < a->n_tn; i++)
+		a->tn[i].open_conns = tn[a->tn[i].cfg->id];
+	free(open);
+	free(tn);
+	free(capped);
+	return err;
+}
+
+/* ---- the /metrics page ---- */
+
+static __u64 pc(int fd, __u32 key, size_t off)
+{
+	__u64 v = 0;
+
+	dp_percpu_sum(fd, key, off, &v);
+	return v;
+}
+
+static void agent_render_datapath(struct agent *a, struct mbuf *m)
+{
+	const struct dp_maps *d = &a->ld.maps;
+
+	mbuf_family(m, "infergate_datapath_events_total", "counter",
+		    "Datapath event counters (ig_counters), summed over CPUs.");
+	for (__u32 c = 0; c < IG_CNT__MAX; c++)
+		mbuf_printf(m, "infergate_datapath_events_total{event=\"%s\"} %llu\n",
+			    counter_str(c), (unsigned long long)pc(d->counters, c, 0));
+	mbuf_family(m, "infergate_drops_total", "counter", "Dropped packets by reason.");
+	for (__u32 r = 1; r < IG_DROP__MAX; r++)
+		mbuf_printf(m, "infergate_drops_total{reason=\"%s\"} %llu\n", drop_reason_str(r),
+			    (unsigned long long)pc(d->drops, r, 0));
+	mbuf_family(m, "infergate_tenant_packets_total", "counter", "Packets per tenant.");
+	for (unsigned int i = 0; i < a->cfg.n_tenants; i++)
+		mbuf_printf(m, "infergate_tenant_packets_total{tenant=\"%s\"} %llu\n",
+			    a->cfg.tenants[i].name,
+			    (unsigned long long)pc(d->tn_stats, a->cfg.tenants[i].id, 0));
+	mbuf_family(m, "infergate_tenant_drops_total", "counter", "Drops per tenant.");
+	for (unsigned int i = 0; i < a->cfg.n_tenants; i++)
+		mbuf_printf(m, "infergate_tenant_drops_total{tenant=\"%s\"} %llu\n",
+			    a->cfg.tenants[i].name,
+			    (unsigned long long)pc(d->tn_stats, a->cfg.tenants[i].id,
+						   offsetof(struct ig_traffic, drops)));
+}
+
+double agent_saturation(struct agent *a, const struct agent_service *s)
+{
+	const struct score_state **st = malloc(s->n * sizeof(*st));
+	double sat;
+
+	if (!st)
+		return 1.0;
+	for (unsigned int i = 0; i < s->n; i++)
+		st[i] = &a->be[s->first + i].score;
+	sat = score_service_saturation(st, s->n);
+	free(st);
+	return sat;
+}
+
+static void agent_render_services(struct agent *a, struct mbuf *m)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} f[] = {
+		{ "packets", "Packets steered.", offsetof(struct ig_traffic, packets) },
+		{ "bytes", "Bytes steered.", offsetof(struct ig_traffic, bytes) },
+		{ "new_connections", "New connections.", offsetof(struct ig_traffic, new_conns) },
+		{ "drops", "Drops.", offsetof(struct ig_traffic, drops) },
+	};
+	char name[96];
+
+	for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+		snprintf(name, sizeof(name), "infergate_service_%s_total", f[k].name);
+		mbuf_family(m, name, "counter", f[k].help);
+		for (unsigned int s = 0; s < a->n_svc; s++)
+			mbuf_printf(m, "%s{service=\"%s\"} %llu\n", name, a->svc[s].cfg->name,
+				    (unsigned long long)pc(a->ld.maps.svc_stats, a->svc[s].cfg->id,
+							   f[k].off));
+	}
+	mbuf_family(m, "infergate_service_no_healthy_backend", "gauge",
+		    "1 while the service keeps its last table because no backend is healthy.");
+	for (unsigned int s = 0; s < a->n_svc; s++)
+		mbuf_printf(m, "infergate_service_no_healthy_backend{service=\"%s\"} %d\n",
+			    a->svc[s].cfg->name, a->svc[s].stuck);
+	mbuf_family(m, "infergate_service_saturation", "gauge",
+		    "Mean saturation of the service's backends (stale counts as 1).");
+	for (unsigned int s = 0; s < a->n_svc; s++)
+		mbuf_printf(m, "infergate_service_saturation{service=\"%s\"} %.3f\n",
+			    a->svc[s].cfg->name, agent_saturation(a, &a->svc[s]));
+	mbuf_family(m, "infergate_service_table_pushes_total", "counter",
+		    "Maglev tables pushed (whole or incremental).");
+	for (unsigned int s = 0; s < a->n_svc; s++)
+		mbuf_printf(m, "infergate_service_table_pushes_total{service=\"%s\"} %llu\n",
+			    a->svc[s].cfg->name, (unsigned long long)a->svc[s].pushes);
+}
+
+enum be_field {
+	BF_WEIGHT,
+	BF_SCORE,
+	BF_INFLIGHT,
+	BF_UP,
+	BF_NEW,
+	BF_PKTS,
+	BF_AGE,
+	BF_SCRAPE_ERR,
+	BF_HEALTH_ERR,
+	BF__MAX
+};
+
+static const struct {
+	const char *name, *type, *help;
+} be_fields[BF__MAX] = {
+	[BF_WEIGHT] = { "infergate_backend_weight", "gauge", "Published Maglev weight." },
+	[BF_SCORE] = { "infergate_backend_score", "gauge",
+		       "Datapath load score, 0 idle .. 1000000 saturated." },
+	[BF_INFLIGHT] = { "infergate_backend_inflight", "gauge",
+			  "Open connections counted by the datapath." },
+	[BF_UP] = { "infergate_backend_up", "gauge", "1 when health checks pass." },
+	[BF_NEW] = { "infergate_backend_new_connections_total", "counter", "New connections." },
+	[BF_PKTS] = { "infergate_backend_packets_total", "counter", "Packets steered." },
+	[BF_AGE] = { "infergate_telemetry_age_seconds", "gauge",
+		     "Age of the last good scrape; -1 before the first." },
+	[BF_SCRAPE_ERR] = { "infergate_scrape_errors_total", "counter", "Failed scrapes." },
+	[BF_HEALTH_ERR] = { "infergate_health_errors_total", "counter", "Failed health checks." },
+};
+
+static double agent_be_value(struct agent *a, struct agent_backend *b, enum be_field f, __u64 now)
+{
+	__u64 infl = 0;
+
+	switch (f) {
+	case BF_WEIGHT:
+		return b->score.weight;
+	case BF_SCORE:
+		return b->score.score;
+	case BF_INFLIGHT:
+		dp_backend_inflight(&a->ld.maps, b->cfg->id, &infl);
+		return infl;
+	case BF_UP:
+		return b->up;
+	case BF_NEW:
+		return pc(a->ld.maps.be_stats, b->cfg->id, offsetof(struct ig_traffic, new_conns));
+	case BF_PKTS:
+		return pc(a->ld.maps.be_stats, b->cfg->id, 0);
+	case BF_AGE:
+		return b->last_ns ? (now - b->last_ns) / 1e9 : -1.0;
+	case BF_SCRAPE_ERR:
+		return b->scrape_errors;
+	case BF_HEALTH_ERR:
+		return b->health_errors;
+	default:
+		return 0;
+	}
+}
+
+/* One family at a time: the text format wants each family's lines together. */
+static void agent_render_backends(struct agent *a, struct mbuf *m, __u64 now)
+{
+	for (int f = 0; f < BF__MAX; f++) {
+		mbuf_family(m, be_fields[f].name, be_fields[f].type, be_fields[f].help);
+		for (unsigned int i = 0; i < a->n_be; i++) {
+			struct agent_backend *b = &a->be[i];
+
+			mbuf_printf(m, "%s{service=\"%s\",backend=\"%s\"} %.15g\n",
+				    be_fields[f].name, agent_service_of(a, b)->cfg->name,
+				    b->cfg->name, agent_be_value(a, b, f, now));
+		}
+	}
+}
+
+/* The local GPUs, under the DCGM exporter's names (format: dcgm). */
+static void agent_render_nvml(struct agent *a, struct mbuf *m)
+{
+	struct nvml_gpu gpus[NVML_GPUS_MAX];
+	char host[64] = "";
+	int n;
+
+	if (!a->nvml)
+		return;
+	n = nvml_read(a->nvml, gpus, NVML_GPUS_MAX);
+	if (n < 0)
+		return;
+	gethostname(host, sizeof(host) - 1);
+	nvml_render(m, gpus, n, host);
+}
+
+void agent_publish(struct agent *a)
+{
+	struct mbuf m = {};
+	__u64 now = agent_now_ns();
+
+	mbuf_family(&m, "infergate_build_info", "gauge", "Agent build and ABI version.");
+	mbuf_printf(&m, "infergate_build_info{version=\"%s\",abi=\"%d\"} 1\n", IG_VERSION,
+		    IG_ABI_VERSION);
+	mbuf_family(&m, "infergate_config_reloads_total", "counter", "SIGHUP reloads.");
+	mbuf_printf(&m, "infergate_config_reloads_total{result=\"ok\"} %llu\n",
+		    (unsigned long long)a->reloads);
+	mbuf_printf(&m, "infergate_config_reloads_total{result=\"rejected\"} %llu\n",
+		    (unsigned long long)a->reload_errors);
+	mbuf_family(&m, "infergate_conns_swept_total", "counter",
+		    "Idle connection entries the agent removed.");
+	mbuf_printf(&m, "infergate_conns_swept_total %llu\n", (unsigned long long)a->swept);
+	agent_render_datapath(a, &m);
+	agent_render_services(a, &m);
+	agent_gov_render(a, &m);
+	agent_render_backends(a, &m, now);
+	agent_render_nvml(a, &m);
+	if (!m.err && a->ms)
+		metrics_publish(a->ms, m.buf, m.len);
+	mbuf_free(&m);
+}
+
+/* ---- start, reload, stop ---- */
+
+static int agent_attach(struct agent *a)
+{
+	int err = 0;
+
+	for (unsigned int i = 0; !err && i < a->cfg.n_ifaces; i++) {
+		const struct config_iface *ifc = &a->cfg.ifaces[i];
+		unsigned int flags = a->opts.compat_flags;
+
+		if (ifc->role != CONFIG_ROLE_GATEWAY) {
+			log_info("%s: role %s: its programs come with the GPU-host datapath",
+				 ifc->name, config_role_str(ifc->role));
+			continue;
+		}
+		if (ifc->xdp_mode == CONFIG_XDP_GENERIC)
+			flags |= COMPAT_F_FORCE_GENERIC;
+		err = loader_attach_xdp(&a->ld, ifc->name, flags);
+	}
+	return err;
+}
+
+/* Maps and runtime for the current configuration; tables from capacity
+ * until telemetry arrives (score_update publishes at its first step). */
+static int agent_apply(struct agent *a)
+{
+	__u64 now = agent_now_ns();
+	int err;
+
+	err = agent_build_runtime(a) ?: agent_write_config(a) ?: agent_write_services(a);
+	if (!err)
+		agent_resolve_all(a);
+	for (unsigned int i = 0; !err && i < a->n_be; i++)
+		score_update(&a->cfg.scoring, &a->be[i].score, NULL, now, agent_healthy(&a->be[i]));
+	for (unsigned int s = 0; !err && s < a->n_svc; s++)
+		err = agent_rebuild_service(a, &a->svc[s]);
+	a->next_scrape_ns = now;
+	return err;
+}
+
+int agent_start(struct agent *a, const struct agent_opts *opts)
+{
+	struct config_error cerr = {};
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	a->opts = *opts;
+	err = config_load(opts->config_path, &a->cfg, &cerr);
+	if (err) {
+		log_err("%s", cerr.text);
+		return err;
+	}
+	err = scraper_init(&a->sc) ?: netlink_open(&a->nl) ?: loader_open(&a->ld, opts->pin_root);
+	err = err ?: agent_attach(a) ?: agent_apply(a);
+	err = err ?: metrics_start(&a->ms, a->cfg.metrics.addr.addr, a->cfg.metrics.port);
+	if (err)
+		return err;
+	if (a->cfg.telemetry.nvml && nvml_open(&a->nvml))
+		log_warn("NVML: libnvidia-ml.so.1 not usable: local GPU telemetry disabled, the "
+			 "agent runs on without it");
+	log_info("infergated running: %u services, %u backends, metrics on port %u", a->n_svc,
+		 a->n_be, metrics_port(a->ms));
+	agent_publish(a);
+	return 0;
+}
+
+/* Backends of the old configuration that the new one lacks: draining. */
+static void agent_drain_removed(struct agent *a, const struct ig_cfg *old)
+{
+	for (unsigned int s = 0; s < old->n_services; s++) {
+		for (unsigned int i = 0; i < old->services[s].n_backends; i++) {
+			__u32 id = old->services[s].backends[i].id;
+			bool kept = false;
+
+			for (unsigned int j = 0; j < a->n_be && !kept; j++)
+				kept = a->be[j].cfg->id == id;
+			if (!kept && !dp_backend_set_state(&a->ld.maps, id, IG_BE_DRAINING))
+				log_info("backend %s removed from the configuration: draining",
+					 old->services[s].backends[i].name);
+		}
+	}
+}
+
+static void agent_delete_removed_services(struct agent *a, const struct ig_cfg *old)
+{
+	for (unsigned int s = 0; s < old->n_services; s++) {
+		const struct config_service *os = &old->services[s];
+		struct ig_service_key k = { .port = htons(os->port), .proto = os->proto };
+		bool kept = false;
+
+		for (unsigned int j = 0; j < a->n_svc && !kept; j++)
+			kept = !memcmp(a->svc[j].cfg->vip.addr, os->vip.addr, 16) &&
+			       a->svc[j].cfg->port == os->port && a->svc[j].cfg->proto == os->proto;
+		memcpy(k.addr, os->vip.addr, sizeof(k.addr));
+		if (!kept && !dp_service_del(&a->ld.maps, &k))
+			log_info("service %s removed from the configuration", os->name);
+	}
+}
+
+int agent_reload(struct agent *a)
+{
+	struct config_error cerr = {};
+	struct ig_cfg next, old;
+	int err;
+
+	err = config_load(a->opts.config_path, &next, &cerr);
+	if (err) {
+		a->reload_errors++;
+		log_err("reload rejected, the running configuration stays: %s", cerr.text);
+		return err;
+	}
+	agent_free_runtime(a);
+	old = a->cfg;
+	a->cfg = next;
+	err = agent_apply(a);
+	agent_drain_removed(a, &old);
+	agent_delete_removed_services(a, &old);
+	config_free(&old);
+	if (err)
+		log_errno(LOG_LVL_ERR, err, "reload applied with errors");
+	else
+		log_info("configuration reloaded: %u services, %u backends", a->n_svc, a->n_be);
+	a->reloads += !err;
+	return err;
+}
+
+void agent_stop(struct agent *a, bool detach)
+{
+	metrics_stop(a->ms);
+	a->ms = NULL;
+	nvml_close(a->nvml);
+	a->nvml = NULL;
+	agent_free_runtime(a);
+	if (detach && a->ld.gw)
+		loader_detach(&a->ld);
+	loader_close(&a->ld);
+	netlink_close(a->nl);
+	a->nl = NULL;
+	scraper_fini(&a->sc);
+	config_free(&a->cfg);
+}

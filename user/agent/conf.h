@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The agent's YAML configuration (deploy/infergate.example.yaml documents the
+ * schema): parsed with libfyaml, checked completely (types, ranges, unknown
+ * and duplicate keys, duplicate ids, names and VIPs, cross references) and
+ * turned into plain C data. Every error names file:line:col and the field. */
+#ifndef __IG_CONFIG_H
+#define __IG_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "maps/ig_abi.h"
+#include "user/agent/score.h"
+#include "user/agent/telemetry.h"
+
+#define CONFIG_NAME_MAX 64 /* tenant, service, backend names, NUL included */
+#define CONFIG_IFNAME_MAX 16 /* IFNAMSIZ */
+#define CONFIG_URL_MAX 256
+#define CONFIG_PATH_MAX 256
+#define CONFIG_HTTP_PATH_MAX 128
+#define CONFIG_METRICS_PORT 9469
+
+enum config_role {
+	CONFIG_ROLE_GATEWAY, /* XDP steering and VXLAN encapsulation */
+	CONFIG_ROLE_HOST, /* GPU host: tc VXLAN delivery and isolation */
+	CONFIG_ROLE__MAX,
+};
+
+enum config_xdp_mode {
+	CONFIG_XDP_AUTO, /* native, falling back to generic */
+	CONFIG_XDP_NATIVE,
+	CONFIG_XDP_GENERIC,
+	CONFIG_XDP__MAX,
+};
+
+enum config_health_type {
+	CONFIG_HEALTH_TCP, /* connect() succeeds */
+	CONFIG_HEALTH_HTTP, /* GET path answers 2xx */
+	CONFIG_HEALTH__MAX,
+};
+
+/* Metrics formats are enum telemetry_source, or this for "detect it". */
+#define CONFIG_FORMAT_AUTO TELEM_SRC_MAX
+
+struct config_addr {
+	__u8 addr[IG_ADDR_LEN]; /* IPv4-mapped for IPv4, as in the maps */
+	int family; /* AF_INET (also for ::ffff:a.b.c.d) or AF_INET6 */
+};
+
+struct config_iface {
+	char name[CONFIG_IFNAME_MAX];
+	unsigned int role; /* enum config_role */
+	unsigned int xdp_mode; /* enum config_xdp_mode */
+};
+
+struct config_gateway {
+	struct config_addr vtep; /* underlay source address of the gateway */
+	__u64 udp_idle_ns; /* UDP flow idle timeout */
+	__u64 tcp_idle_ns; /* idle TCP entries swept by the agent; 0 = never */
+	__u32 flood_rate; /* new flows per second per CPU; 0 = no flood guard */
+	__u32 event_sample; /* 1 in N decisions as events; 0 = none */
+};
+
+/* How a tenant's new connections over a limit are refused. */
+enum config_refuse {
+	CONFIG_REFUSE_DROP, /* the SYN is dropped: the client retries after its RTO */
+	CONFIG_REFUSE_RST, /* a TCP RST: the client fails at once */
+	CONFIG_REFUSE__MAX,
+};
+
+/* A tenant's limits at the gateway (tenants[].limits); 0 = unlimited. */
+struct config_limits {
+	__u32 conn_rate; /* new connections per second */
+	__u32 conn_burst; /* bucket size; 0: one second's worth */
+	__u32 max_conns; /* open connections */
+	__u64 bandwidth; /* request-direction bytes per second */
+	__u64 bandwidth_burst; /* bucket size in bytes; 0: one second's worth */
+	unsigned int refuse; /* enum config_refuse */
+};
+
+/* A tenant's token budget (tenants[].budget), estimated from the response
+ * bytes GPU hosts count: tokens = bytes / governance.bytes_per_token. */
+struct config_budget {
+	__u64 tokens; /* per window for the whole tenant; 0 = no budget */
+	__u64 window_ns;
+	__u64 flow_tokens; /* per single flow per window; 0 = none */
+};
+
+struct config_tenant {
+	char name[CONFIG_NAME_MAX];
+	__u32 id; /* 1..IG_TENANT_MAX-1 */
+	__u32 vni; /* 1..2^24-1, unique */
+	unsigned int prio; /* enum ig_prio */
+	struct config_limits limits;
+	struct config_budget budget;
+};
+
+/* The governance: section: load shedding and runaway control. */
+struct config_governance {
+	double shed_batch_at; /* saturation that sheds new batch connections */
+	double shed_standard_at; /* and new standard ones; >= shed_batch_at */
+	double shed_hysteresis; /* a level is left only below its threshold minus this */
+	double bytes_per_token; /* response bytes that count as one token */
+	bool cut_runaway_flows; /* cut a flow over its budget at the host, not just log it */
+	unsigned int n_host_maps;
+	char (*host_maps)[CONFIG_PATH_MAX]; /* pinned map dirs of GPU-host datapaths */
+};
+
+struct config_metrics_src {
+	char url[CONFIG_URL_MAX]; /* http://host[:port]/path, or file:///path (file source) */
+	unsigned int format; /* enum telemetry_source or CONFIG_FORMAT_AUTO */
+};
+
+struct config_health {
+	unsigned int type; /* enum config_health_type */
+	__u16 port; /* on the backend's address; default: the service port */
+	char path[CONFIG_HTTP_PATH_MAX]; /* http only */
+	__u64 interval_ns;
+	__u64 timeout_ns; /* <= interval_ns */
+	__u32 fall; /* consecutive failures that mark it down */
+	__u32 rise; /* consecutive successes that mark it up again */
+};
+
+struct config_backend {
+	char name[CONFIG_NAME_MAX]; /* unique within its service */
+	__u32 id; /* 1..IG_BACKEND_MAX-1, unique across services */
+	struct config_addr vtep; /* GPU host's underlay address, gateway.vtep's family;
+				  * backends (one per GPU) may share it */
+	__u32 capacity; /* concurrent connections it serves well, 1..SCORE_CAPACITY_MAX */
+	__u32 weight; /* static weight in capacity units, when has_weight */
+	bool has_weight;
+	/* Inner destination MAC: the host's VXLAN device for the tenant, when
+	 * the host decapsulates with the kernel's vxlan driver (which accepts
+	 * only frames to its own MAC); all-zero keeps the client's frame MAC. */
+	char inner_mac_str[18];
+	__u8 inner_mac[6];
+	unsigned int n_metrics;
+	struct config_metrics_src *metrics;
+	struct config_health health;
+};
+
+struct config_service {
+	char name[CONFIG_NAME_MAX];
+	__u32 id; /* 1..IG_SERVICE_MAX-1 */
+	struct config_addr vip;
+	__u16 port; /* host order */
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	unsigned int policy; /* enum ig_policy */
+	unsigned int prio; /* enum ig_prio; default: the tenant's */
+	char tenant[CONFIG_NAME_MAX];
+	unsigned int tenant_idx; /* index into ig_cfg.tenants */
+	__u32 tenant_id;
+	__u32 maglev_size; /* prime <= IG_MAGLEV_MAX */
+	unsigned int n_backends; /* >= 1 */
+	struct config_backend *backends;
+};
+
+struct config_telemetry {
+	__u64 interval_ns; /* scrape period */
+	__u64 timeout_ns; /* per scrape, <= interval_ns */
+	__u32 stale_after; /* intervals without a sample before it is stale */
+	bool nvml; /* read the local GPUs through libnvidia-ml.so.1 */
+};
+
+struct config_listen {
+	struct config_addr addr;
+	__u16 port;
+};
+
+struct ig_cfg {
+	unsigned int n_ifaces;
+	struct config_iface *ifaces;
+	struct config_gateway gateway;
+	unsigned int n_tenants;
+	struct config_tenant *tenants;
+	unsigned int n_services;
+	struct config_service *services;
+	struct config_telemetry telemetry;
+	/* scoring: section, with stale_ns = telemetry interval x stale_after */
+	struct score_params scoring;
+	struct config_listen metrics;
+	struct config_governance governance;
+};
+
+#define CONFIG_FIELD_MAX 128
+#define CONFIG_MSG_MAX 256
+
+struct config_error {
+	char file[CONFIG_PATH_MAX]; /* the path as given to config_load() */
+	int line, col; /* 1-based; 0 when the error has no position */
+	char field[CONFIG_FIELD_MAX]; /* "services[1].port"; "" for syntax and I/O errors */
+	char msg[CONFIG_MSG_MAX];
+	/* "file:line:col: field: msg", parts without a value left out */
+	char text[CONFIG_PATH_MAX + CONFIG_FIELD_MAX + CONFIG_MSG_MAX + 64];
+};
+
+/* Parse and check the file at path into out. Returns 0, or a negative errno
+ * with err filled (and out left empty): the error of fopen() or -ENOMEM, and
+ * -EINVAL for anything wrong in the file. Only the first error is reported. */
+int config_load(const char *path, struct ig_cfg *out, struct config_error *err);
+void config_free(struct ig_cfg *cfg);
+
+/* `infergated --check-config FILE`: prints "FILE: OK (...)" or the error to
+ * out; returns 0 when the file is valid, 1 otherwise. */
+int config_check_file(const char *path, FILE *out);
+
+/* Durations as the file writes them: parse "250ms", "5s", "1m30s", "0" (units
+ * ns, us, ms, s, m, h) into nanoseconds (0 or -EINVAL), and format ns with the
+ * largest unit that divides it exactly ("90s", "250ms"). */
+int config_parse_duration(const char *s, __u64 *ns);
+void config_format_duration(__u64 ns, char *buf, size_t len);
+
+const char *config_role_str(unsigned int role);
+const char *config_xdp_mode_str(unsigned int mode);
+const char *config_health_type_str(unsigned int type);
+const char *config_format_str(unsigned int format);
+const char *config_proto_str(unsigned int proto); /* NULL for all but tcp and udp */
+const char *config_refuse_str(unsigned int refuse);
+
+#endif /* __IG_CONFIG_H */

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* libmicrohttpd serving the last page the agent published. The agent thread
+ * renders; the server thread only copies under a mutex, so a slow scraper
+ * never stalls the agent. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <microhttpd.h>
+
+#include "user/lib/log.h"
+#include "user/agent/metrics.h"
+
+struct metrics_server {
+	struct MHD_Daemon *d;
+	pthread_mutex_t lock;
+	char *page;
+	size_t len;
+	__u16 port;
+};
+
+static enum MHD_Result metrics_answer(void *cls, struct MHD_Connection *c, const char *url,
+				      const char *method, const char *version, const char *upload,
+				      size_t *upload_len, void **state)
+{
+	struct metrics_server *m = cls;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	unsigned int status = MHD_HTTP_OK;
+	char *copy;
+	size_t len;
+
+	(void)version, (void)upload, (void)upload_len, (void)state;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return MHD_NO;
+	pthread_mutex_lock(&m->lock);
+	if (!strcmp(url, "/metrics")) {
+		len = m->len;
+		copy = malloc(len + 1);
+		if (copy)
+			memcpy(copy, m->page ? m->page : "", len);
+	} else {
+		status = MHD_HTTP_NOT_FOUND;
+		copy = strdup("infergated: /metrics\n");
+		len = copy ? strlen(copy) : 0;
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (!copy)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(len, copy, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(copy);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void metrics_sockaddr(const __u8 *addr, __u16 port, struct sockaddr_storage *ss)
+{
+	static const __u8 pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	struct sockaddr_in6 *s6 = (void *)ss;
+	struct sockaddr_in *s4 = (void *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!memcmp(addr, pfx, sizeof(pfx))) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, addr + 12, 4);
+	} else {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, addr, 16);
+	}
+}
+
+int metrics_start(struct metrics_server **out, const __u8 addr[16], __u16 port)
+{
+	struct metrics_server *m = calloc(1, sizeof(*m));
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *info;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+
+	if (!m)
+		return -ENOMEM;
+	pthread_mutex_init(&m->lock, NULL);
+	metrics_sockaddr(addr, port, &ss);
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	m->d = MHD_start_daemon(flags, port, NULL, NULL, metrics_answer, m, MHD_OPTION_SOCK_ADDR,
+				&ss, MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_END);
+	if (!m->d) {
+		log_err("metrics: cannot listen on port %u", port);
+		pthread_mutex_destroy(&m->lock);
+		free(m);
+		return -EADDRINUSE;
+	}
+	info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_BIND_PORT);
+	m->port = info ? info->port : port;
+	*out = m;
+	return 0;
+}
+
+__u16 metrics_port(const struct metrics_server *m)
+{
+	return m->port;
+}
+
+int metrics_publish(struct metrics_server *m, const char *text, size_t len)
+{
+	char *page = malloc(len + 1);
+
+	if (!page)
+		return -ENOMEM;
+	memcpy(page, text, len);
+	page[len] = '\0';
+	pthread_mutex_lock(&m->lock);
+	free(m->page);
+	m->page = page;
+	m->len = len;
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+void metrics_stop(struct metrics_server *m)
+{
+	if (!m)
+		return;
+	MHD_stop_daemon(m->d);
+	pthread_mutex_destroy(&m->lock);
+	free(m->page);
+	free(m);
+}
+
+void mbuf_printf(struct mbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (int tries = 0; tries < 2 && !b->err; tries++) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? b->cap - b->len : 0, fmt,
+			      ap);
+		va_end(ap);
+		if (n < 0) {
+			b->err = -EINVAL;
+			return;
+		}
+		if (b->buf && b->len + n < b->cap) {
+			b->len += n;
+			return;
+		}
+		size_t cap = b->cap ? b->cap : 8192;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *nb = realloc(b->buf, cap);
+		if (!nb) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->buf = nb;
+		b->cap = cap;
+	}
+}
+
+void mbuf_family(struct mbuf *b, const char *name, const char *type, const char *help)
+{
+	mbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void mbuf_free(struct mbuf *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+}

@@ -1,0 +1,632 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The map writer. Every write keeps the datapath consistent on its own: a
+ * Maglev table is swapped whole, a service brings its VIP marker, a load
+ * update never touches the kernel's in-flight counts. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/mman.h>
+#include <bpf/bpf.h>
+
+#include "user/lib/addr.h"
+#include "user/lib/dp.h"
+#include "user/lib/log.h"
+
+const char *const dp_map_names[] = {
+	"ig_config",	   "ig_services",  "ig_backends",    "ig_be_load",  "ig_inflight",
+	"ig_svc_backends", "ig_maglev",	   "ig_conns",	     "ig_tenants",  "ig_drops",
+	"ig_counters",	   "ig_svc_stats", "ig_be_stats",    "ig_tn_stats", "ig_flood",
+	"ig_tx_ports",	   "ig_events",	   "ig_vni_tenants", "ig_vteps",    "ig_endpoints",
+	"ig_workloads",	   "ig_tn_drops",  "ig_tn_usage",    "ig_tn_conns", "ig_shed",
+	"ig_tn_resp",	   "ig_flow_resp",
+};
+const size_t dp_map_count = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
+_Static_assert(sizeof(dp_map_names) / sizeof(dp_map_names[0]) ==
+		       sizeof(struct dp_maps) / sizeof(int) - 1,
+	       "dp_map_names and struct dp_maps disagree");
+
+static int *dp_slot(struct dp_maps *m, size_t i)
+{
+	return &m->config + i;
+}
+
+int dp_from_object(struct dp_maps *m, struct bpf_object *obj)
+{
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < dp_map_count; i++) {
+		int fd = bpf_object__find_map_fd_by_name(obj, dp_map_names[i]);
+
+		if (fd < 0) {
+			log_err("object %s has no map %s", bpf_object__name(obj), dp_map_names[i]);
+			return -ENOENT;
+		}
+		*dp_slot(m, i) = fd;
+	}
+	return 0;
+}
+
+int dp_open_pinned(struct dp_maps *m, const char *dir)
+{
+	char path[256];
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < dp_map_count; i++)
+		*dp_slot(m, i) = -1;
+	m->owned = true;
+	for (size_t i = 0; i < dp_map_count; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, dp_map_names[i]);
+		*dp_slot(m, i) = bpf_obj_get(path);
+		if (*dp_slot(m, i) < 0) {
+			err = -errno;
+			log_errno(LOG_LVL_DBG, err, "opening pinned map %s", path);
+			dp_close(m);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void dp_close(struct dp_maps *m)
+{
+	if (!m->owned)
+		return;
+	for (size_t i = 0; i < dp_map_count; i++) {
+		if (*dp_slot(m, i) >= 0)
+			close(*dp_slot(m, i));
+		*dp_slot(m, i) = -1;
+	}
+}
+
+static int dp_update(int fd, const void *key, const void *val, const char *what)
+{
+	int err;
+
+	if (bpf_map_update_elem(fd, key, val, BPF_ANY)) {
+		err = -errno;
+		log_errno(LOG_LVL_WARN, err, "updating %s", what);
+		return err;
+	}
+	return 0;
+}
+
+static int dp_lookup(int fd, const void *key, void *val)
+{
+	return bpf_map_lookup_elem(fd, key, val) ? -errno : 0;
+}
+
+int dp_config_get(const struct dp_maps *m, struct ig_config *cfg)
+{
+	__u32 zero = 0;
+
+	return dp_lookup(m->config, &zero, cfg);
+}
+
+int dp_config_set(const struct dp_maps *m, const struct ig_config *cfg)
+{
+	__u32 zero = 0;
+
+	return dp_update(m->config, &zero, cfg, "ig_config");
+}
+
+int dp_service_key(struct ig_service_key *k, const char *vip, unsigned int port, unsigned int proto)
+{
+	memset(k, 0, sizeof(*k));
+	if (port > 65535 || proto > 255)
+		return -EINVAL;
+	if (addr_parse(vip, k->addr))
+		return -EINVAL;
+	k->port = htons(port);
+	k->proto = proto;
+	return 0;
+}
+
+int dp_service_set(const struct dp_maps *m, const struct ig_service_key *k,
+		   const struct ig_service *svc)
+{
+	struct ig_service_key marker = {};
+	struct ig_service none = {};
+	int err;
+
+	if (!svc->id || svc->id >= IG_SERVICE_MAX || svc->tenant >= IG_TENANT_MAX)
+		return -EINVAL;
+	memcpy(marker.addr, k->addr, sizeof(marker.addr));
+	err = dp_update(m->services, &marker, &none, "ig_services (VIP marker)");
+	if (err)
+		return err;
+	return dp_update(m->services, k, svc, "ig_services");
+}
+
+/* Does any service other than k still use k's VIP? */
+static bool dp_vip_in_use(const struct dp_maps *m, const struct ig_service_key *k)
+{
+	struct ig_service_key cur, next;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(m->services, prev, &next)) {
+		if (!memcmp(next.addr, k->addr, sizeof(next.addr)) && next.proto &&
+		    memcmp(&next, k, sizeof(next)))
+			return true;
+		cur = next;
+		prev = &cur;
+	}
+	return false;
+}
+
+int dp_service_del(const struct dp_maps *m, const struct ig_service_key *k)
+{
+	struct ig_service_key marker = {};
+
+	if (bpf_map_delete_elem(m->services, k))
+		return -errno;
+	memcpy(marker.addr, k->addr, sizeof(marker.addr));
+	if (!dp_vip_in_use(m, k))
+		bpf_map_delete_elem(m->services, &marker);
+	return 0;
+}
+
+int dp_backend_set(const struct dp_maps *m, __u32 id, const struct ig_backend *be)
+{
+	if (!id || id >= IG_BACKEND_MAX || be->state >= IG_BE_STATE__MAX)
+		return -EINVAL;
+	return dp_update(m->backends, &id, be, "ig_backends");
+}
+
+int dp_backend_get(const struct dp_maps *m, __u32 id, struct ig_backend *be)
+{
+	if (!id || id >= IG_BACKEND_MAX)
+		return -EINVAL;
+	return dp_lookup(m->backends, &id, be);
+}
+
+int dp_backend_set_state(const struct dp_maps *m, __u32 id, enum ig_backend_state state)
+{
+	struct ig_backend be;
+	int err = dp_backend_get(m, id, &be);
+
+	if (err)
+		return err;
+	be.state = state;
+	return dp_backend_set(m, id, &be);
+}
+
+int dp_backend_set_load(const struct dp_maps *m, __u32 id, __u32 score, __u32 capacity)
+{
+	struct ig_backend_load l = { .score = score > IG_SCORE_SCALE ? IG_SCORE_SCALE : score,
+				     .capacity = capacity };
+
+	if (!id || id >= IG_BACKEND_MAX)
+		return -EINVAL;
+	return dp_update(m->be_load, &id, &l, "ig_be_load");
+}
+
+int dp_backend_inflight(const struct dp_maps *m, __u32 id, __u64 *inflight)
+{
+	return dp_lookup(m->inflight, &id, inflight);
+}
+
+int dp_svc_backends_set(const struct dp_maps *m, __u32 service, const __u32 *ids, __u32 n)
+{
+	struct ig_svc_backends sb = {};
+
+	if (!service || service >= IG_SERVICE_MAX || n > IG_SVC_BE_MAX)
+		return -EINVAL;
+	/* A lost cursor step or two while the datapath advances it is harmless. */
+	dp_lookup(m->svc_backends, &service, &sb);
+	sb.count = n;
+	memset(sb.ids, 0, sizeof(sb.ids));
+	memcpy(sb.ids, ids, n * sizeof(*ids));
+	return dp_update(m->svc_backends, &service, &sb, "ig_svc_backends");
+}
+
+int dp_tenant_set(const struct dp_maps *m, __u32 id, __u32 vni, __u8 prio)
+{
+	struct ig_tenant t = { .vni = vni, .flags = IG_TENANT_F_ACTIVE, .prio = prio };
+
+	if (!id || id >= IG_TENANT_MAX || vni > 0xffffff || prio >= IG_PRIO__MAX)
+		return -EINVAL;
+	return dp_update(m->tenants, &id, &t, "ig_tenants");
+}
+
+int dp_tenant_put(const struct dp_maps *m, __u32 id, const struct ig_tenant *t)
+{
+	if (!id || id >= IG_TENANT_MAX || t->vni > 0xffffff || t->prio >= IG_PRIO__MAX)
+		return -EINVAL;
+	return dp_update(m->tenants, &id, t, "ig_tenants");
+}
+
+int dp_tenant_get(const struct dp_maps *m, __u32 id, struct ig_tenant *t)
+{
+	return dp_lookup(m->tenants, &id, t);
+}
+
+int dp_tenant_limits(struct ig_tenant *t, __u32 conn_rate, __u32 conn_burst, __u32 max_conns,
+		     __u64 bw_rate, __u64 bw_burst)
+{
+	if (!conn_burst)
+		conn_burst = conn_rate;
+	if (!bw_burst)
+		bw_burst = bw_rate;
+	if (conn_rate > IG_CONN_RATE_MAX || (__u64)conn_burst > conn_rate * IG_BURST_SECONDS_MAX)
+		return -EINVAL;
+	if (bw_rate && (bw_rate < IG_BW_RATE_MIN || bw_rate > IG_BW_RATE_MAX ||
+			bw_burst > bw_rate * IG_BURST_SECONDS_MAX))
+		return -EINVAL;
+	t->conn_rate = conn_rate;
+	t->conn_burst = conn_rate ? conn_burst : 0;
+	t->conn_cost = conn_rate ? IG_GOV_UNITS_PER_SEC / conn_rate : 0;
+	t->conn_depth = t->conn_burst * t->conn_cost;
+	t->max_conns = max_conns;
+	t->bw_rate = bw_rate;
+	t->bw_burst = bw_rate ? bw_burst : 0;
+	/* <= 2^40: times a 16-bit packet length it stays within 64 bits. */
+	t->bw_cost = bw_rate ? (IG_GOV_UNITS_PER_SEC << IG_GOV_COST_FRAC) / bw_rate : 0;
+	t->bw_depth = (__u64)((unsigned __int128)t->bw_burst * t->bw_cost >> IG_GOV_COST_FRAC);
+	t->flags &= ~IG_TENANT_F_LIMITED;
+	if (conn_rate || max_conns || bw_rate)
+		t->flags |= IG_TENANT_F_LIMITED;
+	return 0;
+}
+
+int dp_shed_set(const struct dp_maps *m, __u32 service, enum ig_shed_level level)
+{
+	__u32 v = level;
+
+	if (!service || service >= IG_SERVICE_MAX || level >= IG_SHED__MAX)
+		return -EINVAL;
+	return dp_update(m->shed, &service, &v, "ig_shed");
+}
+
+int dp_shed_get(const struct dp_maps *m, __u32 service, __u32 *level)
+{
+	return dp_lookup(m->shed, &service, level);
+}
+
+int dp_tenant_conns(const struct dp_maps *m, __u32 tenant, __u64 *n)
+{
+	return dp_lookup(m->tn_conns, &tenant, n);
+}
+
+int dp_tenant_conns_set(const struct dp_maps *m, __u32 tenant, __u64 n)
+{
+	return dp_update(m->tn_conns, &tenant, &n, "ig_tn_conns");
+}
+
+int dp_tenant_resp(const struct dp_maps *m, __u32 tenant, __u64 *bytes, __u64 *packets)
+{
+	int err = dp_percpu_sum(m->tn_resp, tenant, offsetof(struct ig_traffic, bytes), bytes);
+
+	if (err)
+		return err;
+	return dp_percpu_sum(m->tn_resp, tenant, offsetof(struct ig_traffic, packets), packets);
+}
+
+int dp_flow_cut(const struct dp_maps *m, const struct ig_conn_key *k, bool cut)
+{
+	struct ig_flow_usage u;
+
+	if (bpf_map_lookup_elem(m->flow_resp, k, &u))
+		return -errno;
+	if (!!(u.flags & IG_FLOW_F_CUT) == cut)
+		return 0;
+	/* The host adds to the counters meanwhile: a lost increment between
+	 * this read and write is a few bytes of a flow being judged anyway. */
+	u.flags = cut ? u.flags | IG_FLOW_F_CUT : u.flags & ~IG_FLOW_F_CUT;
+	return dp_update(m->flow_resp, k, &u, "ig_flow_resp");
+}
+
+int dp_tx_port_add(const struct dp_maps *m, __u32 ifindex)
+{
+	return dp_update(m->tx_ports, &ifindex, &ifindex, "ig_tx_ports");
+}
+
+/* Inner tables are mmapable arrays: slot i lives at i * 8 (array elements
+ * are rounded up to 8 bytes). Aligned 4-byte stores are atomic, so an
+ * in-place slot update never shows a torn id. */
+#define DP_SLOT_STRIDE 8
+
+static __u32 *dp_maglev_map(int fd, __u32 entries, int prot, size_t *len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*len = ((size_t)entries * DP_SLOT_STRIDE + page - 1) / page * page;
+	p = mmap(NULL, *len, prot, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static __u32 *dp_slot_ptr(__u32 *base, __u32 key)
+{
+	return (__u32 *)((char *)base + (size_t)key * DP_SLOT_STRIDE);
+}
+
+static int dp_maglev_fill(int fd, const __u32 *table, __u32 msize)
+{
+	size_t len;
+	__u32 *p = dp_maglev_map(fd, msize + 1, PROT_READ | PROT_WRITE, &len);
+
+	if (!p)
+		return -errno;
+	*dp_slot_ptr(p, 0) = msize;
+	for (__u32 i = 0; i < msize; i++)
+		*dp_slot_ptr(p, i + 1) = table[i];
+	munmap(p, len);
+	return 0;
+}
+
+int dp_maglev_swap(const struct dp_maps *m, __u32 service, const __u32 *table, __u32 msize)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP | BPF_F_MMAPABLE);
+	char name[16];
+	int fd, err;
+
+	if (!service || service >= IG_SERVICE_MAX || !msize || msize > IG_MAGLEV_MAX)
+		return -EINVAL;
+	snprintf(name, sizeof(name), "ig_mg_%u", service);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(__u32), sizeof(__u32), msize + 1,
+			    &opts);
+	if (fd < 0) {
+		err = -errno;
+		log_errno(LOG_LVL_WARN, err, "creating Maglev table for service %u", service);
+		return err;
+	}
+	err = dp_maglev_fill(fd, table, msize);
+	if (!err)
+		err = dp_update(m->maglev, &service, &fd, "ig_maglev");
+	close(fd); /* ig_maglev holds the table now; the old one goes with its last user */
+	return err;
+}
+
+static int dp_maglev_inner(const struct dp_maps *m, __u32 service)
+{
+	__u32 id;
+	int fd;
+
+	if (dp_lookup(m->maglev, &service, &id))
+		return -ENOENT; /* no table for this service yet */
+	fd = bpf_map_get_fd_by_id(id);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The size of an inner table from its map info (slot 0 may be mid-write). */
+static int dp_maglev_entries(int fd, __u32 *entries)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*entries = info.max_entries;
+	return 0;
+}
+
+int dp_maglev_update(const struct dp_maps *m, __u32 service, const __u32 *slots, const __u32 *ids,
+		     size_t n)
+{
+	int fd = dp_maglev_inner(m, service), err;
+	__u32 entries = 0, *p = NULL;
+	size_t len = 0;
+
+	if (fd < 0)
+		return fd;
+	err = dp_maglev_entries(fd, &entries);
+	if (!err) {
+		p = dp_maglev_map(fd, entries, PROT_READ | PROT_WRITE, &len);
+		err = p ? 0 : -errno;
+	}
+	for (size_t i = 0; !err && i < n; i++) {
+		if (slots[i] + 1 >= entries) {
+			err = -EINVAL;
+			break;
+		}
+		/* Slot 0 holds the size. */
+		__atomic_store_n(dp_slot_ptr(p, slots[i] + 1), ids[i], __ATOMIC_RELAXED);
+	}
+	if (p)
+		munmap(p, len);
+	close(fd);
+	return err;
+}
+
+int dp_maglev_read(const struct dp_maps *m, __u32 service, __u32 *table, __u32 cap, __u32 *msize)
+{
+	int fd = dp_maglev_inner(m, service), err;
+	__u32 entries = 0, *p = NULL;
+	size_t len = 0;
+
+	if (fd < 0)
+		return fd;
+	err = dp_maglev_entries(fd, &entries);
+	if (!err) {
+		p = dp_maglev_map(fd, entries, PROT_READ, &len);
+		err = p ? 0 : -errno;
+	}
+	if (!err) {
+		*msize = *dp_slot_ptr(p, 0);
+		for (__u32 i = 0; i < *msize && i < cap && i + 1 < entries; i++)
+			table[i] = *dp_slot_ptr(p, i + 1);
+		munmap(p, len);
+	}
+	close(fd);
+	return err;
+}
+
+int dp_percpu_sum(int map_fd, __u32 key, __u32 field_off, __u64 *sum)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	size_t stride;
+	__u8 *vals;
+
+	if (ncpu < 0)
+		return ncpu;
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &info_len))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_PERCPU_ARRAY && info.type != BPF_MAP_TYPE_PERCPU_HASH)
+		ncpu = 1;
+	stride = ncpu > 1 ? (info.value_size + 7) / 8 * 8 : info.value_size;
+	if (field_off + sizeof(__u64) > info.value_size)
+		return -EINVAL;
+	vals = calloc(ncpu, stride);
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(map_fd, &key, vals))
+		err = -errno;
+	*sum = 0;
+	for (int c = 0; !err && c < ncpu; c++) {
+		__u64 v;
+
+		memcpy(&v, vals + c * stride + field_off, sizeof(v));
+		*sum += v;
+	}
+	free(vals);
+	return err;
+}
+
+int dp_vni_set(const struct dp_maps *m, __u32 vni, __u32 tenant)
+{
+	int err;
+
+	if (vni > 0xffffff || !tenant || tenant >= IG_TENANT_MAX)
+		return -EINVAL;
+	err = dp_tenant_drops_init(m, tenant);
+	if (err)
+		return err;
+	return dp_update(m->vni_tenants, &vni, &tenant, "ig_vni_tenants");
+}
+
+int dp_vni_del(const struct dp_maps *m, __u32 vni)
+{
+	return bpf_map_delete_elem(m->vni_tenants, &vni) ? -errno : 0;
+}
+
+static int dp_vtep_key(struct ig_vtep_key *k, __u32 vni, const __u8 addr[IG_ADDR_LEN])
+{
+	memset(k, 0, sizeof(*k));
+	if (vni > 0xffffff)
+		return -EINVAL;
+	memcpy(k->addr, addr, IG_ADDR_LEN);
+	k->vni = vni;
+	return 0;
+}
+
+int dp_vtep_allow(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN])
+{
+	struct ig_vtep_key k;
+	__u32 reserved = 0;
+	int err = dp_vtep_key(&k, vni, addr);
+
+	return err ? err : dp_update(m->vteps, &k, &reserved, "ig_vteps");
+}
+
+int dp_vtep_deny(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN])
+{
+	struct ig_vtep_key k;
+	int err = dp_vtep_key(&k, vni, addr);
+
+	if (err)
+		return err;
+	return bpf_map_delete_elem(m->vteps, &k) ? -errno : 0;
+}
+
+static bool dp_addr_zero(const __u8 *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i])
+			return false;
+	return true;
+}
+
+int dp_endpoint_set(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN],
+		    const struct ig_endpoint *ep)
+{
+	struct ig_endpoint_key k;
+	bool local = ep->flags & IG_EP_F_LOCAL, remote = ep->flags & IG_EP_F_REMOTE;
+
+	if (!ep->tenant || ep->tenant >= IG_TENANT_MAX || (local && remote) ||
+	    (local && !ep->ifindex) || (remote && dp_addr_zero(ep->vtep, sizeof(ep->vtep))))
+		return -EINVAL;
+	memcpy(k.addr, addr, IG_ADDR_LEN);
+	return dp_update(m->endpoints, &k, ep, "ig_endpoints");
+}
+
+int dp_endpoint_del(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN])
+{
+	struct ig_endpoint_key k;
+
+	memcpy(k.addr, addr, IG_ADDR_LEN);
+	return bpf_map_delete_elem(m->endpoints, &k) ? -errno : 0;
+}
+
+int dp_workload_set(const struct dp_maps *m, __u32 ifindex, const struct ig_workload *wl)
+{
+	if (!ifindex || !wl->tenant || wl->tenant >= IG_TENANT_MAX)
+		return -EINVAL;
+	return dp_update(m->workloads, &ifindex, wl, "ig_workloads");
+}
+
+int dp_workload_del(const struct dp_maps *m, __u32 ifindex)
+{
+	return bpf_map_delete_elem(m->workloads, &ifindex) ? -errno : 0;
+}
+
+int dp_tenant_drops_init(const struct dp_maps *m, __u32 tenant)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct ig_drop_stat *zero;
+
+	if (ncpu < 0)
+		return ncpu;
+	if (tenant >= IG_TENANT_MAX)
+		return -EINVAL;
+	zero = calloc(ncpu, sizeof(*zero)); /* 16 bytes: already 8-aligned per CPU */
+	if (!zero)
+		return -ENOMEM;
+	for (__u32 r = 0; r < IG_DROP__MAX && !err; r++) {
+		__u32 key = IG_TN_DROP_KEY(tenant, r);
+
+		if (bpf_map_update_elem(m->tn_drops, &key, zero, BPF_NOEXIST) && errno != EEXIST) {
+			err = -errno;
+			log_errno(LOG_LVL_WARN, err, "creating ig_tn_drops entries of tenant %u",
+				  tenant);
+		}
+	}
+	free(zero);
+	return err;
+}
+
+int dp_tenant_drops(const struct dp_maps *m, __u32 tenant, __u32 reason, __u64 *packets)
+{
+	int err = dp_percpu_sum(m->tn_drops, IG_TN_DROP_KEY(tenant, reason),
+				offsetof(struct ig_drop_stat, packets), packets);
+
+	if (err == -ENOENT) {
+		*packets = 0;
+		return 0;
+	}
+	return err;
+}
+
+int dp_reuse_maps(struct bpf_object *obj, const struct dp_maps *m)
+{
+	for (size_t i = 0; i < dp_map_count; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, dp_map_names[i]);
+		int err;
+
+		if (!map) {
+			log_err("object %s has no map %s", bpf_object__name(obj), dp_map_names[i]);
+			return -ENOENT;
+		}
+		err = bpf_map__reuse_fd(map, (&m->config)[i]); /* dp_slot's layout */
+		if (err) {
+			log_errno(LOG_LVL_WARN, err, "reusing map %s in %s", dp_map_names[i],
+				  bpf_object__name(obj));
+			return err;
+		}
+	}
+	return 0;
+}

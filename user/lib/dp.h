@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The map writer: the one place userspace writes the datapath's maps. The
+ * agent, infergatectl and the tests all go through it. Maps come from a
+ * loaded object (skeleton) or from their pins. */
+#ifndef __IG_DP_H
+#define __IG_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <bpf/libbpf.h>
+
+#include "maps/ig_abi.h"
+
+struct dp_maps {
+	int config, services, backends, be_load, inflight, svc_backends, maglev, conns, tenants;
+	int drops, counters, svc_stats, be_stats, tn_stats, flood, tx_ports, events;
+	int vni_tenants, vteps, endpoints, workloads, tn_drops; /* GPU hosts */
+	int tn_usage, tn_conns, shed, tn_resp, flow_resp; /* governance */
+	bool owned; /* fds were opened from pins and are closed by dp_close() */
+};
+
+/* Names of the maps in struct dp_maps order, for pinning and tools. */
+extern const char *const dp_map_names[];
+extern const size_t dp_map_count;
+
+/* Borrow the fds of a loaded object (the object keeps ownership). */
+int dp_from_object(struct dp_maps *m, struct bpf_object *obj);
+/* Open every map pinned under dir (e.g. IG_PIN_MAPS). -ENOENT names none. */
+int dp_open_pinned(struct dp_maps *m, const char *dir);
+void dp_close(struct dp_maps *m);
+
+int dp_config_get(const struct dp_maps *m, struct ig_config *cfg);
+int dp_config_set(const struct dp_maps *m, const struct ig_config *cfg);
+
+/* Add or replace a service; also writes the VIP's marker entry (port 0,
+ * protocol 0) that lets the datapath recognise fragments to the VIP. */
+int dp_service_set(const struct dp_maps *m, const struct ig_service_key *k,
+		   const struct ig_service *svc);
+/* Remove a service, and the VIP marker when no other service uses the VIP. */
+int dp_service_del(const struct dp_maps *m, const struct ig_service_key *k);
+int dp_service_key(struct ig_service_key *k, const char *vip, unsigned int port,
+		   unsigned int proto);
+
+int dp_backend_set(const struct dp_maps *m, __u32 id, const struct ig_backend *be);
+int dp_backend_get(const struct dp_maps *m, __u32 id, struct ig_backend *be);
+int dp_backend_set_state(const struct dp_maps *m, __u32 id, enum ig_backend_state state);
+int dp_backend_set_load(const struct dp_maps *m, __u32 id, __u32 score, __u32 capacity);
+int dp_backend_inflight(const struct dp_maps *m, __u32 id, __u64 *inflight);
+
+/* A service's backend list for round-robin and least-conn (at most
+ * IG_SVC_BE_MAX ids); the datapath's round-robin cursor is kept. */
+int dp_svc_backends_set(const struct dp_maps *m, __u32 service, const __u32 *ids, __u32 n);
+
+int dp_tenant_set(const struct dp_maps *m, __u32 id, __u32 vni, __u8 prio);
+/* Write or read a tenant's whole entry (limits and flags included). */
+int dp_tenant_put(const struct dp_maps *m, __u32 id, const struct ig_tenant *t);
+int dp_tenant_get(const struct dp_maps *m, __u32 id, struct ig_tenant *t);
+
+/* Governance (maps/govern.h). Limits into a tenant entry: rates per second,
+ * bursts (0 = one second's worth), 0 = unlimited; fills the buckets' costs
+ * and depths and IG_TENANT_F_LIMITED. -EINVAL outside IG_CONN_RATE_MAX,
+ * IG_BW_RATE_MIN..IG_BW_RATE_MAX, or a burst over IG_BURST_SECONDS_MAX
+ * seconds' worth. */
+int dp_tenant_limits(struct ig_tenant *t, __u32 conn_rate, __u32 conn_burst, __u32 max_conns,
+		     __u64 bw_rate, __u64 bw_burst);
+/* Which classes the service's new connections are refused for. */
+int dp_shed_set(const struct dp_maps *m, __u32 service, enum ig_shed_level level);
+int dp_shed_get(const struct dp_maps *m, __u32 service, __u32 *level);
+/* Open connections of a tenant as the gateway counts them; set replaces it
+ * (the agent's recount after a sweep). */
+int dp_tenant_conns(const struct dp_maps *m, __u32 tenant, __u64 *n);
+int dp_tenant_conns_set(const struct dp_maps *m, __u32 tenant, __u64 n);
+/* Response bytes a GPU host's workloads of tenant sent, summed over CPUs. */
+int dp_tenant_resp(const struct dp_maps *m, __u32 tenant, __u64 *bytes, __u64 *packets);
+/* Mark a response flow as cut (dropped at the host) or let it flow again.
+ * -ENOENT when the host has no entry for it. */
+int dp_flow_cut(const struct dp_maps *m, const struct ig_conn_key *k, bool cut);
+int dp_tx_port_add(const struct dp_maps *m, __u32 ifindex);
+
+/* Replace a service's whole Maglev table in one step: a new inner map is
+ * filled, then swapped in with one update of ig_maglev, so a packet sees the
+ * old table or the new one, never a mix. table has msize entries. */
+int dp_maglev_swap(const struct dp_maps *m, __u32 service, const __u32 *table, __u32 msize);
+/* Rewrite n slots of the current table in place (each slot is atomic; use
+ * for small changes). slots are 0-based table indexes. */
+int dp_maglev_update(const struct dp_maps *m, __u32 service, const __u32 *slots, const __u32 *ids,
+		     size_t n);
+/* Copy the current table out (up to cap entries); *msize gets its size. */
+int dp_maglev_read(const struct dp_maps *m, __u32 service, __u32 *table, __u32 cap, __u32 *msize);
+
+/* GPU hosts (maps/host.h). Map vni to tenant: the reverse of the tenant's
+ * ig_tenants entry, which must carry the same VNI (the datapath checks). Also
+ * creates the tenant's ig_tn_drops entries (dp_tenant_drops_init). */
+int dp_vni_set(const struct dp_maps *m, __u32 vni, __u32 tenant);
+int dp_vni_del(const struct dp_maps *m, __u32 vni);
+/* Allow, or stop allowing, VXLAN with vni from and to the VTEP at addr. */
+int dp_vtep_allow(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN]);
+int dp_vtep_deny(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN]);
+/* A tenant address: local (ifindex set), remote (vtep set) or neither. */
+int dp_endpoint_set(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN],
+		    const struct ig_endpoint *ep);
+int dp_endpoint_del(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN]);
+/* The workload behind the host-side interface ifindex. */
+int dp_workload_set(const struct dp_maps *m, __u32 ifindex, const struct ig_workload *wl);
+int dp_workload_del(const struct dp_maps *m, __u32 ifindex);
+/* Create zeroed ig_tn_drops entries for every reason of tenant (existing
+ * counts are kept), so the datapath never allocates under a flood. */
+int dp_tenant_drops_init(const struct dp_maps *m, __u32 tenant);
+/* Packets tenant dropped for reason, summed over CPUs (0 if none yet). */
+int dp_tenant_drops(const struct dp_maps *m, __u32 tenant, __u32 reason, __u64 *packets);
+/* Before obj is loaded: make its maps m's, so the programs of one host (tc
+ * on the underlay and on every workload interface) share one set. */
+int dp_reuse_maps(struct bpf_object *obj, const struct dp_maps *m);
+
+/* Sum a u64 at field_off of a per-CPU map's value at key over all CPUs. */
+int dp_percpu_sum(int map_fd, __u32 key, __u32 field_off, __u64 *sum);
+
+#endif /* __IG_DP_H */

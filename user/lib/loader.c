@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Loader and pinning: libbpf reuses a map whose pin path already exists
+ * (after checking type, sizes and flags) and pins the ones it creates, which
+ * is exactly "adopt, never replace". Links are pinned so the datapath outlives
+ * the agent, and upgraded in place with bpf_link_update. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "user/lib/loader.h"
+#include "user/lib/log.h"
+#include "bpf/xdp_gateway.skel.h"
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int bpffs_mount(void)
+{
+	struct statfs st;
+
+	if (!statfs("/sys/fs/bpf", &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+		return -errno;
+	log_info("mounted bpffs on /sys/fs/bpf");
+	return 0;
+}
+
+/* Reuse a pinned map after checking its layout ourselves: libbpf 1.1 also
+ * compares map flags, and the kernel adds BPF_F_RDONLY_PROG to devmaps it
+ * creates, so its own check rejects a devmap pinned by an earlier run. */
+static int loader_reuse(struct bpf_map *map, const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd, err;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	if (!err && (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+		     info.value_size != bpf_map__value_size(map) ||
+		     info.max_entries != bpf_map__max_entries(map))) {
+		log_err("pinned map %s has another layout (type %u, key %u, value %u, %u "
+			"entries); remove it or pin under another ABI version",
+			path, info.type, info.key_size, info.value_size, info.max_entries);
+		err = -EINVAL;
+	}
+	err = err ?: bpf_map__reuse_fd(map, fd);
+	close(fd); /* reuse_fd took its own reference */
+	return err;
+}
+
+/* Adopt every map already pinned; point the others at their pin path so
+ * libbpf pins them when it creates them. */
+static int loader_pin_paths(struct loader *ld)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int err;
+
+	bpf_object__for_each_map(map, ld->gw->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/maps/%s", ld->root, bpf_map__name(map));
+		if (!access(path, F_OK)) {
+			err = loader_reuse(map, path);
+			ld->nadopted += !err;
+		} else {
+			err = bpf_map__set_pin_path(map, path);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int loader_open(struct loader *ld, const char *root)
+{
+	char maps[sizeof(ld->root) + 8];
+	int err;
+
+	memset(ld, 0, sizeof(*ld));
+	snprintf(ld->root, sizeof(ld->root), "%s", root ? root : IG_PIN_ROOT);
+	snprintf(maps, sizeof(maps), "%s/maps", ld->root);
+	err = bpffs_mount() ?: mkdir_p(maps);
+	if (err) {
+		log_errno(LOG_LVL_ERR, err, "cannot prepare %s", maps);
+		return err;
+	}
+	ld->gw = xdp_gateway__open();
+	if (!ld->gw)
+		return -errno;
+	err = loader_pin_paths(ld);
+	err = err ?: xdp_gateway__load(ld->gw);
+	if (err) {
+		log_errno(LOG_LVL_ERR, err,
+			  "loading xdp_gateway with the maps pinned under %s failed (a pinned map "
+			  "of another layout? remove it or use another ABI version)",
+			  maps);
+		goto err_destroy;
+	}
+	err = dp_from_object(&ld->maps, ld->gw->obj);
+	if (err)
+		goto err_destroy;
+	log_info("xdp_gateway loaded; %d of its maps adopted from pins under %s", ld->nadopted,
+		 maps);
+	return 0;
+
+err_destroy:
+	xdp_gateway__destroy(ld->gw);
+	ld->gw = NULL;
+	return err;
+}
+
+/* Give an existing pinned link the new program, atomically. */
+static int loader_adopt_link(struct loader *ld, struct loader_link *l, int ifindex)
+{
+	int prog_fd = bpf_program__fd(ld->gw->progs.xdp_gateway);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd, err;
+
+	fd = bpf_obj_get(l->pin);
+	if (fd < 0)
+		return -errno;
+	if (bpf_link_update(fd, prog_fd, NULL)) {
+		err = -errno;
+		log_errno(LOG_LVL_WARN, err, "%s: cannot update pinned link %s", l->ifname, l->pin);
+		close(fd);
+		return err;
+	}
+	bpf_obj_get_info_by_fd(prog_fd, &info, &len);
+	l->att = (struct compat_attachment){ .hook = COMPAT_HOOK_XDP,
+					     .method = COMPAT_METHOD_LINK,
+					     .ifindex = ifindex,
+					     .link_fd = fd,
+					     .prog_id = info.id };
+	_Static_assert(sizeof(l->att.ifname) == sizeof(l->ifname), "ifname sizes");
+	memcpy(l->att.ifname, l->ifname, sizeof(l->ifname));
+	l->adopted = true;
+	log_info("%s: program %u replaced the old one behind pinned link %s", l->ifname, info.id,
+		 l->pin);
+	return 0;
+}
+
+int loader_attach_xdp(struct loader *ld, const char *ifname, unsigned int compat_flags)
+{
+	struct loader_link *l;
+	char links[sizeof(ld->root) + 8];
+	int ifindex, err;
+
+	if (ld->nlinks == LOADER_LINKS_MAX)
+		return -ENOSPC;
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex) {
+		err = -errno;
+		log_errno(LOG_LVL_ERR, err, "interface %s", ifname);
+		return err;
+	}
+	l = &ld->links[ld->nlinks];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->ifname, sizeof(l->ifname), "%s", ifname);
+	snprintf(links, sizeof(links), "%s/links", ld->root);
+	snprintf(l->pin, sizeof(l->pin), "%s/%s-xdp", links, ifname);
+	if (!access(l->pin, F_OK) && !loader_adopt_link(ld, l, ifindex)) {
+		ld->nlinks++;
+		return 0;
+	}
+	unlink(l->pin); /* a stale pin (its interface was recreated) */
+	err = mkdir_p(links) ?:
+			       compat_xdp_attach(bpf_program__fd(ld->gw->progs.xdp_gateway), ifindex,
+						 compat_flags, &l->att);
+	if (err)
+		return err;
+	if (l->att.method == COMPAT_METHOD_LINK && compat_pin(&l->att, l->pin))
+		log_warn("%s: link not pinned: the datapath stops with the agent", ifname);
+	ld->nlinks++;
+	return 0;
+}
+
+int loader_detach(struct loader *ld)
+{
+	int err = 0, e;
+
+	for (int i = 0; i < ld->nlinks; i++) {
+		struct loader_link *l = &ld->links[i];
+
+		e = compat_detach(&l->att);
+		if (e)
+			err = e;
+		unlink(l->pin);
+	}
+	ld->nlinks = 0;
+	return err;
+}
+
+void loader_close(struct loader *ld)
+{
+	for (int i = 0; i < ld->nlinks; i++) {
+		if (ld->links[i].att.link_fd >= 0)
+			close(ld->links[i].att.link_fd);
+	}
+	ld->nlinks = 0;
+	if (ld->gw)
+		xdp_gateway__destroy(ld->gw);
+	ld->gw = NULL;
+}
+
+static int unpin_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int loader_unpin_all(const char *root)
+{
+	if (access(root, F_OK))
+		return 0;
+	return nftw(root, unpin_one, 16, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Load, pin, adopt and attach the gateway's datapath. Maps are pinned under
+ * <root>/maps/<name> and an existing pin is adopted instead of replaced (from
+ * an earlier agent or from `bpftool prog loadall ... pinmaps`), so a restart
+ * loses no flow. XDP links are pinned under <root>/links/<ifname>-xdp and a
+ * new program replaces the old one behind the link atomically. */
+#ifndef __IG_LOADER_H
+#define __IG_LOADER_H
+
+#include <stdbool.h>
+#include <limits.h>
+
+#include "kernel-compat/compat.h"
+#include "user/lib/dp.h"
+
+#define LOADER_LINKS_MAX 16
+
+struct xdp_gateway;
+
+struct loader_link {
+	char ifname[COMPAT_IFNAME_MAX];
+	char pin[PATH_MAX];
+	struct compat_attachment att;
+	bool adopted; /* an existing pinned link got the new program */
+};
+
+struct loader {
+	char root[256]; /* IG_PIN_ROOT unless a test or --pin-root says otherwise */
+	struct xdp_gateway *gw;
+	struct dp_maps maps;
+	int nadopted; /* maps that already existed as pins */
+	int nlinks;
+	struct loader_link links[LOADER_LINKS_MAX];
+};
+
+/* Open and load xdp_gateway with every map pinned under root/maps (root
+ * NULL: IG_PIN_ROOT), reusing the maps already pinned there. Mounts bpffs
+ * when it is missing. A pinned map of another layout is an error naming it. */
+int loader_open(struct loader *ld, const char *root);
+/* Attach to ifname: a pinned link there gets the new program atomically
+ * (bpf_link_update), else kernel-compat attaches and the link is pinned. */
+int loader_attach_xdp(struct loader *ld, const char *ifname, unsigned int compat_flags);
+/* Detach every link this loader attached or adopted and remove their pins
+ * (infergated --detach). Maps stay pinned. */
+int loader_detach(struct loader *ld);
+/* Close fds; pinned links and maps keep the datapath running. */
+void loader_close(struct loader *ld);
+/* Remove the whole pin tree under root (tests, uninstall). */
+int loader_unpin_all(const char *root);
+
+#endif /* __IG_LOADER_H */
