@@ -11,13 +11,12 @@
 #include <linux/types.h>
 
 #include "maps/ig_abi.h"
+#include "user/agent/cfgtree.h"
 #include "user/agent/score.h"
 #include "user/agent/telemetry.h"
 
 #define CONFIG_NAME_MAX 64 /* tenant, service, backend names, NUL included */
-#define CONFIG_IFNAME_MAX 16 /* IFNAMSIZ */
 #define CONFIG_URL_MAX 256
-#define CONFIG_PATH_MAX 256
 #define CONFIG_HTTP_PATH_MAX 128
 #define CONFIG_METRICS_PORT 9469
 
@@ -42,11 +41,6 @@ enum config_health_type {
 
 /* Metrics formats are enum telemetry_source, or this for "detect it". */
 #define CONFIG_FORMAT_AUTO TELEM_SRC_MAX
-
-struct config_addr {
-	__u8 addr[IG_ADDR_LEN]; /* IPv4-mapped for IPv4, as in the maps */
-	int family; /* AF_INET (also for ::ffff:a.b.c.d) or AF_INET6 */
-};
 
 struct config_iface {
 	char name[CONFIG_IFNAME_MAX];
@@ -183,18 +177,6 @@ struct ig_cfg {
 	struct config_governance governance;
 };
 
-#define CONFIG_FIELD_MAX 128
-#define CONFIG_MSG_MAX 256
-
-struct config_error {
-	char file[CONFIG_PATH_MAX]; /* the path as given to config_load() */
-	int line, col; /* 1-based; 0 when the error has no position */
-	char field[CONFIG_FIELD_MAX]; /* "services[1].port"; "" for syntax and I/O errors */
-	char msg[CONFIG_MSG_MAX];
-	/* "file:line:col: field: msg", parts without a value left out */
-	char text[CONFIG_PATH_MAX + CONFIG_FIELD_MAX + CONFIG_MSG_MAX + 64];
-};
-
 /* Parse and check the file at path into out. Returns 0, or a negative errno
  * with err filled (and out left empty): the error of fopen() or -ENOMEM, and
  * -EINVAL for anything wrong in the file. Only the first error is reported. */
@@ -204,12 +186,6 @@ void config_free(struct ig_cfg *cfg);
 /* `infergated --check-config FILE`: prints "FILE: OK (...)" or the error to
  * out; returns 0 when the file is valid, 1 otherwise. */
 int config_check_file(const char *path, FILE *out);
-
-/* Durations as the file writes them: parse "250ms", "5s", "1m30s", "0" (units
- * ns, us, ms, s, m, h) into nanoseconds (0 or -EINVAL), and format ns with the
- * largest unit that divides it exactly ("90s", "250ms"). */
-int config_parse_duration(const char *s, __u64 *ns);
-void config_format_duration(__u64 ns, char *buf, size_t len);
 
 const char *config_role_str(unsigned int role);
 const char *config_xdp_mode_str(unsigned int mode);
