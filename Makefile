@@ -101,7 +101,7 @@ $(O)/san/%.o: %.c | $(BPF_SKELS)
 .DEFAULT_GOAL := all
 # Keep the unlinked BPF objects: their .d files name them.
 .SECONDARY:
-.PHONY: all deps check test-unit test-bpf test-integration demo bench bench-datapath \
+.PHONY: all deps check check-layers test-unit test-bpf test-integration demo bench bench-datapath \
 	bench-routing format \
 	check-format install clean help
 
@@ -115,8 +115,16 @@ deps:
 CRIT_RUN = --jobs=$(shell nproc) --short-filename $(TESTFLAGS)
 
 check: deps
+	$(Q)$(MAKE) --no-print-directory check-layers
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory test-unit test-bpf test-integration
+
+# The layering rules (docs/STYLE.md), and a self-test that plants a violation
+# of each rule in a copy of the tree and expects the check to fail.
+check-layers:
+	$(call msg,CHECK,layers)
+	$(Q)tests/layers/check-layers.py .
+	$(Q)tests/layers/test-check-layers.sh
 
 test-unit: $(UNIT_BIN)
 	$(call msg,TEST,unit)
@@ -176,7 +184,8 @@ help:
 	@echo 'infergate make targets (output under O=$(O), V=1 for full commands):'
 	@echo '  all               BPF objects, skeletons, libraries and test binaries'
 	@echo '  deps              install the Debian packages that are missing (root)'
-	@echo '  check             deps, then test-unit, test-bpf and test-integration'
+	@echo '  check             deps, check-layers, then test-unit, test-bpf and test-integration'
+	@echo '  check-layers      the layering rules of docs/STYLE.md, with a planted-violation self-test'
 	@echo '  test-unit         Criterion unit tests (no privileges), ASan+UBSan'
 	@echo '  test-bpf          BPF_PROG_TEST_RUN fixtures (root)'
 	@echo '  test-integration  network-namespace labs with real traffic (root)'

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "user/lib/dp.h"
-#include "tools/lab/netns.h"
 #include "bpf/xdp_gateway.skel.h"
+#include "tools/lab/netns.h"
+#include "user/lib/dp.h"
 
 #define PUSH_ROUNDS 21
 #define LAT_ROUNDS 10

@@ -20,9 +20,9 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 
-#include "user/lib/dp.h"
-#include "tests/lib/pktbuild.h"
 #include "tests/bpf/progs/bench_gw.skel.h"
+#include "tests/lib/pktbuild.h"
+#include "user/lib/dp.h"
 
 #define BENCH_REPEAT_DEFAULT 1000000
 static int BENCH_REPEAT = BENCH_REPEAT_DEFAULT;

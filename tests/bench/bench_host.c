@@ -14,12 +14,12 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
-#include "kernel-compat/compat.h"
-#include "user/lib/dp.h"
-#include "tools/lab/netns.h"
-#include "tests/lib/pktbuild.h"
 #include "bpf/tc_host_ingress.skel.h"
 #include "bpf/tc_workload.skel.h"
+#include "kernel-compat/compat.h"
+#include "tests/lib/pktbuild.h"
+#include "tools/lab/netns.h"
+#include "user/lib/dp.h"
 
 #define BENCH_ROUNDS 3
 #define BENCH_SECS "3"

@@ -14,11 +14,11 @@
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
 
-#include "user/lib/dp.h"
-#include "tests/lib/fixture.h"
-#include "maps/flowhash.h"
-#include "tests/lib/pktbuild.h"
 #include "bpf/xdp_gateway.skel.h"
+#include "maps/flowhash.h"
+#include "tests/lib/fixture.h"
+#include "tests/lib/pktbuild.h"
+#include "user/lib/dp.h"
 
 #define GW_MAC "02:00:00:00:0f:01"
 #define CL_MAC "02:00:00:00:0c:01"

@@ -15,11 +15,11 @@
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
 
-#include "user/lib/dp.h"
-#include "tests/lib/fixture.h"
-#include "tests/lib/pktbuild.h"
 #include "bpf/tc_host_egress.skel.h"
 #include "bpf/xdp_gateway.skel.h"
+#include "tests/lib/fixture.h"
+#include "tests/lib/pktbuild.h"
+#include "user/lib/dp.h"
 
 #define GW_MAC "02:00:00:00:0f:01"
 #define CL_MAC "02:00:00:00:0c:01"

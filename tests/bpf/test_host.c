@@ -13,12 +13,12 @@
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
 
-#include "user/lib/dp.h"
-#include "tests/lib/fixture.h"
-#include "maps/flowhash.h"
-#include "tests/lib/pktbuild.h"
 #include "bpf/tc_host_ingress.skel.h"
 #include "bpf/tc_workload.skel.h"
+#include "maps/flowhash.h"
+#include "tests/lib/fixture.h"
+#include "tests/lib/pktbuild.h"
+#include "user/lib/dp.h"
 
 #define H1_MAC "02:00:00:00:01:01" /* this host's underlay MAC */
 #define UL_MAC "02:00:00:00:01:fe" /* the underlay's next hop toward us */

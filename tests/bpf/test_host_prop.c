@@ -16,11 +16,11 @@
 #include <linux/pkt_cls.h>
 #include <criterion/criterion.h>
 
-#include "user/lib/dp.h"
-#include "tests/lib/fixture.h"
-#include "tests/lib/pktbuild.h"
 #include "bpf/tc_host_ingress.skel.h"
 #include "bpf/tc_workload.skel.h"
+#include "tests/lib/fixture.h"
+#include "tests/lib/pktbuild.h"
+#include "user/lib/dp.h"
 
 /* Packets through tc_host_ingress; a quarter as many through tc_workload.
  * IG_PROP_PACKETS=n overrides it (a slow emulated kernel, a longer soak). */

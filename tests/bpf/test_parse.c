@@ -10,11 +10,11 @@
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
 
-#include "tests/lib/fixture.h"
-#include "tests/lib/pktbuild.h"
 #include "maps/stats.h"
 #include "tests/bpf/progs/parse_probe.h"
 #include "tests/bpf/progs/parse_probe.skel.h"
+#include "tests/lib/fixture.h"
+#include "tests/lib/pktbuild.h"
 
 /* Mirrors enum pkt_flags in bpf/lib/parse.bpf.h (BPF-only header). */
 #define F_FRAG 0x01

@@ -9,10 +9,10 @@
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
 
+#include "bpf/xdp_gateway.skel.h"
+#include "tests/lib/fixture.h"
 #include "user/agent/agent.h"
 #include "user/lib/dp.h"
-#include "tests/lib/fixture.h"
-#include "bpf/xdp_gateway.skel.h"
 
 static __u64 coarse(void)
 {

@@ -10,10 +10,10 @@
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
 
-#include "user/lib/dp.h"
 #include "tests/lib/fixture.h"
-#include "user/lib/loader.h"
 #include "tools/lab/netns.h"
+#include "user/lib/dp.h"
+#include "user/lib/loader.h"
 
 static char root[128];
 

@@ -18,14 +18,14 @@
 #include <bpf/libbpf.h>
 #include <criterion/criterion.h>
 
-#include "kernel-compat/compat.h"
-#include "user/lib/dp.h"
-#include "tests/lib/fixture.h"
-#include "user/lib/log.h"
-#include "tools/lab/netns.h"
-#include "maps/stats.h"
 #include "bpf/tc_host_ingress.skel.h"
 #include "bpf/xdp_gateway.skel.h"
+#include "kernel-compat/compat.h"
+#include "maps/stats.h"
+#include "tests/lib/fixture.h"
+#include "tools/lab/netns.h"
+#include "user/lib/dp.h"
+#include "user/lib/log.h"
 
 #define PKTS 5
 #define PORT 5555

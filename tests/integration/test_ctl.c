@@ -13,11 +13,11 @@
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
 
+#include "bpf/xdp_gateway.skel.h"
 #include "tests/lib/fixture.h"
 #include "tools/lab/lab.h"
 #include "user/lib/loader.h"
 #include "user/lib/names.h"
-#include "bpf/xdp_gateway.skel.h"
 
 #define VIP "198.19.0.10"
 #define VNI 100

@@ -12,9 +12,9 @@
 #include <netinet/in.h>
 #include <criterion/criterion.h>
 
+#include "bpf/xdp_gateway.skel.h"
 #include "tests/lib/fixture.h"
 #include "tools/lab/lab.h"
-#include "bpf/xdp_gateway.skel.h"
 
 #define NHOSTS 3
 #define VIP "198.19.0.10"

@@ -13,14 +13,14 @@
 #include <netinet/in.h>
 #include <criterion/criterion.h>
 
-#include "kernel-compat/compat.h"
-#include "user/lib/dp.h"
-#include "tests/lib/fixture.h"
-#include "tools/lab/lab.h"
-#include "tests/lib/pktbuild.h"
 #include "bpf/tc_host_ingress.skel.h"
 #include "bpf/tc_workload.skel.h"
 #include "bpf/xdp_gateway.skel.h"
+#include "kernel-compat/compat.h"
+#include "tests/lib/fixture.h"
+#include "tests/lib/pktbuild.h"
+#include "tools/lab/lab.h"
+#include "user/lib/dp.h"
 
 #define NHOSTS 2
 #define NWL 5

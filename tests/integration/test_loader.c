@@ -11,10 +11,10 @@
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
 
-#include "tests/lib/fixture.h"
-#include "user/lib/loader.h"
-#include "tools/lab/netns.h"
 #include "bpf/xdp_gateway.skel.h"
+#include "tests/lib/fixture.h"
+#include "tools/lab/netns.h"
+#include "user/lib/loader.h"
 
 static char root[128], ns_a[NETNS_NAME_MAX], ns_b[NETNS_NAME_MAX];
 

@@ -13,9 +13,9 @@
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
 
-#include "user/lib/dp.h"
-#include "tests/lib/fixture.h"
 #include "maps/stats.h"
+#include "tests/lib/fixture.h"
+#include "user/lib/dp.h"
 
 int fx_run(struct bpf_program *prog, const void *pkt, size_t len, struct fx_result *res)
 {

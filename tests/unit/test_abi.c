@@ -7,8 +7,8 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
-#include "user/lib/dp.h"
 #include "maps/ig_abi.h"
+#include "user/lib/dp.h"
 #include "user/lib/names.h"
 
 Test(abi, layout_matches_bpf_side)

@@ -48,21 +48,25 @@ static int conn_push(struct conn_list *l, const struct conn_row *r)
 	return 0;
 }
 
+struct conn_walk {
+	struct ctl *c;
+	struct conn_list *l;
+};
+
+static int conn_collect_one(const void *key, const void *val, void *ctx)
+{
+	struct conn_walk *w = ctx;
+	struct conn_row r = { .k = *(const struct ig_conn_key *)key,
+			      .v = *(const struct ig_conn *)val };
+
+	return conn_match(&w->c->o, &r) ? conn_push(w->l, &r) : 0;
+}
+
 static int conn_collect(struct ctl *c, struct conn_list *l)
 {
-	struct ig_conn_key prev;
-	struct conn_row r;
-	void *pk = NULL;
-	int err = 0;
+	struct conn_walk w = { .c = c, .l = l };
+	int err = dp_conns_walk(&c->m, conn_collect_one, &w);
 
-	while (!err && !bpf_map_get_next_key(c->m.conns, pk, &r.k)) {
-		prev = r.k;
-		pk = &prev;
-		if (bpf_map_lookup_elem(c->m.conns, &r.k, &r.v))
-			continue; /* evicted or swept meanwhile */
-		if (conn_match(&c->o, &r))
-			err = conn_push(l, &r);
-	}
 	if (!err)
 		qsort(l->rows, l->n, sizeof(*l->rows), conn_cmp);
 	return err;

@@ -38,7 +38,7 @@ static void top_sample(struct ctl *c, struct top_snap *s)
 	for (__u32 id = 1; id < IG_BACKEND_MAX; id++) {
 		if (dp_backend_get(&c->m, id, &s->be[id]) || !s->be[id].service)
 			continue;
-		bpf_map_lookup_elem(c->m.be_load, &id, &s->load[id]);
+		dp_backend_load_get(&c->m, id, &s->load[id]);
 		dp_backend_inflight(&c->m, id, &s->be_inflight[id]);
 		s->be_new[id] = ctl_sum(c->m.be_stats, id, TRAFFIC(new_conns));
 		s->be_drops[id] = ctl_sum(c->m.be_stats, id, TRAFFIC(drops));

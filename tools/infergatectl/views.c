@@ -21,24 +21,33 @@ static int svc_cmp(const void *a, const void *b)
 	return (x->s.id > y->s.id) - (x->s.id < y->s.id);
 }
 
+struct svc_collect {
+	struct svc_row *rows;
+	int n, cap;
+};
+
+static int svc_collect_one(const void *key, const void *val, void *ctx)
+{
+	const struct ig_service_key *k = key;
+	struct svc_collect *sc = ctx;
+
+	if (!k->proto) /* a VIP marker */
+		return 0;
+	if (sc->n == sc->cap)
+		return 1;
+	sc->rows[sc->n].k = *k;
+	sc->rows[sc->n++].s = *(const struct ig_service *)val;
+	return 0;
+}
+
 int ctl_services_collect(struct ctl *c, struct svc_row *rows, int cap)
 {
-	struct ig_service_key k, prev;
-	int n = 0;
-	void *pk = NULL;
+	struct svc_collect sc = { .rows = rows, .cap = cap };
 
-	while (n < cap && !bpf_map_get_next_key(c->m.services, pk, &k)) {
-		prev = k;
-		pk = &prev;
-		if (!k.proto)
-			continue;
-		rows[n].k = k;
-		if (bpf_map_lookup_elem(c->m.services, &k, &rows[n].s))
-			continue;
-		n++;
-	}
-	qsort(rows, n, sizeof(*rows), svc_cmp);
-	return n;
+	if (dp_services_walk(&c->m, svc_collect_one, &sc) < 0)
+		return 0;
+	qsort(rows, sc.n, sizeof(*rows), svc_cmp);
+	return sc.n;
 }
 
 static int svc_nbackends(struct ctl *c, __u32 svc)
@@ -95,7 +104,7 @@ static void backend_row(struct ctl *c, __u32 id, const struct ig_backend *be, bo
 	char addr[INET6_ADDRSTRLEN];
 	__u64 inflight = 0;
 
-	bpf_map_lookup_elem(c->m.be_load, &id, &load);
+	dp_backend_load_get(&c->m, id, &load);
 	dp_backend_inflight(&c->m, id, &inflight);
 	ctl_addr_str(be->addr, addr, sizeof(addr));
 	if (c->o.json)
@@ -200,7 +209,7 @@ int ctl_tenants(struct ctl *c)
 		printf("%-4s %8s %-11s %10s %12s %9s %8s %6s %8s %-9s\n", "ID", "VNI", "PRIO",
 		       "PACKETS", "BYTES", "NEW_CONNS", "DROPS", "CAPPED", "REFUSED", "STATE");
 	for (__u32 id = 1; id < IG_TENANT_MAX; id++) {
-		if (bpf_map_lookup_elem(c->m.tenants, &id, &t) || !(t.flags & IG_TENANT_F_ACTIVE))
+		if (dp_tenant_get(&c->m, id, &t) || !(t.flags & IG_TENANT_F_ACTIVE))
 			continue;
 		if (dp_tenant_conns(&c->m, id, &open))
 			open = 0;

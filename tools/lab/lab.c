@@ -11,12 +11,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/tc_host_egress.skel.h"
+#include "bpf/xdp_gateway.skel.h"
 #include "tools/lab/lab.h"
 #include "user/lib/addr.h"
 #include "user/lib/log.h"
 #include "user/lib/maglev.h"
-#include "bpf/tc_host_egress.skel.h"
-#include "bpf/xdp_gateway.skel.h"
 
 static int lab_sh(const char *ns, const char *cmd)
 {

@@ -14,8 +14,8 @@
 #include <linux/types.h>
 
 #include "kernel-compat/compat.h"
-#include "user/lib/dp.h"
 #include "tools/lab/netns.h"
+#include "user/lib/dp.h"
 
 #define LAB_HOSTS_MAX 8
 #define LAB_GW_VTEP "198.18.255.1"

@@ -10,20 +10,18 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <bpf/bpf.h>
 
 #include "user/agent/agent.h"
+#include "user/agent/netlink.h"
+#include "user/agent/nvml.h"
 #include "user/lib/addr.h"
 #include "user/lib/dp.h"
 #include "user/lib/log.h"
 #include "user/lib/maglev.h"
 #include "user/lib/names.h"
-#include "user/agent/netlink.h"
-#include "user/agent/nvml.h"
 
 /* Fewer changed slots than this fraction of the table: update in place. */
 #define AGENT_INCREMENTAL_DIV 8
-#define SWEEP_BATCH 4096
 #define SWEEP_PERIOD_NS (5 * 1000000000ULL)
 
 __u64 agent_now_ns(void)
@@ -82,7 +80,7 @@ static void agent_free_runtime(struct agent *a)
 	}
 	for (unsigned int i = 0; i < a->n_svc; i++)
 		free(a->svc[i].table);
-	agent_gov_free(a);
+	governor_free(&a->gov);
 	free(a->be);
 	free(a->svc);
 	a->be = NULL;
@@ -205,7 +203,15 @@ static int agent_write_svc_backends(struct agent *a, const struct agent_service 
 
 static int agent_write_services(struct agent *a)
 {
-	int err = agent_gov_apply(a); /* the tenants, with their limits */
+	bool *telemetry = calloc(a->n_svc ? a->n_svc : 1, sizeof(*telemetry));
+	int err = telemetry ? 0 : -ENOMEM;
+
+	for (unsigned int s = 0; !err && s < a->n_svc; s++)
+		for (unsigned int i = 0; i < a->svc[s].n; i++)
+			telemetry[s] |= a->be[a->svc[s].first + i].cfg->n_metrics > 0;
+	/* The tenants, with their limits, and the shed levels. */
+	err = err ?: governor_apply(&a->gov, &a->cfg, &a->ld.maps, telemetry);
+	free(telemetry);
 
 	for (unsigned int s = 0; !err && s < a->n_svc; s++) {
 		const struct config_service *cs = a->svc[s].cfg;
@@ -422,6 +428,18 @@ void agent_perform(struct agent *a)
 	scraper_perform(&a->sc, agent_probe_done, a);
 }
 
+/* The governance step, with every service's saturation. */
+static void agent_govern(struct agent *a, __u64 now)
+{
+	double *sat = calloc(a->n_svc ? a->n_svc : 1, sizeof(*sat));
+
+	for (unsigned int s = 0; sat && s < a->n_svc; s++)
+		sat[s] = agent_saturation(a, &a->svc[s]);
+	if (sat)
+		governor_step(&a->gov, now, sat);
+	free(sat);
+}
+
 int agent_tick(struct agent *a, __u64 now)
 {
 	__u64 next = a->next_scrape_ns;
@@ -478,55 +496,34 @@ static bool conn_idle(const struct ig_config *c, const struct ig_conn_key *k,
 	return idle && now > v->last_ns && now - v->last_ns > idle;
 }
 
-/* Walk the table in batches; delete idle entries, count open ones. */
-static int agent_sweep_walk(struct agent *a, __u64 *open_per_be, __u64 *open_per_tn,
-			    __u64 *counted_per_tn)
+struct sweep {
+	const struct dp_maps *maps;
+	struct ig_config cfg;
+	__u64 now, swept;
+	__u64 *open_per_be, *open_per_tn, *counted_per_tn;
+};
+
+/* One entry of the walk: delete it when idle, else count it open. */
+static int agent_sweep_entry(const void *key, const void *val, void *ctx)
 {
-	struct ig_conn_key *keys = calloc(SWEEP_BATCH, sizeof(*keys));
-	struct ig_conn *vals = calloc(SWEEP_BATCH, sizeof(*vals));
-	__u64 now = coarse_now_ns(), batch = 0;
-	bool first = true, done = false;
-	struct ig_config c = {};
-	int err = 0;
+	const struct ig_conn_key *k = key;
+	const struct ig_conn *v = val;
+	struct sweep *sw = ctx;
 
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
+	if (conn_idle(&sw->cfg, k, v, sw->now)) {
+		sw->swept += !dp_conn_del(sw->maps, k);
+		return 0;
 	}
-	dp_config_get(&a->ld.maps, &c);
-	while (!done) {
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		__u32 n = SWEEP_BATCH;
-
-		err = bpf_map_lookup_batch(a->ld.maps.conns, first ? NULL : &batch, &batch, keys,
-					   vals, &n, &opts);
-		if (err && errno != ENOENT) {
-			err = -errno;
-			goto out;
-		}
-		done = err != 0; /* ENOENT: this was the last batch */
-		err = 0;
-		first = false;
-		for (__u32 i = 0; i < n; i++) {
-			if (conn_idle(&c, &keys[i], &vals[i], now)) {
-				a->swept += !bpf_map_delete_elem(a->ld.maps.conns, &keys[i]);
-				continue;
-			}
-			if (vals[i].flags & IG_CONN_F_CLOSING)
-				continue;
-			if (vals[i].backend < IG_BACKEND_MAX)
-				open_per_be[vals[i].backend]++;
-			if (keys[i].tenant >= IG_TENANT_MAX)
-				continue;
-			open_per_tn[keys[i].tenant]++;
-			if (vals[i].flags & IG_CONN_F_COUNTED)
-				counted_per_tn[keys[i].tenant]++;
-		}
-	}
-out:
-	free(keys);
-	free(vals);
-	return err;
+	if (v->flags & IG_CONN_F_CLOSING)
+		return 0;
+	if (v->backend < IG_BACKEND_MAX)
+		sw->open_per_be[v->backend]++;
+	if (k->tenant >= IG_TENANT_MAX)
+		return 0;
+	sw->open_per_tn[k->tenant]++;
+	if (v->flags & IG_CONN_F_COUNTED)
+		sw->counted_per_tn[k->tenant]++;
+	return 0;
 }
 
 int agent_sweep(struct agent *a)
@@ -536,20 +533,30 @@ int agent_sweep(struct agent *a)
 	      *capped = calloc(IG_TENANT_MAX, sizeof(*tn));
 	int err = open && tn && capped ? 0 : -ENOMEM;
 
-	err = err ?: agent_sweep_walk(a, open, tn, capped);
+	struct sweep sw = { .maps = &a->ld.maps,
+			    .now = coarse_now_ns(),
+			    .open_per_be = open,
+			    .open_per_tn = tn,
+			    .counted_per_tn = capped };
+
+	if (!err) {
+		dp_config_get(&a->ld.maps, &sw.cfg);
+		err = dp_conns_walk(&a->ld.maps, agent_sweep_entry, &sw);
+		a->swept += sw.swept;
+	}
 	for (__u32 id = 1; !err && id < IG_BACKEND_MAX; id++) {
 		/* A connection opened between the walk and this write is not
 		 * counted until the next sweep: the count errs low by the
 		 * connections of one sweep period at most. */
 		if (!dp_backend_inflight(&a->ld.maps, id, &cur) && cur != open[id])
-			bpf_map_update_elem(a->ld.maps.inflight, &id, &open[id], BPF_ANY);
+			dp_backend_inflight_set(&a->ld.maps, id, open[id]);
 	}
 	/* The same for the connections counted against the tenants' caps. */
 	for (__u32 id = 1; !err && id < IG_TENANT_MAX; id++)
 		if (!dp_tenant_conns(&a->ld.maps, id, &cur) && cur != capped[id])
 			dp_tenant_conns_set(&a->ld.maps, id, capped[id]);
-	for (unsigned int i = 0; !err && i < a->n_tn; i++)
-		a->tn[i].open_conns = tn[a->tn[i].cfg->id];
+	for (unsigned int i = 0; !err && i < a->gov.n_tn; i++)
+		a->gov.tn[i].open_conns = tn[a->gov.tn[i].cfg->id];
 	free(open);
 	free(tn);
 	free(capped);
@@ -752,7 +759,7 @@ void agent_publish(struct agent *a)
 	mbuf_printf(&m, "infergate_conns_swept_total %llu\n", (unsigned long long)a->swept);
 	agent_render_datapath(a, &m);
 	agent_render_services(a, &m);
-	agent_gov_render(a, &m);
+	governor_render(&a->gov, &m);
 	agent_render_backends(a, &m, now);
 	agent_render_nvml(a, &m);
 	if (!m.err && a->ms)

@@ -11,13 +11,13 @@
 #include <linux/types.h>
 
 #include "user/agent/conf.h"
-#include "user/lib/dp.h"
-#include "user/agent/gov.h"
-#include "user/lib/loader.h"
+#include "user/agent/governor.h"
 #include "user/agent/metrics.h"
 #include "user/agent/score.h"
 #include "user/agent/scrape.h"
 #include "user/agent/telemetry.h"
+#include "user/lib/dp.h"
+#include "user/lib/loader.h"
 
 struct netlink;
 struct nvml;
@@ -46,40 +46,6 @@ struct agent_service {
 	__u32 *table; /* what the datapath holds now; NULL before the first push */
 	bool stuck; /* no healthy backend: the last table stays */
 	__u64 pushes, incremental;
-	bool telemetry; /* a backend has a metrics source: saturation is known */
-	unsigned int shed; /* enum ig_shed_level written to ig_shed */
-	double saturation; /* as of the last governance step */
-	__u64 shed_changes;
-};
-
-/* A tenant's runaway state: response bytes from every host, the estimate
- * and whether its new connections are throttled. */
-struct agent_tenant {
-	const struct config_tenant *cfg;
-	struct gov_usage usage;
-	__u64 resp_bytes; /* response bytes counted on every host, as last read */
-	__u64 open_conns; /* open entries in ig_conns at the last sweep */
-};
-
-/* A response flow seen in a host's ig_flow_resp, kept sorted by key. */
-struct agent_flow {
-	struct ig_conn_key key;
-	__u64 bytes;
-	struct gov_usage usage;
-};
-
-/* The pinned maps of one GPU-host datapath on this machine
- * (governance.host_maps): response counters per tenant and per flow. */
-struct agent_host {
-	char dir[CONFIG_PATH_MAX];
-	struct dp_maps maps;
-	bool open;
-	bool warned; /* its failure is logged once */
-	__u32 resp_id; /* id of the ig_tn_resp map opened, to notice a new datapath */
-	__u64 last_ns; /* when its counters were last read; 0: no baseline yet */
-	__u64 *tn_bytes; /* response bytes per tenant id at that read */
-	struct agent_flow *flows;
-	unsigned int n_flows;
 };
 
 struct agent_opts {
@@ -96,14 +62,10 @@ struct agent {
 	struct scraper sc;
 	struct metrics_server *ms;
 	struct nvml *nvml; /* NULL unless telemetry.nvml and the library loads */
-	unsigned int n_be, n_svc, n_tn, n_hosts;
+	unsigned int n_be, n_svc;
 	struct agent_backend *be;
 	struct agent_service *svc;
-	struct agent_tenant *tn;
-	struct agent_host *hosts;
-	__u64 gov_since_ns; /* shed levels move only once telemetry had time to arrive */
-	__u64 gov_last_ns; /* the last runaway step */
-	__u64 runaway[GOV__MAX]; /* actions taken, by enum gov_counter */
+	struct governor gov; /* token governance: tenants, host maps, shed levels */
 	__u64 next_scrape_ns;
 	__u64 next_sweep_ns;
 	__u64 swept; /* idle connection entries removed */
@@ -124,17 +86,6 @@ int agent_tick(struct agent *a, __u64 now_ns);
  * and connections closed without a FIN or RST the gateway saw would
  * otherwise leave them high. */
 int agent_sweep(struct agent *a);
-/* One governance step (every telemetry interval): each service's shed level
- * from its saturation; each tenant's and flow's response tokens against its
- * budget, throttling or cutting runaways and lifting them once back under. */
-void agent_govern(struct agent *a, __u64 now_ns);
-/* Governance runtime (agent_govern.c), from agent_apply() and on stop:
- * writes every tenant's entry (limits, refusal style, a throttle in force)
- * and its ig_tn_drops entries, opens the host maps, adopts shed levels. */
-int agent_gov_apply(struct agent *a);
-void agent_gov_free(struct agent *a);
-/* The governance families of the /metrics page. */
-void agent_gov_render(struct agent *a, struct mbuf *m);
 /* Drive transfers and consume finished probes. */
 void agent_perform(struct agent *a);
 /* Render and publish the /metrics page. */

@@ -2,8 +2,8 @@
 /* Token governance decisions (govern.h): shed levels with hysteresis and
  * runaway verdicts over a budget window. The datapath enforces; this decides
  * what it is told. */
-#include "user/agent/gov.h"
 #include "maps/ig_abi.h"
+#include "user/agent/gov.h"
 
 static const char *const gov_counter_names[] = {
 	[GOV_TENANT_THROTTLED] = "tenant_throttled",

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The agent's token governance: tenant limits into ig_tenants, shed levels
- * into ig_shed from each service's saturation, and runaway control from the
- * response counters of the GPU-host datapaths named in governance.host_maps
- * (ig_tn_resp per tenant, ig_flow_resp per flow). govern.c decides; this
- * module reads the counters, writes the maps, logs and counts each action. */
+/* The governor: token governance at run time (governor.h). Tenant limits
+ * into ig_tenants, shed levels into ig_shed from each service's saturation,
+ * and runaway control from the response counters of the GPU-host datapaths
+ * named in governance.host_maps (ig_tn_resp per tenant, ig_flow_resp per
+ * flow). gov.c decides; this module reads the counters, writes the maps
+ * (through user/lib/dp), logs and counts each action. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <bpf/bpf.h>
 
-#include "user/agent/agent.h"
+#include "user/agent/governor.h"
 #include "user/lib/addr.h"
 #include "user/lib/dp.h"
 #include "user/lib/log.h"
@@ -35,7 +35,7 @@ static const __u32 gov_reasons[] = {
 /* ---- tenant entries ---- */
 
 /* The whole entry: VNI, class, limits, refusal style and throttle state. */
-static int agent_gov_write_tenant(struct agent *a, const struct agent_tenant *t)
+static int governor_write_tenant(struct governor *g, const struct gov_tenant *t)
 {
 	const struct config_tenant *ct = t->cfg;
 	const struct config_limits *l = &ct->limits;
@@ -52,12 +52,12 @@ static int agent_gov_write_tenant(struct agent *a, const struct agent_tenant *t)
 		log_errno(LOG_LVL_ERR, err, "tenant %s: limits out of range", ct->name);
 		return err;
 	}
-	return dp_tenant_put(&a->ld.maps, ct->id, &v);
+	return dp_tenant_put(g->maps, ct->id, &v);
 }
 
 /* ---- GPU-host maps ---- */
 
-static void agent_host_close(struct agent_host *h)
+static void governor_host_close(struct gov_host *h)
 {
 	if (h->open)
 		dp_close(&h->maps);
@@ -68,17 +68,14 @@ static void agent_host_close(struct agent_host *h)
 	h->n_flows = 0;
 }
 
-static int agent_host_open(struct agent_host *h)
+static int governor_host_open(struct gov_host *h)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	__u32 id = 0;
 	int err;
 
 	err = dp_open_pinned(&h->maps, h->dir);
-	if (!err && bpf_obj_get_info_by_fd(h->maps.tn_resp, &info, &len)) {
-		err = -errno;
+	if (!err && (err = dp_map_id(h->maps.tn_resp, &id)))
 		dp_close(&h->maps);
-	}
 	if (err) {
 		if (!h->warned)
 			log_errno(LOG_LVL_WARN, err,
@@ -92,33 +89,24 @@ static int agent_host_open(struct agent_host *h)
 		log_info("governance: host maps %s usable again", h->dir);
 	h->warned = false;
 	h->open = true;
-	h->resp_id = info.id;
+	h->resp_id = id;
 	h->last_ns = 0; /* the first read is a baseline */
 	return 0;
 }
 
 /* A host datapath that went away or was reloaded leaves our fds on maps
  * nobody counts into any more: compare the pinned map with ours. */
-static void agent_host_check(struct agent_host *h)
+static void governor_host_check(struct gov_host *h)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	char path[CONFIG_PATH_MAX + 16];
-	int fd;
+	__u32 id;
 
 	if (h->open) {
-		snprintf(path, sizeof(path), "%s/ig_tn_resp", h->dir);
-		fd = bpf_obj_get(path);
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && info.id == h->resp_id) {
-			close(fd);
+		if (!dp_pinned_map_id(h->dir, "ig_tn_resp", &id) && id == h->resp_id)
 			return;
-		}
-		if (fd >= 0)
-			close(fd);
 		log_warn("governance: host maps %s were removed or replaced; reopening", h->dir);
-		agent_host_close(h);
+		governor_host_close(h);
 	}
-	agent_host_open(h);
+	governor_host_open(h);
 }
 
 /* ---- start and reload ---- */
@@ -126,16 +114,16 @@ static void agent_host_check(struct agent_host *h)
 /* A throttle in force (left by the previous agent or configuration) is
  * adopted and lifted by the usual rule once the tenant is under budget; at
  * once when the tenant has no budget any more. */
-static void agent_gov_adopt(struct agent *a, struct agent_tenant *t)
+static void governor_adopt(struct governor *g, struct gov_tenant *t)
 {
 	struct ig_tenant cur;
 
-	if (dp_tenant_get(&a->ld.maps, t->cfg->id, &cur) || !(cur.flags & IG_TENANT_F_THROTTLED))
+	if (dp_tenant_get(g->maps, t->cfg->id, &cur) || !(cur.flags & IG_TENANT_F_THROTTLED))
 		return;
 	if (!t->cfg->budget.tokens) {
 		log_info("tenant %s: throttle lifted: it has no token budget any more",
 			 t->cfg->name);
-		a->runaway[GOV_TENANT_RELEASED]++;
+		g->runaway[GOV_TENANT_RELEASED]++;
 		return;
 	}
 	t->usage.over = true;
@@ -144,59 +132,66 @@ static void agent_gov_adopt(struct agent *a, struct agent_tenant *t)
 		 t->cfg->name);
 }
 
-/* Tenants' entries with their limits, and runtime for the governance step. */
-int agent_gov_apply(struct agent *a)
+int governor_apply(struct governor *g, const struct ig_cfg *cfg, const struct dp_maps *maps,
+		   const bool *svc_telemetry)
 {
-	const struct config_governance *g = &a->cfg.governance;
+	const struct config_governance *gc = &cfg->governance;
 	int err = 0;
 
-	a->tn = calloc(a->cfg.n_tenants ? a->cfg.n_tenants : 1, sizeof(*a->tn));
-	a->hosts = calloc(g->n_host_maps ? g->n_host_maps : 1, sizeof(*a->hosts));
-	if (!a->tn || !a->hosts)
+	governor_free(g);
+	g->cfg = cfg;
+	g->maps = maps;
+	g->tn = calloc(cfg->n_tenants ? cfg->n_tenants : 1, sizeof(*g->tn));
+	g->hosts = calloc(gc->n_host_maps ? gc->n_host_maps : 1, sizeof(*g->hosts));
+	g->svc = calloc(cfg->n_services ? cfg->n_services : 1, sizeof(*g->svc));
+	if (!g->tn || !g->hosts || !g->svc)
 		return -ENOMEM;
-	a->n_tn = a->cfg.n_tenants;
-	for (unsigned int i = 0; !err && i < a->n_tn; i++) {
-		struct agent_tenant *t = &a->tn[i];
+	g->n_tn = cfg->n_tenants;
+	for (unsigned int i = 0; !err && i < g->n_tn; i++) {
+		struct gov_tenant *t = &g->tn[i];
 
-		t->cfg = &a->cfg.tenants[i];
-		agent_gov_adopt(a, t);
-		err = agent_gov_write_tenant(a, t) ?: dp_tenant_drops_init(&a->ld.maps, t->cfg->id);
+		t->cfg = &cfg->tenants[i];
+		governor_adopt(g, t);
+		err = governor_write_tenant(g, t) ?: dp_tenant_drops_init(maps, t->cfg->id);
 	}
-	a->n_hosts = g->n_host_maps;
-	for (unsigned int i = 0; !err && i < a->n_hosts; i++) {
-		struct agent_host *h = &a->hosts[i];
+	g->n_hosts = gc->n_host_maps;
+	for (unsigned int i = 0; !err && i < g->n_hosts; i++) {
+		struct gov_host *h = &g->hosts[i];
 
-		snprintf(h->dir, sizeof(h->dir), "%s", g->host_maps[i]);
+		snprintf(h->dir, sizeof(h->dir), "%s", gc->host_maps[i]);
 		h->tn_bytes = calloc(IG_TENANT_MAX, sizeof(*h->tn_bytes));
 		if (!h->tn_bytes)
 			return -ENOMEM;
-		agent_host_open(h); /* a dead one is retried each step */
+		governor_host_open(h); /* a dead one is retried each step */
 	}
-	for (unsigned int s = 0; !err && s < a->n_svc; s++) {
-		struct agent_service *sv = &a->svc[s];
+	g->n_svc = cfg->n_services;
+	for (unsigned int s = 0; !err && s < g->n_svc; s++) {
+		struct gov_service *sv = &g->svc[s];
 		__u32 level = IG_SHED_NONE;
 
-		for (unsigned int i = 0; i < sv->n; i++)
-			sv->telemetry |= a->be[sv->first + i].cfg->n_metrics > 0;
-		dp_shed_get(&a->ld.maps, sv->cfg->id, &level);
+		sv->cfg = &cfg->services[s];
+		sv->telemetry = svc_telemetry[s];
+		dp_shed_get(maps, sv->cfg->id, &level);
 		sv->shed = level < IG_SHED__MAX ? level : IG_SHED_NONE;
 	}
-	a->gov_since_ns = 0; /* from the first step, when the first scrapes start */
-	a->gov_last_ns = 0;
+	g->since_ns = 0; /* from the first step, when the first scrapes start */
+	g->last_ns = 0;
 	return err;
 }
 
-void agent_gov_free(struct agent *a)
+void governor_free(struct governor *g)
 {
-	for (unsigned int i = 0; a->hosts && i < a->n_hosts; i++) {
-		agent_host_close(&a->hosts[i]);
-		free(a->hosts[i].tn_bytes);
+	for (unsigned int i = 0; g->hosts && i < g->n_hosts; i++) {
+		governor_host_close(&g->hosts[i]);
+		free(g->hosts[i].tn_bytes);
 	}
-	free(a->hosts);
-	free(a->tn);
-	a->hosts = NULL;
-	a->tn = NULL;
-	a->n_hosts = a->n_tn = 0;
+	free(g->hosts);
+	free(g->tn);
+	free(g->svc);
+	g->hosts = NULL;
+	g->tn = NULL;
+	g->svc = NULL;
+	g->n_hosts = g->n_tn = g->n_svc = 0;
 }
 
 /* ---- load shedding ---- */
@@ -204,23 +199,23 @@ void agent_gov_free(struct agent *a)
 /* Telemetry that never arrived counts as saturated, so levels move only
  * once it has had time to (stale_ns after a start or reload); a service
  * without any metrics source has no saturation and is never shed. */
-static void agent_gov_shed(struct agent *a, __u64 now)
+static void governor_shed(struct governor *g, __u64 now, const double *saturation)
 {
 	bool settled;
 
-	if (!a->gov_since_ns)
-		a->gov_since_ns = now;
-	settled = now - a->gov_since_ns >= a->cfg.scoring.stale_ns;
-	for (unsigned int i = 0; i < a->n_svc; i++) {
-		struct agent_service *s = &a->svc[i];
+	if (!g->since_ns)
+		g->since_ns = now;
+	settled = now - g->since_ns >= g->cfg->scoring.stale_ns;
+	for (unsigned int i = 0; i < g->n_svc; i++) {
+		struct gov_service *s = &g->svc[i];
 		unsigned int level;
 
-		s->saturation = agent_saturation(a, s);
+		s->saturation = saturation[i];
 		if (s->telemetry && !settled)
 			continue;
-		level = s->telemetry ? gov_shed_level(&a->cfg.governance, s->saturation, s->shed) :
+		level = s->telemetry ? gov_shed_level(&g->cfg->governance, s->saturation, s->shed) :
 				       IG_SHED_NONE;
-		if (level == s->shed || dp_shed_set(&a->ld.maps, s->cfg->id, level))
+		if (level == s->shed || dp_shed_set(g->maps, s->cfg->id, level))
 			continue;
 		if (level > s->shed)
 			log_warn("service %s: saturation %.2f: new %s connections refused",
@@ -238,12 +233,12 @@ static void agent_gov_shed(struct agent *a, __u64 now)
 
 /* ---- runaway tenants ---- */
 
-static void agent_gov_tenant(struct agent *a, struct agent_tenant *t, __u64 delta, __u64 dt,
-			     __u64 now)
+static void governor_tenant(struct governor *g, struct gov_tenant *t, __u64 delta, __u64 dt,
+			    __u64 now)
 {
 	const struct config_budget *b = &t->cfg->budget;
 	double tokens =
-		gov_tokens_per_window(delta, a->cfg.governance.bytes_per_token, dt, b->window_ns);
+		gov_tokens_per_window(delta, g->cfg->governance.bytes_per_token, dt, b->window_ns);
 	char win[32];
 
 	config_format_duration(b->window_ns, win, sizeof(win));
@@ -252,34 +247,34 @@ static void agent_gov_tenant(struct agent *a, struct agent_tenant *t, __u64 delt
 		log_warn("tenant %s: runaway: about %.0f response tokens per %s, budget %llu: "
 			 "new connections refused (tenant-throttled) until back under budget",
 			 t->cfg->name, tokens, win, (unsigned long long)b->tokens);
-		a->runaway[GOV_TENANT_THROTTLED]++;
+		g->runaway[GOV_TENANT_THROTTLED]++;
 		break;
 	case GOV_LIFT:
 		log_info("tenant %s: %.0f response tokens per %s, a full window under budget "
 			 "%llu: throttle lifted",
 			 t->cfg->name, tokens, win, (unsigned long long)b->tokens);
-		a->runaway[GOV_TENANT_RELEASED]++;
+		g->runaway[GOV_TENANT_RELEASED]++;
 		break;
 	default:
 		return;
 	}
-	agent_gov_write_tenant(a, t);
+	governor_write_tenant(g, t);
 }
 
 /* Each tenant's response bytes over every host since the last step. A
  * host's first read (or a counter that went backwards: a new datapath)
  * is a baseline. */
-static void agent_gov_tenants(struct agent *a, __u64 now)
+static void governor_tenants(struct governor *g, __u64 now)
 {
-	__u64 dt = a->gov_last_ns ? now - a->gov_last_ns : 0;
+	__u64 dt = g->last_ns ? now - g->last_ns : 0;
 
-	for (unsigned int i = 0; i < a->n_tn; i++) {
-		struct agent_tenant *t = &a->tn[i];
+	for (unsigned int i = 0; i < g->n_tn; i++) {
+		struct gov_tenant *t = &g->tn[i];
 		__u32 id = t->cfg->id;
 		__u64 delta = 0, total = 0;
 
-		for (unsigned int k = 0; k < a->n_hosts; k++) {
-			struct agent_host *h = &a->hosts[k];
+		for (unsigned int k = 0; k < g->n_hosts; k++) {
+			struct gov_host *h = &g->hosts[k];
 			__u64 bytes, packets;
 
 			if (!h->open || dp_tenant_resp(&h->maps, id, &bytes, &packets))
@@ -291,73 +286,65 @@ static void agent_gov_tenants(struct agent *a, __u64 now)
 		}
 		t->resp_bytes = total;
 		if (dt)
-			agent_gov_tenant(a, t, delta, dt, now);
+			governor_tenant(g, t, delta, dt, now);
 	}
 }
 
 /* ---- runaway flows ---- */
 
-static int agent_flow_cmp(const void *x, const void *y)
+static int governor_flow_cmp(const void *x, const void *y)
 {
-	return memcmp(&((const struct agent_flow *)x)->key, &((const struct agent_flow *)y)->key,
+	return memcmp(&((const struct gov_flow *)x)->key, &((const struct gov_flow *)y)->key,
 		      sizeof(struct ig_conn_key));
 }
 
-/* Every entry of the host's ig_flow_resp, sorted by key. */
-static int agent_gov_read_flows(struct agent_host *h, struct agent_flow **out, unsigned int *n)
+struct flow_read {
+	struct gov_flow *f;
+	unsigned int n, cap;
+};
+
+static int governor_read_flow(const void *key, const void *val, void *ctx)
 {
-	struct ig_conn_key keys[64];
-	struct ig_flow_usage vals[64];
-	struct agent_flow *f = NULL, *tmp;
-	unsigned int cnt = 0, cap = 0;
-	bool first = true, done = false;
-	__u64 batch = 0;
-	int err = 0;
+	const struct ig_flow_usage *u = val;
+	struct flow_read *r = ctx;
+	struct gov_flow *tmp;
 
-	while (!done) {
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		__u32 got = 64;
-
-		err = bpf_map_lookup_batch(h->maps.flow_resp, first ? NULL : &batch, &batch, keys,
-					   vals, &got, &opts);
-		if (err && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-		done = err != 0; /* ENOENT: the last batch */
-		err = 0;
-		first = false;
-		if (cnt + got > cap) {
-			cap = cap ? 2 * cap : GOV_FLOW_BATCH;
-			tmp = realloc(f, cap * sizeof(*f));
-			if (!tmp) {
-				err = -ENOMEM;
-				break;
-			}
-			f = tmp;
-		}
-		for (__u32 i = 0; i < got; i++, cnt++) {
-			f[cnt] = (struct agent_flow){ .key = keys[i], .bytes = vals[i].bytes };
-			f[cnt].usage.over = vals[i].flags & IG_FLOW_F_CUT;
-		}
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : GOV_FLOW_BATCH;
+		tmp = realloc(r->f, r->cap * sizeof(*r->f));
+		if (!tmp)
+			return -ENOMEM;
+		r->f = tmp;
 	}
+	r->f[r->n] =
+		(struct gov_flow){ .key = *(const struct ig_conn_key *)key, .bytes = u->bytes };
+	r->f[r->n++].usage.over = u->flags & IG_FLOW_F_CUT;
+	return 0;
+}
+
+/* Every entry of the host's ig_flow_resp, sorted by key. */
+static int governor_read_flows(struct gov_host *h, struct gov_flow **out, unsigned int *n)
+{
+	struct flow_read r = {};
+	int err = dp_flow_resp_walk(&h->maps, governor_read_flow, &r);
+
 	if (err) {
-		free(f);
+		free(r.f);
 		return err;
 	}
-	if (cnt)
-		qsort(f, cnt, sizeof(*f), agent_flow_cmp);
-	*out = f;
-	*n = cnt;
+	if (r.n)
+		qsort(r.f, r.n, sizeof(*r.f), governor_flow_cmp);
+	*out = r.f;
+	*n = r.n;
 	return 0;
 }
 
 /* Returns false when the map write failed (the verdict is tried again). */
-static bool agent_gov_flow_act(struct agent *a, struct agent_host *h, struct agent_flow *f,
-			       const struct agent_tenant *t, enum gov_action act)
+static bool governor_flow_act(struct governor *g, struct gov_host *h, struct gov_flow *f,
+			      const struct gov_tenant *t, enum gov_action act)
 {
 	const struct config_budget *b = &t->cfg->budget;
-	bool cut = a->cfg.governance.cut_runaway_flows;
+	bool cut = g->cfg->governance.cut_runaway_flows;
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], win[32];
 	int err;
 
@@ -373,7 +360,7 @@ static bool agent_gov_flow_act(struct agent *a, struct agent_host *h, struct age
 			 t->cfg->name, src, ntohs(f->key.sport), dst, ntohs(f->key.dport),
 			 f->usage.tokens, win, (unsigned long long)b->flow_tokens,
 			 cut ? "cut at the host (runaway-flow-cut)" : "flagged (cutting is off)");
-		a->runaway[cut ? GOV_FLOW_CUT : GOV_FLOW_FLAGGED]++;
+		g->runaway[cut ? GOV_FLOW_CUT : GOV_FLOW_FLAGGED]++;
 		return true;
 	}
 	err = dp_flow_cut(&h->maps, &f->key, false);
@@ -382,30 +369,29 @@ static bool agent_gov_flow_act(struct agent *a, struct agent_host *h, struct age
 	log_info("tenant %s: flow %s:%u -> %s:%u a full window under its budget: %s", t->cfg->name,
 		 src, ntohs(f->key.sport), dst, ntohs(f->key.dport),
 		 cut ? "cut lifted" : "no longer flagged");
-	a->runaway[GOV_FLOW_RELEASED]++;
+	g->runaway[GOV_FLOW_RELEASED]++;
 	return true;
 }
 
 /* Flows judged on the bytes they sent since the last read of their host; a
  * flow whose action failed is tried again at the next step. */
-static void agent_gov_flows(struct agent *a, struct agent_host *h, struct agent_tenant **by_id,
-			    __u64 now)
+static void governor_flows(struct governor *g, struct gov_host *h, struct gov_tenant **by_id,
+			   __u64 now)
 {
-	struct agent_flow *flows, *old;
+	struct gov_flow *flows, *old;
 	unsigned int n;
 
-	if (agent_gov_read_flows(h, &flows, &n))
+	if (governor_read_flows(h, &flows, &n))
 		return;
 	for (unsigned int i = 0; h->last_ns && i < n; i++) {
-		struct agent_flow *f = &flows[i];
-		struct agent_tenant *t = f->key.tenant < IG_TENANT_MAX ? by_id[f->key.tenant] :
-									 NULL;
+		struct gov_flow *f = &flows[i];
+		struct gov_tenant *t = f->key.tenant < IG_TENANT_MAX ? by_id[f->key.tenant] : NULL;
 		const struct config_budget *b;
 		struct gov_usage before;
 		__u64 delta = f->bytes;
 		enum gov_action act;
 
-		old = h->n_flows ? bsearch(f, h->flows, h->n_flows, sizeof(*f), agent_flow_cmp) :
+		old = h->n_flows ? bsearch(f, h->flows, h->n_flows, sizeof(*f), governor_flow_cmp) :
 				   NULL;
 		if (old) {
 			f->usage.tokens = old->usage.tokens;
@@ -418,10 +404,10 @@ static void agent_gov_flows(struct agent *a, struct agent_host *h, struct agent_
 		b = &t->cfg->budget;
 		before = f->usage;
 		act = gov_judge(&f->usage,
-				gov_tokens_per_window(delta, a->cfg.governance.bytes_per_token,
+				gov_tokens_per_window(delta, g->cfg->governance.bytes_per_token,
 						      now - h->last_ns, b->window_ns),
 				b->flow_tokens, b->window_ns, now);
-		if (act != GOV_KEEP && !agent_gov_flow_act(a, h, f, t, act))
+		if (act != GOV_KEEP && !governor_flow_act(g, h, f, t, act))
 			f->usage = before;
 	}
 	free(h->flows);
@@ -431,38 +417,38 @@ static void agent_gov_flows(struct agent *a, struct agent_host *h, struct agent_
 
 /* ---- the step ---- */
 
-void agent_govern(struct agent *a, __u64 now)
+void governor_step(struct governor *g, __u64 now, const double *saturation)
 {
-	struct agent_tenant **by_id;
+	struct gov_tenant **by_id;
 
-	agent_gov_shed(a, now);
-	for (unsigned int k = 0; k < a->n_hosts; k++)
-		agent_host_check(&a->hosts[k]);
-	agent_gov_tenants(a, now);
+	governor_shed(g, now, saturation);
+	for (unsigned int k = 0; k < g->n_hosts; k++)
+		governor_host_check(&g->hosts[k]);
+	governor_tenants(g, now);
 	by_id = calloc(IG_TENANT_MAX, sizeof(*by_id));
-	for (unsigned int i = 0; by_id && i < a->n_tn; i++)
-		by_id[a->tn[i].cfg->id] = &a->tn[i];
-	for (unsigned int k = 0; by_id && k < a->n_hosts; k++) {
-		struct agent_host *h = &a->hosts[k];
+	for (unsigned int i = 0; by_id && i < g->n_tn; i++)
+		by_id[g->tn[i].cfg->id] = &g->tn[i];
+	for (unsigned int k = 0; by_id && k < g->n_hosts; k++) {
+		struct gov_host *h = &g->hosts[k];
 
 		if (!h->open)
 			continue;
-		agent_gov_flows(a, h, by_id, now);
+		governor_flows(g, h, by_id, now);
 		h->last_ns = now;
 	}
 	free(by_id);
-	a->gov_last_ns = now;
+	g->last_ns = now;
 }
 
 /* ---- the /metrics page ---- */
 
-static void agent_gov_render_limits(struct agent *a, struct mbuf *m)
+static void governor_render_limits(const struct governor *g, struct mbuf *m)
 {
 	mbuf_family(m, "infergate_tenant_limit", "gauge",
 		    "Configured tenant limits (0 = unlimited): connections/s, bucket sizes, open "
 		    "connections, request bytes/s.");
-	for (unsigned int i = 0; i < a->n_tn; i++) {
-		const struct config_tenant *t = a->tn[i].cfg;
+	for (unsigned int i = 0; i < g->n_tn; i++) {
+		const struct config_tenant *t = g->tn[i].cfg;
 		const struct config_limits *l = &t->limits;
 		struct ig_tenant v = {};
 
@@ -481,73 +467,73 @@ static void agent_gov_render_limits(struct agent *a, struct mbuf *m)
 	}
 	mbuf_family(m, "infergate_tenant_refuse_rst", "gauge",
 		    "1 when the tenant's refused TCP connections get a RST, 0 when dropped.");
-	for (unsigned int i = 0; i < a->n_tn; i++)
+	for (unsigned int i = 0; i < g->n_tn; i++)
 		mbuf_printf(m, "infergate_tenant_refuse_rst{tenant=\"%s\"} %d\n",
-			    a->tn[i].cfg->name, a->tn[i].cfg->limits.refuse == CONFIG_REFUSE_RST);
+			    g->tn[i].cfg->name, g->tn[i].cfg->limits.refuse == CONFIG_REFUSE_RST);
 }
 
 /* Refusals of the gateway and runaway cuts of the hosts, per reason. */
-static void agent_gov_render_refusals(struct agent *a, struct mbuf *m)
+static void governor_render_refusals(const struct governor *g, struct mbuf *m)
 {
 	mbuf_family(m, "infergate_tenant_refusals_total", "counter",
 		    "Packets refused by governance, per tenant and reason (gateway and hosts).");
-	for (unsigned int i = 0; i < a->n_tn; i++) {
+	for (unsigned int i = 0; i < g->n_tn; i++) {
 		for (size_t r = 0; r < sizeof(gov_reasons) / sizeof(gov_reasons[0]); r++) {
 			__u64 sum = 0, n = 0;
 
-			if (!dp_tenant_drops(&a->ld.maps, a->tn[i].cfg->id, gov_reasons[r], &n))
+			if (!dp_tenant_drops(g->maps, g->tn[i].cfg->id, gov_reasons[r], &n))
 				sum += n;
-			for (unsigned int k = 0; k < a->n_hosts; k++)
-				if (a->hosts[k].open &&
-				    !dp_tenant_drops(&a->hosts[k].maps, a->tn[i].cfg->id,
+			for (unsigned int k = 0; k < g->n_hosts; k++)
+				if (g->hosts[k].open &&
+				    !dp_tenant_drops(&g->hosts[k].maps, g->tn[i].cfg->id,
 						     gov_reasons[r], &n))
 					sum += n;
 			mbuf_printf(m,
 				    "infergate_tenant_refusals_total{tenant=\"%s\",reason=\"%s\"} "
 				    "%llu\n",
-				    a->tn[i].cfg->name, drop_reason_str(gov_reasons[r]),
+				    g->tn[i].cfg->name, drop_reason_str(gov_reasons[r]),
 				    (unsigned long long)sum);
 		}
 	}
 }
 
-static void agent_gov_render_tenants(struct agent *a, struct mbuf *m)
+static void governor_render_tenants(const struct governor *g, struct mbuf *m)
 {
 	mbuf_family(m, "infergate_tenant_open_connections", "gauge",
 		    "Open connections of the tenant in the connection table, as of the last "
 		    "sweep (every 5 s).");
-	for (unsigned int i = 0; i < a->n_tn; i++)
+	for (unsigned int i = 0; i < g->n_tn; i++)
 		mbuf_printf(m, "infergate_tenant_open_connections{tenant=\"%s\"} %llu\n",
-			    a->tn[i].cfg->name, (unsigned long long)a->tn[i].open_conns);
+			    g->tn[i].cfg->name, (unsigned long long)g->tn[i].open_conns);
 	mbuf_family(m, "infergate_tenant_capped_connections", "gauge",
 		    "Open connections counted against the tenant's max_conns, live "
 		    "(ig_tn_conns; 0 without a cap).");
-	for (unsigned int i = 0; i < a->n_tn; i++) {
+	for (unsigned int i = 0; i < g->n_tn; i++) {
 		__u64 n = 0;
 
-		dp_tenant_conns(&a->ld.maps, a->tn[i].cfg->id, &n);
+		dp_tenant_conns(g->maps, g->tn[i].cfg->id, &n);
 		mbuf_printf(m, "infergate_tenant_capped_connections{tenant=\"%s\"} %llu\n",
-			    a->tn[i].cfg->name, (unsigned long long)n);
+			    g->tn[i].cfg->name, (unsigned long long)n);
 	}
 	mbuf_family(m, "infergate_tenant_throttled", "gauge",
 		    "1 while the tenant's new connections are refused as a runaway.");
-	for (unsigned int i = 0; i < a->n_tn; i++)
-		mbuf_printf(m, "infergate_tenant_throttled{tenant=\"%s\"} %d\n", a->tn[i].cfg->name,
-			    a->tn[i].usage.over);
+	for (unsigned int i = 0; i < g->n_tn; i++)
+		mbuf_printf(m, "infergate_tenant_throttled{tenant=\"%s\"} %d\n", g->tn[i].cfg->name,
+			    g->tn[i].usage.over);
 	mbuf_family(m, "infergate_tenant_response_bytes_total", "counter",
 		    "Response bytes the GPU hosts in governance.host_maps counted for the tenant.");
-	for (unsigned int i = 0; i < a->n_tn; i++)
+	for (unsigned int i = 0; i < g->n_tn; i++)
 		mbuf_printf(m, "infergate_tenant_response_bytes_total{tenant=\"%s\"} %llu\n",
-			    a->tn[i].cfg->name, (unsigned long long)a->tn[i].resp_bytes);
+			    g->tn[i].cfg->name, (unsigned long long)g->tn[i].resp_bytes);
 	mbuf_family(m, "infergate_tenant_response_tokens", "gauge",
 		    "Estimated response tokens per budget window, from the last interval.");
-	for (unsigned int i = 0; i < a->n_tn; i++)
+	for (unsigned int i = 0; i < g->n_tn; i++)
 		mbuf_printf(m, "infergate_tenant_response_tokens{tenant=\"%s\"} %.0f\n",
-			    a->tn[i].cfg->name, a->tn[i].usage.tokens);
+			    g->tn[i].cfg->name, g->tn[i].usage.tokens);
 	mbuf_family(m, "infergate_tenant_token_budget", "gauge",
 		    "Token budget per window, of the tenant and of each single flow (0 = none).");
-	for (unsigned int i = 0; i < a->n_tn; i++) {
-		const struct config_tenant *t = a->tn[i].cfg;
+	for (unsigned int i = 0; i < g->n_tn; i++) {
+		const struct config_tenant *t = g->tn[i].cfg;
 
 		mbuf_printf(m,
 			    "infergate_tenant_token_budget{tenant=\"%s\",scope=\"tenant\"} %llu\n"
@@ -557,18 +543,18 @@ static void agent_gov_render_tenants(struct agent *a, struct mbuf *m)
 	}
 	mbuf_family(m, "infergate_tenant_budget_window_seconds", "gauge",
 		    "The window the token budget is counted over.");
-	for (unsigned int i = 0; i < a->n_tn; i++)
+	for (unsigned int i = 0; i < g->n_tn; i++)
 		mbuf_printf(m, "infergate_tenant_budget_window_seconds{tenant=\"%s\"} %g\n",
-			    a->tn[i].cfg->name, a->tn[i].cfg->budget.window_ns / 1e9);
+			    g->tn[i].cfg->name, g->tn[i].cfg->budget.window_ns / 1e9);
 }
 
-static void agent_gov_render_flows(struct agent *a, struct mbuf *m)
+static void governor_render_flows(const struct governor *g, struct mbuf *m)
 {
 	unsigned int *cut = calloc(IG_TENANT_MAX, sizeof(*cut));
 
-	for (unsigned int k = 0; cut && k < a->n_hosts; k++) {
-		for (unsigned int f = 0; f < a->hosts[k].n_flows; f++) {
-			const struct agent_flow *fl = &a->hosts[k].flows[f];
+	for (unsigned int k = 0; cut && k < g->n_hosts; k++) {
+		for (unsigned int f = 0; f < g->hosts[k].n_flows; f++) {
+			const struct gov_flow *fl = &g->hosts[k].flows[f];
 
 			if (fl->usage.over && fl->key.tenant < IG_TENANT_MAX)
 				cut[fl->key.tenant]++;
@@ -576,41 +562,41 @@ static void agent_gov_render_flows(struct agent *a, struct mbuf *m)
 	}
 	mbuf_family(m, "infergate_tenant_flows_cut", "gauge",
 		    "The tenant's response flows cut (or flagged) as runaways now.");
-	for (unsigned int i = 0; cut && i < a->n_tn; i++)
-		mbuf_printf(m, "infergate_tenant_flows_cut{tenant=\"%s\"} %u\n", a->tn[i].cfg->name,
-			    cut[a->tn[i].cfg->id]);
+	for (unsigned int i = 0; cut && i < g->n_tn; i++)
+		mbuf_printf(m, "infergate_tenant_flows_cut{tenant=\"%s\"} %u\n", g->tn[i].cfg->name,
+			    cut[g->tn[i].cfg->id]);
 	free(cut);
 	mbuf_family(m, "infergate_runaway_actions_total", "counter",
 		    "Runaway control actions taken by the agent.");
 	for (unsigned int c = 0; c < GOV__MAX; c++)
 		mbuf_printf(m, "infergate_runaway_actions_total{action=\"%s\"} %llu\n",
-			    gov_counter_str(c), (unsigned long long)a->runaway[c]);
+			    gov_counter_str(c), (unsigned long long)g->runaway[c]);
 	mbuf_family(m, "infergate_host_maps_up", "gauge",
 		    "1 when the GPU-host maps of governance.host_maps are open and read.");
-	for (unsigned int k = 0; k < a->n_hosts; k++)
-		mbuf_printf(m, "infergate_host_maps_up{dir=\"%s\"} %d\n", a->hosts[k].dir,
-			    a->hosts[k].open);
+	for (unsigned int k = 0; k < g->n_hosts; k++)
+		mbuf_printf(m, "infergate_host_maps_up{dir=\"%s\"} %d\n", g->hosts[k].dir,
+			    g->hosts[k].open);
 }
 
-static void agent_gov_render_services(struct agent *a, struct mbuf *m)
+static void governor_render_services(const struct governor *g, struct mbuf *m)
 {
 	mbuf_family(m, "infergate_service_shed_level", "gauge",
 		    "New connections refused by class: 0 none, 1 batch, 2 batch and standard.");
-	for (unsigned int s = 0; s < a->n_svc; s++)
+	for (unsigned int s = 0; s < g->n_svc; s++)
 		mbuf_printf(m, "infergate_service_shed_level{service=\"%s\"} %u\n",
-			    a->svc[s].cfg->name, a->svc[s].shed);
+			    g->svc[s].cfg->name, g->svc[s].shed);
 	mbuf_family(m, "infergate_service_shed_changes_total", "counter",
 		    "Changes of the service's shed level.");
-	for (unsigned int s = 0; s < a->n_svc; s++)
+	for (unsigned int s = 0; s < g->n_svc; s++)
 		mbuf_printf(m, "infergate_service_shed_changes_total{service=\"%s\"} %llu\n",
-			    a->svc[s].cfg->name, (unsigned long long)a->svc[s].shed_changes);
+			    g->svc[s].cfg->name, (unsigned long long)g->svc[s].shed_changes);
 }
 
-void agent_gov_render(struct agent *a, struct mbuf *m)
+void governor_render(const struct governor *g, struct mbuf *m)
 {
-	agent_gov_render_tenants(a, m);
-	agent_gov_render_limits(a, m);
-	agent_gov_render_refusals(a, m);
-	agent_gov_render_flows(a, m);
-	agent_gov_render_services(a, m);
+	governor_render_tenants(g, m);
+	governor_render_limits(g, m);
+	governor_render_refusals(g, m);
+	governor_render_flows(g, m);
+	governor_render_services(g, m);
 }

@@ -12,8 +12,8 @@
 #include <netinet/in.h>
 #include <microhttpd.h>
 
-#include "user/lib/log.h"
 #include "user/agent/metrics.h"
+#include "user/lib/log.h"
 
 struct metrics_server {
 	struct MHD_Daemon *d;

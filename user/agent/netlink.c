@@ -14,8 +14,8 @@
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
-#include "user/lib/log.h"
 #include "user/agent/netlink.h"
+#include "user/lib/log.h"
 
 struct netlink {
 	struct nl_sock *sk;

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "user/lib/log.h"
 #include "user/agent/nvml.h"
+#include "user/lib/log.h"
 
 typedef void *nvml_device_t;
 typedef void *nvml_eventset_t;

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "user/lib/log.h"
 #include "user/agent/scrape.h"
+#include "user/lib/log.h"
 
 static size_t probe_write(char *data, size_t size, size_t nmemb, void *userp)
 {

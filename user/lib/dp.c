@@ -3,6 +3,7 @@
  * Maglev table is swapped whole, a service brings its VIP marker, a load
  * update never touches the kernel's in-flight counts. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +207,86 @@ int dp_backend_set_load(const struct dp_maps *m, __u32 id, __u32 score, __u32 ca
 int dp_backend_inflight(const struct dp_maps *m, __u32 id, __u64 *inflight)
 {
 	return dp_lookup(m->inflight, &id, inflight);
+}
+
+int dp_backend_inflight_set(const struct dp_maps *m, __u32 id, __u64 inflight)
+{
+	return dp_update(m->inflight, &id, &inflight, "ig_inflight");
+}
+
+int dp_backend_load_get(const struct dp_maps *m, __u32 id, struct ig_backend_load *load)
+{
+	return dp_lookup(m->be_load, &id, load);
+}
+
+int dp_service_get(const struct dp_maps *m, const struct ig_service_key *k, struct ig_service *svc)
+{
+	return dp_lookup(m->services, k, svc);
+}
+
+int dp_conn_get(const struct dp_maps *m, const struct ig_conn_key *k, struct ig_conn *v)
+{
+	return dp_lookup(m->conns, k, v);
+}
+
+int dp_conn_del(const struct dp_maps *m, const struct ig_conn_key *k)
+{
+	return bpf_map_delete_elem(m->conns, k) ? -errno : 0;
+}
+
+/* Every entry of a hash map, DP_WALK_BATCH at a time; cb() sees each and
+ * stops the walk with a non-zero return (which the walk returns). An entry
+ * added or deleted during the walk may be seen or not, as with any batch
+ * read of a changing map. */
+#define DP_WALK_BATCH 1024
+static int dp_walk(int fd, size_t ksize, size_t vsize, dp_walk_cb cb, void *ctx)
+{
+	char *keys = calloc(DP_WALK_BATCH, ksize), *vals = calloc(DP_WALK_BATCH, vsize);
+	bool first = true, done = false;
+	__u64 batch = 0;
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!done && !err) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 n = DP_WALK_BATCH;
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys, vals, &n,
+					   &opts);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		done = err != 0; /* ENOENT: this was the last batch */
+		err = 0;
+		first = false;
+		for (__u32 i = 0; i < n && !err; i++)
+			err = cb(keys + i * ksize, vals + i * vsize, ctx);
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int dp_conns_walk(const struct dp_maps *m, dp_walk_cb cb, void *ctx)
+{
+	return dp_walk(m->conns, sizeof(struct ig_conn_key), sizeof(struct ig_conn), cb, ctx);
+}
+
+int dp_services_walk(const struct dp_maps *m, dp_walk_cb cb, void *ctx)
+{
+	return dp_walk(m->services, sizeof(struct ig_service_key), sizeof(struct ig_service), cb,
+		       ctx);
+}
+
+int dp_flow_resp_walk(const struct dp_maps *m, dp_walk_cb cb, void *ctx)
+{
+	return dp_walk(m->flow_resp, sizeof(struct ig_conn_key), sizeof(struct ig_flow_usage), cb,
+		       ctx);
 }
 
 int dp_svc_backends_set(const struct dp_maps *m, __u32 service, const __u32 *ids, __u32 n)
@@ -450,6 +531,32 @@ int dp_maglev_read(const struct dp_maps *m, __u32 service, __u32 *table, __u32 c
 			table[i] = *dp_slot_ptr(p, i + 1);
 		munmap(p, len);
 	}
+	close(fd);
+	return err;
+}
+
+int dp_map_id(int fd, __u32 *id)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*id = info.id;
+	return 0;
+}
+
+int dp_pinned_map_id(const char *dir, const char *name, __u32 *id)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	err = dp_map_id(fd, id);
 	close(fd);
 	return err;
 }

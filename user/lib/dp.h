@@ -46,6 +46,23 @@ int dp_backend_get(const struct dp_maps *m, __u32 id, struct ig_backend *be);
 int dp_backend_set_state(const struct dp_maps *m, __u32 id, enum ig_backend_state state);
 int dp_backend_set_load(const struct dp_maps *m, __u32 id, __u32 score, __u32 capacity);
 int dp_backend_inflight(const struct dp_maps *m, __u32 id, __u64 *inflight);
+/* Replace the datapath's count (the agent's recount after its sweep). */
+int dp_backend_inflight_set(const struct dp_maps *m, __u32 id, __u64 inflight);
+int dp_backend_load_get(const struct dp_maps *m, __u32 id, struct ig_backend_load *load);
+int dp_service_get(const struct dp_maps *m, const struct ig_service_key *k, struct ig_service *svc);
+
+/* The connection table. A walk calls cb() for every entry (key, value) until
+ * cb returns non-zero, which the walk then returns. */
+typedef int (*dp_walk_cb)(const void *key, const void *val, void *ctx);
+int dp_conns_walk(const struct dp_maps *m, dp_walk_cb cb, void *ctx);
+int dp_conn_get(const struct dp_maps *m, const struct ig_conn_key *k, struct ig_conn *v);
+int dp_conn_del(const struct dp_maps *m, const struct ig_conn_key *k);
+/* Every response flow a GPU host counts (ig_flow_resp: struct ig_conn_key,
+ * struct ig_flow_usage). */
+int dp_flow_resp_walk(const struct dp_maps *m, dp_walk_cb cb, void *ctx);
+/* Every ig_services entry (struct ig_service_key, struct ig_service), the
+ * VIP markers (port 0, protocol 0) included. */
+int dp_services_walk(const struct dp_maps *m, dp_walk_cb cb, void *ctx);
 
 /* A service's backend list for round-robin and least-conn (at most
  * IG_SVC_BE_MAX ids); the datapath's round-robin cursor is kept. */
@@ -111,6 +128,12 @@ int dp_tenant_drops(const struct dp_maps *m, __u32 tenant, __u32 reason, __u64 *
 /* Before obj is loaded: make its maps m's, so the programs of one host (tc
  * on the underlay and on every workload interface) share one set. */
 int dp_reuse_maps(struct bpf_object *obj, const struct dp_maps *m);
+
+/* The kernel's id of the map behind fd, or of the map pinned as name under
+ * dir: the same id means the same map (a datapath reloaded in between gets
+ * new ones). */
+int dp_map_id(int fd, __u32 *id);
+int dp_pinned_map_id(const char *dir, const char *name, __u32 *id);
 
 /* Sum a u64 at field_off of a per-CPU map's value at key over all CPUs. */
 int dp_percpu_sum(int map_fd, __u32 key, __u32 field_off, __u64 *sum);

@@ -17,9 +17,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/xdp_gateway.skel.h"
 #include "user/lib/loader.h"
 #include "user/lib/log.h"
-#include "bpf/xdp_gateway.skel.h"
 
 static int mkdir_p(const char *path)
 {
