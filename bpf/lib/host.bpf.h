@@ -276,35 +276,6 @@ pass:
 
 /* ---- workload side: east-west out ---- */
 
-static __always_inline void host_outer_ipv4(struct iphdr *ip, const __u8 *saddr, const __u8 *daddr,
-					    __u32 inner_len)
-{
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tos = 0;
-	ip->tot_len = bpf_htons(sizeof(*ip) + sizeof(struct udphdr) + VXLAN_HLEN + inner_len);
-	ip->id = 0;
-	ip->frag_off = 0;
-	ip->ttl = VXLAN_TTL;
-	ip->protocol = IPPROTO_UDP;
-	ip->check = 0;
-	__builtin_memcpy(&ip->saddr, saddr + 12, 4);
-	__builtin_memcpy(&ip->daddr, daddr + 12, 4);
-	ip->check = ipv4_hdr_csum(ip);
-}
-
-/* UDP checksum zero on an IPv6 underlay too, as the gateway sends it. */
-static __always_inline void host_outer_ipv6(struct ipv6hdr *ip6, const __u8 *saddr,
-					    const __u8 *daddr, __u32 inner_len)
-{
-	*(__be32 *)ip6 = bpf_htonl(0x60000000);
-	ip6->payload_len = bpf_htons(sizeof(struct udphdr) + VXLAN_HLEN + inner_len);
-	ip6->nexthdr = IPPROTO_UDP;
-	ip6->hop_limit = VXLAN_TTL;
-	__builtin_memcpy(&ip6->saddr, saddr, 16);
-	__builtin_memcpy(&ip6->daddr, daddr, 16);
-}
-
 /* Open room for outer IP, UDP, VXLAN and an inner Ethernet header between
  * the Ethernet header and the IP packet. The ENCAP flags mark a GSO packet as
  * a UDP tunnel (the underlay device segments it, or a veth carries it whole)
@@ -330,6 +301,11 @@ static __always_inline int host_encap(const struct host_ctx *h, const struct pkt
 	struct __sk_buff *skb = h->skb;
 	int v6 = !addr_is_v4mapped(dst->vtep);
 	__u32 room = v6 ? VXLAN_ENCAP6 : VXLAN_ENCAP4, inner_len = h->len, hash;
+	struct vxlan_outer o = { .dmac = dst->nh_mac,
+				 .smac = cfg->vtep_mac,
+				 .saddr = cfg->vtep_addr,
+				 .daddr = dst->vtep,
+				 .vni = vni };
 	struct ethhdr inner, *eth;
 	void *data, *data_end;
 
@@ -346,19 +322,13 @@ static __always_inline int host_encap(const struct host_ctx *h, const struct pkt
 	eth = data;
 	if (data + VXLAN_ENCAP6 + ETH_HLEN > data_end)
 		return -1;
-	__builtin_memcpy(eth->h_dest, dst->nh_mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, cfg->vtep_mac, ETH_ALEN);
-	if (v6) {
-		eth->h_proto = bpf_htons(ETH_P_IPV6);
-		host_outer_ipv6(data + ETH_HLEN, cfg->vtep_addr, dst->vtep, inner_len);
-		outer_udp_vxlan(data + ETH_HLEN + sizeof(struct ipv6hdr), hash, vni, inner_len);
+	o.hash = hash;
+	vxlan_outer_write(eth, v6, &o, inner_len);
+	/* The inner Ethernet header, saved before the room opened. */
+	if (v6)
 		__builtin_memcpy(data + VXLAN_ENCAP6, &inner, sizeof(inner));
-	} else {
-		eth->h_proto = bpf_htons(ETH_P_IP);
-		host_outer_ipv4(data + ETH_HLEN, cfg->vtep_addr, dst->vtep, inner_len);
-		outer_udp_vxlan(data + ETH_HLEN + sizeof(struct iphdr), hash, vni, inner_len);
+	else
 		__builtin_memcpy(data + VXLAN_ENCAP4, &inner, sizeof(inner));
-	}
 	return 0;
 }
 

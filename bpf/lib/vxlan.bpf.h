@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* VXLAN encapsulation on the gateway: outer Ethernet to the backend's next
- * hop, outer IPv4 (or IPv6) from the gateway's VTEP, UDP to 4789 with the
- * source port from the inner flow hash, and the tenant's VNI. */
+/* VXLAN encapsulation: the outer headers' one builder (outer Ethernet to the
+ * next hop, outer IPv4 or IPv6 from the local VTEP, UDP to 4789 with the
+ * source port from the inner flow hash, the tenant's VNI), used by the
+ * gateway's XDP encapsulation below and by the GPU hosts' east-west path. */
 #ifndef __IG_VXLAN_BPF_H
 #define __IG_VXLAN_BPF_H
 
@@ -58,8 +59,10 @@ static __always_inline int vlan_strip(struct xdp_md *xdp, const struct pkt *p)
 	return 0;
 }
 
-static __always_inline void outer_ipv4(struct iphdr *ip, const struct ig_config *cfg,
-				       const struct ig_backend *be, __u32 inner_len)
+/* ---- the outer headers, one builder for the gateway and the GPU hosts ---- */
+
+static __always_inline void outer_ipv4(struct iphdr *ip, const __u8 *saddr, const __u8 *daddr,
+				       __u32 inner_len)
 {
 	ip->version = 4;
 	ip->ihl = 5;
@@ -70,22 +73,22 @@ static __always_inline void outer_ipv4(struct iphdr *ip, const struct ig_config 
 	ip->ttl = VXLAN_TTL;
 	ip->protocol = IPPROTO_UDP;
 	ip->check = 0;
-	__builtin_memcpy(&ip->saddr, cfg->vtep_addr + 12, 4);
-	__builtin_memcpy(&ip->daddr, be->addr + 12, 4);
+	__builtin_memcpy(&ip->saddr, saddr + 12, 4);
+	__builtin_memcpy(&ip->daddr, daddr + 12, 4);
 	ip->check = ipv4_hdr_csum(ip);
 }
 
 /* IPv6 underlay: the UDP checksum stays zero (RFC 6935/6936 allow it for
  * tunnels); the receiving vxlan device needs udp6zerocsumrx. */
-static __always_inline void outer_ipv6(struct ipv6hdr *ip6, const struct ig_config *cfg,
-				       const struct ig_backend *be, __u32 inner_len)
+static __always_inline void outer_ipv6(struct ipv6hdr *ip6, const __u8 *saddr, const __u8 *daddr,
+				       __u32 inner_len)
 {
 	*(__be32 *)ip6 = bpf_htonl(0x60000000);
 	ip6->payload_len = bpf_htons(sizeof(struct udphdr) + VXLAN_HLEN + inner_len);
 	ip6->nexthdr = IPPROTO_UDP;
 	ip6->hop_limit = VXLAN_TTL;
-	__builtin_memcpy(&ip6->saddr, cfg->vtep_addr, 16);
-	__builtin_memcpy(&ip6->daddr, be->addr, 16);
+	__builtin_memcpy(&ip6->saddr, saddr, 16);
+	__builtin_memcpy(&ip6->daddr, daddr, 16);
 }
 
 static __always_inline void outer_udp_vxlan(struct udphdr *uh, __u32 hash, __u32 vni,
@@ -102,6 +105,38 @@ static __always_inline void outer_udp_vxlan(struct udphdr *uh, __u32 hash, __u32
 	vh->vni_rsvd = bpf_htonl(vni << 8);
 }
 
+/* Where the outer headers go and what they say: Ethernet from smac to dmac,
+ * IP from the VTEP saddr to the VTEP daddr (ABI addresses; v6 selects the
+ * family, both must be of it), UDP to 4789 with the source port from the
+ * inner flow's hash, and the VNI. */
+struct vxlan_outer {
+	const __u8 *dmac, *smac;
+	const __u8 *saddr, *daddr;
+	__u32 hash, vni;
+};
+
+/* Write the outer headers at eth (VXLAN_ENCAP4 or VXLAN_ENCAP6 bytes less
+ * the inner Ethernet header, which the caller has bounds-checked), for an
+ * inner frame of inner_len bytes. The gateway (vxlan_encap) and a GPU host
+ * sending east-west (host_encap) both build them here. */
+static __always_inline void vxlan_outer_write(struct ethhdr *eth, int v6,
+					      const struct vxlan_outer *o, __u32 inner_len)
+{
+	void *l3 = eth + 1;
+
+	__builtin_memcpy(eth->h_dest, o->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, o->smac, ETH_ALEN);
+	if (v6) {
+		eth->h_proto = bpf_htons(ETH_P_IPV6);
+		outer_ipv6(l3, o->saddr, o->daddr, inner_len);
+		outer_udp_vxlan(l3 + sizeof(struct ipv6hdr), o->hash, o->vni, inner_len);
+	} else {
+		eth->h_proto = bpf_htons(ETH_P_IP);
+		outer_ipv4(l3, o->saddr, o->daddr, inner_len);
+		outer_udp_vxlan(l3 + sizeof(struct iphdr), o->hash, o->vni, inner_len);
+	}
+}
+
 /* Prepend the outer headers. Returns 0, or -1 when the packet cannot take
  * them (the caller drops with IG_DROP_ENCAP_FAILED). */
 static __always_inline int vxlan_encap(struct xdp_md *xdp, const struct ig_config *cfg,
@@ -110,6 +145,9 @@ static __always_inline int vxlan_encap(struct xdp_md *xdp, const struct ig_confi
 {
 	int v6 = !addr_is_v4mapped(be->addr);
 	int olen = v6 ? VXLAN_ENCAP6 : VXLAN_ENCAP4;
+	struct vxlan_outer o = {
+		.saddr = cfg->vtep_addr, .daddr = be->addr, .hash = hash, .vni = vni
+	};
 	void *data, *data_end;
 	struct ethhdr *eth, *inner;
 	__u32 inner_len;
@@ -125,19 +163,11 @@ static __always_inline int vxlan_encap(struct xdp_md *xdp, const struct ig_confi
 	if ((void *)(inner + 1) > data_end)
 		return -1;
 	inner_len = data_end - (void *)inner;
-	__builtin_memcpy(eth->h_dest, be->mac, 6);
-	__builtin_memcpy(eth->h_source, mac_is_zero(be->smac) ? cfg->vtep_mac : be->smac, 6);
+	o.dmac = be->mac;
+	o.smac = mac_is_zero(be->smac) ? cfg->vtep_mac : be->smac;
 	if (!mac_is_zero(be->inner_mac))
 		__builtin_memcpy(inner->h_dest, be->inner_mac, 6);
-	if (v6) {
-		eth->h_proto = bpf_htons(ETH_P_IPV6);
-		outer_ipv6((void *)(eth + 1), cfg, be, inner_len);
-		outer_udp_vxlan(data + ETH_HLEN + sizeof(struct ipv6hdr), hash, vni, inner_len);
-	} else {
-		eth->h_proto = bpf_htons(ETH_P_IP);
-		outer_ipv4((void *)(eth + 1), cfg, be, inner_len);
-		outer_udp_vxlan(data + ETH_HLEN + sizeof(struct iphdr), hash, vni, inner_len);
-	}
+	vxlan_outer_write(eth, v6, &o, inner_len);
 	return 0;
 }
 
