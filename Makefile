@@ -102,7 +102,7 @@ $(O)/san/%.o: %.c | $(BPF_SKELS)
 # Keep the unlinked BPF objects: their .d files name them.
 .SECONDARY:
 .PHONY: all deps check check-layers test-unit test-bpf test-integration demo bench bench-datapath \
-	bench-routing format \
+	bench-routing results-snapshot format \
 	check-format install clean help
 
 all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(AGENTLIB) $(AGENT_BIN) $(TEST_BINS) $(if $(BENCH_SRCS),$(BENCH_BIN)) \
@@ -140,19 +140,31 @@ test-integration: $(INTEG_BIN) $(BPF_OBJS)
 	$(call msg,TEST,integration)
 	$(Q)IG_BUILD=$(O) $(INTEG_BIN) --jobs=1 --short-filename $(TESTFLAGS)
 
+# Benchmarks and the kernel matrix keep what they print in $(RESULTS)/*.md,
+# with the date, kernel, CPU and command in a header (tests/bench/record.sh);
+# results-snapshot copies them to docs/results/ for committing.
+RESULTS := $(O)/results
+RECORD := tests/bench/record.sh
+
 bench: $(BENCH_BIN)
-	$(Q)$(BENCH_BIN)
+	$(Q)$(RECORD) $(RESULTS)/bench.md $(BENCH_BIN)
 
 # The datapath's benchmarks in one run: the gateway per packet, the GPU
 # hosts' path, and forwarding rate through the gateway namespace (XDP
 # against iptables DNAT).
 bench-datapath: $(BENCH_BIN)
-	$(Q)$(BENCH_BIN) datapath host forward
+	$(Q)$(RECORD) $(RESULTS)/bench-datapath.md $(BENCH_BIN) datapath host forward
 
 # Routing policies under one seeded workload (tests/bench/bench_routing.c);
 # results.md and the PNG plots land in $(O)/bench-routing.
 bench-routing: $(BENCH_ROUTING_BIN) $(AGENT_BIN) $(INFERGATECTL_BIN) $(LLMSIM_BIN) $(LOADGEN_BIN)
-	$(Q)IG_BUILD=$(O) $(BENCH_ROUTING_BIN) $(BENCH_ROUTING_FLAGS)
+	$(Q)IG_BUILD=$(O) $(RECORD) --append $(O)/bench-routing/results.md \
+		$(RESULTS)/bench-routing.md $(BENCH_ROUTING_BIN) $(BENCH_ROUTING_FLAGS)
+
+results-snapshot:
+	$(Q)test -n "$$(ls $(RESULTS)/*.md 2>/dev/null)" || \
+		{ echo "results-snapshot: nothing under $(RESULTS): run make bench* first" >&2; exit 1; }
+	$(Q)mkdir -p docs/results && cp $(RESULTS)/*.md docs/results/ && ls docs/results
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -193,6 +205,7 @@ help:
 	@echo '  bench-datapath    gateway per packet, GPU-host path, forwarding pps XDP vs iptables (root)'
 	@echo '  bench-routing     routing policies (kube-proxy, RR, least-conn, Maglev, least-loaded,'
 	@echo '                    oracle) on llmsim hosts: $(O)/bench-routing/results.md + PNGs (root)'
+	@echo '  results-snapshot  copy $(O)/results/*.md (what bench* and test-kernels measured) to docs/results/'
 	@echo '  demo              deps, build, run the lab and show what it did (root)'
 	@echo '  format            clang-format every C file in place'
 	@echo '  check-format      fail if any C file is not formatted'

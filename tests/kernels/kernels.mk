@@ -38,7 +38,8 @@ test-kernels: $(VB_BIN)
 		$(MAKE) --no-print-directory O=$(O)/kernels/cc/$$cc CLANG=$$cc kernels-payload || exit; \
 	done
 	$(call msg,TEST,kernels $(KERNELS))
-	$(Q)O=$(O) KERNELS='$(KERNELS)' KERNEL_CLANGS='$(KERNEL_CLANGS)' \
+	$(Q)O=$(O) KERNELS='$(KERNELS)' KERNEL_CLANGS='$(KERNEL_CLANGS)' $(RECORD) $(RESULTS)/kernels.md \
+		env \
 		KERNEL_MODULES='$(KERNEL_MODULES)' KERNEL_TIMEOUT=$(KERNEL_TIMEOUT) \
 		KERNEL_SMP=$(KERNEL_SMP) KERNEL_JOBS=$(KERNEL_JOBS) VERIFIER_BUDGET=$(VB_BIN) tests/kernels/test-kernels.sh
 
