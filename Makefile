@@ -101,7 +101,7 @@ $(O)/san/%.o: %.c | $(BPF_SKELS)
 .DEFAULT_GOAL := all
 # Keep the unlinked BPF objects: their .d files name them.
 .SECONDARY:
-.PHONY: all deps check check-layers test-unit test-bpf test-integration demo bench bench-datapath \
+.PHONY: all deps check check-layers test-unit test-monitoring test-bpf test-integration demo bench bench-datapath \
 	bench-routing results-snapshot format \
 	check-format install clean help
 
@@ -117,7 +117,7 @@ CRIT_RUN = --jobs=$(shell nproc) --short-filename $(TESTFLAGS)
 check: deps
 	$(Q)$(MAKE) --no-print-directory check-layers
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory test-unit test-bpf test-integration
+	$(Q)$(MAKE) --no-print-directory test-unit test-monitoring test-bpf test-integration
 
 # The layering rules (docs/STYLE.md), and a self-test that plants a violation
 # of each rule in a copy of the tree and expects the check to fail.
@@ -129,6 +129,15 @@ check-layers:
 test-unit: $(UNIT_BIN)
 	$(call msg,TEST,unit)
 	$(Q)$(UNIT_BIN) $(CRIT_RUN)
+
+# The alert rules' own tests (promtool test rules) and the dashboard's JSON;
+# that both query real metric names is checked against a live agent in the
+# integration suite (agent/dashboard_and_alerts_query_exported_metrics).
+test-monitoring:
+	$(call msg,TEST,monitoring)
+	$(Q)promtool check rules deploy/prometheus/infergate-alerts.yml
+	$(Q)promtool test rules tests/monitoring/alerts-test.yml
+	$(Q)python3 -m json.tool deploy/grafana/infergate-dashboard.json >/dev/null
 
 test-bpf: $(BPFT_BIN) $(BPF_OBJS)
 	$(call msg,TEST,bpf)
@@ -199,6 +208,7 @@ help:
 	@echo '  check             deps, check-layers, then test-unit, test-bpf and test-integration'
 	@echo '  check-layers      the layering rules of docs/STYLE.md, with a planted-violation self-test'
 	@echo '  test-unit         Criterion unit tests (no privileges), ASan+UBSan'
+	@echo '  test-monitoring   promtool test rules on the alert rules, the dashboard JSON'
 	@echo '  test-bpf          BPF_PROG_TEST_RUN fixtures (root)'
 	@echo '  test-integration  network-namespace labs with real traffic (root)'
 	@echo '  bench             every benchmark: datapath, Maglev, agent, hosts, forwarding (root)'

@@ -295,3 +295,22 @@ Test(agent, valgrind_clean)
 	cr_expect_eq(netns_run(NULL, "grep -q 'infergated stopped' %s/valgrind.log", dir), 0,
 		     "the agent did not stop cleanly under valgrind");
 }
+
+/* The Grafana dashboard and the alert rules in deploy/ query only metric
+ * families this agent exports (a rename fails here), and the page passes
+ * promtool's linter. */
+Test(agent, dashboard_and_alerts_query_exported_metrics)
+{
+	char page[128];
+
+	snprintf(page, sizeof(page), "%s/metrics.txt", dir);
+	cr_assert_eq(netns_run(lab.gw, "curl -sf http://127.0.0.1:9469/metrics -o %s", page), 0);
+	cr_expect_eq(netns_run(NULL, "promtool check metrics < %s", page), 0,
+		     "promtool check metrics failed on the agent's page");
+	cr_expect_eq(netns_run(NULL,
+			       "tests/monitoring/check-names.py %s "
+			       "deploy/grafana/infergate-dashboard.json "
+			       "deploy/prometheus/infergate-alerts.yml",
+			       page),
+		     0, "the dashboard or the alert rules name a metric the agent does not export");
+}
