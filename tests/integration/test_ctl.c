@@ -482,3 +482,29 @@ Test(ctl_live, top_shows_new_connections)
 	cr_expect(strstr(out, "\"services\":[{\"id\":1,\"vip\":\"198.19.0.10\",\"port\":80,"), "%s",
 		  out);
 }
+
+/* Events already in the ring buffer when the reader starts are the past:
+ * left out unless --backlog asks for them (reading consumes them either
+ * way). Each line carries the wall-clock time (RFC 3339, UTC) beside the
+ * kernel's monotonic ts_ns. */
+Test(ctl_live, events_skip_the_backlog_and_show_wall_clock)
+{
+	char now[32];
+	time_t t = time(NULL);
+	const char *traffic = "for i in $(seq 4); do curl -s -o /dev/null --max-time 2 "
+			      "http://" VIP "/; done";
+
+	cr_assert_eq(netns_run(lab.cl, "%s", traffic), 0);
+	cr_assert_eq(ctl("events --backlog --json --count 2 --timeout 5"), 0, "%s", out);
+	cr_assert(strstr(out, "\"type\":\"decision\""), "--backlog replays them: %s", out);
+	strftime(now, sizeof(now), "\"time\":\"%Y-%m-%dT", gmtime(&t));
+	cr_expect(strstr(out, now), "a wall-clock time of today (%s) in: %s", now, out);
+	cr_expect(strstr(out, "Z\",\"type\""), "UTC, RFC 3339: %s", out);
+	cr_assert_eq(netns_run(lab.cl, "%s", traffic), 0);
+	cr_assert_eq(ctl("events --backlog --count 1 --timeout 5"), 0, "%s", out);
+	strftime(now, sizeof(now), "%Y-%m-%dT", gmtime(&t));
+	cr_expect(!strncmp(out, now, strlen(now)), "text lines start with the time: %s", out);
+	cr_assert_eq(netns_run(lab.cl, "%s", traffic), 0);
+	cr_assert_eq(ctl("events --json --count 1 --timeout 1.5"), 0, "%s", out);
+	cr_expect_str_empty(out, "old events printed without --backlog: %s", out);
+}

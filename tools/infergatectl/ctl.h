@@ -20,6 +20,7 @@ struct ctl_opts {
 	const char *flow; /* conns --flow */
 	long count; /* events --count; 0 = unlimited */
 	double timeout; /* events --timeout seconds; 0 = none */
+	bool backlog; /* events --backlog: also what was queued before the start */
 	double interval; /* top --interval seconds */
 	long iterations; /* top --iterations; 0 = until interrupted */
 };

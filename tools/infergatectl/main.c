@@ -14,21 +14,23 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: infergatectl [--pin-root DIR] [--json] COMMAND [OPTIONS]\n"
-		     "Inspect and debug a running infergate datapath through its pinned maps.\n\n"
-		     "Commands:\n"
-		     "  status                    pin root, ABI, agent, links, attach modes\n"
-		     "  services | backends | tenants | stats\n"
-		     "  conns [--tenant T] [--service S] [--backend B] [--count]\n"
-		     "        [--flow SRC:PORT-DST:PORT/tcp|udp]\n"
-		     "  events [--count N] [--timeout S]   tail of the ig_events ring buffer\n"
-		     "  top [--interval S] [--iterations N]\n"
-		     "  drain BACKEND | undrain BACKEND\n"
-		     "  weight SERVICE BACKEND WEIGHT     (the agent overwrites these writes)\n\n"
-		     "Options (anywhere):\n"
-		     "  -p, --pin-root DIR   bpffs pin root (default " IG_PIN_ROOT ")\n"
-		     "  -j, --json           JSON output (docs/infergatectl-json.md)\n"
-		     "  -h, --help           this text\n");
+	fprintf(out,
+		"Usage: infergatectl [--pin-root DIR] [--json] COMMAND [OPTIONS]\n"
+		"Inspect and debug a running infergate datapath through its pinned maps.\n\n"
+		"Commands:\n"
+		"  status                    pin root, ABI, agent, links, attach modes\n"
+		"  services | backends | tenants | stats\n"
+		"  conns [--tenant T] [--service S] [--backend B] [--count]\n"
+		"        [--flow SRC:PORT-DST:PORT/tcp|udp]\n"
+		"  events [--count N] [--timeout S] [--backlog]\n"
+		"                                     new events of the ig_events ring buffer\n"
+		"  top [--interval S] [--iterations N]\n"
+		"  drain BACKEND | undrain BACKEND\n"
+		"  weight SERVICE BACKEND WEIGHT     (the agent overwrites these writes)\n\n"
+		"Options (anywhere):\n"
+		"  -p, --pin-root DIR   bpffs pin root (default " IG_PIN_ROOT ")\n"
+		"  -j, --json           JSON output (docs/infergatectl-json.md)\n"
+		"  -h, --help           this text\n");
 }
 
 static int parse_num(const char *s, long min, long max, long *v)
@@ -70,6 +72,9 @@ static int parse_opt(struct ctl_opts *o, int opt, const char *arg)
 		return *end || end == arg ? -EINVAL : 0;
 	case 'n':
 		return parse_num(arg, 1, 1L << 30, &o->iterations);
+	case 'B':
+		o->backlog = true;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -88,6 +93,7 @@ static int parse_args(int argc, char **argv, struct ctl_opts *o, bool conns)
 		{ "flow", required_argument, NULL, 'f' },
 		{ "count", conns ? no_argument : required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "backlog", no_argument, NULL, 'B' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },

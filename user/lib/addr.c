@@ -40,10 +40,12 @@ const char *addr_str(const __u8 a[IG_ADDR_LEN], char *buf, size_t len)
 int mac_parse(const char *s, __u8 mac[6])
 {
 	unsigned int m[6];
-	char tail;
+	int end = -1;
 
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
-		   &tail) != 6)
+	/* Trailing white space is allowed: sysfs's address files end in '\n'. */
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+		   &end) != 6 ||
+	    end < 0 || s[end + strspn(s + end, " \t\n")])
 		return -EINVAL;
 	for (int i = 0; i < 6; i++)
 		mac[i] = m[i];

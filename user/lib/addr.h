@@ -22,7 +22,8 @@ int addr_parse(const char *s, __u8 out[IG_ADDR_LEN]);
 const char *addr_str(const __u8 a[IG_ADDR_LEN], char *buf, size_t len);
 /* ::ffff:0:0/96, the form IPv4 is stored in. */
 bool addr_is_v4(const __u8 a[IG_ADDR_LEN]);
-/* "aa:bb:cc:dd:ee:ff" (one or two hex digits a byte). */
+/* "aa:bb:cc:dd:ee:ff" (one or two hex digits a byte), white space after it
+ * allowed. */
 int mac_parse(const char *s, __u8 mac[6]);
 const char *mac_str(const __u8 mac[6], char *buf, size_t len);
 
