@@ -314,3 +314,19 @@ Test(agent, dashboard_and_alerts_query_exported_metrics)
 			       page),
 		     0, "the dashboard or the alert rules name a metric the agent does not export");
 }
+
+/* health: {type: none}: no checks, so a backend whose server is gone stays
+ * up (the operator said so), where the default TCP check takes it down. */
+Test(agent, health_type_none_keeps_a_backend_up)
+{
+	cr_assert_eq(netns_run(NULL,
+			       "sed -i 's/health: {type: tcp, [^}]*}/health: {type: none}/' %s",
+			       conf),
+		     0);
+	cr_assert_eq(kill(agent_pid(), SIGHUP), 0);
+	cr_expect_eq(metric_wait("infergate_config_reloads_total{result=\"ok\"}", 1), 1);
+	cr_assert_eq(netns_run(lab.h[1], "pkill -f 'httpd.py 0.0.0.0 80 h[2]'"), 0);
+	usleep(1000 * 1000); /* five intervals of the check it no longer has */
+	cr_expect_eq(metric("infergate_backend_up{service=\"chat\",backend=\"h2\"}"), 1);
+	cr_expect_eq(metric("infergate_health_errors_total{service=\"chat\",backend=\"h2\"}"), 0);
+}

@@ -512,3 +512,23 @@ Test(config, names)
 	cr_expect_str_eq(config_proto_str(IPPROTO_UDP), "udp");
 	cr_expect_null(config_proto_str(IPPROTO_ICMP));
 }
+
+/* A UDP service gets no health check by default; `type: none` turns checks
+ * off; a TCP service keeps its TCP default; an explicit check on a UDP
+ * service is kept. */
+Test(config, health_checks_by_protocol)
+{
+	struct ig_cfg cfg;
+	const struct config_service *udp, *tcp;
+
+	tc_load("tests/data/config/health.yaml", &cfg);
+	udp = &cfg.services[0];
+	tcp = &cfg.services[1];
+	cr_expect_eq(udp->proto, IPPROTO_UDP);
+	cr_expect_eq(udp->backends[0].health.type, CONFIG_HEALTH_NONE, "UDP: none by default");
+	tc_expect_health(&udp->backends[1].health, CONFIG_HEALTH_TCP, 9000, 2 * TC_NS_S, TC_NS_S);
+	cr_expect_eq(tcp->backends[0].health.type, CONFIG_HEALTH_NONE, "type: none");
+	tc_expect_health(&tcp->backends[1].health, CONFIG_HEALTH_TCP, 8000, 2 * TC_NS_S, TC_NS_S);
+	cr_expect_str_eq(config_health_type_str(CONFIG_HEALTH_NONE), "none");
+	config_free(&cfg);
+}

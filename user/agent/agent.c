@@ -315,7 +315,9 @@ static int agent_rebuild_service(struct agent *a, struct agent_service *s)
 	}
 	if (!agent_weights(a, s, mb)) {
 		if (!s->stuck)
-			log_warn("service %s: no healthy backend; keeping its last table",
+			log_warn("service %s: no healthy backend: the gateway drops its new and "
+				 "re-steered connections (no-backend) until one passes its health "
+				 "checks",
 				 s->cfg->name);
 		s->stuck = true;
 		err = 0;
@@ -465,6 +467,8 @@ int agent_tick(struct agent *a, __u64 now)
 	for (unsigned int i = 0; i < a->n_be; i++) {
 		struct agent_backend *b = &a->be[i];
 
+		if (b->cfg->health.type == CONFIG_HEALTH_NONE)
+			continue; /* up as long as it is configured */
 		if (now >= b->health_next_ns) {
 			b->health_next_ns = now + b->cfg->health.interval_ns;
 			scraper_start(&a->sc, &b->health);
@@ -635,7 +639,8 @@ static void agent_render_services(struct agent *a, struct mbuf *m)
 							   f[k].off));
 	}
 	mbuf_family(m, "infergate_service_no_healthy_backend", "gauge",
-		    "1 while the service keeps its last table because no backend is healthy.");
+		    "1 while no backend of the service is healthy: its new and re-steered "
+		    "connections are dropped (no-backend).");
 	for (unsigned int s = 0; s < a->n_svc; s++)
 		mbuf_printf(m, "infergate_service_no_healthy_backend{service=\"%s\"} %d\n",
 			    a->svc[s].cfg->name, a->svc[s].stuck);

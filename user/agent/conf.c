@@ -47,6 +47,7 @@ static const char *const cfg_xdp_names[] = {
 static const char *const cfg_health_names[] = {
 	[CONFIG_HEALTH_TCP] = "tcp",
 	[CONFIG_HEALTH_HTTP] = "http",
+	[CONFIG_HEALTH_NONE] = "none",
 };
 static const char *const cfg_refuse_names[] = {
 	[CONFIG_REFUSE_DROP] = "drop",
@@ -232,10 +233,11 @@ static int cfg_tenants(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 		       cfg_tenant);
 }
 
-/* Health defaults; the port defaults to the service's, resolved at the end. */
+/* Health defaults; the type (CONFIG_HEALTH__MAX until then: none for UDP,
+ * tcp otherwise) and the port (the service's) are resolved at the end. */
 static void cfg_health_defaults(struct config_health *h)
 {
-	h->type = CONFIG_HEALTH_TCP;
+	h->type = CONFIG_HEALTH__MAX;
 	h->port = 0;
 	snprintf(h->path, sizeof(h->path), "%s", CFG_HEALTH_PATH);
 	h->interval_ns = 2 * CFG_S;
@@ -657,6 +659,10 @@ static int cfg_resolve_backends(struct cfg_ctx *c, const struct cfg_node *v,
 	for (b = 0; b < s->n_backends; b++) {
 		struct config_backend *be = &s->backends[b];
 
+		/* A TCP connect to a UDP service's port fails: no default check. */
+		if (be->health.type == CONFIG_HEALTH__MAX)
+			be->health.type = s->proto == IPPROTO_UDP ? CONFIG_HEALTH_NONE :
+								    CONFIG_HEALTH_TCP;
 		if (!be->health.port)
 			be->health.port = s->port;
 		if (be->vtep.family == family)

@@ -36,6 +36,7 @@ enum config_xdp_mode {
 enum config_health_type {
 	CONFIG_HEALTH_TCP, /* connect() succeeds */
 	CONFIG_HEALTH_HTTP, /* GET path answers 2xx */
+	CONFIG_HEALTH_NONE, /* no checks: the backend counts as up */
 	CONFIG_HEALTH__MAX,
 };
 
