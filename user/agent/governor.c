@@ -551,6 +551,7 @@ static void governor_render_tenants(const struct governor *g, struct mbuf *m)
 static void governor_render_flows(const struct governor *g, struct mbuf *m)
 {
 	unsigned int *cut = calloc(IG_TENANT_MAX, sizeof(*cut));
+	char dir[2 * CONFIG_PATH_MAX];
 
 	for (unsigned int k = 0; cut && k < g->n_hosts; k++) {
 		for (unsigned int f = 0; f < g->hosts[k].n_flows; f++) {
@@ -574,8 +575,8 @@ static void governor_render_flows(const struct governor *g, struct mbuf *m)
 	mbuf_family(m, "infergate_host_maps_up", "gauge",
 		    "1 when the GPU-host maps of governance.host_maps are open and read.");
 	for (unsigned int k = 0; k < g->n_hosts; k++)
-		mbuf_printf(m, "infergate_host_maps_up{dir=\"%s\"} %d\n", g->hosts[k].dir,
-			    g->hosts[k].open);
+		mbuf_printf(m, "infergate_host_maps_up{dir=\"%s\"} %d\n",
+			    mbuf_label(dir, sizeof(dir), g->hosts[k].dir), g->hosts[k].open);
 }
 
 static void governor_render_services(const struct governor *g, struct mbuf *m)

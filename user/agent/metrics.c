@@ -174,6 +174,30 @@ void mbuf_family(struct mbuf *b, const char *name, const char *type, const char 
 	mbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+const char *mbuf_label(char *buf, size_t len, const char *value)
+{
+	size_t n = 0;
+
+	for (const char *p = value; *p && len; p++) {
+		const char *esc = *p == '"'  ? "\\\"" :
+				  *p == '\\' ? "\\\\" :
+				  *p == '\n' ? "\\n" :
+					       NULL;
+		size_t k = esc ? 2 : 1;
+
+		if (n + k >= len)
+			break;
+		if (esc)
+			memcpy(buf + n, esc, 2);
+		else
+			buf[n] = *p;
+		n += k;
+	}
+	if (len)
+		buf[n] = '\0';
+	return buf;
+}
+
 void mbuf_free(struct mbuf *b)
 {
 	free(b->buf);

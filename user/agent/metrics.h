@@ -26,6 +26,10 @@ struct mbuf {
 void mbuf_printf(struct mbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "# HELP name help\n# TYPE name type\n" */
 void mbuf_family(struct mbuf *b, const char *name, const char *type, const char *help);
+/* A label value in the text format's escaping (\\, \" and \n), into buf;
+ * cut short, never inside an escape, when buf is too small. Free text from
+ * the configuration goes through it: names are restricted already. */
+const char *mbuf_label(char *buf, size_t len, const char *value);
 void mbuf_free(struct mbuf *b);
 
 #endif /* __IG_METRICS_H */
