@@ -161,3 +161,33 @@ Test(loader, adopts_maps_pinned_by_bpftool)
 	cr_expect_eq(got.event_sample, 77, "the agent uses bpftool's maps");
 	loader_close(&ld);
 }
+
+/* Under `ip netns exec`, /sys is a fresh sysfs of a private mount namespace:
+ * a bpffs the agent mounted there would vanish with the command, leaving
+ * the programs loaded with no pin. The agent must refuse and say what to
+ * use instead, before it loads or attaches anything. */
+Test(loader, agent_refuses_a_private_bpffs_under_ip_netns_exec)
+{
+	const char *build = getenv("IG_BUILD") ?: "build";
+	char conf[160], out[4096];
+	int rc;
+
+	snprintf(conf, sizeof(conf), "/tmp/ig-nsexec-%d.yaml", getpid());
+	cr_assert_eq(netns_run(NULL,
+			       "printf 'interfaces:\\n  - name: va\\n    role: gateway\\n"
+			       "gateway:\\n  vtep: 198.18.40.1\\ntenants:\\n  - {name: t, id: 1, "
+			       "vni: 100}\\nservices:\\n  - name: s\\n    id: 1\\n    vip: "
+			       "198.19.40.10\\n    port: 80\\n    tenant: t\\n    backends:\\n"
+			       "      - {name: b, id: 1, vtep: 198.18.40.2, capacity: 1}\\n' > %s",
+			       conf),
+		     0);
+	rc = netns_run_output(NULL, out, sizeof(out),
+			      "ip netns exec %s timeout 10 %s/infergated --config %s --pin-root "
+			      "%s 2>&1; echo rc=$?",
+			      ns_a, build, conf, root);
+	cr_assert_eq(rc, 0);
+	cr_expect(strstr(out, "nsenter --net="), "the error names the fix: %s", out);
+	cr_expect(!strstr(out, "rc=0"), "it must not run: %s", out);
+	cr_expect(!strstr(out, "attached"), "nothing attached: %s", out);
+	unlink(conf);
+}

@@ -39,15 +39,72 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
+/* `ip netns exec NAME` remounts /sys as a sysfs whose source is NAME (the
+ * host's says "sysfs"): its signature in /proc/self/mountinfo. */
+static bool sys_remounted_by_ip_netns(void)
+{
+	char line[512], mnt[256], fstype[64], source[128];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		const char *dash = strstr(line, " - ");
+
+		if (!dash || sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1 ||
+		    sscanf(dash, " - %63s %127s", fstype, source) != 2)
+			continue;
+		found = !strcmp(mnt, "/sys") && !strcmp(fstype, "sysfs") && strcmp(source, "sysfs");
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* 1 when this process's mount namespace is not the host's (PID 1's, or
+ * one `ip netns exec` made), 0 when it is PID 1's, -1 when that cannot be
+ * told (PID 1's namespace unreadable, as in some sandboxes). */
+static int mntns_private(void)
+{
+	char self[64], init[64];
+	ssize_t a = readlink("/proc/self/ns/mnt", self, sizeof(self) - 1);
+	ssize_t b = readlink("/proc/1/ns/mnt", init, sizeof(init) - 1);
+
+	if (sys_remounted_by_ip_netns())
+		return 1;
+	if (a <= 0 || b <= 0)
+		return -1;
+	self[a] = init[b] = '\0';
+	return strcmp(self, init) != 0;
+}
+
+/* A bpffs is mounted only where none is. In a mount namespace of its own
+ * (`ip netns exec` gives the command one, with /sys remounted), a bpffs
+ * mounted here would be private: pins would vanish with the command and
+ * leave the programs loaded with nothing to adopt them by. Refuse that. */
 static int bpffs_mount(void)
 {
 	struct statfs st;
+	int priv;
 
 	if (!statfs("/sys/fs/bpf", &st) && st.f_type == BPF_FS_MAGIC)
 		return 0;
+	priv = mntns_private();
+	if (priv == 1) {
+		log_err("no bpffs on /sys/fs/bpf in this mount namespace, which is not the "
+			"host's (PID 1's): a bpffs mounted here would be private, and the pins "
+			"would vanish when this process exits. Under `ip netns exec`, which "
+			"remounts /sys, run the agent with `nsenter --net=/run/netns/NAME` "
+			"instead; in a container, mount the host's /sys/fs/bpf");
+		return -EPERM;
+	}
 	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
 		return -errno;
-	log_info("mounted bpffs on /sys/fs/bpf");
+	if (priv)
+		log_warn("mounted a new bpffs on /sys/fs/bpf (whether it is the host's cannot be "
+			 "told): pins live only as long as this mount; in a container, mount the "
+			 "host's /sys/fs/bpf");
+	else
+		log_info("mounted bpffs on /sys/fs/bpf");
 	return 0;
 }
 
