@@ -4,9 +4,13 @@
  * else a cls_bpf filter on clsact through netlink. Every choice, and why a
  * fallback was taken, is logged at info level. */
 #include <errno.h>
+#include <ftw.h>
+#include <limits.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/bpf.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
@@ -81,6 +85,99 @@ static int xdp_attach_one(int prog_fd, int ifindex, __u32 mode, struct compat_at
 	return 0;
 }
 
+/* ---- who holds an interface's XDP hook ---- */
+
+#define HOLDER_SCAN_MAX 4096 /* bpffs entries looked at for the link's pin */
+
+static __u32 holder_link_id;
+static char holder_pin[PATH_MAX];
+static unsigned int holder_seen;
+
+static int holder_visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd, found;
+
+	(void)st;
+	(void)ftw;
+	if (++holder_seen > HOLDER_SCAN_MAX)
+		return 1;
+	if (type != FTW_F)
+		return 0;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	found = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.id == holder_link_id;
+	close(fd);
+	if (found)
+		snprintf(holder_pin, sizeof(holder_pin), "%s", path);
+	return found;
+}
+
+/* The XDP bpf_link that attaches prog_id to ifindex, or 0. A link's info
+ * names no network namespace, and ifindexes repeat across them: the program
+ * (queried in ours) tells them apart. */
+static __u32 xdp_link_on(int ifindex, __u32 prog_id)
+{
+	__u32 id = 0;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(id);
+		bool hit;
+
+		if (fd < 0)
+			continue;
+		hit = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_XDP &&
+		      (int)info.xdp.ifindex == ifindex && info.prog_id == prog_id;
+		close(fd);
+		if (hit)
+			return id;
+	}
+	return 0;
+}
+
+/* An attach refused because something holds the hook: say what (program,
+ * link, the link's pin under /sys/fs/bpf) and the command that clears it. */
+static void xdp_holder_explain(int ifindex, const char *name)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi), link;
+	int fd;
+
+	if (bpf_xdp_query(ifindex, 0, &q) || !q.prog_id)
+		return;
+	fd = bpf_prog_get_fd_by_id(q.prog_id);
+	if (fd >= 0) {
+		bpf_obj_get_info_by_fd(fd, &pi, &len);
+		close(fd);
+	}
+	link = xdp_link_on(ifindex, q.prog_id);
+	if (!link) {
+		log_err("%s: XDP is held by program %u (%s), attached through netlink (no link); "
+			"clear it with `ip link set dev %s xdp off` if it is not in use",
+			name, q.prog_id, pi.name[0] ? pi.name : "?", name);
+		return;
+	}
+	holder_link_id = link;
+	holder_pin[0] = '\0';
+	holder_seen = 0;
+	nftw("/sys/fs/bpf", holder_visit, 16, FTW_PHYS);
+	if (holder_pin[0])
+		log_err("%s: XDP is held by program %u (%s) through bpf_link %u, pinned at %s "
+			"(another agent's pin root?): stop that agent with --detach, or remove "
+			"the pin (`rm %s`) once nothing uses it",
+			name, q.prog_id, pi.name[0] ? pi.name : "?", link, holder_pin, holder_pin);
+	else
+		log_err("%s: XDP is held by program %u (%s) through bpf_link %u, not pinned: "
+			"the process holding it (`bpftool link show id %u`) owns it; stop it, or "
+			"`bpftool link detach id %u`",
+			name, q.prog_id, pi.name[0] ? pi.name : "?", link, link, link);
+}
+
 /* XDP links (5.9) detach when their owner dies and cannot be replaced behind
  * our back; netlink attach is the only way before 5.9. */
 static enum compat_method xdp_method(const struct compat_features *f, unsigned int flags,
@@ -133,6 +230,8 @@ int compat_xdp_attach(int prog_fd, int ifindex, unsigned int flags, struct compa
 	if (err) {
 		log_errno(LOG_LVL_ERR, err, "%s: cannot attach XDP program %u via %s", name,
 			  out->prog_id, compat_method_str(out->method));
+		if (err == -EBUSY || err == -EEXIST)
+			xdp_holder_explain(ifindex, name);
 		return err;
 	}
 	out->xdp_mode = mode == XDP_FLAGS_DRV_MODE ? COMPAT_XDP_NATIVE : COMPAT_XDP_GENERIC;

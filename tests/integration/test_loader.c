@@ -162,6 +162,19 @@ Test(loader, adopts_maps_pinned_by_bpftool)
 	loader_close(&ld);
 }
 
+/* A gateway agent configuration for va in ns_a, at path. */
+static void agent_conf(const char *path)
+{
+	cr_assert_eq(netns_run(NULL,
+			       "printf 'interfaces:\\n  - name: va\\n    role: gateway\\n"
+			       "gateway:\\n  vtep: 198.18.40.1\\ntenants:\\n  - {name: t, id: 1, "
+			       "vni: 100}\\nservices:\\n  - name: s\\n    id: 1\\n    vip: "
+			       "198.19.40.10\\n    port: 80\\n    tenant: t\\n    backends:\\n"
+			       "      - {name: b, id: 1, vtep: 198.18.40.2, capacity: 1}\\n' > %s",
+			       path),
+		     0);
+}
+
 /* Under `ip netns exec`, /sys is a fresh sysfs of a private mount namespace:
  * a bpffs the agent mounted there would vanish with the command, leaving
  * the programs loaded with no pin. The agent must refuse and say what to
@@ -173,14 +186,7 @@ Test(loader, agent_refuses_a_private_bpffs_under_ip_netns_exec)
 	int rc;
 
 	snprintf(conf, sizeof(conf), "/tmp/ig-nsexec-%d.yaml", getpid());
-	cr_assert_eq(netns_run(NULL,
-			       "printf 'interfaces:\\n  - name: va\\n    role: gateway\\n"
-			       "gateway:\\n  vtep: 198.18.40.1\\ntenants:\\n  - {name: t, id: 1, "
-			       "vni: 100}\\nservices:\\n  - name: s\\n    id: 1\\n    vip: "
-			       "198.19.40.10\\n    port: 80\\n    tenant: t\\n    backends:\\n"
-			       "      - {name: b, id: 1, vtep: 198.18.40.2, capacity: 1}\\n' > %s",
-			       conf),
-		     0);
+	agent_conf(conf);
 	rc = netns_run_output(NULL, out, sizeof(out),
 			      "ip netns exec %s timeout 10 %s/infergated --config %s --pin-root "
 			      "%s 2>&1; echo rc=$?",
@@ -189,5 +195,42 @@ Test(loader, agent_refuses_a_private_bpffs_under_ip_netns_exec)
 	cr_expect(strstr(out, "nsenter --net="), "the error names the fix: %s", out);
 	cr_expect(!strstr(out, "rc=0"), "it must not run: %s", out);
 	cr_expect(!strstr(out, "attached"), "nothing attached: %s", out);
+	unlink(conf);
+}
+
+/* A second agent (another pin root) on an interface whose XDP hook a
+ * pinned link already holds: the refusal names the program, the link, its
+ * pin and how to clear it. */
+Test(loader, attach_conflict_names_the_holder)
+{
+	const char *build = getenv("IG_BUILD") ?: "build";
+	char conf[160], other[160], out[8192], want[400];
+	struct bpf_link_info li = {};
+	__u32 len = sizeof(li);
+	struct loader ld;
+	int saved, rc;
+
+	cr_assert_eq(loader_open(&ld, root), 0);
+	saved = netns_enter(ns_a);
+	cr_assert_geq(saved, 0);
+	cr_assert_eq(loader_attach_xdp(&ld, "va", 0), 0);
+	netns_leave(saved);
+	snprintf(conf, sizeof(conf), "/tmp/ig-conflict-%d.yaml", getpid());
+	snprintf(other, sizeof(other), "%s-other", root);
+	agent_conf(conf);
+	rc = netns_run_output(NULL, out, sizeof(out),
+			      "nsenter --net=/run/netns/%s timeout 10 %s/infergated --config %s "
+			      "--pin-root %s 2>&1; echo rc=$?",
+			      ns_a, build, conf, other);
+	cr_assert_eq(rc, 0);
+	cr_expect(!strstr(out, "rc=0"), "the second agent must not run: %s", out);
+	cr_assert_eq(bpf_obj_get_info_by_fd(ld.links[0].att.link_fd, &li, &len), 0);
+	snprintf(want, sizeof(want), "through bpf_link %u, pinned at %s/links/va-xdp", li.id,
+		 root);
+	cr_expect(strstr(out, want), "'%s' in: %s", want, out);
+	cr_expect(strstr(out, "(xdp_gateway)"), "the program's name: %s", out);
+	cr_expect(strstr(out, "`rm "), "how to clear it: %s", out);
+	loader_close(&ld);
+	loader_unpin_all(other);
 	unlink(conf);
 }
