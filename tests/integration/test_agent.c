@@ -313,6 +313,23 @@ Test(agent, dashboard_and_alerts_query_exported_metrics)
 			       "deploy/prometheus/infergate-alerts.yml",
 			       page),
 		     0, "the dashboard or the alert rules name a metric the agent does not export");
+	/* Histograms that have seen scrapes and health checks, process_*, the
+	 * score as a ratio and the inputs behind it (h1 serves IDLE). */
+	for (int t = 0; t < 30 && metric("infergate_health_check_duration_seconds_count") <= 0; t++)
+		usleep(100 * 1000); /* the page is rendered once a second */
+	cr_expect_gt(metric("infergate_scrape_duration_seconds_count"), 0);
+	cr_expect_gt(metric("infergate_health_check_duration_seconds_count"), 0);
+	cr_expect_gt(metric("infergate_table_push_duration_seconds_count"), 0);
+	cr_expect_gt(metric("process_open_fds"), 3);
+	cr_expect_gt(metric("process_start_time_seconds"), 1.7e9);
+	cr_expect_eq(metric("infergate_backend_requests_waiting{service=\"chat\",backend=\"h1\"}"),
+		     0);
+	cr_expect_eq(metric("infergate_backend_requests_running{service=\"chat\",backend=\"h1\"}"),
+		     1);
+	cr_expect_float_eq(
+		metric("infergate_backend_kv_cache_usage_ratio{service=\"chat\",backend=\"h1\"}"),
+		0.1, 1e-9);
+	cr_expect_leq(metric("infergate_backend_score{service=\"chat\",backend=\"h1\"}"), 1);
 }
 
 /* health: {type: none}: no checks, so a backend whose server is gone stays

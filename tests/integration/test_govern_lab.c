@@ -678,7 +678,7 @@ Test(govern_lab, a_runaway_flow_is_cut_at_the_host_and_let_go)
 
 Test(govern_lab, limits_follow_a_reload_and_a_bad_file_changes_nothing)
 {
-	const char *rate = "infergate_tenant_limit{tenant=\"b\",limit=\"conn_rate\"}";
+	const char *rate = "infergate_tenant_connection_rate_limit{tenant=\"b\"}";
 	struct ig_tenant t;
 	char pid[32];
 

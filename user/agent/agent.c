@@ -239,6 +239,7 @@ static int agent_write_services(struct agent *a)
 static int agent_push_table(struct agent *a, struct agent_service *s, __u32 *table)
 {
 	__u32 m = s->cfg->maglev_size, *slots, *ids;
+	__u64 t0 = agent_now_ns();
 	size_t n;
 	int err;
 
@@ -271,6 +272,7 @@ out:
 		return err;
 	s->pushes++;
 	a->last_push_ns = agent_now_ns();
+	hist_observe(&a->h_push, (a->last_push_ns - t0) / 1e9);
 	memcpy(s->table ? s->table : (s->table = malloc(m * sizeof(*table))), table,
 	       m * sizeof(*table));
 	return 0;
@@ -366,6 +368,7 @@ static void agent_metrics_done(struct agent *a, struct agent_backend *b, struct 
 	__u64 now = agent_now_ns();
 	int err;
 
+	hist_observe(&a->h_scrape, p->seconds);
 	if (!p->ok) {
 		if (!b->scrape_errors++ || log_get_level() >= LOG_LVL_DBG)
 			log_warn("backend %s: scrape of %s failed: %s (its weights decay toward "
@@ -384,6 +387,8 @@ static void agent_metrics_done(struct agent *a, struct agent_backend *b, struct 
 		telemetry_aggregate(set, &b->last);
 		b->last_ns = now;
 		agent_rescore(a, b, true, now);
+		if (a->last_push_ns > now) /* this sample moved a table */
+			hist_observe(&a->h_delay, (a->last_push_ns - now) / 1e9);
 	}
 	free(set);
 }
@@ -395,6 +400,7 @@ static void agent_health_done(struct agent *a, struct agent_backend *b, struct p
 	bool was = b->up;
 
 	if (p->ok) {
+		hist_observe(&a->h_health, p->seconds);
 		b->oks++;
 		b->fails = 0;
 		if (!b->up && b->oks >= h->rise)
@@ -595,12 +601,20 @@ static void agent_render_datapath(struct agent *a, struct mbuf *m)
 		mbuf_printf(m, "infergate_tenant_packets_total{tenant=\"%s\"} %llu\n",
 			    a->cfg.tenants[i].name,
 			    (unsigned long long)pc(d->tn_stats, a->cfg.tenants[i].id, 0));
-	mbuf_family(m, "infergate_tenant_drops_total", "counter", "Drops per tenant.");
-	for (unsigned int i = 0; i < a->cfg.n_tenants; i++)
-		mbuf_printf(m, "infergate_tenant_drops_total{tenant=\"%s\"} %llu\n",
-			    a->cfg.tenants[i].name,
-			    (unsigned long long)pc(d->tn_stats, a->cfg.tenants[i].id,
-						   offsetof(struct ig_traffic, drops)));
+	mbuf_family(m, "infergate_tenant_drops_total", "counter",
+		    "Packets dropped or refused per tenant and reason (reasons that happened).");
+	for (unsigned int i = 0; i < a->cfg.n_tenants; i++) {
+		for (__u32 r = 1; r < IG_DROP__MAX; r++) {
+			__u64 n = 0;
+
+			if (dp_tenant_drops(d, a->cfg.tenants[i].id, r, &n) || !n)
+				continue;
+			mbuf_printf(
+				m,
+				"infergate_tenant_drops_total{tenant=\"%s\",reason=\"%s\"} %llu\n",
+				a->cfg.tenants[i].name, drop_reason_str(r), (unsigned long long)n);
+		}
+	}
 }
 
 double agent_saturation(struct agent *a, const struct agent_service *s)
@@ -666,6 +680,9 @@ enum be_field {
 	BF_AGE,
 	BF_SCRAPE_ERR,
 	BF_HEALTH_ERR,
+	BF_WAITING,
+	BF_RUNNING,
+	BF_KV,
 	BF__MAX
 };
 
@@ -674,7 +691,7 @@ static const struct {
 } be_fields[BF__MAX] = {
 	[BF_WEIGHT] = { "infergate_backend_weight", "gauge", "Published Maglev weight." },
 	[BF_SCORE] = { "infergate_backend_score", "gauge",
-		       "Datapath load score, 0 idle .. 1000000 saturated." },
+		       "Load score as a ratio, 0 idle .. 1 saturated (what the datapath compares)." },
 	[BF_INFLIGHT] = { "infergate_backend_inflight", "gauge",
 			  "Open connections counted by the datapath." },
 	[BF_UP] = { "infergate_backend_up", "gauge", "1 when health checks pass." },
@@ -684,7 +701,24 @@ static const struct {
 		     "Age of the last good scrape; -1 before the first." },
 	[BF_SCRAPE_ERR] = { "infergate_scrape_errors_total", "counter", "Failed scrapes." },
 	[BF_HEALTH_ERR] = { "infergate_health_errors_total", "counter", "Failed health checks." },
+	/* The inputs of the score, from the last good scrape (backends whose
+	 * server does not export one are left out). */
+	[BF_WAITING] = { "infergate_backend_requests_waiting", "gauge",
+			 "Requests queued at the inference server, as last scraped." },
+	[BF_RUNNING] = { "infergate_backend_requests_running", "gauge",
+			 "Requests in the server's running batch, as last scraped." },
+	[BF_KV] = { "infergate_backend_kv_cache_usage_ratio", "gauge",
+		    "KV-cache in use at the server, 0..1, as last scraped." },
 };
+
+/* The telemetry field behind an input family, or -1. */
+static int agent_be_input(enum be_field f)
+{
+	return f == BF_WAITING ? TELEM_WAITING :
+	       f == BF_RUNNING ? TELEM_RUNNING :
+	       f == BF_KV      ? TELEM_KV_USAGE :
+				 -1;
+}
 
 static double agent_be_value(struct agent *a, struct agent_backend *b, enum be_field f, __u64 now)
 {
@@ -694,7 +728,7 @@ static double agent_be_value(struct agent *a, struct agent_backend *b, enum be_f
 	case BF_WEIGHT:
 		return b->score.weight;
 	case BF_SCORE:
-		return b->score.score;
+		return b->score.score / (double)IG_SCORE_SCALE;
 	case BF_INFLIGHT:
 		dp_backend_inflight(&a->ld.maps, b->cfg->id, &infl);
 		return infl;
@@ -710,6 +744,12 @@ static double agent_be_value(struct agent *a, struct agent_backend *b, enum be_f
 		return b->scrape_errors;
 	case BF_HEALTH_ERR:
 		return b->health_errors;
+	case BF_WAITING:
+		return b->last.waiting;
+	case BF_RUNNING:
+		return b->last.running;
+	case BF_KV:
+		return b->last.kv_usage;
 	default:
 		return 0;
 	}
@@ -722,7 +762,10 @@ static void agent_render_backends(struct agent *a, struct mbuf *m, __u64 now)
 		mbuf_family(m, be_fields[f].name, be_fields[f].type, be_fields[f].help);
 		for (unsigned int i = 0; i < a->n_be; i++) {
 			struct agent_backend *b = &a->be[i];
+			int in = agent_be_input(f);
 
+			if (in >= 0 && (!b->last_ns || !(b->last.have & TELEM_HAVE(in))))
+				continue;
 			mbuf_printf(m, "%s{service=\"%s\",backend=\"%s\"} %.15g\n",
 				    be_fields[f].name, agent_service_of(a, b)->cfg->name,
 				    b->cfg->name, agent_be_value(a, b, f, now));
@@ -746,6 +789,20 @@ static void agent_render_nvml(struct agent *a, struct mbuf *m)
 	nvml_render(m, gpus, n, host);
 }
 
+static void agent_render_latency(struct agent *a, struct mbuf *m)
+{
+	mbuf_hist(m, "infergate_scrape_duration_seconds",
+		  "Duration of backends' metrics scrapes, failed ones included.", &a->h_scrape);
+	mbuf_hist(m, "infergate_health_check_duration_seconds",
+		  "Round trip of health checks that passed.", &a->h_health);
+	mbuf_hist(m, "infergate_table_push_duration_seconds",
+		  "Time to push a service's Maglev table (whole swap or in-place slots).",
+		  &a->h_push);
+	mbuf_hist(m, "infergate_telemetry_to_datapath_seconds",
+		  "From a scrape's arrival to the datapath holding the table it changed.",
+		  &a->h_delay);
+}
+
 void agent_publish(struct agent *a)
 {
 	struct mbuf m = {};
@@ -767,6 +824,8 @@ void agent_publish(struct agent *a)
 	governor_render(&a->gov, &m);
 	agent_render_backends(a, &m, now);
 	agent_render_nvml(a, &m);
+	agent_render_latency(a, &m);
+	mbuf_process(&m);
 	if (!m.err && a->ms)
 		metrics_publish(a->ms, m.buf, m.len);
 	mbuf_free(&m);

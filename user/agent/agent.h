@@ -71,6 +71,10 @@ struct agent {
 	__u64 swept; /* idle connection entries removed */
 	__u64 reloads, reload_errors;
 	__u64 last_push_ns; /* for the telemetry-to-datapath latency */
+	struct hist h_scrape; /* metrics scrapes, failed ones included */
+	struct hist h_health; /* health checks that passed (their round trip) */
+	struct hist h_push; /* Maglev table pushes */
+	struct hist h_delay; /* a scrape's arrival to its table in the datapath */
 };
 
 /* Load the configuration, open or adopt the datapath, attach, fill the maps,

@@ -442,28 +442,43 @@ void governor_step(struct governor *g, __u64 now, const double *saturation)
 
 /* ---- the /metrics page ---- */
 
+/* One family per limit, each in its own unit (0 = unlimited): the limits as
+ * written to the datapath, bursts' defaults resolved. */
 static void governor_render_limits(const struct governor *g, struct mbuf *m)
 {
-	mbuf_family(m, "infergate_tenant_limit", "gauge",
-		    "Configured tenant limits (0 = unlimited): connections/s, bucket sizes, open "
-		    "connections, request bytes/s.");
-	for (unsigned int i = 0; i < g->n_tn; i++) {
-		const struct config_tenant *t = g->tn[i].cfg;
-		const struct config_limits *l = &t->limits;
-		struct ig_tenant v = {};
+	static const struct {
+		const char *name, *help;
+	} fam[] = {
+		{ "infergate_tenant_connection_rate_limit",
+		  "New connections per second the tenant may open (0 = unlimited)." },
+		{ "infergate_tenant_connection_burst_limit",
+		  "New connections the tenant may open at once (its bucket's depth)." },
+		{ "infergate_tenant_max_connections",
+		  "Open connections the tenant may hold (0 = unlimited)." },
+		{ "infergate_tenant_bandwidth_limit_bytes_per_second",
+		  "Request-direction bytes per second of the tenant (0 = unlimited)." },
+		{ "infergate_tenant_bandwidth_burst_bytes",
+		  "Request-direction bytes the tenant may send at once (its bucket's depth)." },
+	};
 
-		/* The bursts as written to the datapath, defaults resolved. */
-		dp_tenant_limits(&v, l->conn_rate, l->conn_burst, l->max_conns, l->bandwidth,
-				 l->bandwidth_burst);
-		mbuf_printf(
-			m,
-			"infergate_tenant_limit{tenant=\"%s\",limit=\"conn_rate\"} %u\n"
-			"infergate_tenant_limit{tenant=\"%s\",limit=\"conn_burst\"} %u\n"
-			"infergate_tenant_limit{tenant=\"%s\",limit=\"max_conns\"} %u\n"
-			"infergate_tenant_limit{tenant=\"%s\",limit=\"bandwidth\"} %llu\n"
-			"infergate_tenant_limit{tenant=\"%s\",limit=\"bandwidth_burst\"} %llu\n",
-			t->name, v.conn_rate, t->name, v.conn_burst, t->name, v.max_conns, t->name,
-			(unsigned long long)v.bw_rate, t->name, (unsigned long long)v.bw_burst);
+	for (size_t f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
+		mbuf_family(m, fam[f].name, "gauge", fam[f].help);
+		for (unsigned int i = 0; i < g->n_tn; i++) {
+			const struct config_tenant *t = g->tn[i].cfg;
+			const struct config_limits *l = &t->limits;
+			struct ig_tenant v = {};
+			__u64 val[] = { 0, 0, 0, 0, 0 };
+
+			dp_tenant_limits(&v, l->conn_rate, l->conn_burst, l->max_conns,
+					 l->bandwidth, l->bandwidth_burst);
+			val[0] = v.conn_rate;
+			val[1] = v.conn_burst;
+			val[2] = v.max_conns;
+			val[3] = v.bw_rate;
+			val[4] = v.bw_burst;
+			mbuf_printf(m, "%s{tenant=\"%s\"} %llu\n", fam[f].name, t->name,
+				    (unsigned long long)val[f]);
+		}
 	}
 	mbuf_family(m, "infergate_tenant_refuse_rst", "gauge",
 		    "1 when the tenant's refused TCP connections get a RST, 0 when dropped.");

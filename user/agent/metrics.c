@@ -2,13 +2,17 @@
 /* libmicrohttpd serving the last page the agent published. The agent thread
  * renders; the server thread only copies under a mutex, so a slow scraper
  * never stalls the agent. */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <microhttpd.h>
 
@@ -202,4 +206,116 @@ void mbuf_free(struct mbuf *b)
 {
 	free(b->buf);
 	memset(b, 0, sizeof(*b));
+}
+
+/* ---- histograms ---- */
+
+const double hist_bounds[HIST_BOUNDS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+					  0.05,	  0.1,	 0.25,	 0.5,	1,    10 };
+
+void hist_observe(struct hist *h, double seconds)
+{
+	unsigned int i = 0;
+
+	while (i < HIST_BOUNDS && seconds > hist_bounds[i])
+		i++;
+	h->in[i]++;
+	h->count++;
+	h->sum += seconds;
+}
+
+void mbuf_hist(struct mbuf *b, const char *name, const char *help, const struct hist *h)
+{
+	__u64 cum = 0;
+
+	mbuf_family(b, name, "histogram", help);
+	for (unsigned int i = 0; i < HIST_BOUNDS; i++) {
+		cum += h->in[i];
+		mbuf_printf(b, "%s_bucket{le=\"%g\"} %llu\n", name, hist_bounds[i],
+			    (unsigned long long)cum);
+	}
+	mbuf_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9g\n%s_count %llu\n", name,
+		    (unsigned long long)h->count, name, h->sum, name, (unsigned long long)h->count);
+}
+
+/* ---- process_* ---- */
+
+/* Fields of /proc/self/stat after the command name: utime, stime (14, 15),
+ * starttime (22), vsize (23), rss (24). */
+static int proc_stat(double *cpu_s, double *start_s, double *vsize, double *rss)
+{
+	unsigned long long ut, st, start, vs;
+	long pages, hz = sysconf(_SC_CLK_TCK), psz = sysconf(_SC_PAGESIZE);
+	char buf[1024], *p;
+	FILE *f = fopen("/proc/self/stat", "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	double boot = 0, up;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || hz <= 0 ||
+	    sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d "
+		   "%*d %llu %llu %ld",
+		   &ut, &st, &start, &vs, &pages) != 5)
+		return -EINVAL;
+	f = fopen("/proc/uptime", "r");
+	if (f && fscanf(f, "%lf", &up) == 1) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		boot = now.tv_sec + now.tv_nsec / 1e9 - up;
+	}
+	if (f)
+		fclose(f);
+	*cpu_s = (double)(ut + st) / hz;
+	*start_s = boot + (double)start / hz;
+	*vsize = vs;
+	*rss = (double)pages * psz;
+	return 0;
+}
+
+static double proc_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	double n = 0;
+
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d) {
+		closedir(d);
+		n--; /* the directory's own fd */
+	}
+	return n;
+}
+
+void mbuf_process(struct mbuf *b)
+{
+	double cpu, start, vsize, rss;
+	struct rlimit rl;
+
+	if (!proc_stat(&cpu, &start, &vsize, &rss)) {
+		mbuf_family(b, "process_cpu_seconds_total", "counter",
+			    "Total user and system CPU time spent in seconds.");
+		mbuf_printf(b, "process_cpu_seconds_total %.2f\n", cpu);
+		mbuf_family(b, "process_resident_memory_bytes", "gauge",
+			    "Resident memory size in bytes.");
+		mbuf_printf(b, "process_resident_memory_bytes %.0f\n", rss);
+		mbuf_family(b, "process_virtual_memory_bytes", "gauge",
+			    "Virtual memory size in bytes.");
+		mbuf_printf(b, "process_virtual_memory_bytes %.0f\n", vsize);
+		mbuf_family(b, "process_start_time_seconds", "gauge",
+			    "Start time of the process since unix epoch in seconds.");
+		mbuf_printf(b, "process_start_time_seconds %.2f\n", start);
+	}
+	mbuf_family(b, "process_open_fds", "gauge", "Number of open file descriptors.");
+	mbuf_printf(b, "process_open_fds %.0f\n", proc_open_fds());
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		mbuf_family(b, "process_max_fds", "gauge",
+			    "Maximum number of open file descriptors.");
+		mbuf_printf(b, "process_max_fds %llu\n", (unsigned long long)rl.rlim_cur);
+	}
 }

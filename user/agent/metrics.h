@@ -32,4 +32,22 @@ void mbuf_family(struct mbuf *b, const char *name, const char *type, const char 
 const char *mbuf_label(char *buf, size_t len, const char *value);
 void mbuf_free(struct mbuf *b);
 
+/* A latency histogram in seconds with fixed bucket bounds (hist_bounds,
+ * 0.5 ms to 10 s; the last bucket is +Inf), cumulative as Prometheus wants
+ * them when rendered. */
+#define HIST_BOUNDS 12
+extern const double hist_bounds[HIST_BOUNDS];
+struct hist {
+	__u64 in[HIST_BOUNDS + 1]; /* per bucket, not cumulative; [HIST_BOUNDS] = above all */
+	__u64 count;
+	double sum;
+};
+
+void hist_observe(struct hist *h, double seconds);
+/* The family's HELP/TYPE, then name_bucket{le=...}, name_sum, name_count. */
+void mbuf_hist(struct mbuf *b, const char *name, const char *help, const struct hist *h);
+/* The standard process_* families of this process (CPU seconds, resident
+ * and virtual memory, open and maximum fds, start time). */
+void mbuf_process(struct mbuf *b);
+
 #endif /* __IG_METRICS_H */

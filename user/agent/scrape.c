@@ -107,6 +107,8 @@ static void probe_finish(struct probe *p, CURLcode res)
 {
 	p->busy = false;
 	curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &p->http_code);
+	if (curl_easy_getinfo(p->easy, CURLINFO_TOTAL_TIME, &p->seconds) != CURLE_OK)
+		p->seconds = 0;
 	if (res != CURLE_OK) {
 		if (p->too_big)
 			snprintf(p->error, sizeof(p->error), "body larger than %u bytes",

@@ -23,6 +23,7 @@ struct probe {
 	/* Results, valid in the done callback. */
 	bool ok; /* transfer succeeded (and for HTTP: a 2xx answer) */
 	long http_code;
+	double seconds; /* how long the transfer took */
 	char error[CURL_ERROR_SIZE];
 	char *body; /* PROBE_METRICS: NUL-terminated body; NULL for an empty one */
 	size_t len;
