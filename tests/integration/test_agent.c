@@ -347,3 +347,36 @@ Test(agent, health_type_none_keeps_a_backend_up)
 	cr_expect_eq(metric("infergate_backend_up{service=\"chat\",backend=\"h2\"}"), 1);
 	cr_expect_eq(metric("infergate_health_errors_total{service=\"chat\",backend=\"h2\"}"), 0);
 }
+
+/* The configuration as a Kubernetes ConfigMap mounts it: the file is a
+ * symlink through `..data`, which the kubelet swaps to a new directory.
+ * The agent reloads on the swap, without SIGHUP. */
+Test(agent, a_configmap_symlink_swap_reloads)
+{
+	char cm[128], cmconf[160];
+
+	snprintf(cm, sizeof(cm), "%s/cm", dir);
+	snprintf(cmconf, sizeof(cmconf), "%s/infergate.yaml", cm);
+	cr_assert_eq(netns_run(NULL,
+			       "mkdir -p %s/..v1 && cp %s %s/..v1/infergate.yaml && "
+			       "ln -s ..v1 %s/..data && ln -s ..data/infergate.yaml %s",
+			       cm, conf, cm, cm, cmconf),
+		     0);
+	cr_assert_eq(kill(agent_pid(), SIGTERM), 0);
+	usleep(300 * 1000);
+	cr_assert_eq(lab_agent_start(&lab, agent_bin, cmconf, root, dir), 0);
+	cr_expect_eq(metric_wait("infergate_config_reloads_total{result=\"ok\"}", 0), 0);
+	/* The kubelet's update: a new directory, then ..data renamed over. */
+	cr_assert_eq(netns_run(NULL,
+			       "mkdir %s/..v2 && sed 's/capacity: 10/capacity: 12/' "
+			       "%s/..v1/infergate.yaml > %s/..v2/infergate.yaml && "
+			       "ln -s ..v2 %s/..data_tmp && mv -T %s/..data_tmp %s/..data",
+			       cm, cm, cm, cm, cm, cm),
+		     0);
+	cr_expect_eq(metric_wait("infergate_config_reloads_total{result=\"ok\"}", 1), 1,
+		     "the swap was not applied");
+	/* Another file of the directory changing is no reason to reload. */
+	cr_assert_eq(netns_run(NULL, "touch %s/unrelated", cm), 0);
+	usleep(600 * 1000);
+	cr_expect_eq(metric("infergate_config_reloads_total{result=\"ok\"}"), 1);
+}

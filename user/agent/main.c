@@ -13,6 +13,7 @@
 #include <sys/un.h>
 
 #include "user/agent/agent.h"
+#include "user/agent/cfgwatch.h"
 #include "user/agent/conf.h"
 #include "user/lib/log.h"
 
@@ -27,10 +28,12 @@ static void usage(FILE *out)
 		"      --pin-root DIR       bpffs pin root (default " IG_PIN_ROOT ")\n"
 		"      --xdp-generic        attach XDP in generic mode\n"
 		"      --detach             on exit, remove the programs (default: leave them)\n"
+		"      --no-watch-config    reload only on SIGHUP, not when the file changes\n"
 		"  -l, --log-level LEVEL    err, warn, info (default) or debug\n"
 		"  -V, --version            print the version and exit\n"
 		"  -h, --help               this text\n\n"
-		"Signals: SIGHUP reloads the configuration (a bad one keeps the old);\n"
+		"The configuration is reloaded when it changes (inotify; a ConfigMap's\n"
+		"symlink swap included) and on SIGHUP (a bad one keeps the old);\n"
 		"SIGTERM and SIGINT stop it. See infergated(8) and infergate.yaml(5).\n");
 }
 
@@ -59,6 +62,7 @@ struct opts {
 	struct agent_opts agent;
 	const char *check;
 	bool detach;
+	bool no_watch;
 };
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -69,6 +73,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "pin-root", required_argument, NULL, 'P' },
 		{ "xdp-generic", no_argument, NULL, 'G' },
 		{ "detach", no_argument, NULL, 'D' },
+		{ "no-watch-config", no_argument, NULL, 'W' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -94,6 +99,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'D':
 			o->detach = true;
+			break;
+		case 'W':
+			o->no_watch = true;
 			break;
 		case 'l':
 			if (log_parse_level(optarg, &lvl)) {
@@ -130,8 +138,18 @@ static int signals_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+static void reload(struct agent *a, struct cfgwatch *w, const char *why)
+{
+	log_info("reloading %s (%s)", a->opts.config_path, why);
+	notify("RELOADING=1");
+	agent_reload(a);
+	agent_publish(a);
+	cfgwatch_rebase(w);
+	notify("READY=1");
+}
+
 /* Returns true while the agent should keep running. */
-static bool handle_signal(int sfd, struct agent *a)
+static bool handle_signal(int sfd, struct agent *a, struct cfgwatch *w)
 {
 	struct signalfd_siginfo si;
 
@@ -140,17 +158,15 @@ static bool handle_signal(int sfd, struct agent *a)
 			log_info("signal %u: stopping", si.ssi_signo);
 			return false;
 		}
-		notify("RELOADING=1");
-		agent_reload(a);
-		agent_publish(a);
-		notify("READY=1");
+		reload(a, w, "SIGHUP");
 	}
 	return true;
 }
 
-static int run(struct agent *a, int sfd)
+static int run(struct agent *a, int sfd, struct cfgwatch *w)
 {
-	struct curl_waitfd wfd = { .fd = sfd, .events = CURL_WAIT_POLLIN };
+	struct curl_waitfd wfd[2] = { { .fd = sfd, .events = CURL_WAIT_POLLIN },
+				      { .fd = w->fd, .events = CURL_WAIT_POLLIN } };
 	__u64 next_publish = 0, now;
 	bool running = true;
 	int wait_ms;
@@ -164,9 +180,14 @@ static int run(struct agent *a, int sfd)
 		}
 		if (wait_ms > 1000)
 			wait_ms = 1000;
-		scraper_wait(&a->sc, &wfd, 1, wait_ms);
+		if (w->due_ns && wait_ms > 50)
+			wait_ms = 50; /* the settle delay ends soon */
+		scraper_wait(&a->sc, wfd, w->fd >= 0 ? 2 : 1, wait_ms);
 		agent_perform(a);
-		running = handle_signal(sfd, a);
+		cfgwatch_events(w, agent_now_ns());
+		if (cfgwatch_due(w, agent_now_ns()))
+			reload(a, w, "the file changed");
+		running = handle_signal(sfd, a, w);
 	}
 	return 0;
 }
@@ -174,6 +195,7 @@ static int run(struct agent *a, int sfd)
 int main(int argc, char **argv)
 {
 	struct opts o = {};
+	struct cfgwatch w = { .fd = -1 };
 	struct agent a;
 	int sfd, rc, err;
 
@@ -194,8 +216,11 @@ int main(int argc, char **argv)
 		agent_stop(&a, false);
 		return 1;
 	}
+	if (!o.no_watch)
+		cfgwatch_open(&w, o.agent.config_path);
 	notify("READY=1");
-	run(&a, sfd);
+	run(&a, sfd, &w);
+	cfgwatch_close(&w);
 	notify("STOPPING=1");
 	agent_stop(&a, o.detach);
 	log_info("infergated stopped%s",
