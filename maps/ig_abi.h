@@ -12,6 +12,7 @@
 #include "maps/events.h"
 #include "maps/host.h"
 #include "maps/govern.h"
+#include "maps/operator.h"
 
 _Static_assert(IG_DROP__MAX <= IG_TN_DROP_REASONS, "ig_tn_drops keys have no room for a reason");
 

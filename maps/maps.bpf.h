@@ -226,4 +226,20 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } ig_tn_drops SEC(".maps");
 
+/* The operator's maps (operator.h): no program reads them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, IG_NAMES_MAX);
+	__type(key, struct ig_name_key);
+	__type(value, struct ig_name);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} ig_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IG_BACKEND_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_operator);
+} ig_operator SEC(".maps");
+
 #endif /* __IG_MAPS_BPF_H */

@@ -380,3 +380,55 @@ Test(agent, a_configmap_symlink_swap_reloads)
 	usleep(600 * 1000);
 	cr_expect_eq(metric("infergate_config_reloads_total{result=\"ok\"}"), 1);
 }
+
+/* infergatectl against this agent's pins, by name; its output in out. */
+static char ctl_out[8192];
+static int ctl_run(const char *args)
+{
+	char bin[300];
+
+	snprintf(bin, sizeof(bin), "%s", agent_bin);
+	*strrchr(bin, '/') = '\0';
+	return netns_run_output(NULL, ctl_out, sizeof(ctl_out), "%s/infergatectl --pin-root %s %s",
+				bin, root, args);
+}
+
+static bool h2_draining(void)
+{
+	return !ctl_run("--json backends") &&
+	       strstr(ctl_out, "\"name\":\"h2\",\"service\":1,\"addr\":\"198.18.12.2\",\"state\":"
+			       "\"draining\",\"operator\":{\"drain\":true,");
+}
+
+/* A drain asked with infergatectl is a standing request: the agent keeps it
+ * over its intervals (it used to write `active` back within one) and over a
+ * restart, until undrain lifts it. */
+Test(agent, a_drain_lasts_across_intervals_and_restarts)
+{
+	int c[NHOSTS + 1];
+
+	cr_assert_eq(ctl_run("drain h2"), 0, "%s", ctl_out);
+	cr_expect(strstr(ctl_out, "the agent keeps it until `infergatectl undrain h2`"), "%s",
+		  ctl_out);
+	usleep(1200 * 1000); /* four telemetry intervals (300 ms) */
+	cr_expect(h2_draining(), "h2 lost its drain: %s", ctl_out);
+	cr_expect_eq(metric_wait("infergate_backend_drained{service=\"chat\",backend=\"h2\"}", 1),
+		     1);
+	spread(30, c);
+	cr_expect_eq(c[0], 0);
+	cr_expect_eq(c[2], 0, "a drained backend got %d new connections", c[2]);
+
+	cr_assert_eq(kill(agent_pid(), SIGTERM), 0);
+	usleep(300 * 1000);
+	agent_launch();
+	usleep(1000 * 1000);
+	cr_expect(h2_draining(), "the restart lost the drain: %s", ctl_out);
+	cr_expect_eq(metric_wait("infergate_backend_drained{service=\"chat\",backend=\"h2\"}", 1),
+		     1);
+
+	cr_assert_eq(ctl_run("undrain h2"), 0, "%s", ctl_out);
+	cr_expect_eq(metric_wait("infergate_backend_drained{service=\"chat\",backend=\"h2\"}", 0),
+		     0);
+	spread(60, c);
+	cr_expect_gt(c[2], 0, "h2 gets connections again once undrained");
+}

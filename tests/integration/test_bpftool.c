@@ -49,6 +49,8 @@ static void populate(const struct dp_maps *m)
 	cr_assert_eq(dp_tx_port_add(m, ifindex), 0);
 	cr_assert_eq(dp_vni_set(m, 100, 1), 0);
 	cr_assert_eq(bpf_map_update_elem(m->flow_resp, &ck, &fu, 0), 0);
+	cr_assert_eq(dp_name_set(m, IG_NAME_SERVICE, 1, "chat"), 0);
+	cr_assert_eq(dp_operator_set(m, 1, &(struct ig_operator){ .flags = IG_OP_F_DRAIN }), 0);
 }
 
 Test(bpftool, every_map_dumps_with_named_fields)
@@ -56,17 +58,29 @@ Test(bpftool, every_map_dumps_with_named_fields)
 	static const struct {
 		const char *map, *field;
 	} want[] = {
-		{ "ig_config", "\"vtep_addr\"" },    { "ig_services", "\"proto\"" },
-		{ "ig_backends", "\"inner_mac\"" },  { "ig_be_load", "\"capacity\"" },
-		{ "ig_inflight", "\"value\"" },	     { "ig_maglev", "key: 01 00 00 00" },
-		{ "ig_conns", "\"first_ns\"" },	     { "ig_tenants", "\"vni\"" },
-		{ "ig_drops", "\"packets\"" },	     { "ig_counters", "\"cpu\"" },
-		{ "ig_svc_stats", "\"new_conns\"" }, { "ig_be_stats", "\"new_conns\"" },
-		{ "ig_tn_stats", "\"drops\"" },	     { "ig_flood", "\"window_ns\"" },
-		{ "ig_tx_ports", "\"value\"" },	     { "ig_vni_tenants", "\"value\"" },
-		{ "ig_tn_usage", "\"conn_tat\"" },   { "ig_tn_conns", "\"value\"" },
-		{ "ig_shed", "\"value\"" },	     { "ig_tn_resp", "\"bytes\"" },
+		{ "ig_config", "\"vtep_addr\"" },
+		{ "ig_services", "\"proto\"" },
+		{ "ig_backends", "\"inner_mac\"" },
+		{ "ig_be_load", "\"capacity\"" },
+		{ "ig_inflight", "\"value\"" },
+		{ "ig_maglev", "key: 01 00 00 00" },
+		{ "ig_conns", "\"first_ns\"" },
+		{ "ig_tenants", "\"vni\"" },
+		{ "ig_drops", "\"packets\"" },
+		{ "ig_counters", "\"cpu\"" },
+		{ "ig_svc_stats", "\"new_conns\"" },
+		{ "ig_be_stats", "\"new_conns\"" },
+		{ "ig_tn_stats", "\"drops\"" },
+		{ "ig_flood", "\"window_ns\"" },
+		{ "ig_tx_ports", "\"value\"" },
+		{ "ig_vni_tenants", "\"value\"" },
+		{ "ig_tn_usage", "\"conn_tat\"" },
+		{ "ig_tn_conns", "\"value\"" },
+		{ "ig_shed", "\"value\"" },
+		{ "ig_tn_resp", "\"bytes\"" },
 		{ "ig_flow_resp", "\"last_ns\"" },
+		{ "ig_names", "\"chat\"" },
+		{ "ig_operator", "\"value\":{\"flags\":1," },
 	};
 	static char out[1 << 16];
 	struct loader ld;

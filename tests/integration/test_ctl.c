@@ -122,6 +122,12 @@ static void populate(void)
 	__u64 three = 3, rx = 42;
 	__u32 id = 1;
 
+	/* Names as the agent publishes them; tenant 2, service 2 and backend
+	 * 3 have none (a datapath the agent never named shows ids). */
+	cr_assert_eq(dp_name_set(&ld.maps, IG_NAME_TENANT, 1, "acme"), 0);
+	cr_assert_eq(dp_name_set(&ld.maps, IG_NAME_SERVICE, 1, "chat"), 0);
+	cr_assert_eq(dp_name_set(&ld.maps, IG_NAME_BACKEND, 1, "h1"), 0);
+	cr_assert_eq(dp_name_set(&ld.maps, IG_NAME_BACKEND, 2, "h2"), 0);
 	cr_assert_eq(dp_tenant_set(&ld.maps, 1, VNI, IG_PRIO_STANDARD), 0);
 	cr_assert_eq(dp_tenant_set(&ld.maps, 2, 200, IG_PRIO_BATCH), 0);
 	cr_assert_eq(dp_service_key(&k, VIP, 80, IPPROTO_TCP), 0);
@@ -161,17 +167,22 @@ Test(ctl, services)
 {
 	populate();
 	cr_assert_eq(ctl("services"), 0, "%s", out);
-	expect_line("ID   VIP              PORT PROTO TENANT POLICY       PRIO        BACKENDS    "
-		    "PACKETS        BYTES NEW_CONNS    DROPS");
-	expect_line("1    198.19.0.10        80 tcp        1 maglev       interactive        2    "
-		    "     10         1000         2        1");
-	expect_line("2    2001:db8::10      443 udp        2 least-loaded batch              1    "
-		    "      0            0         0        0");
+	expect_line(
+		"ID   NAME         VIP              PORT PROTO TENANT   POLICY       PRIO        "
+		"BACKENDS    PACKETS        BYTES NEW_CONNS    DROPS");
+	expect_line(
+		"1    chat         198.19.0.10        80 tcp   acme     maglev       interactive "
+		"       2         10         1000         2        1");
+	expect_line(
+		"2    -            2001:db8::10      443 udp   2        least-loaded batch       "
+		"       1          0            0         0        0");
 	cr_assert_eq(ctl("--json services"), 0);
-	cr_expect_str_eq(out, "{\"services\":[{\"id\":1,\"vip\":\"198.19.0.10\",\"port\":80,"
+	cr_expect_str_eq(out, "{\"services\":[{\"id\":1,\"name\":\"chat\",\"vip\":\"198.19.0.10\","
+			      "\"port\":80,"
 			      "\"proto\":\"tcp\",\"tenant\":1,\"policy\":\"maglev\",\"prio\":"
 			      "\"interactive\",\"backends\":2,\"packets\":10,\"bytes\":1000,"
-			      "\"new_conns\":2,\"drops\":1},{\"id\":2,\"vip\":\"2001:db8::10\","
+			      "\"new_conns\":2,\"drops\":1},{\"id\":2,\"name\":null,"
+			      "\"vip\":\"2001:db8::10\","
 			      "\"port\":443,\"proto\":\"udp\",\"tenant\":2,\"policy\":"
 			      "\"least-loaded\",\"prio\":\"batch\",\"backends\":1,\"packets\":0,"
 			      "\"bytes\":0,\"new_conns\":0,\"drops\":0}]}\n");
@@ -181,24 +192,27 @@ Test(ctl, backends)
 {
 	populate();
 	cr_assert_eq(ctl("backends"), 0, "%s", out);
-	expect_line("ID   SERVICE ADDRESS         STATE    WEIGHT     SCORE CAPACITY INFLIGHT    "
-		    "PACKETS        BYTES NEW_CONNS    DROPS");
-	expect_line("1          1 198.18.11.2     active      100     0.250       10        3    "
-		    "      7          700         1        0");
-	expect_line("2          1 198.18.12.2     draining     50     0.000        0        0    "
-		    "      0            0         0        0");
-	expect_line("3          2 2001:db8:1::2   active       10     0.000        0        0    "
-		    "      0            0         0        0");
+	expect_line("ID   NAME         SERVICE  ADDRESS         STATE    REQUEST      WEIGHT     "
+		    "SCORE CAPACITY INFLIGHT    PACKETS        BYTES NEW_CONNS    DROPS");
+	expect_line("1    h1           chat     198.18.11.2     active   -               100     "
+		    "0.250       10        3          7          700         1        0");
+	expect_line("2    h2           chat     198.18.12.2     draining -                50     "
+		    "0.000        0        0          0            0         0        0");
+	expect_line("3    -            2        2001:db8:1::2   active   -                10     "
+		    "0.000        0        0          0            0         0        0");
 	cr_assert_eq(ctl("backends --json"), 0);
 	cr_expect_str_eq(out,
-			 "{\"backends\":[{\"id\":1,\"service\":1,\"addr\":\"198.18.11.2\","
-			 "\"state\":\"active\",\"weight\":100,\"score\":250000,\"capacity\":10,"
+			 "{\"backends\":[{\"id\":1,\"name\":\"h1\",\"service\":1,\"addr\":"
+			 "\"198.18.11.2\",\"state\":\"active\",\"operator\":{\"drain\":false,"
+			 "\"weight\":null},\"weight\":100,\"score\":0.25,\"capacity\":10,"
 			 "\"inflight\":3,\"packets\":7,\"bytes\":700,\"new_conns\":1,"
-			 "\"drops\":0},{\"id\":2,\"service\":1,\"addr\":\"198.18.12.2\","
-			 "\"state\":\"draining\",\"weight\":50,\"score\":0,\"capacity\":0,"
+			 "\"drops\":0},{\"id\":2,\"name\":\"h2\",\"service\":1,\"addr\":"
+			 "\"198.18.12.2\",\"state\":\"draining\",\"operator\":{\"drain\":false,"
+			 "\"weight\":null},\"weight\":50,\"score\":0,\"capacity\":0,"
 			 "\"inflight\":0,\"packets\":0,\"bytes\":0,\"new_conns\":0,\"drops\":0},"
-			 "{\"id\":3,\"service\":2,\"addr\":\"2001:db8:1::2\",\"state\":"
-			 "\"active\",\"weight\":10,\"score\":0,\"capacity\":0,\"inflight\":0,"
+			 "{\"id\":3,\"name\":null,\"service\":2,\"addr\":\"2001:db8:1::2\","
+			 "\"state\":\"active\",\"operator\":{\"drain\":false,\"weight\":null},"
+			 "\"weight\":10,\"score\":0,\"capacity\":0,\"inflight\":0,"
 			 "\"packets\":0,\"bytes\":0,\"new_conns\":0,\"drops\":0}]}\n");
 }
 
@@ -215,23 +229,26 @@ Test(ctl, tenants_and_stats)
 	cr_assert_eq(dp_tenant_put(&ld.maps, 2, &t2), 0);
 	cr_assert_eq(dp_tenant_conns_set(&ld.maps, 1, 3), 0);
 	cr_assert_eq(ctl("tenants"), 0, "%s", out);
-	expect_line("ID        VNI PRIO           PACKETS        BYTES NEW_CONNS    DROPS CAPPED  "
-		    "REFUSED STATE    ");
-	expect_line("1         100 standard            10         1000         2        1      3  "
-		    "      0 -        ");
-	expect_line("2         200 batch                0            0         0        0      0  "
-		    "      0 throttled");
+	expect_line("ID   NAME              VNI PRIO           PACKETS        BYTES NEW_CONNS    "
+		    "DROPS CAPPED  REFUSED STATE    ");
+	expect_line("1    acme              100 standard            10         1000         2    "
+		    "    1      3        0 -        ");
+	expect_line("2    -                 200 batch                0            0         0    "
+		    "    0      0        0 throttled");
 	cr_assert_eq(ctl("tenants --json"), 0);
-	cr_expect_str_eq(out, "{\"tenants\":[{\"id\":1,\"vni\":100,\"prio\":\"standard\","
-			      "\"packets\":10,\"bytes\":1000,\"new_conns\":2,\"drops\":1,"
-			      "\"capped_conns\":3,\"refused\":0,\"state\":\"-\",\"limits\":{"
-			      "\"conn_rate\":0,\"conn_burst\":0,\"max_conns\":0,\"bandwidth\":0,"
-			      "\"bandwidth_burst\":0,\"refuse\":\"drop\"},\"drops_by_reason\":{}},"
-			      "{\"id\":2,\"vni\":200,\"prio\":\"batch\",\"packets\":0,\"bytes\":0,"
-			      "\"new_conns\":0,\"drops\":0,\"capped_conns\":0,\"refused\":0,"
-			      "\"state\":\"throttled\",\"limits\":{\"conn_rate\":10,\"conn_burst\":"
-			      "20,\"max_conns\":5,\"bandwidth\":0,\"bandwidth_burst\":0,"
-			      "\"refuse\":\"rst\"},\"drops_by_reason\":{}}]}\n");
+	cr_expect_str_eq(out,
+			 "{\"tenants\":[{\"id\":1,\"name\":\"acme\",\"vni\":100,\"prio\":"
+			 "\"standard\","
+			 "\"packets\":10,\"bytes\":1000,\"new_conns\":2,\"drops\":1,"
+			 "\"capped_conns\":3,\"refused\":0,\"state\":\"-\",\"limits\":{"
+			 "\"conn_rate\":0,\"conn_burst\":0,\"max_conns\":0,\"bandwidth\":0,"
+			 "\"bandwidth_burst\":0,\"refuse\":\"drop\"},\"drops_by_reason\":{}},"
+			 "{\"id\":2,\"name\":null,\"vni\":200,\"prio\":\"batch\",\"packets\":0,"
+			 "\"bytes\":0,"
+			 "\"new_conns\":0,\"drops\":0,\"capped_conns\":0,\"refused\":0,"
+			 "\"state\":\"throttled\",\"limits\":{\"conn_rate\":10,\"conn_burst\":"
+			 "20,\"max_conns\":5,\"bandwidth\":0,\"bandwidth_burst\":0,"
+			 "\"refuse\":\"rst\"},\"drops_by_reason\":{}}]}\n");
 
 	cr_assert_eq(ctl("stats"), 0, "%s", out);
 	expect_line("rx-packets                             42");
@@ -249,12 +266,12 @@ Test(ctl, conns)
 {
 	populate();
 	cr_assert_eq(ctl("conns"), 0, "%s", out);
-	expect_line("SOURCE                DESTINATION           PROTO TENANT SERVICE BACKEND      "
-		    "AGE     IDLE STATE");
-	expect_line("198.18.0.2:40000      198.19.0.10:80        tcp        1       1       2     "
-		    "100s       5s open");
-	expect_line("[2001:db8::2]:50000   [2001:db8::10]:443    tcp        2       2       3      "
-		    "30s       1s open");
+	expect_line("SOURCE                DESTINATION           PROTO TENANT   SERVICE  BACKEND  "
+		    "     AGE     IDLE STATE");
+	expect_line("198.18.0.2:40000      198.19.0.10:80        tcp   acme     chat     h2       "
+		    "    100s       5s open");
+	expect_line("[2001:db8::2]:50000   [2001:db8::10]:443    tcp   2        2        3        "
+		    "     30s       1s open");
 	cr_assert_eq(ctl("conns --count"), 0);
 	cr_expect_str_eq(out, "2\n");
 	cr_assert_eq(ctl("conns --tenant 2 --count --json"), 0);
@@ -285,8 +302,8 @@ Test(ctl, empty_maps)
 	cr_assert_eq(ctl("conns --json"), 0);
 	cr_expect_str_eq(out, "{\"conns\":[],\"count\":0}\n");
 	cr_assert_eq(ctl("services"), 0);
-	cr_expect_str_eq(out, "ID   VIP              PORT PROTO TENANT POLICY       PRIO        "
-			      "BACKENDS    PACKETS        BYTES NEW_CONNS    DROPS\n");
+	cr_expect_str_eq(out, "ID   NAME         VIP              PORT PROTO TENANT   POLICY       "
+			      "PRIO        BACKENDS    PACKETS        BYTES NEW_CONNS    DROPS\n");
 	cr_assert_eq(ctl("status --json"), 0);
 	snprintf(want, sizeof(want),
 		 "{\"pin_root\":\"%s\",\"abi\":1,\"maps\":%zu,\"enabled\":false,"
@@ -385,6 +402,58 @@ Test(ctl, drain_undrain_weight)
 	cr_expect_eq(ctl("weight 1 3 5"), 1);
 	cr_expect_str_eq(out, "infergatectl: backend 3 does not belong to service 1\n");
 	cr_expect_eq(ctl("bogus"), 2);
+}
+
+/* Names wherever an id goes, and drain/weight as standing requests in
+ * ig_operator (what the agent honours until lifted), with the messages an
+ * operator reads. No agent runs in this suite. */
+Test(ctl, names_and_standing_requests)
+{
+	struct ig_operator op;
+	struct ig_backend be;
+
+	populate();
+	cr_assert_eq(ctl("drain h2"), 0, "%s", out);
+	cr_expect_str_eq(out, "backend h2: draining (no new connections) by the operator; no agent "
+			      "runs now: the next one adopts it and keeps it until `infergatectl "
+			      "undrain h2`\n");
+	cr_assert_eq(dp_operator_get(&ld.maps, 2, &op), 0);
+	cr_expect_eq(op.flags, IG_OP_F_DRAIN);
+	cr_assert_eq(ctl("weight chat chat/h1 7"), 0, "%s", out);
+	cr_expect(strstr(out, "service chat: backend h1 weight 7 pinned by the operator"), "%s",
+		  out);
+	cr_expect(strstr(out, "until `infergatectl unpin h1`"), "%s", out);
+	cr_assert_eq(dp_operator_get(&ld.maps, 1, &op), 0);
+	cr_expect_eq(op.flags, IG_OP_F_WEIGHT);
+	cr_expect_eq(op.weight, 7);
+	cr_assert_eq(dp_backend_get(&ld.maps, 1, &be), 0);
+	cr_expect_eq(be.weight, 7);
+	cr_assert_eq(ctl("backends"), 0, "%s", out);
+	expect_line("1    h1           chat     198.18.11.2     active   weight            7     "
+		    "0.250       10        3          7          700         1        0");
+	expect_line("2    h2           chat     198.18.12.2     draining drain            50     "
+		    "0.000        0        0          0            0         0        0");
+	cr_assert_eq(ctl("--json backends"), 0, "%s", out);
+	cr_expect(strstr(out, "\"name\":\"h2\",\"service\":1,\"addr\":\"198.18.12.2\",\"state\":"
+			      "\"draining\",\"operator\":{\"drain\":true,\"weight\":null}"),
+		  "%s", out);
+	cr_expect(strstr(out, "\"operator\":{\"drain\":false,\"weight\":7}"), "%s", out);
+	cr_assert_eq(ctl("conns --tenant acme --service chat --backend h2 --count"), 0, "%s", out);
+	cr_expect_str_eq(out, "1\n");
+	cr_assert_eq(ctl("undrain h2"), 0, "%s", out);
+	cr_assert_eq(ctl("unpin 1"), 0, "%s", out);
+	cr_expect_str_eq(out, "backend h1: weight unpinned: the agent weighs it from telemetry "
+			      "again at its next interval\n");
+	cr_assert_eq(dp_operator_get(&ld.maps, 1, &op), 0);
+	cr_expect_eq(op.flags, 0);
+	cr_assert_eq(dp_operator_get(&ld.maps, 2, &op), 0);
+	cr_expect_eq(op.flags, 0);
+	cr_assert_eq(dp_backend_get(&ld.maps, 2, &be), 0);
+	cr_expect_eq(be.state, IG_BE_ACTIVE, "undrain applies at once");
+	cr_expect_eq(ctl("conns --tenant globex"), 1);
+	cr_expect_str_eq(out, "infergatectl: no tenant 'globex'\n");
+	cr_expect_eq(ctl("drain chat/h9"), 1);
+	cr_expect_str_eq(out, "infergatectl: service chat has no backend 'h9'\n");
 }
 
 /* ---- live views over lab traffic --------------------------------------- */

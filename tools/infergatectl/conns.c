@@ -79,7 +79,7 @@ static __u64 conn_secs(__u64 now, __u64 then)
 
 static void conn_print(const struct ctl *c, const struct conn_row *r, __u64 now, bool first)
 {
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], src[64], dst[64];
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], src[64], dst[64], tn[16], sv[16], be[16];
 	bool v6 = !strchr(ctl_addr_str(r->k.saddr, s, sizeof(s)), '.');
 
 	ctl_addr_str(r->k.daddr, d, sizeof(d));
@@ -95,8 +95,10 @@ static void conn_print(const struct ctl *c, const struct conn_row *r, __u64 now,
 	}
 	snprintf(src, sizeof(src), v6 ? "[%s]:%u" : "%s:%u", s, ntohs(r->k.sport));
 	snprintf(dst, sizeof(dst), v6 ? "[%s]:%u" : "%s:%u", d, ntohs(r->k.dport));
-	printf("%-21s %-21s %-5s %6u %7u %7u %7llus %7llus %s\n", src, dst,
-	       ctl_proto_str(r->k.proto), r->k.tenant, r->v.service, r->v.backend,
+	printf("%-21s %-21s %-5s %-8s %-8s %-8s %7llus %7llus %s\n", src, dst,
+	       ctl_proto_str(r->k.proto), ctl_name_or_id(c, IG_NAME_TENANT, r->k.tenant, tn, 16),
+	       ctl_name_or_id(c, IG_NAME_SERVICE, r->v.service, sv, 16),
+	       ctl_name_or_id(c, IG_NAME_BACKEND, r->v.backend, be, 16),
 	       conn_secs(now, r->v.first_ns), conn_secs(now, r->v.last_ns),
 	       r->v.flags & IG_CONN_F_CLOSING ? "closing" : "open");
 }
@@ -137,7 +139,7 @@ static void conn_list_print(const struct ctl *c, const struct conn_list *l)
 	if (c->o.json)
 		printf("{\"conns\":[");
 	else
-		printf("%-21s %-21s %-5s %6s %7s %7s %8s %8s %s\n", "SOURCE", "DESTINATION",
+		printf("%-21s %-21s %-5s %-8s %-8s %-8s %8s %8s %s\n", "SOURCE", "DESTINATION",
 		       "PROTO", "TENANT", "SERVICE", "BACKEND", "AGE", "IDLE", "STATE");
 	for (size_t i = 0; i < l->n; i++)
 		conn_print(c, &l->rows[i], now, !i);

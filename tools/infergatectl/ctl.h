@@ -16,7 +16,8 @@ struct ctl_opts {
 	const char *pin_root; /* NULL: IG_PIN_ROOT */
 	bool json;
 	bool count_only; /* conns --count */
-	long tenant, service, backend; /* conns filters; -1 = any */
+	const char *tenant_arg, *service_arg, *backend_arg; /* conns filters, names or ids */
+	long tenant, service, backend; /* conns filters resolved; -1 = any */
 	const char *flow; /* conns --flow */
 	long count; /* events --count; 0 = unlimited */
 	double timeout; /* events --timeout seconds; 0 = none */
@@ -25,10 +26,17 @@ struct ctl_opts {
 	long iterations; /* top --iterations; 0 = until interrupted */
 };
 
+struct ctl_name {
+	__u32 kind, id; /* enum ig_name_kind */
+	char name[IG_NAME_LEN];
+};
+
 struct ctl {
 	struct ctl_opts o;
 	char root[256];
 	struct dp_maps m;
+	struct ctl_name *names; /* ig_names as read at open */
+	unsigned int n_names;
 };
 
 /* pins.c: find and open the pinned maps, with the operator-facing errors. */
@@ -37,6 +45,16 @@ void ctl_close(struct ctl *c);
 /* The pid of an infergated using root (0 when none runs). */
 int ctl_agent_pid(const char *root);
 
+/* names.c: the names the agent published (ig_names), read at open. */
+void ctl_names_load(struct ctl *c);
+/* The name of (kind, id), or NULL when none was published. */
+const char *ctl_name(const struct ctl *c, __u32 kind, __u32 id);
+/* The name, or the id as text in buf. */
+const char *ctl_name_or_id(const struct ctl *c, __u32 kind, __u32 id, char *buf, size_t len);
+/* An id from "7", a name, or for a backend "SERVICE/NAME"; prints why not
+ * (-ENOENT: none; -ENOTUNIQ: a backend name in several services). */
+int ctl_resolve(const struct ctl *c, __u32 kind, const char *arg, __u32 *id);
+
 /* out.c: formatting shared by the views. */
 const char *ctl_addr_str(const __u8 addr[16], char *buf, size_t len);
 const char *ctl_proto_str(unsigned int proto);
@@ -44,6 +62,9 @@ const char *ctl_proto_str(unsigned int proto);
 int ctl_flow_parse(const char *s, __u8 saddr[16], __u16 *sport, __u8 daddr[16], __u16 *dport,
 		   __u8 *proto);
 __u64 ctl_now_ns(void);
+/* s as a JSON string ("..." with \\ \" and control characters escaped), or
+ * null when s is NULL. */
+void ctl_json_str(const char *s);
 /* Sum of a per-CPU ig_traffic field. */
 __u64 ctl_sum(int fd, __u32 key, __u32 off);
 
@@ -68,7 +89,10 @@ int ctl_stats(struct ctl *c);
 int ctl_conns(struct ctl *c);
 int ctl_events(struct ctl *c);
 int ctl_top(struct ctl *c);
-int ctl_set_state(struct ctl *c, __u32 backend, unsigned int state);
+/* write.c: the operator's standing requests (ig_operator), which the agent
+ * honours until lifted, applied to the datapath at once too. */
+int ctl_drain(struct ctl *c, __u32 backend, bool drain);
 int ctl_weight(struct ctl *c, __u32 service, __u32 backend, __u32 weight);
+int ctl_unpin(struct ctl *c, __u32 backend);
 
 #endif /* __IG_CTL_H */

@@ -25,8 +25,9 @@ static void usage(FILE *out)
 		"  events [--count N] [--timeout S] [--backlog]\n"
 		"                                     new events of the ig_events ring buffer\n"
 		"  top [--interval S] [--iterations N]\n"
-		"  drain BACKEND | undrain BACKEND\n"
-		"  weight SERVICE BACKEND WEIGHT     (the agent overwrites these writes)\n\n"
+		"  drain BACKEND | undrain BACKEND   standing requests the agent keeps\n"
+		"  weight SERVICE BACKEND WEIGHT | unpin BACKEND\n"
+		"TENANT, SERVICE and BACKEND are names (BACKEND also SERVICE/BACKEND) or ids.\n\n"
 		"Options (anywhere):\n"
 		"  -p, --pin-root DIR   bpffs pin root (default " IG_PIN_ROOT ")\n"
 		"  -j, --json           JSON output (docs/infergatectl-json.md)\n"
@@ -54,11 +55,14 @@ static int parse_opt(struct ctl_opts *o, int opt, const char *arg)
 		o->json = true;
 		return 0;
 	case 't':
-		return parse_num(arg, 0, IG_TENANT_MAX - 1, &o->tenant);
+		o->tenant_arg = arg;
+		return 0;
 	case 's':
-		return parse_num(arg, 0, IG_SERVICE_MAX - 1, &o->service);
+		o->service_arg = arg;
+		return 0;
 	case 'b':
-		return parse_num(arg, 0, IG_BACKEND_MAX - 1, &o->backend);
+		o->backend_arg = arg;
+		return 0;
 	case 'f':
 		o->flow = arg;
 		return 0;
@@ -127,24 +131,66 @@ static int parse_u32(const char *s, long max, __u32 *v)
 	return err;
 }
 
+/* A name or an id of kind, within [0, max). Unknown ones are errors of the
+ * command (exit 1), not of its usage. */
+static int resolve(const struct ctl *c, __u32 kind, const char *arg, __u32 max, __u32 *id)
+{
+	int err = ctl_resolve(c, kind, arg, id);
+
+	if (!err && *id >= max) {
+		fprintf(stderr, "infergatectl: '%s' is out of range (0..%u)\n", arg, max - 1);
+		err = -ERANGE;
+	}
+	return err;
+}
+
+/* The conns filters, from names or ids. */
+static int resolve_filters(struct ctl *c)
+{
+	struct ctl_opts *o = &c->o;
+	__u32 id;
+	int err = 0;
+
+	if (o->tenant_arg && !(err = resolve(c, IG_NAME_TENANT, o->tenant_arg, IG_TENANT_MAX, &id)))
+		o->tenant = id;
+	if (!err && o->service_arg &&
+	    !(err = resolve(c, IG_NAME_SERVICE, o->service_arg, IG_SERVICE_MAX, &id)))
+		o->service = id;
+	if (!err && o->backend_arg &&
+	    !(err = resolve(c, IG_NAME_BACKEND, o->backend_arg, IG_BACKEND_MAX, &id)))
+		o->backend = id;
+	return err;
+}
+
 /* Run the command in args[0] with its positional arguments. */
 static int run(struct ctl *c, char **args, int nargs)
 {
 	const char *cmd = args[0];
 	__u32 a = 0, b = 0, w = 0;
+	int err;
 
-	if (!strcmp(cmd, "drain") || !strcmp(cmd, "undrain")) {
-		if (nargs != 2 || parse_u32(args[1], IG_BACKEND_MAX - 1, &a))
+	if (!strcmp(cmd, "drain") || !strcmp(cmd, "undrain") || !strcmp(cmd, "unpin")) {
+		if (nargs != 2)
 			return -EINVAL;
-		return ctl_set_state(c, a, cmd[0] == 'd' ? IG_BE_DRAINING : IG_BE_ACTIVE);
+		err = resolve(c, IG_NAME_BACKEND, args[1], IG_BACKEND_MAX, &a);
+		if (err)
+			return err;
+		return cmd[0] == 'u' && cmd[1] == 'n' && cmd[2] == 'p' ?
+			       ctl_unpin(c, a) :
+			       ctl_drain(c, a, cmd[0] == 'd');
 	}
 	if (!strcmp(cmd, "weight")) {
-		if (nargs != 4 || parse_u32(args[1], IG_SERVICE_MAX - 1, &a) ||
-		    parse_u32(args[2], IG_BACKEND_MAX - 1, &b) ||
-		    parse_u32(args[3], 1000000000L, &w))
+		if (nargs != 4)
 			return -EINVAL;
-		return ctl_weight(c, a, b, w);
+		if (parse_u32(args[3], 1000000000L, &w))
+			return -EINVAL;
+		err = resolve(c, IG_NAME_SERVICE, args[1], IG_SERVICE_MAX, &a);
+		err = err ?: resolve(c, IG_NAME_BACKEND, args[2], IG_BACKEND_MAX, &b);
+		return err ?: ctl_weight(c, a, b, w);
 	}
+	err = resolve_filters(c);
+	if (err)
+		return err;
 	if (nargs != 1)
 		return -EINVAL;
 	if (!strcmp(cmd, "status"))
@@ -168,7 +214,7 @@ static bool known(const char *cmd)
 {
 	static const char *const cmds[] = { "status", "services", "backends", "tenants",
 					    "stats",  "conns",	  "events",   "top",
-					    "drain",  "undrain",  "weight" };
+					    "drain",  "undrain",  "weight",   "unpin" };
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(cmd, cmds[i]))

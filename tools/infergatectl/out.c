@@ -96,3 +96,21 @@ __u64 ctl_sum(int fd, __u32 key, __u32 off)
 
 	return dp_percpu_sum(fd, key, off, &v) ? 0 : v;
 }
+
+void ctl_json_str(const char *s)
+{
+	if (!s) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}

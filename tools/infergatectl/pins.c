@@ -69,12 +69,17 @@ int ctl_open(struct ctl *c)
 	if (err)
 		fprintf(stderr, "infergatectl: cannot open the maps pinned under %s: %s\n", maps,
 			strerror(-err));
+	else
+		ctl_names_load(c);
 	return err;
 }
 
 void ctl_close(struct ctl *c)
 {
 	dp_close(&c->m);
+	free(c->names);
+	c->names = NULL;
+	c->n_names = 0;
 }
 
 /* The --pin-root given on an infergated command line (NUL-separated). */

@@ -82,21 +82,33 @@ static void top_backends(const struct ctl *c, const struct top_snap *a, const st
 	bool first = true;
 
 	if (!c->o.json)
-		printf("\n%-7s %7s %-15s %-8s %6s %6s %9s %8s %9s\n", "BACKEND", "SERVICE",
+		printf("\n%-12s %-8s %-15s %-8s %6s %6s %9s %8s %9s\n", "BACKEND", "SERVICE",
 		       "ADDRESS", "STATE", "WEIGHT", "SCORE", "CONN/S", "INFLIGHT", "DROPS/S");
 	for (__u32 id = 1; id < IG_BACKEND_MAX; id++) {
 		const struct ig_backend *be = &b->be[id];
+		char bn[16], sn[16];
 
 		if (!be->service)
 			continue;
-		printf(c->o.json ? "%s{\"id\":%u,\"service\":%u,\"addr\":\"%s\",\"state\":\"%s\","
-				   "\"weight\":%u,\"score\":%u,\"new_conns_per_s\":%.1f,"
-				   "\"inflight\":%llu,\"drops_per_s\":%.1f}" :
-				   "%s%-7u %7u %-15s %-8s %6u %6u %9.1f %8llu %9.1f\n",
-		       c->o.json && !first ? "," : "", id, be->service,
-		       ctl_addr_str(be->addr, addr, sizeof(addr)), backend_state_str(be->state),
-		       be->weight, b->load[id].score, rate(b->be_new[id], a->be_new[id], secs),
-		       b->be_inflight[id], rate(b->be_drops[id], a->be_drops[id], secs));
+		if (c->o.json)
+			printf("%s{\"id\":%u,\"service\":%u,\"addr\":\"%s\",\"state\":\"%s\","
+			       "\"weight\":%u,\"score\":%.6g,\"new_conns_per_s\":%.1f,"
+			       "\"inflight\":%llu,\"drops_per_s\":%.1f}",
+			       !first ? "," : "", id, be->service,
+			       ctl_addr_str(be->addr, addr, sizeof(addr)),
+			       backend_state_str(be->state), be->weight,
+			       b->load[id].score / (double)IG_SCORE_SCALE,
+			       rate(b->be_new[id], a->be_new[id], secs), b->be_inflight[id],
+			       rate(b->be_drops[id], a->be_drops[id], secs));
+		else
+			printf("%-12s %-8s %-15s %-8s %6u %6.3f %9.1f %8llu %9.1f\n",
+			       ctl_name_or_id(c, IG_NAME_BACKEND, id, bn, sizeof(bn)),
+			       ctl_name_or_id(c, IG_NAME_SERVICE, be->service, sn, sizeof(sn)),
+			       ctl_addr_str(be->addr, addr, sizeof(addr)),
+			       backend_state_str(be->state), be->weight,
+			       b->load[id].score / (double)IG_SCORE_SCALE,
+			       rate(b->be_new[id], a->be_new[id], secs), b->be_inflight[id],
+			       rate(b->be_drops[id], a->be_drops[id], secs));
 		first = false;
 	}
 }

@@ -72,20 +72,34 @@ int ctl_services(struct ctl *c)
 	if (c->o.json)
 		printf("{\"services\":[");
 	else
-		printf("%-4s %-15s %5s %-5s %6s %-12s %-11s %8s %10s %12s %9s %8s\n", "ID", "VIP",
-		       "PORT", "PROTO", "TENANT", "POLICY", "PRIO", "BACKENDS", "PACKETS", "BYTES",
-		       "NEW_CONNS", "DROPS");
+		printf("%-4s %-12s %-15s %5s %-5s %-8s %-12s %-11s %8s %10s %12s %9s %8s\n", "ID",
+		       "NAME", "VIP", "PORT", "PROTO", "TENANT", "POLICY", "PRIO", "BACKENDS",
+		       "PACKETS", "BYTES", "NEW_CONNS", "DROPS");
 	for (int i = 0; i < n; i++) {
 		const struct svc_row *r = &rows[i];
 		__u32 id = r->s.id;
+		const char *name = ctl_name(c, IG_NAME_SERVICE, id);
+		char tn[16];
 
-		printf(c->o.json ?
-			       "%s{\"id\":%u,\"vip\":\"%s\",\"port\":%u,\"proto\":\"%s\","
-			       "\"tenant\":%u,\"policy\":\"%s\",\"prio\":\"%s\",\"backends\":%d,"
-			       "\"packets\":%llu,\"bytes\":%llu,\"new_conns\":%llu,\"drops\":%llu}" :
-			       "%s%-4u %-15s %5u %-5s %6u %-12s %-11s %8d %10llu %12llu %9llu %8llu\n",
-		       c->o.json && i ? "," : "", id, ctl_addr_str(r->k.addr, vip, sizeof(vip)),
-		       ntohs(r->k.port), ctl_proto_str(r->k.proto), r->s.tenant,
+		if (c->o.json) {
+			printf("%s{\"id\":%u,\"name\":", i ? "," : "", id);
+			ctl_json_str(name);
+			printf(",\"vip\":\"%s\",\"port\":%u,\"proto\":\"%s\",\"tenant\":%u,"
+			       "\"policy\":\"%s\",\"prio\":\"%s\",\"backends\":%d,\"packets\":%llu,"
+			       "\"bytes\":%llu,\"new_conns\":%llu,\"drops\":%llu}",
+			       ctl_addr_str(r->k.addr, vip, sizeof(vip)), ntohs(r->k.port),
+			       ctl_proto_str(r->k.proto), r->s.tenant, policy_str(r->s.policy),
+			       prio_str(r->s.prio), svc_nbackends(c, id),
+			       ctl_sum(c->m.svc_stats, id, TRAFFIC(packets)),
+			       ctl_sum(c->m.svc_stats, id, TRAFFIC(bytes)),
+			       ctl_sum(c->m.svc_stats, id, TRAFFIC(new_conns)),
+			       ctl_sum(c->m.svc_stats, id, TRAFFIC(drops)));
+			continue;
+		}
+		printf("%-4u %-12s %-15s %5u %-5s %-8s %-12s %-11s %8d %10llu %12llu %9llu %8llu\n",
+		       id, name ?: "-", ctl_addr_str(r->k.addr, vip, sizeof(vip)), ntohs(r->k.port),
+		       ctl_proto_str(r->k.proto),
+		       ctl_name_or_id(c, IG_NAME_TENANT, r->s.tenant, tn, sizeof(tn)),
 		       policy_str(r->s.policy), prio_str(r->s.prio), svc_nbackends(c, id),
 		       ctl_sum(c->m.svc_stats, id, TRAFFIC(packets)),
 		       ctl_sum(c->m.svc_stats, id, TRAFFIC(bytes)),
@@ -98,33 +112,54 @@ int ctl_services(struct ctl *c)
 	return 0;
 }
 
+/* The operator's standing requests on a backend, for the views. */
+static const char *backend_request(const struct ig_operator *op)
+{
+	static const char *const s[] = { "-", "drain", "weight", "drain+weight" };
+
+	return s[op->flags & (IG_OP_F_DRAIN | IG_OP_F_WEIGHT)];
+}
+
 static void backend_row(struct ctl *c, __u32 id, const struct ig_backend *be, bool first)
 {
 	struct ig_backend_load load = {};
-	char addr[INET6_ADDRSTRLEN];
+	struct ig_operator op = {};
+	char addr[INET6_ADDRSTRLEN], sn[16];
+	const char *name = ctl_name(c, IG_NAME_BACKEND, id);
 	__u64 inflight = 0;
 
 	dp_backend_load_get(&c->m, id, &load);
 	dp_backend_inflight(&c->m, id, &inflight);
+	dp_operator_get(&c->m, id, &op);
 	ctl_addr_str(be->addr, addr, sizeof(addr));
-	if (c->o.json)
-		printf("%s{\"id\":%u,\"service\":%u,\"addr\":\"%s\",\"state\":\"%s\",\"weight\":%u,"
-		       "\"score\":%u,\"capacity\":%u,\"inflight\":%llu,\"packets\":%llu,"
-		       "\"bytes\":%llu,\"new_conns\":%llu,\"drops\":%llu}",
-		       first ? "" : ",", id, be->service, addr, backend_state_str(be->state),
-		       be->weight, load.score, load.capacity, inflight,
+	if (c->o.json) {
+		printf("%s{\"id\":%u,\"name\":", first ? "" : ",", id);
+		ctl_json_str(name);
+		printf(",\"service\":%u,\"addr\":\"%s\",\"state\":\"%s\",\"operator\":{"
+		       "\"drain\":%s,\"weight\":",
+		       be->service, addr, backend_state_str(be->state),
+		       op.flags & IG_OP_F_DRAIN ? "true" : "false");
+		if (op.flags & IG_OP_F_WEIGHT)
+			printf("%u", op.weight);
+		else
+			printf("null");
+		printf("},\"weight\":%u,\"score\":%.6g,\"capacity\":%u,\"inflight\":%llu,"
+		       "\"packets\":%llu,\"bytes\":%llu,\"new_conns\":%llu,\"drops\":%llu}",
+		       be->weight, load.score / (double)IG_SCORE_SCALE, load.capacity, inflight,
 		       ctl_sum(c->m.be_stats, id, TRAFFIC(packets)),
 		       ctl_sum(c->m.be_stats, id, TRAFFIC(bytes)),
 		       ctl_sum(c->m.be_stats, id, TRAFFIC(new_conns)),
 		       ctl_sum(c->m.be_stats, id, TRAFFIC(drops)));
-	else
-		printf("%-4u %7u %-15s %-8s %6u %5u.%03u %8u %8llu %10llu %12llu %9llu %8llu\n", id,
-		       be->service, addr, backend_state_str(be->state), be->weight,
-		       load.score / IG_SCORE_SCALE, load.score % IG_SCORE_SCALE / 1000,
-		       load.capacity, inflight, ctl_sum(c->m.be_stats, id, TRAFFIC(packets)),
-		       ctl_sum(c->m.be_stats, id, TRAFFIC(bytes)),
-		       ctl_sum(c->m.be_stats, id, TRAFFIC(new_conns)),
-		       ctl_sum(c->m.be_stats, id, TRAFFIC(drops)));
+		return;
+	}
+	printf("%-4u %-12s %-8s %-15s %-8s %-12s %6u %9.3f %8u %8llu %10llu %12llu %9llu %8llu\n",
+	       id, name ?: "-", ctl_name_or_id(c, IG_NAME_SERVICE, be->service, sn, sizeof(sn)),
+	       addr, backend_state_str(be->state), backend_request(&op), be->weight,
+	       load.score / (double)IG_SCORE_SCALE, load.capacity, inflight,
+	       ctl_sum(c->m.be_stats, id, TRAFFIC(packets)),
+	       ctl_sum(c->m.be_stats, id, TRAFFIC(bytes)),
+	       ctl_sum(c->m.be_stats, id, TRAFFIC(new_conns)),
+	       ctl_sum(c->m.be_stats, id, TRAFFIC(drops)));
 }
 
 int ctl_backends(struct ctl *c)
@@ -135,9 +170,9 @@ int ctl_backends(struct ctl *c)
 	if (c->o.json)
 		printf("{\"backends\":[");
 	else
-		printf("%-4s %7s %-15s %-8s %6s %9s %8s %8s %10s %12s %9s %8s\n", "ID", "SERVICE",
-		       "ADDRESS", "STATE", "WEIGHT", "SCORE", "CAPACITY", "INFLIGHT", "PACKETS",
-		       "BYTES", "NEW_CONNS", "DROPS");
+		printf("%-4s %-12s %-8s %-15s %-8s %-12s %6s %9s %8s %8s %10s %12s %9s %8s\n", "ID",
+		       "NAME", "SERVICE", "ADDRESS", "STATE", "REQUEST", "WEIGHT", "SCORE",
+		       "CAPACITY", "INFLIGHT", "PACKETS", "BYTES", "NEW_CONNS", "DROPS");
 	for (__u32 id = 1; id < IG_BACKEND_MAX; id++) {
 		if (dp_backend_get(&c->m, id, &be) || !be.service)
 			continue;
@@ -206,19 +241,28 @@ int ctl_tenants(struct ctl *c)
 	if (c->o.json)
 		printf("{\"tenants\":[");
 	else
-		printf("%-4s %8s %-11s %10s %12s %9s %8s %6s %8s %-9s\n", "ID", "VNI", "PRIO",
-		       "PACKETS", "BYTES", "NEW_CONNS", "DROPS", "CAPPED", "REFUSED", "STATE");
+		printf("%-4s %-12s %8s %-11s %10s %12s %9s %8s %6s %8s %-9s\n", "ID", "NAME", "VNI",
+		       "PRIO", "PACKETS", "BYTES", "NEW_CONNS", "DROPS", "CAPPED", "REFUSED",
+		       "STATE");
 	for (__u32 id = 1; id < IG_TENANT_MAX; id++) {
+		const char *name;
+
 		if (dp_tenant_get(&c->m, id, &t) || !(t.flags & IG_TENANT_F_ACTIVE))
 			continue;
 		if (dp_tenant_conns(&c->m, id, &open))
 			open = 0;
-		printf(c->o.json ? "%s{\"id\":%u,\"vni\":%u,\"prio\":\"%s\",\"packets\":%llu,"
+		name = ctl_name(c, IG_NAME_TENANT, id);
+		if (c->o.json) {
+			printf("%s{\"id\":%u,\"name\":", first ? "" : ",", id);
+			ctl_json_str(name);
+		} else {
+			printf("%-4u %-12s", id, name ?: "-");
+		}
+		printf(c->o.json ? ",\"vni\":%u,\"prio\":\"%s\",\"packets\":%llu,"
 				   "\"bytes\":%llu,\"new_conns\":%llu,\"drops\":%llu,"
 				   "\"capped_conns\":%llu,\"refused\":%llu,\"state\":\"%s\"" :
-				   "%s%-4u %8u %-11s %10llu %12llu %9llu %8llu %6llu %8llu %-9s\n",
-		       c->o.json && !first ? "," : "", id, t.vni, prio_str(t.prio),
-		       ctl_sum(c->m.tn_stats, id, TRAFFIC(packets)),
+				   " %8u %-11s %10llu %12llu %9llu %8llu %6llu %8llu %-9s\n",
+		       t.vni, prio_str(t.prio), ctl_sum(c->m.tn_stats, id, TRAFFIC(packets)),
 		       ctl_sum(c->m.tn_stats, id, TRAFFIC(bytes)),
 		       ctl_sum(c->m.tn_stats, id, TRAFFIC(new_conns)),
 		       ctl_sum(c->m.tn_stats, id, TRAFFIC(drops)), (unsigned long long)open,

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* The debugging writes: drain or undrain a backend, and pin a backend's
- * weight by rebuilding its service's Maglev table. The agent owns these maps:
- * it overwrites a state at its next health decision and a table at its next
- * weight push, so these last until then. */
+/* The operator's writes: drain or undrain a backend, pin or unpin its
+ * weight. Each is a standing request in ig_operator, which the agent honours
+ * (in every state it writes and every table it builds) until it is lifted,
+ * across agent restarts; it is applied to the datapath at once too. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,23 +11,79 @@
 #include "user/lib/maglev.h"
 #include "user/lib/names.h"
 
-int ctl_set_state(struct ctl *c, __u32 backend, unsigned int state)
+/* The backend's entry, or an error naming it. */
+static int backend_of(struct ctl *c, __u32 backend, struct ig_backend *be)
 {
-	struct ig_backend be;
-	int err = dp_backend_get(&c->m, backend, &be);
+	int err = dp_backend_get(&c->m, backend, be);
 
-	if (!err && !be.service)
+	if (!err && !be->service)
 		err = -ENOENT;
-	if (err) {
-		fprintf(stderr, "infergatectl: no backend %u in ig_backends\n", backend);
-		return err;
-	}
-	err = dp_backend_set_state(&c->m, backend, state);
 	if (err)
-		fprintf(stderr, "infergatectl: backend %u: %s\n", backend, strerror(-err));
+		fprintf(stderr, "infergatectl: no backend %u in ig_backends\n", backend);
+	return err;
+}
+
+/* Who will keep the request: the running agent, or the next one. */
+static const char *keeper(struct ctl *c)
+{
+	return ctl_agent_pid(c->root) > 0 ?
+		       "the agent keeps it" :
+		       "no agent runs now: the next one adopts it and keeps it";
+}
+
+static int op_update(struct ctl *c, __u32 backend, __u32 set, __u32 clear, __u32 weight)
+{
+	struct ig_operator op = {};
+	int err;
+
+	dp_operator_get(&c->m, backend, &op);
+	op.flags = (op.flags & ~clear) | set;
+	if (set & IG_OP_F_WEIGHT)
+		op.weight = weight;
+	if (!(op.flags & IG_OP_F_WEIGHT))
+		op.weight = 0;
+	err = dp_operator_set(&c->m, backend, &op);
+	if (err)
+		fprintf(stderr, "infergatectl: backend %u: ig_operator: %s\n", backend,
+			strerror(-err));
+	return err;
+}
+
+int ctl_drain(struct ctl *c, __u32 backend, bool drain)
+{
+	char nb[16];
+	const char *name = ctl_name_or_id(c, IG_NAME_BACKEND, backend, nb, sizeof(nb));
+	struct ig_backend be;
+	int err = backend_of(c, backend, &be);
+
+	err = err ?: op_update(c, backend, drain ? IG_OP_F_DRAIN : 0, drain ? 0 : IG_OP_F_DRAIN, 0);
+	/* Now, not at the agent's next interval; undrain leaves a down
+	 * backend down (the agent brings it back when it passes its checks). */
+	if (!err && (drain || be.state == IG_BE_DRAINING))
+		err = dp_backend_set_state(&c->m, backend, drain ? IG_BE_DRAINING : IG_BE_ACTIVE);
+	if (err)
+		return err;
+	if (drain)
+		printf("backend %s: draining (no new connections) by the operator; %s until "
+		       "`infergatectl undrain %s`\n",
+		       name, keeper(c), name);
 	else
-		printf("backend %u: %s (until the agent's next decision)\n", backend,
-		       backend_state_str(state));
+		printf("backend %s: undrained by the operator; new connections go to it again "
+		       "while it is healthy\n",
+		       name);
+	return 0;
+}
+
+int ctl_unpin(struct ctl *c, __u32 backend)
+{
+	char nb[16];
+	struct ig_backend be;
+	int err = backend_of(c, backend, &be) ?: op_update(c, backend, 0, IG_OP_F_WEIGHT, 0);
+
+	if (!err)
+		printf("backend %s: weight unpinned: the agent weighs it from telemetry again at "
+		       "its next interval\n",
+		       ctl_name_or_id(c, IG_NAME_BACKEND, backend, nb, sizeof(nb)));
 	return err;
 }
 
@@ -70,6 +126,8 @@ static int weight_publish(struct ctl *c, __u32 backend, __u32 weight)
 
 int ctl_weight(struct ctl *c, __u32 service, __u32 backend, __u32 weight)
 {
+	char ns[16], nb[16];
+	const char *bname = ctl_name_or_id(c, IG_NAME_BACKEND, backend, nb, sizeof(nb));
 	struct maglev_backend *mb = calloc(IG_BACKEND_MAX, sizeof(*mb));
 	__u32 msize = 0, *table = NULL;
 	bool found = false;
@@ -94,12 +152,14 @@ int ctl_weight(struct ctl *c, __u32 service, __u32 backend, __u32 weight)
 	if (err == -ENOENT && found)
 		fprintf(stderr, "infergatectl: service %u would have no backend with weight > 0\n",
 			service);
+	err = err ?: op_update(c, backend, IG_OP_F_WEIGHT, 0, weight);
 	err = err ?: dp_maglev_swap(&c->m, service, table, msize);
 	err = err ?: weight_publish(c, backend, weight);
 	if (!err)
-		printf("service %u: backend %u weight %u, Maglev table of %u slots rebuilt (until "
-		       "the agent's next weight push)\n",
-		       service, backend, weight, msize);
+		printf("service %s: backend %s weight %u pinned by the operator, Maglev table of %u "
+		       "slots rebuilt; %s until `infergatectl unpin %s`\n",
+		       ctl_name_or_id(c, IG_NAME_SERVICE, service, ns, sizeof(ns)), bname, weight,
+		       msize, keeper(c), bname);
 	else if (found && err != -ENOENT)
 		fprintf(stderr, "infergatectl: service %u: %s\n", service, strerror(-err));
 	free(table);

@@ -132,6 +132,19 @@ static bool agent_healthy(const struct agent_backend *b)
 	return b->up && b->reachable;
 }
 
+/* Drained: by the configuration (drain: true), by the operator
+ * (infergatectl drain, kept in ig_operator), or removed from the file. */
+static bool agent_drained(const struct agent_backend *b)
+{
+	return b->draining || b->cfg->drain || (b->op.flags & IG_OP_F_DRAIN);
+}
+
+/* The weight the datapath gets: the operator's pinned one, else telemetry's. */
+static __u32 agent_weight(const struct agent_backend *b)
+{
+	return b->op.flags & IG_OP_F_WEIGHT ? b->op.weight : b->score.weight;
+}
+
 /* A backend's entry, with the underlay next hop from the kernel's tables.
  * An unresolved neighbour keeps the MACs it had: the kernel is asked to
  * resolve it and the next tick tries again. A backend never resolved cannot
@@ -159,8 +172,8 @@ static int agent_write_backend(struct agent *a, struct agent_backend *b)
 	memcpy(be.addr, b->cfg->vtep.addr, sizeof(be.addr));
 	memcpy(be.inner_mac, b->cfg->inner_mac, sizeof(be.inner_mac));
 	be.service = b->svc_id;
-	be.state = b->draining ? IG_BE_DRAINING : agent_healthy(b) ? IG_BE_ACTIVE : IG_BE_DOWN;
-	be.weight = b->score.weight;
+	be.state = agent_drained(b) ? IG_BE_DRAINING : agent_healthy(b) ? IG_BE_ACTIVE : IG_BE_DOWN;
+	be.weight = agent_weight(b);
 	return dp_backend_set(&a->ld.maps, b->cfg->id, &be);
 }
 
@@ -284,11 +297,22 @@ static bool agent_weights(struct agent *a, struct agent_service *s, struct magle
 {
 	const struct score_state **st = malloc(s->n * sizeof(*st));
 	__u32 *w = malloc(s->n * sizeof(*w));
-	bool ok = st && w;
+	bool ok = st && w, any = false;
 
 	for (unsigned int i = 0; ok && i < s->n; i++)
 		st[i] = &a->be[s->first + i].score;
 	ok = ok && score_service_weights(st, s->n, w);
+	/* The operator's and the file's requests over telemetry's weights. */
+	for (unsigned int i = 0; ok && i < s->n; i++) {
+		const struct agent_backend *b = &a->be[s->first + i];
+
+		if (agent_drained(b))
+			w[i] = 0;
+		else if (b->op.flags & IG_OP_F_WEIGHT)
+			w[i] = agent_healthy(b) ? b->op.weight : 0;
+		any |= w[i] > 0;
+	}
+	ok = ok && any;
 	for (unsigned int i = 0; ok && i < s->n; i++) {
 		const struct config_backend *cb = a->be[s->first + i].cfg;
 
@@ -436,6 +460,116 @@ void agent_perform(struct agent *a)
 	scraper_perform(&a->sc, agent_probe_done, a);
 }
 
+/* ---- names and the operator's requests ---- */
+
+struct names_prune {
+	const struct dp_maps *maps;
+	const struct ig_cfg *cfg;
+};
+
+static bool agent_name_known(const struct ig_cfg *cfg, const struct ig_name_key *k)
+{
+	for (unsigned int i = 0; k->kind == IG_NAME_TENANT && i < cfg->n_tenants; i++)
+		if (cfg->tenants[i].id == k->id)
+			return true;
+	for (unsigned int s = 0; s < cfg->n_services; s++) {
+		const struct config_service *cs = &cfg->services[s];
+
+		if (k->kind == IG_NAME_SERVICE && cs->id == k->id)
+			return true;
+		for (unsigned int b = 0; k->kind == IG_NAME_BACKEND && b < cs->n_backends; b++)
+			if (cs->backends[b].id == k->id)
+				return true;
+	}
+	return false;
+}
+
+static int agent_name_prune(const void *key, const void *val, void *ctx)
+{
+	struct names_prune *p = ctx;
+
+	(void)val;
+	if (!agent_name_known(p->cfg, key))
+		dp_name_del(p->maps, ((const struct ig_name_key *)key)->kind,
+			    ((const struct ig_name_key *)key)->id);
+	return 0;
+}
+
+/* What the configuration calls every tenant, service and backend, for
+ * infergatectl (ig_names); names of objects no longer configured go. */
+static void agent_publish_names(struct agent *a)
+{
+	struct names_prune p = { .maps = &a->ld.maps, .cfg = &a->cfg };
+	int err = 0;
+
+	for (unsigned int i = 0; i < a->cfg.n_tenants; i++)
+		err = err   ?:
+			      dp_name_set(&a->ld.maps, IG_NAME_TENANT, a->cfg.tenants[i].id,
+					  a->cfg.tenants[i].name);
+	for (unsigned int s = 0; s < a->n_svc; s++)
+		err = err   ?:
+			      dp_name_set(&a->ld.maps, IG_NAME_SERVICE, a->svc[s].cfg->id,
+					  a->svc[s].cfg->name);
+	for (unsigned int i = 0; i < a->n_be; i++)
+		err = err   ?:
+			      dp_name_set(&a->ld.maps, IG_NAME_BACKEND, a->be[i].cfg->id,
+					  a->be[i].cfg->name);
+	if (err)
+		log_errno(LOG_LVL_WARN, err,
+			  "publishing names to ig_names (infergatectl shows "
+			  "ids until it works)");
+	dp_names_walk(&a->ld.maps, agent_name_prune, &p);
+}
+
+static void agent_operator_log(const struct agent_backend *b, const struct ig_operator *was,
+			       bool start)
+{
+	const struct ig_operator *op = &b->op;
+	const char *when = start ? " (a standing request, kept from before this start)" : "";
+
+	if ((op->flags ^ was->flags) & IG_OP_F_DRAIN)
+		log_info("backend %s: %s by the operator%s", b->cfg->name,
+			 op->flags & IG_OP_F_DRAIN ?
+				 "drained (no new connections) until undrained" :
+				 "undrained",
+			 when);
+	if (((op->flags ^ was->flags) & IG_OP_F_WEIGHT) ||
+	    ((op->flags & IG_OP_F_WEIGHT) && op->weight != was->weight)) {
+		if (op->flags & IG_OP_F_WEIGHT)
+			log_info("backend %s: weight pinned to %u by the operator until unpinned%s",
+				 b->cfg->name, op->weight, when);
+		else
+			log_info("backend %s: weight unpinned: telemetry weighs it again",
+				 b->cfg->name);
+	}
+}
+
+/* Read the operator's standing requests (ig_operator); at start, adopt
+ * them; later, apply a change at once: the entry and the service's table.
+ * Returns how many backends changed. */
+static unsigned int agent_operator_read(struct agent *a, bool start)
+{
+	unsigned int changed = 0;
+
+	for (unsigned int i = 0; i < a->n_be; i++) {
+		struct agent_backend *b = &a->be[i];
+		struct ig_operator op = {}, was = b->op;
+
+		dp_operator_get(&a->ld.maps, b->cfg->id, &op);
+		if (!memcmp(&op, &b->op, sizeof(op)))
+			continue;
+		b->op = op;
+		agent_operator_log(b, &was, start);
+		changed++;
+		if (start)
+			continue;
+		agent_write_backend(a, b);
+		if (agent_service_of(a, b))
+			agent_rebuild_service(a, agent_service_of(a, b));
+	}
+	return changed;
+}
+
 /* The governance step, with every service's saturation. */
 static void agent_govern(struct agent *a, __u64 now)
 {
@@ -464,6 +598,7 @@ int agent_tick(struct agent *a, __u64 now)
 			agent_rescore(a, b, false, now);
 			agent_write_backend(a, b); /* follows next-hop changes */
 		}
+		agent_operator_read(a, false);
 		agent_govern(a, now);
 	}
 	if (now >= a->next_sweep_ns) {
@@ -683,6 +818,8 @@ enum be_field {
 	BF_WAITING,
 	BF_RUNNING,
 	BF_KV,
+	BF_DRAINED,
+	BF_PINNED,
 	BF__MAX
 };
 
@@ -709,6 +846,11 @@ static const struct {
 			 "Requests in the server's running batch, as last scraped." },
 	[BF_KV] = { "infergate_backend_kv_cache_usage_ratio", "gauge",
 		    "KV-cache in use at the server, 0..1, as last scraped." },
+	[BF_DRAINED] = { "infergate_backend_drained", "gauge",
+			 "1 while kept draining by request: drain: in the file, infergatectl "
+			 "drain, or removed from the file." },
+	[BF_PINNED] = { "infergate_backend_weight_pinned", "gauge",
+			"1 while the operator pins the weight (infergatectl weight)." },
 };
 
 /* The telemetry field behind an input family, or -1. */
@@ -750,6 +892,10 @@ static double agent_be_value(struct agent *a, struct agent_backend *b, enum be_f
 		return b->last.running;
 	case BF_KV:
 		return b->last.kv_usage;
+	case BF_DRAINED:
+		return agent_drained(b);
+	case BF_PINNED:
+		return !!(b->op.flags & IG_OP_F_WEIGHT);
 	default:
 		return 0;
 	}
@@ -860,9 +1006,14 @@ static int agent_apply(struct agent *a)
 	__u64 now = agent_now_ns();
 	int err;
 
-	err = agent_build_runtime(a) ?: agent_write_config(a) ?: agent_write_services(a);
+	err = agent_build_runtime(a);
 	if (!err)
+		agent_operator_read(a, true);
+	err = err ?: agent_write_config(a) ?: agent_write_services(a);
+	if (!err) {
+		agent_publish_names(a);
 		agent_resolve_all(a);
+	}
 	for (unsigned int i = 0; !err && i < a->n_be; i++)
 		score_update(&a->cfg.scoring, &a->be[i].score, NULL, now, agent_healthy(&a->be[i]));
 	for (unsigned int s = 0; !err && s < a->n_svc; s++)

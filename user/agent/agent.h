@@ -36,6 +36,7 @@ struct agent_backend {
 	bool up; /* health checks pass */
 	bool reachable; /* the underlay next hop is resolved */
 	bool draining; /* removed from the configuration */
+	struct ig_operator op; /* the operator's standing requests, as last read */
 	__u64 scrape_errors;
 	__u64 health_errors;
 };

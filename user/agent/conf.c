@@ -328,6 +328,7 @@ static const struct cfg_field cfg_backend_fields[] = {
 		  SCORE_CAPACITY_MAX),
 	CFG_FIELD(struct config_backend, "weight", CT_UINT, weight, 0, 0, SCORE_CAPACITY_MAX),
 	CFG_FIELD(struct config_backend, "inner_mac", CT_STR, inner_mac_str, 0, 0, 0),
+	CFG_FIELD(struct config_backend, "drain", CT_BOOL, drain, 0, 0, 0),
 	CFG_CUSTOM("metrics", 0, cfg_msrcs),
 	CFG_CUSTOM("health", 0, cfg_health),
 };

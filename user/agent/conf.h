@@ -125,6 +125,7 @@ struct config_backend {
 	__u32 capacity; /* concurrent connections it serves well, 1..SCORE_CAPACITY_MAX */
 	__u32 weight; /* static weight in capacity units, when has_weight */
 	bool has_weight;
+	bool drain; /* drain: true: kept draining (no new connections) */
 	/* Inner destination MAC: the host's VXLAN device for the tenant, when
 	 * the host decapsulates with the kernel's vxlan driver (which accepts
 	 * only frames to its own MAC); all-zero keeps the client's frame MAC. */

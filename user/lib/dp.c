@@ -22,7 +22,7 @@ const char *const dp_map_names[] = {
 	"ig_counters",	   "ig_svc_stats", "ig_be_stats",    "ig_tn_stats", "ig_flood",
 	"ig_tx_ports",	   "ig_events",	   "ig_vni_tenants", "ig_vteps",    "ig_endpoints",
 	"ig_workloads",	   "ig_tn_drops",  "ig_tn_usage",    "ig_tn_conns", "ig_shed",
-	"ig_tn_resp",	   "ig_flow_resp",
+	"ig_tn_resp",	   "ig_flow_resp", "ig_names",	     "ig_operator",
 };
 const size_t dp_map_count = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
 _Static_assert(sizeof(dp_map_names) / sizeof(dp_map_names[0]) ==
@@ -533,6 +533,48 @@ int dp_maglev_read(const struct dp_maps *m, __u32 service, __u32 *table, __u32 c
 	}
 	close(fd);
 	return err;
+}
+
+int dp_name_set(const struct dp_maps *m, __u32 kind, __u32 id, const char *name)
+{
+	struct ig_name_key k = { .kind = kind, .id = id };
+	struct ig_name v = {};
+
+	snprintf(v.name, sizeof(v.name), "%s", name);
+	return dp_update(m->names, &k, &v, "ig_names");
+}
+
+int dp_name_get(const struct dp_maps *m, __u32 kind, __u32 id, char name[IG_NAME_LEN])
+{
+	struct ig_name_key k = { .kind = kind, .id = id };
+	struct ig_name v;
+	int err = dp_lookup(m->names, &k, &v);
+
+	if (!err)
+		snprintf(name, IG_NAME_LEN, "%.*s", IG_NAME_LEN - 1, v.name);
+	return err;
+}
+
+int dp_name_del(const struct dp_maps *m, __u32 kind, __u32 id)
+{
+	struct ig_name_key k = { .kind = kind, .id = id };
+
+	return bpf_map_delete_elem(m->names, &k) ? -errno : 0;
+}
+
+int dp_names_walk(const struct dp_maps *m, dp_walk_cb cb, void *ctx)
+{
+	return dp_walk(m->names, sizeof(struct ig_name_key), sizeof(struct ig_name), cb, ctx);
+}
+
+int dp_operator_get(const struct dp_maps *m, __u32 backend, struct ig_operator *op)
+{
+	return dp_lookup(m->operator, &backend, op);
+}
+
+int dp_operator_set(const struct dp_maps *m, __u32 backend, const struct ig_operator *op)
+{
+	return dp_update(m->operator, &backend, op, "ig_operator");
 }
 
 int dp_map_id(int fd, __u32 *id)

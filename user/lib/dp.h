@@ -16,6 +16,7 @@ struct dp_maps {
 	int drops, counters, svc_stats, be_stats, tn_stats, flood, tx_ports, events;
 	int vni_tenants, vteps, endpoints, workloads, tn_drops; /* GPU hosts */
 	int tn_usage, tn_conns, shed, tn_resp, flow_resp; /* governance */
+	int names, operator; /* operator.h: names for tools, standing requests */
 	bool owned; /* fds were opened from pins and are closed by dp_close() */
 };
 
@@ -128,6 +129,17 @@ int dp_tenant_drops(const struct dp_maps *m, __u32 tenant, __u32 reason, __u64 *
 /* Before obj is loaded: make its maps m's, so the programs of one host (tc
  * on the underlay and on every workload interface) share one set. */
 int dp_reuse_maps(struct bpf_object *obj, const struct dp_maps *m);
+
+/* Names (maps/operator.h) the agent publishes for tools: set (a name too
+ * long is cut to IG_NAME_LEN - 1), look up, delete; the walk sees struct
+ * ig_name_key, struct ig_name. */
+int dp_name_set(const struct dp_maps *m, __u32 kind, __u32 id, const char *name);
+int dp_name_get(const struct dp_maps *m, __u32 kind, __u32 id, char name[IG_NAME_LEN]);
+int dp_name_del(const struct dp_maps *m, __u32 kind, __u32 id);
+int dp_names_walk(const struct dp_maps *m, dp_walk_cb cb, void *ctx);
+/* An operator's standing requests on a backend (all-zero: none). */
+int dp_operator_get(const struct dp_maps *m, __u32 backend, struct ig_operator *op);
+int dp_operator_set(const struct dp_maps *m, __u32 backend, const struct ig_operator *op);
 
 /* The kernel's id of the map behind fd, or of the map pinned as name under
  * dir: the same id means the same map (a datapath reloaded in between gets
