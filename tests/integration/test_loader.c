@@ -225,8 +225,7 @@ Test(loader, attach_conflict_names_the_holder)
 	cr_assert_eq(rc, 0);
 	cr_expect(!strstr(out, "rc=0"), "the second agent must not run: %s", out);
 	cr_assert_eq(bpf_obj_get_info_by_fd(ld.links[0].att.link_fd, &li, &len), 0);
-	snprintf(want, sizeof(want), "through bpf_link %u, pinned at %s/links/va-xdp", li.id,
-		 root);
+	snprintf(want, sizeof(want), "through bpf_link %u, pinned at %s/links/va-xdp", li.id, root);
 	cr_expect(strstr(out, want), "'%s' in: %s", want, out);
 	cr_expect(strstr(out, "(xdp_gateway)"), "the program's name: %s", out);
 	cr_expect(strstr(out, "`rm "), "how to clear it: %s", out);

@@ -36,8 +36,10 @@ Test(addr, ipv6)
 
 Test(addr, bad_addresses_are_rejected_and_zeroed)
 {
-	static const char *const bad[] = { "", "198.18.0", "198.18.0.256", "2001:db8:::1",
-					   "198.18.0.2 ", "host", "198.18.0.2/24" };
+	static const char *const bad[] = {
+		"",	"198.18.0",	"198.18.0.256", "2001:db8:::1", "198.18.0.2 ",
+		"host", "198.18.0.2/24"
+	};
 	static const __u8 zero[IG_ADDR_LEN];
 	__u8 a[IG_ADDR_LEN];
 

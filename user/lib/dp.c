@@ -569,12 +569,12 @@ int dp_names_walk(const struct dp_maps *m, dp_walk_cb cb, void *ctx)
 
 int dp_operator_get(const struct dp_maps *m, __u32 backend, struct ig_operator *op)
 {
-	return dp_lookup(m->operator, &backend, op);
+	return dp_lookup(m->operator, & backend, op);
 }
 
 int dp_operator_set(const struct dp_maps *m, __u32 backend, const struct ig_operator *op)
 {
-	return dp_update(m->operator, &backend, op, "ig_operator");
+	return dp_update(m->operator, & backend, op, "ig_operator");
 }
 
 int dp_map_id(int fd, __u32 *id)
