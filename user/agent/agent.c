@@ -153,9 +153,12 @@ static int agent_write_backend(struct agent *a, struct agent_backend *b)
 		memcpy(be.mac, nh.dmac, 6);
 		memcpy(be.smac, nh.smac, 6);
 		dp_tx_port_add(&a->ld.maps, nh.ifindex);
+		log_streak_ok(&b->route_log, LOG_LVL_INFO, agent_now_ns(),
+			      "backend %s: its VTEP has a route again", b->cfg->name);
 	} else if (err != -EAGAIN) {
-		log_errno(LOG_LVL_WARN, err, "backend %s (%s): no route to its VTEP", b->cfg->name,
-			  addr_str(b->cfg->vtep.addr, host, sizeof(host)));
+		log_streak_fail(&b->route_log, LOG_LVL_WARN, agent_now_ns(),
+				"backend %s (%s): no route to its VTEP: %s", b->cfg->name,
+				addr_str(b->cfg->vtep.addr, host, sizeof(host)), strerror(-err));
 	}
 	b->reachable = memcmp(be.mac, zero, 6) && be.ifindex;
 	memcpy(be.addr, b->cfg->vtep.addr, sizeof(be.addr));
@@ -359,10 +362,11 @@ static void agent_metrics_done(struct agent *a, struct agent_backend *b, struct 
 	int err;
 
 	if (!p->ok) {
-		if (!b->scrape_errors++ || log_get_level() >= LOG_LVL_DBG)
-			log_warn("backend %s: scrape of %s failed: %s (its weights decay toward "
-				 "equal while this lasts)",
-				 b->cfg->name, p->url, p->error);
+		b->scrape_errors++;
+		log_streak_fail(&b->scrape_log, LOG_LVL_WARN, now,
+				"backend %s: scrape of %s failed: %s (its weights decay toward "
+				"equal while this lasts)",
+				b->cfg->name, p->url, p->error);
 		return;
 	}
 	set = calloc(1, sizeof(*set));
@@ -371,8 +375,11 @@ static void agent_metrics_done(struct agent *a, struct agent_backend *b, struct 
 	err = telemetry_parse_metrics(p->body ? p->body : "", p->len, set, &perr);
 	if (err) {
 		b->scrape_errors++;
-		log_warn("backend %s: %s: line %d: %s", b->cfg->name, p->url, perr.line, perr.msg);
+		log_streak_fail(&b->scrape_log, LOG_LVL_WARN, now, "backend %s: %s: line %d: %s",
+				b->cfg->name, p->url, perr.line, perr.msg);
 	} else {
+		log_streak_ok(&b->scrape_log, LOG_LVL_INFO, now,
+			      "backend %s: scrapes of %s work again", b->cfg->name, p->url);
 		telemetry_aggregate(set, &b->last);
 		b->last_ns = now;
 		agent_rescore(a, b, true, now);

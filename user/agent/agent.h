@@ -14,6 +14,7 @@
 #include "user/lib/dp.h"
 #include "user/agent/gov.h"
 #include "user/lib/loader.h"
+#include "user/lib/log.h"
 #include "user/agent/metrics.h"
 #include "user/agent/score.h"
 #include "user/agent/scrape.h"
@@ -38,6 +39,7 @@ struct agent_backend {
 	bool draining; /* removed from the configuration */
 	__u64 scrape_errors;
 	__u64 health_errors;
+	struct log_streak scrape_log, route_log; /* one line per failure streak */
 };
 
 struct agent_service {
