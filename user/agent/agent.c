@@ -757,6 +757,10 @@ void agent_publish(struct agent *a)
 	mbuf_family(&m, "infergate_conns_swept_total", "counter",
 		    "Idle connection entries the agent removed.");
 	mbuf_printf(&m, "infergate_conns_swept_total %llu\n", (unsigned long long)a->swept);
+	mbuf_family(&m, "infergate_pins_restored_total", "counter",
+		    "Map and link pins put back after they were removed under the agent.");
+	mbuf_printf(&m, "infergate_pins_restored_total %llu\n",
+		    (unsigned long long)a->pins_restored);
 	agent_render_datapath(a, &m);
 	agent_render_services(a, &m);
 	agent_gov_render(a, &m);

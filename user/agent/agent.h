@@ -111,6 +111,8 @@ struct agent {
 	__u64 swept; /* idle connection entries removed */
 	__u64 reloads, reload_errors;
 	__u64 last_push_ns; /* for the telemetry-to-datapath latency */
+	__u64 pins_restored; /* pins put back after they were removed (pins.c) */
+	bool pins_failed; /* the last check could not restore one: logged once */
 };
 
 /* Load the configuration, open or adopt the datapath, attach, fill the maps,
@@ -139,6 +141,11 @@ void agent_gov_free(struct agent *a);
 void agent_gov_render(struct agent *a, struct mbuf *m);
 /* Drive transfers and consume finished probes. */
 void agent_perform(struct agent *a);
+/* At start: every backend of ig_backends (adopted pins) that the
+ * configuration lacks is set draining; returns how many (adopt.c). */
+unsigned int agent_retire_stale(struct agent *a);
+/* Pin again the maps and links whose pins were removed (pins.c). */
+void agent_check_pins(struct agent *a);
 /* Render and publish the /metrics page. */
 void agent_publish(struct agent *a);
 /* Stop; with detach, remove the programs from their interfaces. */

@@ -182,6 +182,7 @@ static int run(struct agent *a, int sfd)
 		now = agent_now_ns();
 		wait_ms = agent_tick(a, now);
 		if (now >= next_publish) {
+			agent_check_pins(a);
 			agent_publish(a);
 			next_publish = now + 1000000000ULL;
 		}
