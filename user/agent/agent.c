@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 
 #include "user/agent/agent.h"
+#include "user/agent/conncount.h"
 #include "user/lib/addr.h"
 #include "user/lib/dp.h"
 #include "user/lib/log.h"
@@ -475,17 +476,8 @@ static __u64 coarse_now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static bool conn_idle(const struct ig_config *c, const struct ig_conn_key *k,
-		      const struct ig_conn *v, __u64 now)
-{
-	__u64 idle = k->proto == IPPROTO_UDP ?
-			     (c->udp_idle_ns ? c->udp_idle_ns : IG_UDP_IDLE_DEFAULT_NS) :
-			     c->tcp_idle_ns;
-
-	return idle && now > v->last_ns && now - v->last_ns > idle;
-}
-
-/* Walk the table in batches; delete idle entries, count open ones. */
+/* Walk the table in batches; delete idle entries and handshakes that never
+ * completed, count open ones (conncount.c). */
 static int agent_sweep_walk(struct agent *a, __u64 *open_per_be, __u64 *open_per_tn,
 			    __u64 *counted_per_tn)
 {
@@ -515,11 +507,13 @@ static int agent_sweep_walk(struct agent *a, __u64 *open_per_be, __u64 *open_per
 		err = 0;
 		first = false;
 		for (__u32 i = 0; i < n; i++) {
-			if (conn_idle(&c, &keys[i], &vals[i], now)) {
+			enum conn_class cl = conn_classify(&c, &keys[i], &vals[i], now);
+
+			if (cl == CONN_IDLE || cl == CONN_EMBRYONIC) {
 				a->swept += !bpf_map_delete_elem(a->ld.maps.conns, &keys[i]);
 				continue;
 			}
-			if (vals[i].flags & IG_CONN_F_CLOSING)
+			if (cl == CONN_CLOSING)
 				continue;
 			if (vals[i].backend < IG_BACKEND_MAX)
 				open_per_be[vals[i].backend]++;
