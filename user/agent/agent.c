@@ -819,6 +819,8 @@ int agent_start(struct agent *a, const struct agent_opts *opts)
 	}
 	err = scraper_init(&a->sc) ?: netlink_open(&a->nl) ?: loader_open(&a->ld, opts->pin_root);
 	err = err ?: agent_attach(a) ?: agent_apply(a);
+	if (!err)
+		agent_retire_stale(a);
 	err = err ?: metrics_start(&a->ms, a->cfg.metrics.addr.addr, a->cfg.metrics.port);
 	if (err)
 		return err;
