@@ -5,7 +5,9 @@
  * and map updates alone and the log bounded; /healthz and /readyz answer;
  * pins removed under it come back; a restart drains the backends the
  * configuration dropped; table entries of a spoofed SYN flood do not count
- * as in-flight connections. */
+ * as in-flight connections; a SIGHUP with the 2-byte file that hung libfyaml
+ * is rejected at once; systemd's notify socket hears READY, WATCHDOG,
+ * RELOADING and STOPPING. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,27 +72,32 @@ static void hd_config(int n)
 /* Like lab_agent_start(), under systemd's default fd limit (1024, here as
  * the hard limit too, so the agent cannot raise it) and with only the
  * capabilities deploy/infergated.service grants. */
-static void hd_launch(void)
+static void hd_launch_env(const char *env)
 {
 	cr_assert_eq(
 		netns_run(NULL,
-			  "prlimit --nofile=1024:1024 setpriv --bounding-set "
+			  "env %s prlimit --nofile=1024:1024 setpriv --bounding-set "
 			  "-all,+bpf,+perfmon,+net_admin,+sys_admin nsenter --net=/run/netns/%s %s "
 			  "--config %s "
 			  "--pin-root %s >>%s/agent.log 2>&1 & echo $! > %s/agent.pid",
-			  lab.gw, agent_bin, conf, root, dir, dir),
+			  env, lab.gw, agent_bin, conf, root, dir, dir),
 		0);
 	cr_assert_eq(netns_run(lab.gw, "for t in $(seq 100); do curl -sf -o /dev/null " URL
 				       "/metrics && exit 0; sleep 0.1; done; exit 1"),
 		     0, "the agent did not come up (see %s/agent.log)", dir);
 }
 
+static void hd_launch(void)
+{
+	hd_launch_env("");
+}
+
 static void hd_stop(void)
 {
 	netns_run(NULL,
 		  "pid=$(cat %s/agent.pid); kill $pid 2>/dev/null; for t in $(seq 50); do "
-		  "kill -0 $pid 2>/dev/null || exit 0; sleep 0.1; done",
-		  dir);
+		  "kill -0 $pid 2>/dev/null || exit 0; sleep 0.1; done; kill -9 $pid",
+		  dir); /* a wedged agent (a parser spinning) ignores SIGTERM */
 }
 
 static void setup(void)
@@ -302,4 +309,72 @@ Test(hardening, spoofed_syns_are_not_in_flight)
 	usleep(1200 * 1000);
 	cr_expect_eq(hd_metric("infergate_backend_inflight{service=\"chat\",backend=\"h1\"}"), 0,
 		     "in-flight counts the spoofed entries");
+}
+
+/* The 2-byte file that spun libfyaml 0.7.12 forever, sent with SIGHUP: the
+ * reload is rejected at once and the control loop goes on. (Octal: dash's
+ * printf has no \x.) */
+Test(hardening, sighup_with_a_2_byte_directive_file)
+{
+	char out[64];
+
+	cr_assert_eq(netns_run(NULL, "printf '%%%%\\305' > %s && kill -HUP $(cat %s/agent.pid)",
+			       conf, dir),
+		     0);
+	cr_expect_eq(lab_metric_wait(&lab, "infergate_config_reloads_total{result=\"rejected\"}", 1,
+				     30),
+		     1, "the reload was not rejected within 3 s");
+	cr_assert_eq(netns_run_output(lab.gw, out, sizeof(out),
+				      "curl -s -m 2 -w ' %%{http_code}' " URL "/healthz"),
+		     0);
+	cr_expect_str_eq(out, "ok\n 200", "the control loop after the reload");
+	cr_expect_eq(netns_run(NULL, "grep -q 'reload rejected.*1:2: not valid UTF-8' %s/agent.log",
+			       dir),
+		     0);
+	hd_expect_all_up("after a rejected reload");
+}
+
+/* systemd's side of sd_notify, played by a unix datagram socket: READY=1,
+ * WATCHDOG=1 pings (WATCHDOG_USEC 400 ms: every 200 ms), RELOADING=1 and
+ * READY=1 around SIGHUP, STOPPING=1. */
+Test(hardening, sd_notify_states_and_watchdog)
+{
+	char env[160], out[512];
+	int pings;
+
+	hd_stop();
+	cr_assert_eq(
+		netns_run(
+			NULL,
+			"python3 -c '\n"
+			"import socket, sys\n"
+			"s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+			"s.bind(sys.argv[1]); s.settimeout(20)\n"
+			"f = open(sys.argv[2], \"w\", buffering=1)\n"
+			"while True:\n"
+			"    d = s.recv(4096).decode()\n"
+			"    f.write(d + \"\\n\")\n"
+			"    if d == \"STOPPING=1\": break\n"
+			"' %s/notify.sock %s/notify.log > %s/notify.err 2>&1 &"
+			" for t in $(seq 50); do test -S %s/notify.sock && exit 0; sleep 0.1; done;"
+			" exit 1",
+			dir, dir, dir, dir),
+		0);
+	snprintf(env, sizeof(env), "NOTIFY_SOCKET=%s/notify.sock WATCHDOG_USEC=400000", dir);
+	hd_launch_env(env);
+	usleep(1000 * 1000);
+	cr_assert_eq(netns_run(NULL, "kill -HUP $(cat %s/agent.pid)", dir), 0);
+	usleep(1000 * 1000);
+	hd_stop();
+	cr_assert_eq(netns_run(NULL,
+			       "for t in $(seq 30); do grep -q STOPPING %s/notify.log && "
+			       "exit 0; sleep 0.1; done; exit 1",
+			       dir),
+		     0, "no STOPPING=1");
+	cr_assert_eq(netns_run_output(NULL, out, sizeof(out),
+				      "grep -v WATCHDOG %s/notify.log | tr '\\n' ' '", dir),
+		     0);
+	cr_expect_str_eq(out, "READY=1 RELOADING=1 READY=1 STOPPING=1 ");
+	pings = hd_count("grep -c '^WATCHDOG=1$' %s/notify.log || true");
+	cr_expect_geq(pings, 6, "%d watchdog pings in 2 s at a 400 ms watchdog", pings);
 }
