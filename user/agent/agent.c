@@ -325,7 +325,11 @@ static int agent_rebuild_service(struct agent *a, struct agent_service *s)
 	err = maglev_build(mb, s->n, s->cfg->maglev_size, table);
 	err = err ?: agent_push_table(a, s, table);
 	if (err)
-		log_errno(LOG_LVL_WARN, err, "service %s: table push failed", s->cfg->name);
+		log_streak_fail(&s->push_log, LOG_LVL_WARN, agent_now_ns(),
+				"service %s: table push failed: %s", s->cfg->name, strerror(-err));
+	else
+		log_streak_ok(&s->push_log, LOG_LVL_INFO, agent_now_ns(),
+			      "service %s: table pushes work again", s->cfg->name);
 out:
 	free(mb);
 	free(table);

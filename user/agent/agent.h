@@ -49,6 +49,7 @@ struct agent_service {
 	bool stuck; /* no healthy backend: the last table stays */
 	__u64 pushes, incremental;
 	bool telemetry; /* a backend has a metrics source: saturation is known */
+	struct log_streak push_log; /* one line per streak of failed pushes */
 	unsigned int shed; /* enum ig_shed_level written to ig_shed */
 	double saturation; /* as of the last governance step */
 	__u64 shed_changes;
