@@ -480,8 +480,8 @@ static __u64 coarse_now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Walk the table in batches; delete idle entries and handshakes that never
- * completed, count open ones (conncount.c). */
+/* Walk the table in batches; delete idle entries, count open ones: not the
+ * handshakes that never completed (conncount.c). */
 static int agent_sweep_walk(struct agent *a, __u64 *open_per_be, __u64 *open_per_tn,
 			    __u64 *counted_per_tn)
 {
@@ -513,11 +513,11 @@ static int agent_sweep_walk(struct agent *a, __u64 *open_per_be, __u64 *open_per
 		for (__u32 i = 0; i < n; i++) {
 			enum conn_class cl = conn_classify(&c, &keys[i], &vals[i], now);
 
-			if (cl == CONN_IDLE || cl == CONN_EMBRYONIC) {
+			if (cl == CONN_IDLE) {
 				a->swept += !bpf_map_delete_elem(a->ld.maps.conns, &keys[i]);
 				continue;
 			}
-			if (cl == CONN_CLOSING)
+			if (cl == CONN_CLOSING || cl == CONN_EMBRYONIC)
 				continue;
 			if (vals[i].backend < IG_BACKEND_MAX)
 				open_per_be[vals[i].backend]++;

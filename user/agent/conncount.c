@@ -3,8 +3,9 @@
  * counts a backend's in-flight connections on each SYN it inserts; entries
  * made by SYNs from spoofed sources never see a second packet, so counting
  * every entry that has no FIN put the count at the table's size (131072 per
- * backend of two, capacity 10). A handshake that completes moves last_ns
- * past first_ns with the client's ACK. */
+ * backend of two, capacity 10). A handshake that completes usually moves
+ * last_ns past first_ns with the client's ACK or its request; see
+ * CONN_EMBRYONIC_NS for when it does not, and why such entries stay. */
 #include <netinet/in.h>
 
 #include "user/agent/conncount.h"

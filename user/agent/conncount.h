@@ -10,15 +10,19 @@
 #include "maps/config.h"
 #include "maps/conn.h"
 
-/* A TCP entry that saw nothing after its SYN for this long is a handshake
- * that never completed: a spoofed SYN flood fills the table with them. */
+/* A TCP entry whose last_ns has not moved from first_ns this long after its
+ * SYN is counted as a handshake that never completed: a spoofed SYN flood
+ * fills the table with them. It is kept, not removed: last_ns is the
+ * coarse clock (one tick, 1-4 ms), and a real connection whose handshake
+ * and request fell in one tick and that then waits for a long response
+ * looks the same; removing its entry would let a table change re-steer it. */
 #define CONN_EMBRYONIC_NS (10 * 1000000000ULL)
 
 enum conn_class {
 	CONN_OPEN, /* counts */
 	CONN_CLOSING, /* FIN or RST seen: the datapath released it already */
 	CONN_IDLE, /* past gateway.tcp_idle or udp_idle: removed */
-	CONN_EMBRYONIC, /* a SYN and nothing since, for CONN_EMBRYONIC_NS: removed */
+	CONN_EMBRYONIC, /* a SYN and nothing since, for CONN_EMBRYONIC_NS: not counted */
 };
 
 /* now: CLOCK_MONOTONIC_COARSE, as the datapath's bpf_ktime_get_coarse_ns(). */
