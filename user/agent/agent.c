@@ -480,8 +480,9 @@ static __u64 coarse_now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Walk the table in batches; delete idle entries, count open ones: not the
- * handshakes that never completed (conncount.c). */
+/* Walk the table in batches; delete idle entries, count open ones (a
+ * backend's in-flight leaves out handshakes that never completed,
+ * conncount.c). */
 static int agent_sweep_walk(struct agent *a, __u64 *open_per_be, __u64 *open_per_tn,
 			    __u64 *counted_per_tn)
 {
@@ -517,9 +518,11 @@ static int agent_sweep_walk(struct agent *a, __u64 *open_per_be, __u64 *open_per
 				a->swept += !bpf_map_delete_elem(a->ld.maps.conns, &keys[i]);
 				continue;
 			}
-			if (cl == CONN_CLOSING || cl == CONN_EMBRYONIC)
+			if (cl == CONN_CLOSING)
 				continue;
-			if (vals[i].backend < IG_BACKEND_MAX)
+			/* A tenant's cap still counts SYN-only entries: leaving
+			 * them out would let quiet real connections past it. */
+			if (cl == CONN_OPEN && vals[i].backend < IG_BACKEND_MAX)
 				open_per_be[vals[i].backend]++;
 			if (keys[i].tenant >= IG_TENANT_MAX)
 				continue;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* What one ig_conns entry counts for in the agent's sweep: an open
- * connection (in-flight on its backend, and on its tenant's cap), or an
- * entry to remove. The recount is what keeps ig_inflight honest. */
+ * connection (in-flight on its backend, and on its tenant's cap), a
+ * handshake that never completed (on its tenant's cap only: not counting
+ * it there would let quiet real connections past the cap), or an entry to
+ * remove. The recount is what keeps ig_inflight honest. */
 #ifndef __IG_CONNCOUNT_H
 #define __IG_CONNCOUNT_H
 
@@ -22,7 +24,7 @@ enum conn_class {
 	CONN_OPEN, /* counts */
 	CONN_CLOSING, /* FIN or RST seen: the datapath released it already */
 	CONN_IDLE, /* past gateway.tcp_idle or udp_idle: removed */
-	CONN_EMBRYONIC, /* a SYN and nothing since, for CONN_EMBRYONIC_NS: not counted */
+	CONN_EMBRYONIC, /* a SYN and nothing since, for CONN_EMBRYONIC_NS: not in flight */
 };
 
 /* now: CLOCK_MONOTONIC_COARSE, as the datapath's bpf_ktime_get_coarse_ns(). */
