@@ -117,7 +117,7 @@ CRIT_RUN = --jobs=$(shell nproc) --short-filename $(TESTFLAGS)
 check: deps
 	$(Q)$(MAKE) --no-print-directory check-layers
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory test-unit test-monitoring test-bpf test-integration
+	$(Q)$(MAKE) --no-print-directory test-unit test-monitoring test-fuzz test-bpf test-integration
 
 # The layering rules (docs/STYLE.md), and a self-test that plants a violation
 # of each rule in a copy of the tree and expects the check to fail.
@@ -205,10 +205,13 @@ help:
 	@echo 'infergate make targets (output under O=$(O), V=1 for full commands):'
 	@echo '  all               BPF objects, skeletons, libraries and test binaries'
 	@echo '  deps              install the Debian packages that are missing (root)'
-	@echo '  check             deps, check-layers, then test-unit, test-bpf and test-integration'
+	@echo '  check             deps, check-layers, then test-unit, test-monitoring, test-fuzz,'
+	@echo '                    test-bpf and test-integration'
 	@echo '  check-layers      the layering rules of docs/STYLE.md, with a planted-violation self-test'
 	@echo '  test-unit         Criterion unit tests (no privileges), ASan+UBSan'
 	@echo '  test-monitoring   promtool test rules on the alert rules, the dashboard JSON'
+	@echo '  test-fuzz         each libFuzzer target for FUZZ_CHECK_SECONDS on its corpus'
+	@echo '  fuzz              each libFuzzer target for FUZZ_SECONDS (default 60)'
 	@echo '  test-bpf          BPF_PROG_TEST_RUN fixtures (root)'
 	@echo '  test-integration  network-namespace labs with real traffic (root)'
 	@echo '  bench             every benchmark: datapath, Maglev, agent, hosts, forwarding (root)'
@@ -225,7 +228,7 @@ help:
 	@echo '                    running kernel, with clang-14 and clang-19 (root)'
 	@echo '  cross-arm64       agent, tools and tests for aarch64 (Debian cross toolchain)'
 	@echo '  test-arm64        cross-arm64, then the unit tests under qemu-user'
-	@echo 'Variables: O CLANG BPFTOOL CC CFLAGS V TESTFLAGS KERNELS KERNEL_CLANGS BENCH_ROUTING_FLAGS'
+	@echo 'Variables: O CLANG BPFTOOL CC CFLAGS V TESTFLAGS FUZZ_SECONDS FUZZ_CHECK_SECONDS KERNELS KERNEL_CLANGS BENCH_ROUTING_FLAGS'
 
 
 -include $(shell find $(O) -name '*.d' -type f 2>/dev/null)

@@ -37,5 +37,8 @@ $(BENCH_BIN): $(call obj,$(BENCH_SRCS)) $(TESTLIB) $(LABLIB) $(LIB)
 $(BENCH_ROUTING_BIN): $(call obj,tests/bench/bench_routing.c) $(LABLIB) $(LIB)
 	$(link_prog)
 
+# libFuzzer targets: fuzz and test-fuzz.
+include tests/fuzz/fuzz.mk
+
 # The kernel matrix: test-kernels and its tools.
 include tests/kernels/kernels.mk

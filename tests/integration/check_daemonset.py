@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Offline structural check of deploy/kubernetes/infergated-daemonset.yaml (no
 # cluster, no schema download): the fields a node agent with BPF needs, and
-# nothing more privileged than it needs. Exits 1 naming the first problem.
+# nothing more privileged than it needs: capabilities dropped but for the
+# named ones, no privilege escalation, a read-only root, the runtime's
+# seccomp profile, and probes on /healthz and /readyz (issue #15). Exits 1
+# naming the first problem.
 import sys
 import yaml
 
@@ -31,6 +34,17 @@ def main():
     sc = c["securityContext"]
     if sc.get("privileged") is not False:
         fail("privileged must be false")
+    if sc.get("allowPrivilegeEscalation") is not False:
+        fail("allowPrivilegeEscalation must be false")
+    if sc.get("readOnlyRootFilesystem") is not True:
+        fail("readOnlyRootFilesystem must be true")
+    seccomp = sc.get("seccompProfile") or pod.get("securityContext", {}).get("seccompProfile")
+    if (seccomp or {}).get("type") != "RuntimeDefault":
+        fail("seccompProfile must be RuntimeDefault")
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        get = c.get(probe, {}).get("httpGet", {})
+        if get.get("path") != path or get.get("port") != 9469:
+            fail(f"{probe} must GET {path} on the metrics port 9469")
     caps = sc["capabilities"]
     if caps.get("drop") != ["ALL"]:
         fail("capabilities must drop ALL")

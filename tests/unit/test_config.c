@@ -9,10 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <criterion/criterion.h>
 
 /* maps/config.h (the ig_config map) comes first on the include path. */
+#include "user/agent/cfgtree.h"
 #include "user/agent/conf.h"
 
 #define TC_DATA "tests/data/config"
@@ -531,4 +535,163 @@ Test(config, health_checks_by_protocol)
 	tc_expect_health(&tcp->backends[1].health, CONFIG_HEALTH_TCP, 8000, 2 * TC_NS_S, TC_NS_S);
 	cr_expect_str_eq(config_health_type_str(CONFIG_HEALTH_NONE), "none");
 	config_free(&cfg);
+}
+
+/* ---- hostile files (issue #15) -------------------------------------------- */
+/* The file is read as bytes and checked before libfyaml sees it: a FIFO, a
+ * directory, a device or a huge file is refused without blocking, bytes that
+ * are not UTF-8 and YAML directives are refused with their position, and no
+ * error quotes what a file (a symlink to a secret) holds. Each test is bounded
+ * in time: the 2-byte directive file spun forever inside libfyaml 0.7.12. */
+
+static void tc_expect_text(const char *path, int want_rc, const char *rest)
+{
+	struct config_error err;
+	struct ig_cfg cfg;
+	char want[1024];
+	int rc;
+
+	rc = config_load(path, &cfg, &err);
+	snprintf(want, sizeof(want), "%s%s", path, rest);
+	cr_expect_eq(rc, want_rc, "%s: rc %d", path, rc);
+	cr_expect_str_eq(err.text, want);
+	cr_expect_null(cfg.services);
+}
+
+Test(config_hostile, directive_2_bytes, .timeout = 5)
+{
+	tc_expect_text(tc_path(TC_DATA "/err-directive-2byte.yaml"), -EINVAL,
+		       ":1:2: not valid UTF-8 (byte 0xc5): save the file as UTF-8");
+}
+
+Test(config_hostile, directive, .timeout = 5)
+{
+	tc_expect_text(tc_path(TC_DATA "/err-directive.yaml"), -EINVAL,
+		       ":1:1: YAML directives ('%' at the start of a line) are not supported");
+}
+
+Test(config_hostile, not_utf8, .timeout = 5)
+{
+	tc_expect_text(tc_path(TC_DATA "/err-utf8.yaml"), -EINVAL,
+		       ":3:14: not valid UTF-8 (byte 0xe9): save the file as UTF-8");
+}
+
+Test(config_hostile, directory, .timeout = 5)
+{
+	tc_expect_text(tc_path(TC_DATA), -EINVAL, ": not a regular file (a directory)");
+}
+
+Test(config_hostile, device, .timeout = 5)
+{
+	tc_expect_text("/dev/zero", -EINVAL, ": not a regular file (a character device)");
+}
+
+static char tc_tmp[64];
+
+static const char *tc_tmpdir(void)
+{
+	snprintf(tc_tmp, sizeof(tc_tmp), "/tmp/ig-config-XXXXXX");
+	cr_assert_not_null(mkdtemp(tc_tmp));
+	return tc_tmp;
+}
+
+/* Opened for reading, a FIFO without a writer blocks a plain open(). */
+Test(config_hostile, fifo, .timeout = 5)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/fifo.yaml", tc_tmpdir());
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	tc_expect_text(path, -EINVAL, ": not a regular file (a FIFO)");
+	unlink(path);
+	rmdir(tc_tmp);
+}
+
+Test(config_hostile, huge, .timeout = 5)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/huge.yaml", tc_tmpdir());
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	cr_assert_eq(truncate(path, 64 << 20), 0); /* sparse: 64 MiB of NULs */
+	tc_expect_text(path, -EFBIG, ": 67108864 bytes: larger than the 1048576-byte limit");
+	unlink(path);
+	rmdir(tc_tmp);
+}
+
+/* A config path that is a symlink to a secret (/etc/shadow in the report):
+ * the error names the position and the problem, never the content. */
+Test(config_hostile, symlink_to_secret, .timeout = 5)
+{
+	struct config_error err;
+	struct ig_cfg cfg;
+
+	cr_expect_eq(config_load(tc_path(TC_DATA "/err-symlink-secret.yaml"), &cfg, &err), -EINVAL);
+	cr_expect_null(strstr(err.text, "SECRET"), "the error quotes the file: %s", err.text);
+	cr_expect_null(strstr(err.text, "root"), "the error quotes the file: %s", err.text);
+	cr_expect_null(strstr(err.text, "19700"), "the error quotes the file: %s", err.text);
+}
+
+/* Whatever a scalar holds, an error quotes at most a short, escaped token. */
+Test(config_hostile, quoted_token_is_short_and_escaped, .timeout = 5)
+{
+	struct config_error err;
+	struct ig_cfg cfg;
+	char path[96], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/long.yaml", tc_tmpdir());
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "interfaces:\n  - name: eth0\n    role: gateway\ngateway:\n  vtep: \"\\e\\x01");
+	for (int i = 0; i < 200; i++)
+		fputc('A' + i % 26, f);
+	fprintf(f, "\"\n");
+	fclose(f);
+	cr_expect_eq(config_load(path, &cfg, &err), -EINVAL);
+	cr_expect_not_null(strstr(err.text, "gateway.vtep: '\\x1b\\x01ABCDEFGH"), "%s", err.text);
+	cr_expect_null(strstr(err.text, "UVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ"), "%s", err.text);
+	for (p = err.text; *p; p++)
+		cr_expect(*p >= 0x20 && *p < 0x7f, "unescaped byte 0x%02x in %s", (unsigned char)*p,
+			  err.text);
+	unlink(path);
+	rmdir(tc_tmp);
+}
+
+/* The parse runs in a child under a deadline: a parser that never returns
+ * costs the caller the deadline, not the control loop. */
+static int tc_spin(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return 0;
+}
+
+Test(config_hostile, parse_deadline, .timeout = 5)
+{
+	struct config_error err = {};
+	struct timespec t0, t1;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = cfg_run_bounded(tc_spin, NULL, 300, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_expect_eq(rc, -ETIMEDOUT);
+	cr_expect_lt((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000, 1500);
+	cr_expect_str_eq(err.msg, "parsing took longer than 300 ms: the file is refused");
+}
+
+/* The in-memory entry point the fuzzer drives: no file, the same checks. */
+Test(config_hostile, load_mem, .timeout = 5)
+{
+	static const char two[] = "%\xc5";
+	struct config_error err;
+	struct ig_cfg cfg;
+
+	cr_expect_eq(config_load_mem("mem.yaml", two, 2, &cfg, &err), -EINVAL);
+	cr_expect_str_eq(err.text, "mem.yaml:1:2: not valid UTF-8 (byte 0xc5): save the file as "
+				   "UTF-8");
 }

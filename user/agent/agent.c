@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include "user/agent/agent.h"
+#include "user/agent/conncount.h"
 #include "user/agent/netlink.h"
 #include "user/agent/nvml.h"
 #include "user/lib/addr.h"
@@ -164,9 +165,12 @@ static int agent_write_backend(struct agent *a, struct agent_backend *b)
 		memcpy(be.mac, nh.dmac, 6);
 		memcpy(be.smac, nh.smac, 6);
 		dp_tx_port_add(&a->ld.maps, nh.ifindex);
+		log_streak_ok(&b->route_log, LOG_LVL_INFO, agent_now_ns(),
+			      "backend %s: its VTEP has a route again", b->cfg->name);
 	} else if (err != -EAGAIN) {
-		log_errno(LOG_LVL_WARN, err, "backend %s (%s): no route to its VTEP", b->cfg->name,
-			  addr_str(b->cfg->vtep.addr, host, sizeof(host)));
+		log_streak_fail(&b->route_log, LOG_LVL_WARN, agent_now_ns(),
+				"backend %s (%s): no route to its VTEP: %s", b->cfg->name,
+				addr_str(b->cfg->vtep.addr, host, sizeof(host)), strerror(-err));
 	}
 	b->reachable = memcmp(be.mac, zero, 6) && be.ifindex;
 	memcpy(be.addr, b->cfg->vtep.addr, sizeof(be.addr));
@@ -355,7 +359,11 @@ static int agent_rebuild_service(struct agent *a, struct agent_service *s)
 	err = maglev_build(mb, s->n, s->cfg->maglev_size, table);
 	err = err ?: agent_push_table(a, s, table);
 	if (err)
-		log_errno(LOG_LVL_WARN, err, "service %s: table push failed", s->cfg->name);
+		log_streak_fail(&s->push_log, LOG_LVL_WARN, agent_now_ns(),
+				"service %s: table push failed: %s", s->cfg->name, strerror(-err));
+	else
+		log_streak_ok(&s->push_log, LOG_LVL_INFO, agent_now_ns(),
+			      "service %s: table pushes work again", s->cfg->name);
 out:
 	free(mb);
 	free(table);
@@ -394,10 +402,11 @@ static void agent_metrics_done(struct agent *a, struct agent_backend *b, struct 
 
 	hist_observe(&a->h_scrape, p->seconds);
 	if (!p->ok) {
-		if (!b->scrape_errors++ || log_get_level() >= LOG_LVL_DBG)
-			log_warn("backend %s: scrape of %s failed: %s (its weights decay toward "
-				 "equal while this lasts)",
-				 b->cfg->name, p->url, p->error);
+		b->scrape_errors++;
+		log_streak_fail(&b->scrape_log, LOG_LVL_WARN, now,
+				"backend %s: scrape of %s failed: %s (its weights decay toward "
+				"equal while this lasts)",
+				b->cfg->name, p->url, p->error);
 		return;
 	}
 	set = calloc(1, sizeof(*set));
@@ -406,8 +415,11 @@ static void agent_metrics_done(struct agent *a, struct agent_backend *b, struct 
 	err = telemetry_parse_metrics(p->body ? p->body : "", p->len, set, &perr);
 	if (err) {
 		b->scrape_errors++;
-		log_warn("backend %s: %s: line %d: %s", b->cfg->name, p->url, perr.line, perr.msg);
+		log_streak_fail(&b->scrape_log, LOG_LVL_WARN, now, "backend %s: %s: line %d: %s",
+				b->cfg->name, p->url, perr.line, perr.msg);
 	} else {
+		log_streak_ok(&b->scrape_log, LOG_LVL_INFO, now,
+			      "backend %s: scrapes of %s work again", b->cfg->name, p->url);
 		telemetry_aggregate(set, &b->last);
 		b->last_ns = now;
 		agent_rescore(a, b, true, now);
@@ -631,16 +643,6 @@ static __u64 coarse_now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static bool conn_idle(const struct ig_config *c, const struct ig_conn_key *k,
-		      const struct ig_conn *v, __u64 now)
-{
-	__u64 idle = k->proto == IPPROTO_UDP ?
-			     (c->udp_idle_ns ? c->udp_idle_ns : IG_UDP_IDLE_DEFAULT_NS) :
-			     c->tcp_idle_ns;
-
-	return idle && now > v->last_ns && now - v->last_ns > idle;
-}
-
 struct sweep {
 	const struct dp_maps *maps;
 	struct ig_config cfg;
@@ -648,20 +650,25 @@ struct sweep {
 	__u64 *open_per_be, *open_per_tn, *counted_per_tn;
 };
 
-/* One entry of the walk: delete it when idle, else count it open. */
+/* One entry of the walk: delete it when idle, else count it open (a
+ * backend's in-flight leaves out handshakes that never completed,
+ * conncount.c). */
 static int agent_sweep_entry(const void *key, const void *val, void *ctx)
 {
 	const struct ig_conn_key *k = key;
 	const struct ig_conn *v = val;
 	struct sweep *sw = ctx;
+	enum conn_class cl = conn_classify(&sw->cfg, k, v, sw->now);
 
-	if (conn_idle(&sw->cfg, k, v, sw->now)) {
+	if (cl == CONN_IDLE) {
 		sw->swept += !dp_conn_del(sw->maps, k);
 		return 0;
 	}
-	if (v->flags & IG_CONN_F_CLOSING)
+	if (cl == CONN_CLOSING)
 		return 0;
-	if (v->backend < IG_BACKEND_MAX)
+	/* A tenant's cap still counts SYN-only entries: leaving them out
+	 * would let quiet real connections past it. */
+	if (cl == CONN_OPEN && v->backend < IG_BACKEND_MAX)
 		sw->open_per_be[v->backend]++;
 	if (k->tenant >= IG_TENANT_MAX)
 		return 0;
@@ -965,6 +972,10 @@ void agent_publish(struct agent *a)
 	mbuf_family(&m, "infergate_conns_swept_total", "counter",
 		    "Idle connection entries the agent removed.");
 	mbuf_printf(&m, "infergate_conns_swept_total %llu\n", (unsigned long long)a->swept);
+	mbuf_family(&m, "infergate_pins_restored_total", "counter",
+		    "Map and link pins put back after they were removed under the agent.");
+	mbuf_printf(&m, "infergate_pins_restored_total %llu\n",
+		    (unsigned long long)a->pins_restored);
 	agent_render_datapath(a, &m);
 	agent_render_services(a, &m);
 	governor_render(&a->gov, &m);
@@ -1036,6 +1047,8 @@ int agent_start(struct agent *a, const struct agent_opts *opts)
 	}
 	err = scraper_init(&a->sc) ?: netlink_open(&a->nl) ?: loader_open(&a->ld, opts->pin_root);
 	err = err ?: agent_attach(a) ?: agent_apply(a);
+	if (!err)
+		agent_retire_stale(a);
 	err = err ?: metrics_start(&a->ms, a->cfg.metrics.addr.addr, a->cfg.metrics.port);
 	if (err)
 		return err;

@@ -18,6 +18,7 @@
 #include "user/agent/telemetry.h"
 #include "user/lib/dp.h"
 #include "user/lib/loader.h"
+#include "user/lib/log.h"
 
 struct netlink;
 struct nvml;
@@ -39,6 +40,7 @@ struct agent_backend {
 	struct ig_operator op; /* the operator's standing requests, as last read */
 	__u64 scrape_errors;
 	__u64 health_errors;
+	struct log_streak scrape_log, route_log; /* one line per failure streak */
 };
 
 struct agent_service {
@@ -47,6 +49,7 @@ struct agent_service {
 	__u32 *table; /* what the datapath holds now; NULL before the first push */
 	bool stuck; /* no healthy backend: the last table stays */
 	__u64 pushes, incremental;
+	struct log_streak push_log; /* one line per streak of failed pushes */
 };
 
 struct agent_opts {
@@ -76,6 +79,8 @@ struct agent {
 	struct hist h_health; /* health checks that passed (their round trip) */
 	struct hist h_push; /* Maglev table pushes */
 	struct hist h_delay; /* a scrape's arrival to its table in the datapath */
+	__u64 pins_restored; /* pins put back after they were removed (pins.c) */
+	bool pins_failed; /* the last check could not restore one: logged once */
 };
 
 /* Load the configuration, open or adopt the datapath, attach, fill the maps,
@@ -93,6 +98,11 @@ int agent_tick(struct agent *a, __u64 now_ns);
 int agent_sweep(struct agent *a);
 /* Drive transfers and consume finished probes. */
 void agent_perform(struct agent *a);
+/* At start: every backend of ig_backends (adopted pins) that the
+ * configuration lacks is set draining; returns how many (adopt.c). */
+unsigned int agent_retire_stale(struct agent *a);
+/* Pin again the maps and links whose pins were removed (pins.c). */
+void agent_check_pins(struct agent *a);
 /* Render and publish the /metrics page. */
 void agent_publish(struct agent *a);
 /* Stop; with detach, remove the programs from their interfaces. */

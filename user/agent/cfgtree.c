@@ -10,13 +10,20 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <libfyaml.h>
 
 #include "user/agent/cfgtree.h"
 #include "user/lib/addr.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define CFG_DIAG_MAX 80 /* bytes of a libfyaml message an error keeps */
 
 /* ---- the document tree ---------------------------------------------------- */
 
@@ -32,18 +39,45 @@ static void cfg_format(struct config_error *e)
 		 e->field[0] ? ": " : "", e->msg);
 }
 
+/* Bytes that are not printable ASCII as \xNN: an error message never
+ * carries a control character or a byte of an unknown encoding. */
+static void cfg_escape(char *out, size_t size, const char *in, size_t max_in)
+{
+	size_t o = 0, i;
+
+	for (i = 0; in[i] && i < max_in && o + 5 < size; i++) {
+		unsigned char b = in[i];
+
+		if (b >= 0x20 && b < 0x7f)
+			out[o++] = b;
+		else
+			o += snprintf(out + o, size - o, "\\x%02x", b);
+	}
+	if (in[i] && i == max_in && o + 4 < size)
+		o += snprintf(out + o, size - o, "...");
+	out[o] = '\0';
+}
+
+const char *cfg_token(struct cfg_ctx *c, const char *s)
+{
+	cfg_escape(c->tok, sizeof(c->tok), s ? s : "", CFG_TOKEN_MAX);
+	return c->tok;
+}
+
 int __attribute__((format(printf, 3, 4)))
 cfg_fail(struct cfg_ctx *c, const struct cfg_node *at, const char *fmt, ...)
 {
 	struct config_error *e = c->err;
+	char msg[CONFIG_MSG_MAX];
 	va_list ap;
 
 	e->line = at ? at->line : c->line;
 	e->col = at ? at->col : c->col;
-	snprintf(e->field, sizeof(e->field), "%s", c->path);
+	cfg_escape(e->field, sizeof(e->field), c->path, sizeof(e->field));
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	cfg_escape(e->msg, sizeof(e->msg), msg, sizeof(msg));
 	cfg_format(e);
 	return -EINVAL;
 }
@@ -70,8 +104,19 @@ size_t __attribute__((format(printf, 2, 3))) cfg_push(struct cfg_ctx *c, const c
 	return old;
 }
 
+/* A key that cannot be a field name (a line of another file that a symlink
+ * put here: "root:$y$...:19700:0:99999:7::") is not echoed into the path. */
+static bool cfg_key_plausible(const char *key)
+{
+	size_t n = strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+
+	return n && n <= CFG_TOKEN_MAX && !key[n];
+}
+
 static size_t cfg_push_key(struct cfg_ctx *c, const char *key)
 {
+	if (!cfg_key_plausible(key))
+		key = "<key not shown>";
 	return cfg_push(c, c->plen ? ".%s" : "%s", key);
 }
 
@@ -84,6 +129,7 @@ void cfg_pop(struct cfg_ctx *c, size_t old)
 /* Where libfyaml reports a syntax error, as its own messages put it. */
 static int cfg_syntax_error(struct cfg_ctx *c)
 {
+	char msg[CFG_DIAG_MAX * 4 + 8];
 	struct fy_diag_error *de;
 	void *it = NULL;
 
@@ -92,7 +138,9 @@ static int cfg_syntax_error(struct cfg_ctx *c)
 			continue;
 		c->line = de->line;
 		c->col = de->column;
-		return cfg_fail(c, NULL, "syntax error: %s", de->msg);
+		/* libfyaml's own words, escaped and cut: some quote the input. */
+		cfg_escape(msg, sizeof(msg), de->msg, CFG_DIAG_MAX);
+		return cfg_fail(c, NULL, "syntax error: %s", msg);
 	}
 	return cfg_fail(c, NULL, "syntax error: unexpected end of the YAML stream");
 }
@@ -505,11 +553,12 @@ static int cfg_range(struct cfg_ctx *c, const struct cfg_field *f, const struct 
 	if (!low && x <= f->max)
 		return 0;
 	if (f->type == CT_UINT)
-		return cfg_fail(c, v, "%s is out of range (%.0f-%.0f)", v->str, f->min, f->max);
+		return cfg_fail(c, v, "%s is out of range (%.0f-%.0f)", cfg_token(c, v->str),
+				f->min, f->max);
 	if (f->flags & CF_GT_MIN)
-		return cfg_fail(c, v, "%s is out of range (above %g, up to %g)", v->str, f->min,
-				f->max);
-	return cfg_fail(c, v, "%s is out of range (%g-%g)", v->str, f->min, f->max);
+		return cfg_fail(c, v, "%s is out of range (above %g, up to %g)",
+				cfg_token(c, v->str), f->min, f->max);
+	return cfg_fail(c, v, "%s is out of range (%g-%g)", cfg_token(c, v->str), f->min, f->max);
 }
 
 static int cfg_uint(struct cfg_ctx *c, const struct cfg_field *f, const struct cfg_node *v, void *p)
@@ -524,11 +573,11 @@ static int cfg_uint(struct cfg_ctx *c, const struct cfg_field *f, const struct c
 	if (*s == '-' || *s == '+')
 		s++;
 	if (!isdigit((unsigned char)*s))
-		return cfg_fail(c, v, "'%s' is not an integer", v->str);
+		return cfg_fail(c, v, "'%s' is not an integer", cfg_token(c, v->str));
 	errno = 0;
 	x = strtoll(v->str, &end, 10);
 	if (*end)
-		return cfg_fail(c, v, "'%s' is not an integer", v->str);
+		return cfg_fail(c, v, "'%s' is not an integer", cfg_token(c, v->str));
 	if (errno)
 		return cfg_range(c, f, v, *v->str == '-' ? -INFINITY : INFINITY);
 	err = cfg_range(c, f, v, (double)x);
@@ -550,7 +599,7 @@ static int cfg_double(struct cfg_ctx *c, const struct cfg_field *f, const struct
 	x = strtod(v->str, &end);
 	if (*end || errno || !isfinite(x) || !strpbrk(v->str, "0123456789") ||
 	    strpbrk(v->str, "xXpP"))
-		return cfg_fail(c, v, "'%s' is not a number", v->str);
+		return cfg_fail(c, v, "'%s' is not a number", cfg_token(c, v->str));
 	err = cfg_range(c, f, v, x);
 	if (!err)
 		*p = x;
@@ -568,7 +617,7 @@ static int cfg_bool(struct cfg_ctx *c, const struct cfg_node *v, bool *p)
 	else if (!strcmp(v->str, "false") || !strcmp(v->str, "False") || !strcmp(v->str, "FALSE"))
 		*p = false;
 	else
-		return cfg_fail(c, v, "'%s' is not true or false", v->str);
+		return cfg_fail(c, v, "'%s' is not true or false", cfg_token(c, v->str));
 	return 0;
 }
 
@@ -582,11 +631,12 @@ static int cfg_duration(struct cfg_ctx *c, const struct cfg_field *f, const stru
 	if (err)
 		return err;
 	if (config_parse_duration(v->str, &ns))
-		return cfg_fail(c, v, "'%s' is not a duration (e.g. 250ms, 5s, 1m, 1h)", v->str);
+		return cfg_fail(c, v, "'%s' is not a duration (e.g. 250ms, 5s, 1m, 1h)",
+				cfg_token(c, v->str));
 	if (ns < f->min || ns > f->max) {
 		config_format_duration((__u64)f->min, lo, sizeof(lo));
 		config_format_duration((__u64)f->max, hi, sizeof(hi));
-		return cfg_fail(c, v, "%s is out of range (%s-%s)", v->str, lo, hi);
+		return cfg_fail(c, v, "%s is out of range (%s-%s)", cfg_token(c, v->str), lo, hi);
 	}
 	*p = ns;
 	return 0;
@@ -614,13 +664,13 @@ static int cfg_string(struct cfg_ctx *c, const struct cfg_field *f, const struct
 	if (err)
 		return err;
 	if (strlen(v->str) >= f->size)
-		return cfg_fail(c, v, "'%s' is too long (at most %zu characters)", v->str,
-				f->size - 1);
+		return cfg_fail(c, v, "'%s' is too long (at most %zu characters)",
+				cfg_token(c, v->str), f->size - 1);
 	if (f->type == CT_NAME && !cfg_name_ok(v->str, f->type))
 		return cfg_fail(c, v, "'%s' is not a valid name (letters, digits, '.', '_', '-')",
-				v->str);
+				cfg_token(c, v->str));
 	if (f->type == CT_IFNAME && !cfg_name_ok(v->str, f->type))
-		return cfg_fail(c, v, "'%s' is not a valid interface name", v->str);
+		return cfg_fail(c, v, "'%s' is not a valid interface name", cfg_token(c, v->str));
 	strcpy(p, v->str);
 	return 0;
 }
@@ -647,7 +697,7 @@ static int cfg_enum(struct cfg_ctx *c, const struct cfg_field *f, const struct c
 		if (len >= sizeof(list))
 			len = sizeof(list) - 1;
 	}
-	return cfg_fail(c, v, "'%s' is not one of: %s", v->str, list);
+	return cfg_fail(c, v, "'%s' is not one of: %s", cfg_token(c, v->str), list);
 }
 
 static int cfg_addr(struct cfg_ctx *c, const struct cfg_node *v, struct config_addr *a)
@@ -658,10 +708,10 @@ static int cfg_addr(struct cfg_ctx *c, const struct cfg_node *v, struct config_a
 	if (err)
 		return err;
 	if (cfg_addr_parse(v->str, a))
-		return cfg_fail(c, v, "'%s' is not an IPv4 or IPv6 address", v->str);
+		return cfg_fail(c, v, "'%s' is not an IPv4 or IPv6 address", cfg_token(c, v->str));
 	if (a->family == AF_INET ? !memcmp(&a->addr[12], zero, 4) || a->addr[12] >= 224 :
 				   !memcmp(a->addr, zero, IG_ADDR_LEN) || a->addr[0] == 0xff)
-		return cfg_fail(c, v, "%s is not a unicast address", v->str);
+		return cfg_fail(c, v, "%s is not a unicast address", cfg_token(c, v->str));
 	return 0;
 }
 
@@ -796,8 +846,9 @@ static void cfg_diag_discard(struct fy_diag *diag, void *user, const char *buf, 
 	(void)len;
 }
 
-/* A parser that collects its diagnostics instead of printing them. */
-static int cfg_parser_open(struct cfg_ctx *c, FILE *f)
+/* A parser that collects its diagnostics instead of printing them, reading
+ * from memory: the bytes were read and checked before. */
+static int cfg_parser_open(struct cfg_ctx *c, const char *buf, size_t len)
 {
 	struct fy_parse_cfg pc = { .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG };
 	struct fy_diag_cfg dc;
@@ -812,7 +863,7 @@ static int cfg_parser_open(struct cfg_ctx *c, FILE *f)
 	fy_diag_set_collect_errors(c->diag, true);
 	pc.diag = c->diag;
 	c->fyp = fy_parser_create(&pc);
-	if (!c->fyp || fy_parser_set_input_fp(c->fyp, c->file, f))
+	if (!c->fyp || fy_parser_set_string(c->fyp, buf, len))
 		return cfg_oom(c);
 	return 0;
 }
@@ -823,12 +874,229 @@ void cfg_close(struct cfg_ctx *c)
 		fy_parser_destroy(c->fyp);
 	if (c->diag)
 		fy_diag_destroy(c->diag);
+	c->fyp = NULL;
+	c->diag = NULL;
 	cfg_tree_free(c);
 }
 
-int cfg_parse(struct cfg_ctx *c, FILE *f, struct cfg_node **root)
+int cfg_parse(struct cfg_ctx *c, const char *buf, size_t len, struct cfg_node **root)
 {
-	int err = cfg_parser_open(c, f);
+	int err = cfg_parser_open(c, buf, len);
 
 	return err ? err : cfg_read_doc(c, root);
+}
+
+/* ---- reading and checking the bytes ---------------------------------------- */
+
+static const char *cfg_file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a file";
+}
+
+static int cfg_fail_file(struct cfg_ctx *c, int err, const char *fmt, const char *what)
+{
+	c->line = c->col = 0;
+	cfg_fail(c, NULL, fmt, what);
+	return err;
+}
+
+int cfg_read_file(struct cfg_ctx *c, const char *path, char **buf, size_t *len)
+{
+	struct stat st;
+	char *b = NULL;
+	size_t n = 0;
+	ssize_t r;
+	int fd, err;
+
+	/* O_NONBLOCK: opening a FIFO without a writer must not wait for one. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return cfg_fail_file(c, -errno, "cannot open: %s", strerror(errno));
+	if (fstat(fd, &st)) {
+		err = cfg_fail_file(c, -errno, "cannot stat: %s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = cfg_fail_file(c, -EINVAL, "not a regular file (%s)",
+				    cfg_file_kind(st.st_mode));
+		goto out;
+	}
+	if (st.st_size > CFG_FILE_MAX) {
+		c->line = c->col = 0;
+		err = -EFBIG;
+		cfg_fail(c, NULL, "%lld bytes: larger than the %u-byte limit",
+			 (long long)st.st_size, CFG_FILE_MAX);
+		goto out;
+	}
+	b = malloc(CFG_FILE_MAX + 2);
+	if (!b) {
+		err = cfg_oom(c);
+		goto out;
+	}
+	/* Read one byte past the limit: a file that grew since fstat() fails. */
+	while (n <= CFG_FILE_MAX && (r = read(fd, b + n, CFG_FILE_MAX + 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = cfg_fail_file(c, -errno, "cannot read: %s", strerror(errno));
+			goto out;
+		}
+		n += r;
+	}
+	if (n > CFG_FILE_MAX) {
+		err = cfg_fail_file(c, -EFBIG, "%s", "larger than the limit (it grows)");
+		goto out;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	b = NULL;
+	err = 0;
+out:
+	free(b);
+	close(fd);
+	return err;
+}
+
+/* Length of the UTF-8 sequence at s (at most n bytes), 0 if it is not one:
+ * overlong forms, surrogates and code points above U+10FFFF are not. */
+static size_t cfg_utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+int cfg_check_bytes(struct cfg_ctx *c, const char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t i, k;
+
+	c->line = 1;
+	c->col = 1;
+	for (i = 0; i < len; i += k) {
+		if (!s[i])
+			return cfg_fail(c, NULL, "NUL byte: this is not a text file");
+		k = cfg_utf8_len(s + i, len - i);
+		if (!k)
+			return cfg_fail(c, NULL,
+					"not valid UTF-8 (byte 0x%02x): save the file as UTF-8",
+					s[i]);
+		c->col = s[i] == '\n' ? 1 : c->col + 1;
+		c->line += s[i] == '\n';
+	}
+	c->line = 1;
+	c->col = 1;
+	for (i = 0; i < len; i++) {
+		if ((!i || s[i - 1] == '\n') && s[i] == '%')
+			return cfg_fail(c, NULL,
+					"YAML directives ('%%' at the start of a line) "
+					"are not supported");
+		c->line += s[i] == '\n';
+	}
+	return 0;
+}
+
+/* ---- a parse that cannot stall its caller ----------------------------------- */
+
+static void cfg_child(int (*fn)(void *), void *arg, struct config_error *err, int wfd)
+{
+	int rc = fn(arg);
+
+	if (write(wfd, &rc, sizeof(rc)) == sizeof(rc))
+		(void)!write(wfd, err, sizeof(*err));
+	_exit(0); /* no atexit handlers: they belong to the parent */
+}
+
+static int cfg_wait_child(int rfd, unsigned int ms, struct config_error *err)
+{
+	struct pollfd p = { .fd = rfd, .events = POLLIN };
+	struct config_error e;
+	size_t got = 0;
+	int rc, n;
+
+	n = poll(&p, 1, ms);
+	if (n <= 0)
+		return n < 0 ? -errno : -ETIMEDOUT;
+	if (read(rfd, &rc, sizeof(rc)) != sizeof(rc))
+		return -EPIPE; /* the child died (a crash in the parser) */
+	while (got < sizeof(e)) {
+		ssize_t r = read(rfd, (char *)&e + got, sizeof(e) - got);
+
+		if (r <= 0)
+			return -EPIPE;
+		got += r;
+	}
+	*err = e;
+	return rc;
+}
+
+int cfg_run_bounded(int (*fn)(void *arg), void *arg, unsigned int ms, struct config_error *err)
+{
+	int pfd[2], rc, status;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return fn(arg);
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return fn(arg);
+	}
+	if (!pid) {
+		close(pfd[0]);
+		cfg_child(fn, arg, err, pfd[1]);
+	}
+	close(pfd[1]);
+	rc = cfg_wait_child(pfd[0], ms, err);
+	close(pfd[0]);
+	if (rc == -ETIMEDOUT || rc == -EPIPE)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc == -ETIMEDOUT || rc == -EPIPE) {
+		err->line = err->col = 0;
+		err->field[0] = '\0';
+		if (rc == -ETIMEDOUT)
+			snprintf(err->msg, sizeof(err->msg),
+				 "parsing took longer than %u ms: the file is refused", ms);
+		else
+			snprintf(err->msg, sizeof(err->msg),
+				 "the parser failed (%s): the file is refused",
+				 WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "no result");
+		cfg_format(err);
+	}
+	return rc;
 }

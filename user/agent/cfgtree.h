@@ -19,6 +19,10 @@
 #define CONFIG_IFNAME_MAX 16 /* IFNAMSIZ */
 #define CONFIG_FIELD_MAX 128
 #define CONFIG_MSG_MAX 256
+/* Limits on what a configuration file may be (docs/hardening.md). */
+#define CFG_FILE_MAX (1u << 20) /* bytes */
+#define CFG_TOKEN_MAX 32 /* bytes of a value an error message quotes */
+#define CFG_PARSE_DEADLINE_MS 2000
 
 /* Durations in nanoseconds. */
 #define CFG_US 1000ULL
@@ -82,6 +86,7 @@ struct cfg_ctx {
 	unsigned int item; /* the schema's: index of the item whose children are parsed */
 	size_t plen;
 	char path[CONFIG_FIELD_MAX]; /* field path of the value being parsed */
+	char tok[CFG_TOKEN_MAX * 4 + 8]; /* cfg_token()'s buffer */
 };
 
 enum cfg_type {
@@ -126,9 +131,27 @@ struct cfg_field {
 		.key = k, .type = CT_CUSTOM, .flags = fl, .parse = fn \
 	}
 
-/* Read the whole document from f into a tree (*root); positions name
- * c->file. cfg_close() frees the tree and the parser, also after an error. */
-int cfg_parse(struct cfg_ctx *c, FILE *f, struct cfg_node **root);
+/* Read the file at path into *buf (malloc()ed, NUL-terminated, *len bytes)
+ * without blocking: it must be a regular file of at most CFG_FILE_MAX bytes
+ * (a FIFO, a directory or a device is refused before any read). Returns 0,
+ * -EINVAL, -EFBIG or the errno of open()/read(), with c->err filled. */
+int cfg_read_file(struct cfg_ctx *c, const char *path, char **buf, size_t *len);
+/* What libfyaml is never given: bytes that are not UTF-8 (and NULs), and YAML
+ * directives ('%' at the start of a line: "%\xc5" spins libfyaml 0.7.12
+ * forever). Errors name line:col and quote nothing. */
+int cfg_check_bytes(struct cfg_ctx *c, const char *buf, size_t len);
+/* Read the document in buf (len bytes, checked by cfg_check_bytes first)
+ * into a tree (*root); positions name c->file. cfg_close() frees the tree
+ * and the parser, also after an error. */
+int cfg_parse(struct cfg_ctx *c, const char *buf, size_t len, struct cfg_node **root);
+/* Run fn(arg) in a child process that has at most ms milliseconds; the
+ * child's return value and *err come back through a pipe. A child that runs
+ * over is killed: -ETIMEDOUT with err->msg saying so. Where fork() fails, fn
+ * runs here. */
+int cfg_run_bounded(int (*fn)(void *arg), void *arg, unsigned int ms, struct config_error *err);
+/* s escaped (bytes outside printable ASCII as \xNN) and cut to
+ * CFG_TOKEN_MAX bytes, in a buffer of c's: what an error may quote. */
+const char *cfg_token(struct cfg_ctx *c, const char *s);
 void cfg_close(struct cfg_ctx *c);
 
 /* Check a mapping against its field table, in document order, and store the

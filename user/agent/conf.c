@@ -542,7 +542,7 @@ static int cfg_listen(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 		return err;
 	if (cfg_listen_parse(v->str, obj))
 		return cfg_fail(c, v, "'%s' is not ADDRESS:PORT (e.g. 127.0.0.1:9469, [::1]:9469)",
-				v->str);
+				cfg_token(c, v->str));
 	return 0;
 }
 
@@ -567,13 +567,14 @@ static int cfg_host_map(struct cfg_ctx *c, const struct cfg_node *v, void *obj, 
 	if (err)
 		return err;
 	if (v->str[0] != '/')
-		return cfg_fail(c, v, "'%s' is not an absolute path", v->str);
+		return cfg_fail(c, v, "'%s' is not an absolute path", cfg_token(c, v->str));
 	if (strlen(v->str) >= CONFIG_PATH_MAX)
 		return cfg_fail(c, v, "'%.32s...' is too long (at most %d characters)", v->str,
 				CONFIG_PATH_MAX - 1);
 	for (j = 0; j < i; j++)
 		if (!strcmp(dirs[j], v->str))
-			return cfg_fail(c, v, "'%s' is already listed as host_maps[%u]", v->str, j);
+			return cfg_fail(c, v, "'%s' is already listed as host_maps[%u]",
+					cfg_token(c, v->str), j);
 	strcpy(dirs[i], v->str);
 	return 0;
 }
@@ -716,32 +717,71 @@ static void cfg_defaults(struct ig_cfg *cfg)
 	cfg->governance.cut_runaway_flows = true;
 }
 
-int config_load(const char *path, struct ig_cfg *out, struct config_error *err)
+int config_load_mem(const char *name, const char *buf, size_t len, struct ig_cfg *out,
+		    struct config_error *err)
 {
-	struct cfg_ctx c = { .file = path, .err = err, .data = out };
+	struct cfg_ctx c = { .file = name, .err = err, .data = out };
 	struct cfg_node *root = NULL;
-	FILE *f;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	memset(err, 0, sizeof(*err));
-	snprintf(err->file, sizeof(err->file), "%s", path);
-	f = fopen(path, "r");
-	if (!f) {
-		ret = -errno;
-		cfg_fail(&c, NULL, "cannot open: %s", strerror(-ret));
-		return ret;
-	}
+	snprintf(err->file, sizeof(err->file), "%s", name);
 	cfg_defaults(out);
-	ret = cfg_parse(&c, f, &root);
+	ret = cfg_check_bytes(&c, buf, len);
+	ret = ret ?: cfg_parse(&c, buf, len, &root);
 	if (!ret)
 		ret = cfg_map(&c, root, cfg_root_fields, ARRAY_SIZE(cfg_root_fields), out);
 	if (!ret)
 		ret = cfg_resolve(&c, root);
 	cfg_close(&c);
-	fclose(f);
 	if (ret)
 		config_free(out);
+	return ret;
+}
+
+struct config_trial {
+	const char *name, *buf;
+	size_t len;
+	struct config_error *err;
+};
+
+/* In the child: the whole load, its result only. */
+static int config_try(void *arg)
+{
+	struct config_trial *t = arg;
+	struct ig_cfg cfg;
+	int ret = config_load_mem(t->name, t->buf, t->len, &cfg, t->err);
+
+	if (!ret)
+		config_free(&cfg);
+	return ret;
+}
+
+/* The bytes are read once, checked, then parsed in a child under a deadline
+ * (libfyaml cannot be interrupted in this thread, and a hang in it must not
+ * wedge the control loop); only a file the child accepted is parsed here,
+ * from the same bytes, so this parse ends too. */
+int config_load(const char *path, struct ig_cfg *out, struct config_error *err)
+{
+	struct cfg_ctx c = { .file = path, .err = err, .data = out };
+	struct config_trial t = { .name = path, .err = err };
+	char *buf = NULL;
+	size_t len = 0;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	memset(err, 0, sizeof(*err));
+	snprintf(err->file, sizeof(err->file), "%s", path);
+	ret = cfg_read_file(&c, path, &buf, &len);
+	if (ret)
+		return ret;
+	t.buf = buf;
+	t.len = len;
+	ret = cfg_check_bytes(&c, buf, len);
+	ret = ret ?: cfg_run_bounded(config_try, &t, CFG_PARSE_DEADLINE_MS, err);
+	ret = ret ?: config_load_mem(path, buf, len, out, err);
+	free(buf);
 	return ret;
 }
 

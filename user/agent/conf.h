@@ -180,9 +180,17 @@ struct ig_cfg {
 };
 
 /* Parse and check the file at path into out. Returns 0, or a negative errno
- * with err filled (and out left empty): the error of fopen() or -ENOMEM, and
- * -EINVAL for anything wrong in the file. Only the first error is reported. */
+ * with err filled (and out left empty): the error of open() or -ENOMEM,
+ * -EFBIG above CFG_FILE_MAX, -ETIMEDOUT when parsing runs over
+ * CFG_PARSE_DEADLINE_MS (it runs in a child process first), and -EINVAL for
+ * anything wrong in the file, a path that is not a regular file included.
+ * Only the first error is reported; it never quotes more than a short,
+ * escaped token of the file. */
 int config_load(const char *path, struct ig_cfg *out, struct config_error *err);
+/* The same checks and parse on len bytes in memory, in this process, named
+ * name in errors (the fuzzer's entry point). */
+int config_load_mem(const char *name, const char *buf, size_t len, struct ig_cfg *out,
+		    struct config_error *err);
 void config_free(struct ig_cfg *cfg);
 
 /* `infergated --check-config FILE`: prints "FILE: OK (...)" or the error to

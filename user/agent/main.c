@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include "user/agent/agent.h"
 #include "user/agent/cfgwatch.h"
 #include "user/agent/conf.h"
+#include "user/agent/sdnotify.h"
 #include "user/lib/log.h"
 
 static void usage(FILE *out)
@@ -37,25 +37,36 @@ static void usage(FILE *out)
 		"SIGTERM and SIGINT stop it. See infergated(8) and infergate.yaml(5).\n");
 }
 
-/* systemd's readiness protocol (sd_notify(3)) without libsystemd. */
+/* File descriptors kept for the control loop (health checks, scrapes, map
+ * and table updates, netlink) beyond what the metrics listener may hold. */
+#define FD_RESERVE 512
+
+/* The soft RLIMIT_NOFILE up to the hard one (LimitNOFILE= in the unit): the
+ * listener's sockets are capped far below it, so the rest is the loop's. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < METRICS_CONN_MAX + FD_RESERVE)
+		log_warn("RLIMIT_NOFILE is %llu: below the %u the agent plans for (%u metrics "
+			 "connections, %u for the control loop); raise LimitNOFILE=",
+			 (unsigned long long)rl.rlim_cur, METRICS_CONN_MAX + FD_RESERVE,
+			 METRICS_CONN_MAX, FD_RESERVE);
+}
+
 static void notify(const char *state)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	socklen_t len;
-	int fd;
+	int err = sdnotify_send(state);
 
-	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sa.sun_path))
-		return;
-	strcpy(sa.sun_path, path);
-	if (path[0] == '@')
-		sa.sun_path[0] = '\0';
-	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
-	close(fd);
+	if (err && err != -ENOENT)
+		log_errno(LOG_LVL_WARN, err, "sd_notify %s", state);
 }
 
 struct opts {
@@ -163,23 +174,36 @@ static bool handle_signal(int sfd, struct agent *a, struct cfgwatch *w)
 	return true;
 }
 
+/* Ready once every service's table is in the datapath. */
+static bool tables_pushed(const struct agent *a)
+{
+	for (unsigned int s = 0; s < a->n_svc; s++)
+		if (!a->svc[s].table)
+			return false;
+	return true;
+}
+
 static int run(struct agent *a, int sfd, struct cfgwatch *w)
 {
 	struct curl_waitfd wfd[2] = { { .fd = sfd, .events = CURL_WAIT_POLLIN },
 				      { .fd = w->fd, .events = CURL_WAIT_POLLIN } };
-	__u64 next_publish = 0, now;
+	__u64 next_publish = 0, now, wd_ns = sdnotify_watchdog_ns(), next_wd = 0;
 	bool running = true;
 	int wait_ms;
 
+	if (wd_ns)
+		log_info("systemd watchdog: pinging every %llu ms",
+			 (unsigned long long)wd_ns / 2 / 1000000);
 	while (running) {
 		now = agent_now_ns();
 		wait_ms = agent_tick(a, now);
 		if (now >= next_publish) {
+			agent_check_pins(a);
 			agent_publish(a);
 			next_publish = now + 1000000000ULL;
 		}
-		if (wait_ms > 1000)
-			wait_ms = 1000;
+		if (wait_ms > (int)(METRICS_TICK_MAX_NS / 1000000))
+			wait_ms = (int)(METRICS_TICK_MAX_NS / 1000000);
 		if (w->due_ns && wait_ms > 50)
 			wait_ms = 50; /* the settle delay ends soon */
 		scraper_wait(&a->sc, wfd, w->fd >= 0 ? 2 : 1, wait_ms);
@@ -188,6 +212,14 @@ static int run(struct agent *a, int sfd, struct cfgwatch *w)
 		if (cfgwatch_due(w, agent_now_ns()))
 			reload(a, w, "the file changed");
 		running = handle_signal(sfd, a, w);
+		/* An iteration completed: what /healthz and the watchdog vouch for. */
+		now = agent_now_ns();
+		metrics_beat(a->ms, now);
+		metrics_set_ready(a->ms, tables_pushed(a));
+		if (wd_ns && now >= next_wd) {
+			notify("WATCHDOG=1");
+			next_wd = now + wd_ns / 2;
+		}
 	}
 	return 0;
 }
@@ -205,6 +237,7 @@ int main(int argc, char **argv)
 	if (o.check)
 		return config_check_file(o.check, stdout);
 	log_setup_libbpf();
+	raise_nofile();
 	sfd = signals_fd();
 	if (sfd < 0) {
 		log_errno(LOG_LVL_ERR, sfd, "signalfd");
@@ -218,6 +251,8 @@ int main(int argc, char **argv)
 	}
 	if (!o.no_watch)
 		cfgwatch_open(&w, o.agent.config_path);
+	metrics_beat(a.ms, agent_now_ns());
+	metrics_set_ready(a.ms, tables_pushed(&a));
 	notify("READY=1");
 	run(&a, sfd, &w);
 	cfgwatch_close(&w);

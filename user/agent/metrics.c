@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* libmicrohttpd serving the last page the agent published. The agent thread
- * renders; the server thread only copies under a mutex, so a slow scraper
- * never stalls the agent. */
+/* libmicrohttpd serving the last page the agent published, /healthz and
+ * /readyz. The agent thread renders; the server thread only copies under a
+ * mutex, so a slow scraper never stalls the agent. The listener is bounded
+ * (connections, per IP, idle time) so that no number of clients can take
+ * the file descriptors the control loop needs, and its error log is a
+ * failure streak: one line, then one a minute with a count. */
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -25,7 +28,82 @@ struct metrics_server {
 	char *page;
 	size_t len;
 	__u16 port;
+	__u64 beat_ns; /* the control loop's last completed iteration (atomic) */
+	bool ready; /* (atomic) */
 };
+
+static pthread_mutex_t metrics_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct log_streak metrics_log_streak;
+
+static __u64 metrics_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+bool metrics_alive(__u64 beat_ns, __u64 now_ns, __u64 bound_ns)
+{
+	return beat_ns && (beat_ns >= now_ns || now_ns - beat_ns <= bound_ns);
+}
+
+void metrics_beat(struct metrics_server *m, __u64 now_ns)
+{
+	if (m)
+		__atomic_store_n(&m->beat_ns, now_ns, __ATOMIC_RELEASE);
+}
+
+void metrics_set_ready(struct metrics_server *m, bool ready)
+{
+	if (m)
+		__atomic_store_n(&m->ready, ready, __ATOMIC_RELEASE);
+}
+
+/* libmicrohttpd's messages (e.g. one per connection refused at the limit). A
+ * streak quiet for LOG_STREAK_REPEAT_NS ends: the next message is news. */
+static void metrics_log(void *cls, const char *fmt, va_list ap)
+{
+	__u64 now = metrics_now_ns();
+	char buf[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	pthread_mutex_lock(&metrics_log_lock);
+	if (metrics_log_streak.count && !metrics_log_streak.unlogged &&
+	    now - metrics_log_streak.logged_ns >= LOG_STREAK_REPEAT_NS)
+		memset(&metrics_log_streak, 0, sizeof(metrics_log_streak));
+	log_streak_fail(&metrics_log_streak, LOG_LVL_WARN, now, "metrics: %s", buf);
+	pthread_mutex_unlock(&metrics_log_lock);
+}
+
+/* /healthz and /readyz: a short text answer and its status. */
+static char *metrics_probe(struct metrics_server *m, const char *url, unsigned int *status)
+{
+	__u64 beat = __atomic_load_n(&m->beat_ns, __ATOMIC_ACQUIRE), now = metrics_now_ns();
+	char buf[160];
+
+	if (!strcmp(url, "/healthz")) {
+		if (metrics_alive(beat, now, METRICS_STALL_NS))
+			return strdup("ok\n");
+		*status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		if (!beat)
+			return strdup("starting: the control loop has not run yet\n");
+		snprintf(
+			buf, sizeof(buf),
+			"stalled: the control loop's last iteration ended %.1f s ago (bound %.1f s)\n",
+			(now - beat) / 1e9, METRICS_STALL_NS / 1e9);
+		return strdup(buf);
+	}
+	if (__atomic_load_n(&m->ready, __ATOMIC_ACQUIRE))
+		return strdup("ready\n");
+	*status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	return strdup("not ready: the tables are not pushed yet\n");
+}
 
 static enum MHD_Result metrics_answer(void *cls, struct MHD_Connection *c, const char *url,
 				      const char *method, const char *version, const char *upload,
@@ -41,6 +119,11 @@ static enum MHD_Result metrics_answer(void *cls, struct MHD_Connection *c, const
 	(void)version, (void)upload, (void)upload_len, (void)state;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return MHD_NO;
+	if (!strcmp(url, "/healthz") || !strcmp(url, "/readyz")) {
+		copy = metrics_probe(m, url, &status);
+		len = copy ? strlen(copy) : 0;
+		goto respond;
+	}
 	pthread_mutex_lock(&m->lock);
 	if (!strcmp(url, "/metrics")) {
 		len = m->len;
@@ -49,10 +132,11 @@ static enum MHD_Result metrics_answer(void *cls, struct MHD_Connection *c, const
 			memcpy(copy, m->page ? m->page : "", len);
 	} else {
 		status = MHD_HTTP_NOT_FOUND;
-		copy = strdup("infergated: /metrics\n");
+		copy = strdup("infergated: /metrics, /healthz, /readyz\n");
 		len = copy ? strlen(copy) : 0;
 	}
 	pthread_mutex_unlock(&m->lock);
+respond:
 	if (!copy)
 		return MHD_NO;
 	r = MHD_create_response_from_buffer(len, copy, MHD_RESPMEM_MUST_FREE);
@@ -89,7 +173,9 @@ int metrics_start(struct metrics_server **out, const __u8 addr[16], __u16 port)
 	struct metrics_server *m = calloc(1, sizeof(*m));
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* epoll, not select(): no FD_SETSIZE ceiling, and no fd above it that
+	 * select() cannot watch (libmicrohttpd logged each one). */
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 
 	if (!m)
 		return -ENOMEM;
@@ -97,8 +183,14 @@ int metrics_start(struct metrics_server **out, const __u8 addr[16], __u16 port)
 	metrics_sockaddr(addr, port, &ss);
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	m->d = MHD_start_daemon(flags, port, NULL, NULL, metrics_answer, m, MHD_OPTION_SOCK_ADDR,
-				&ss, MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_END);
+	/* The logger first: libmicrohttpd reports option errors through it. */
+	m->d = MHD_start_daemon(flags, port, NULL, NULL, metrics_answer, m,
+				MHD_OPTION_EXTERNAL_LOGGER, metrics_log, NULL, MHD_OPTION_SOCK_ADDR,
+				&ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)METRICS_CONN_MAX,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				(unsigned int)METRICS_CONN_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned int)METRICS_IDLE_S, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+				(unsigned int)METRICS_BACKLOG, MHD_OPTION_END);
 	if (!m->d) {
 		log_err("metrics: cannot listen on port %u", port);
 		pthread_mutex_destroy(&m->lock);

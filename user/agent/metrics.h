@@ -4,8 +4,22 @@
 #ifndef __IG_METRICS_H
 #define __IG_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+
+/* The listener's bounds (docs/hardening.md): however many clients connect,
+ * it holds at most METRICS_CONN_MAX sockets, far below the fds the control
+ * loop keeps for health checks, scrapes and map updates (main.c raises
+ * RLIMIT_NOFILE and checks the margin). */
+#define METRICS_CONN_MAX 64
+#define METRICS_CONN_PER_IP 16
+#define METRICS_IDLE_S 3 /* an idle connection is closed after this */
+#define METRICS_BACKLOG 64
+/* The control loop waits at most this long per iteration (main.c), and
+ * /healthz answers 503 once no iteration completed for 3 times that. */
+#define METRICS_TICK_MAX_NS 1000000000ULL
+#define METRICS_STALL_NS (3 * METRICS_TICK_MAX_NS)
 
 struct metrics_server;
 
@@ -15,6 +29,12 @@ __u16 metrics_port(const struct metrics_server *m);
 /* Replace the page served at /metrics (copied). */
 int metrics_publish(struct metrics_server *m, const char *text, size_t len);
 void metrics_stop(struct metrics_server *m);
+/* The control loop completed an iteration at now_ns (CLOCK_MONOTONIC). */
+void metrics_beat(struct metrics_server *m, __u64 now_ns);
+/* /readyz answers 200 from now on (false: 503 again). */
+void metrics_set_ready(struct metrics_server *m, bool ready);
+/* /healthz's decision: an iteration completed within bound_ns of now. */
+bool metrics_alive(__u64 beat_ns, __u64 now_ns, __u64 bound_ns);
 
 /* A growable text buffer with Prometheus helpers, for rendering the page. */
 struct mbuf {

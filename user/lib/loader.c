@@ -262,6 +262,57 @@ int loader_attach_xdp(struct loader *ld, const char *ifname, unsigned int compat
 	return 0;
 }
 
+/* One pin: nothing when path exists, else pinned again from fd. */
+static int loader_repin_one(int fd, const char *path, const char *what, unsigned int *restored)
+{
+	char dir[PATH_MAX], *slash;
+	int err;
+
+	if (fd < 0 || !access(path, F_OK))
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	err = mkdir_p(dir);
+	if (!err && bpf_obj_pin(fd, path))
+		err = -errno;
+	if (err) {
+		log_errno(LOG_LVL_ERR, err, "%s %s: its pin is gone and cannot be restored", what,
+			  path);
+		return err;
+	}
+	(*restored)++;
+	return 0;
+}
+
+int loader_repin(struct loader *ld, unsigned int *restored)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int err = 0, e;
+
+	*restored = 0;
+	if (!ld->gw)
+		return 0;
+	bpf_object__for_each_map(map, ld->gw->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/maps/%s", ld->root, bpf_map__name(map));
+		e = loader_repin_one(bpf_map__fd(map), path, "map", restored);
+		err = err ?: e;
+	}
+	for (int i = 0; i < ld->nlinks; i++) {
+		const struct loader_link *l = &ld->links[i];
+
+		if (l->att.method != COMPAT_METHOD_LINK)
+			continue;
+		e = loader_repin_one(l->att.link_fd, l->pin, "link", restored);
+		err = err ?: e;
+	}
+	return err;
+}
+
 int loader_detach(struct loader *ld)
 {
 	int err = 0, e;

@@ -40,6 +40,11 @@ int loader_open(struct loader *ld, const char *root);
 /* Attach to ifname: a pinned link there gets the new program atomically
  * (bpf_link_update), else kernel-compat attaches and the link is pinned. */
 int loader_attach_xdp(struct loader *ld, const char *ifname, unsigned int compat_flags);
+/* Pin again every map and link this loader holds an fd for whose pin is
+ * gone (rm -rf of the pin root, or of one link): without it, the link would
+ * end with the agent's fd and the program would leave its interface. Sets
+ * *restored to the pins made; returns 0 or the first error. */
+int loader_repin(struct loader *ld, unsigned int *restored);
 /* Detach every link this loader attached or adopted and remove their pins
  * (infergated --detach). Maps stay pinned. */
 int loader_detach(struct loader *ld);

@@ -11,6 +11,7 @@
 #include "user/lib/log.h"
 
 static enum log_level log_level = LOG_LVL_INFO;
+static FILE *log_out;
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERR] = "error",
@@ -68,9 +69,54 @@ void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	if (getenv("JOURNAL_STREAM"))
-		fprintf(stderr, "<%d>%s\n", level_prio[lvl], buf);
+		fprintf(log_out ?: stderr, "<%d>%s\n", level_prio[lvl], buf);
 	else
-		fprintf(stderr, "%s: %s\n", level_names[lvl], buf);
+		fprintf(log_out ?: stderr, "%s: %s\n", level_names[lvl], buf);
+}
+
+void log_set_output(FILE *f)
+{
+	log_out = f;
+}
+
+void log_streak_fail(struct log_streak *s, enum log_level lvl, __u64 now_ns, const char *fmt, ...)
+{
+	char buf[900];
+	va_list ap;
+
+	s->count++;
+	if (s->count > 1) {
+		s->unlogged++;
+		if (now_ns - s->logged_ns < LOG_STREAK_REPEAT_NS)
+			return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (s->count == 1)
+		log_msg(lvl, "%s", buf);
+	else
+		log_msg(lvl, "%s (%llu more in the last %llus)", buf,
+			(unsigned long long)s->unlogged,
+			(unsigned long long)((now_ns - s->logged_ns) / 1000000000ULL));
+	s->unlogged = 0;
+	s->logged_ns = now_ns;
+}
+
+void log_streak_ok(struct log_streak *s, enum log_level lvl, __u64 now_ns, const char *fmt, ...)
+{
+	char buf[900];
+	va_list ap;
+
+	(void)now_ns;
+	if (!s->count)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_msg(lvl, "%s (after %llu failure%s)", buf, (unsigned long long)s->count,
+		s->count == 1 ? "" : "s");
+	memset(s, 0, sizeof(*s));
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
