@@ -54,7 +54,8 @@
 	X(TN_THROTTLED, "tenant-throttled")           \
 	X(SHED_BATCH, "shed-batch")                   \
 	X(SHED_STANDARD, "shed-standard")             \
-	X(RUNAWAY_CUT, "runaway-flow-cut")
+	X(RUNAWAY_CUT, "runaway-flow-cut")           \
+	X(VXLAN_FRAG, "vxlan-fragmented")
 
 #define IG_DROP_ENUM_(name, str) IG_DROP_##name,
 enum ig_drop_reason { IG_DROP_REASONS(IG_DROP_ENUM_) IG_DROP__MAX };
@@ -85,7 +86,8 @@ enum ig_drop_reason { IG_DROP_REASONS(IG_DROP_ENUM_) IG_DROP__MAX };
 	X(GOV_REFUSED, "governance-refused")        \
 	X(GOV_RST, "governance-rst-sent")           \
 	X(GOV_POLICED, "governance-policed")        \
-	X(HOST_RESP, "host-response-counted")
+	X(HOST_RESP, "host-response-counted")      \
+	X(DEEP, "beyond-parser-depth")
 
 #define IG_CNT_ENUM_(name, str) IG_CNT_##name,
 enum ig_counter { IG_COUNTERS(IG_CNT_ENUM_) IG_CNT__MAX };

@@ -53,16 +53,40 @@ static __always_inline int gw_drop(const struct gw_flow *f, enum ig_drop_reason 
 	return XDP_DROP;
 }
 
-/* A fragment to a VIP cannot be steered (later fragments carry no ports):
- * drop it with a reason. Other fragments are not ours and pass. */
-static __always_inline int gw_fragment(const struct pkt *p, __u32 len)
+/* Whether addr is a VIP: its port-less marker entry in ig_services. */
+static __always_inline int gw_is_vip(const __u8 *addr)
 {
 	struct ig_service_key key = {};
 
+	__builtin_memcpy(key.addr, addr, 16);
+	return bpf_map_lookup_elem(&ig_services, &key) != NULL;
+}
+
+/* A fragment to a VIP cannot be steered: later fragments carry no ports, so
+ * they could not follow the first to its backend, which could then never
+ * reassemble the datagram. Every fragment to a VIP, the first included, is
+ * dropped with a reason. Other fragments are not ours and pass. */
+static __always_inline int gw_fragment(const struct pkt *p, __u32 len)
+{
 	count(IG_CNT_FRAGMENT);
-	__builtin_memcpy(key.addr, p->daddr, 16);
-	if (bpf_map_lookup_elem(&ig_services, &key)) { /* the VIP's marker entry */
+	if (gw_is_vip(p->daddr)) {
 		count_drop(IG_DROP_FRAGMENT, len);
+		return XDP_DROP;
+	}
+	count(IG_CNT_PASS);
+	return XDP_PASS;
+}
+
+/* A valid frame whose L4 header lies past the parser's bounds cannot be
+ * steered. To a VIP (only IPv6 extension headers leave the address in
+ * reach) it is dropped with the reason, as a backend would never see it
+ * otherwise; past VLAN_MAX_DEPTH tags the address itself is out of reach,
+ * so the frame is not provably ours and passes, like everything else. */
+static __always_inline int gw_deep(const struct pkt *p, __u32 len)
+{
+	count(IG_CNT_DEEP);
+	if (p->family && gw_is_vip(p->daddr)) {
+		count_drop(IG_DROP_IP6_EXT_DEPTH, len);
 		return XDP_DROP;
 	}
 	count(IG_CNT_PASS);
@@ -181,12 +205,14 @@ static __always_inline int gateway_xdp(struct xdp_md *xdp)
 		count_drop(-err, c.len);
 		return XDP_DROP;
 	}
-	if (!p.family) {
+	if (!p.family && !(p.flags & PKT_F_DEEP)) {
 		count(IG_CNT_NOT_IP);
 		goto pass;
 	}
 	if (p.flags & PKT_F_FRAG)
 		return gw_fragment(&p, c.len);
+	if (p.flags & PKT_F_DEEP)
+		return gw_deep(&p, c.len);
 	if (!(p.flags & PKT_F_L4) || (p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP))
 		goto pass;
 	__builtin_memcpy(key.addr, p.daddr, 16);

@@ -135,6 +135,13 @@ static __always_inline int host_set_eth(struct __sk_buff *skb, const __u8 *dst, 
 	return 0;
 }
 
+static __always_inline int host_addr_eq(const __u8 *a, const __u8 *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]));
+}
+
 static __always_inline __u16 host_ethertype(const struct pkt *p)
 {
 	return p->family == 4 ? ETH_P_IP : ETH_P_IPV6;
@@ -206,11 +213,18 @@ static __always_inline int host_vxlan_rx(struct host_ctx *h, const struct ig_ctx
 	h->tenant = tenant;
 	if (!host_vtep_allowed(p->saddr, p->vni))
 		return host_drop(h, IG_DROP_VXLAN_VTEP);
+	/* A fragment holds only part of the inner frame (VTEPs send whole
+	 * packets: the underlay MTU is sized for it). Passing it would let the
+	 * kernel reassemble the datagram and hand it to a vxlan device past
+	 * the checks here; its later fragments carry no UDP header, pass, and
+	 * expire in the reassembly queue without their first. */
+	if (p->flags & PKT_F_FRAG) {
+		count(IG_CNT_FRAGMENT);
+		return host_drop(h, IG_DROP_VXLAN_FRAG);
+	}
 	/* An 802.1Q tag left in the frame (not taken by the driver) would sit
-	 * where bpf_skb_adjust_room does not expect it; a fragment holds only
-	 * part of the inner frame (VTEPs send whole packets: the underlay MTU
-	 * is sized for it). */
-	if (p->vlan_depth || (p->flags & PKT_F_FRAG))
+	 * where bpf_skb_adjust_room does not expect it. */
+	if (p->vlan_depth)
 		return host_drop(h, IG_DROP_DECAP_FAILED);
 	/* The verifier tracks a variable packet offset only while it and what
 	 * is added to it stay below 64 KiB: bound it where it is used (the
@@ -264,6 +278,16 @@ static __always_inline int host_ingress(struct __sk_buff *skb)
 		return host_drop(&h, -err);
 	if (p.flags & PKT_F_VXLAN)
 		return host_vxlan_rx(&h, &c, &p);
+	/* Past the parser's bounds to our VTEP address it might be VXLAN,
+	 * which the kernel's vxlan device would take past the VNI and VTEP
+	 * checks. Elsewhere (or with its address out of reach behind VLAN
+	 * tags, which the stack does not untag for the VTEP) it is the
+	 * host's own and passes. */
+	if (p.flags & PKT_F_DEEP) {
+		count(IG_CNT_DEEP);
+		if (p.family && host_addr_eq(p.daddr, cfg->vtep_addr))
+			return host_drop(&h, IG_DROP_IP6_EXT_DEPTH);
+	}
 	/* The host's own traffic. */
 	if (!p.family)
 		count(IG_CNT_NOT_IP);
@@ -701,6 +725,10 @@ static __always_inline int host_workload(struct __sk_buff *skb)
 	err = parse_packet_len(c.data, c.data_end, c.len, &p, 0);
 	if (err)
 		return host_drop(&h, -err);
+	/* Past the parser's bounds: checked by address alone, like a later
+	 * fragment (tags are refused below anyway). */
+	if (p.flags & PKT_F_DEEP)
+		count(IG_CNT_DEEP);
 	if (p.vlan_depth)
 		return host_drop(&h, IG_DROP_WL_PROTO);
 	if (p.eth_proto == ETH_P_ARP)

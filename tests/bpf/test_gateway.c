@@ -314,6 +314,101 @@ static void frag_not_vip(struct pb *in, struct pb *want)
 	pb_finish(in);
 }
 
+/* The first fragment of a UDP datagram, as on the wire: its UDP length is
+ * the whole datagram's. */
+static void udp_first_frag(struct pb *in, const char *src, const char *dst)
+{
+	pb_eth(in, GW_MAC, CL_MAC, 0);
+	if (strchr(dst, ':')) {
+		pb_ipv6(in, &(struct pb_ip6){ .src = src, .dst = dst });
+		pb_ipv6_ext(in, 44, 8, 1); /* offset 0, more fragments */
+	} else {
+		pb_ipv4(in, &(struct pb_ip4){ .src = src, .dst = dst, .frag = 0x2000 });
+	}
+	pb_udp(in, &(struct pb_udp){ .sport = 40700, .dport = 5353, .len = 8 + 1400 + 600 });
+	pb_payload_pattern(in, 1400, 4);
+	pb_finish(in);
+}
+
+static void frag1_not_vip4(struct pb *in, struct pb *want)
+{
+	(void)want;
+	udp_first_frag(in, CLIENT4, "198.18.0.1");
+}
+
+static void frag1_not_vip6(struct pb *in, struct pb *want)
+{
+	(void)want;
+	udp_first_frag(in, CLIENT6, "2001:db8:18::1");
+}
+
+static void frag1_vip4(struct pb *in, struct pb *want)
+{
+	(void)want;
+	udp_first_frag(in, CLIENT4, VIP4);
+}
+
+static void frag1_vip6(struct pb *in, struct pb *want)
+{
+	(void)want;
+	udp_first_frag(in, CLIENT6, VIP6);
+}
+
+static void frag_later_vip6(struct pb *in, struct pb *want)
+{
+	(void)want;
+	pb_eth(in, GW_MAC, CL_MAC, 0);
+	pb_ipv6(in, &(struct pb_ip6){ .src = CLIENT6, .dst = VIP6 });
+	pb_ipv6_ext(in, 44, 8, 175 << 3);
+	pb_payload_pattern(in, 600, 5);
+	pb_finish(in);
+	pb_hdr(in, PB_IPV6_EXT, 0)[0] = 17;
+}
+
+/* Beyond the parser's bounds: three VLAN tags, seven IPv6 extension headers. */
+static void three_tags(struct pb *in, const char *dst)
+{
+	pb_eth(in, GW_MAC, CL_MAC, 0);
+	pb_vlan(in, 0x88a8, 1), pb_vlan(in, 0x8100, 2), pb_vlan(in, 0x8100, 3);
+	pb_ipv4(in, &(struct pb_ip4){ .src = CLIENT4, .dst = dst });
+	pb_tcp(in, &(struct pb_tcp){ .sport = 40800, .dport = 8000, .flags = PB_TCP_SYN });
+	pb_finish(in);
+}
+
+static void tags3_not_vip(struct pb *in, struct pb *want)
+{
+	(void)want;
+	three_tags(in, "198.18.0.1");
+}
+
+static void tags3_vip(struct pb *in, struct pb *want)
+{
+	(void)want;
+	three_tags(in, VIP4);
+}
+
+static void ext7(struct pb *in, const char *dst)
+{
+	pb_eth(in, GW_MAC, CL_MAC, 0);
+	pb_ipv6(in, &(struct pb_ip6){ .src = CLIENT6, .dst = dst });
+	for (int i = 0; i < 7; i++)
+		pb_ipv6_ext(in, 60, 8, 0);
+	pb_tcp(in, &(struct pb_tcp){ .sport = 40801, .dport = 8000, .flags = PB_TCP_SYN });
+	pb_finish(in);
+}
+
+static void ext7_not_vip(struct pb *in, struct pb *want)
+{
+	(void)want;
+	ext7(in, "2001:db8:18::1");
+}
+
+static void ext7_vip(struct pb *in, struct pb *want)
+{
+	(void)want;
+	ext7(in, VIP6);
+}
+
 static void bad_doff_to_vip(struct pb *in, struct pb *want)
 {
 	(void)want;
@@ -383,6 +478,59 @@ static const struct fixture basic[] = {
 	  1 },
 	{ "fragment to a VIP: dropped", frag_to_vip, 0, XDP_DROP, { FX_DROP(FRAGMENT) }, 1 },
 	{ "fragment elsewhere: passes", frag_not_vip, 0, XDP_PASS, { FX_CNT(FRAGMENT, 1) }, 1 },
+	{ "v4 first UDP fragment elsewhere: passes untouched",
+	  frag1_not_vip4,
+	  0,
+	  XDP_PASS,
+	  { FX_CNT(FRAGMENT, 1), FX_CNT(PASS, 1), FX_CNT(DROP, 0) },
+	  1 },
+	{ "v6 first UDP fragment elsewhere: passes untouched",
+	  frag1_not_vip6,
+	  0,
+	  XDP_PASS,
+	  { FX_CNT(FRAGMENT, 1), FX_CNT(PASS, 1), FX_CNT(DROP, 0) },
+	  1 },
+	/* Later fragments carry no ports and could not follow the first to
+	 * its backend: a datagram to a VIP is dropped whole, first included. */
+	{ "v4 first UDP fragment to a VIP: dropped as a fragment",
+	  frag1_vip4,
+	  0,
+	  XDP_DROP,
+	  { FX_DROP(FRAGMENT), FX_CNT(NEW_CONN, 0) },
+	  1 },
+	{ "v6 first UDP fragment to a VIP: dropped as a fragment",
+	  frag1_vip6,
+	  0,
+	  XDP_DROP,
+	  { FX_DROP(FRAGMENT), FX_CNT(NEW_CONN, 0) },
+	  1 },
+	{ "v6 later fragment to a VIP: dropped", frag_later_vip6, 0, XDP_DROP, { FX_DROP(FRAGMENT) },
+	  1 },
+	{ "three VLAN tags elsewhere: passes untouched",
+	  tags3_not_vip,
+	  0,
+	  XDP_PASS,
+	  { FX_CNT(PASS, 1), FX_CNT(DEEP, 1), FX_CNT(DROP, 0) },
+	  1 },
+	/* The address sits past the parser's bound: not provably ours. */
+	{ "three VLAN tags to a VIP: passes (address out of reach)",
+	  tags3_vip,
+	  0,
+	  XDP_PASS,
+	  { FX_CNT(PASS, 1), FX_CNT(DEEP, 1), FX_CNT(NEW_CONN, 0) },
+	  1 },
+	{ "seven IPv6 extension headers elsewhere: passes untouched",
+	  ext7_not_vip,
+	  0,
+	  XDP_PASS,
+	  { FX_CNT(PASS, 1), FX_CNT(DEEP, 1), FX_CNT(DROP, 0) },
+	  1 },
+	{ "seven IPv6 extension headers to a VIP: dropped, L4 out of reach",
+	  ext7_vip,
+	  0,
+	  XDP_DROP,
+	  { FX_DROP(IP6_EXT_DEPTH), FX_CNT(DEEP, 1), FX_CNT(NEW_CONN, 0) },
+	  1 },
 	{ "tcp doff 3 to a VIP: dropped", bad_doff_to_vip, 0, XDP_DROP, { FX_DROP(TCP_DOFF) }, 1 },
 	{ "udp length past payload to a VIP: dropped",
 	  truncated_udp_to_vip,
