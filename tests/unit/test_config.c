@@ -87,6 +87,7 @@ Test(config, example_global_sections)
 	cr_expect_eq(cfg.gateway.udp_idle_ns, 30 * TC_NS_S);
 	cr_expect_eq(cfg.gateway.tcp_idle_ns, 2 * 3600 * TC_NS_S);
 	cr_expect_eq(cfg.gateway.event_sample, 1024);
+	cr_expect_eq(cfg.gateway.underlay_mtu, 1600);
 	cr_assert_eq(cfg.n_tenants, 2);
 	cr_expect_str_eq(cfg.tenants[0].name, "acme");
 	cr_expect_eq(cfg.tenants[0].id, 1);
@@ -226,6 +227,7 @@ Test(config, minimal_takes_defaults)
 	cr_expect_eq(cfg.gateway.udp_idle_ns, IG_UDP_IDLE_DEFAULT_NS);
 	cr_expect_eq(cfg.gateway.tcp_idle_ns, 0);
 	cr_expect_eq(cfg.gateway.event_sample, 0);
+	cr_expect_eq(cfg.gateway.underlay_mtu, 0, "absent: no check");
 	cr_expect_eq(cfg.tenants[0].prio, IG_PRIO_STANDARD);
 	cr_expect_eq(cfg.tenants[0].limits.conn_rate, 0);
 	cr_expect_eq(cfg.tenants[0].limits.max_conns, 0);
