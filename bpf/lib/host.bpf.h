@@ -220,12 +220,14 @@ static __always_inline int host_vxlan_rx(struct host_ctx *h, const struct ig_ctx
 	 * expire in the reassembly queue without their first. */
 	if (p->flags & PKT_F_FRAG) {
 		count(IG_CNT_FRAGMENT);
-		return host_drop(h, IG_DROP_VXLAN_FRAG);
+		err = -IG_DROP_VXLAN_FRAG;
+	} else if (p->vlan_depth) {
+		/* An 802.1Q tag left in the frame (not taken by the driver)
+		 * would sit where bpf_skb_adjust_room does not expect it. */
+		err = -IG_DROP_DECAP_FAILED;
 	}
-	/* An 802.1Q tag left in the frame (not taken by the driver) would sit
-	 * where bpf_skb_adjust_room does not expect it. */
-	if (p->vlan_depth)
-		return host_drop(h, IG_DROP_DECAP_FAILED);
+	if (err)
+		return host_drop(h, -err);
 	/* The verifier tracks a variable packet offset only while it and what
 	 * is added to it stay below 64 KiB: bound it where it is used (the
 	 * barrier keeps clang from dropping the mask after the check). The
@@ -254,6 +256,19 @@ static __always_inline int host_vxlan_rx(struct host_ctx *h, const struct ig_ctx
 			     (wl.flags & IG_WL_F_PEER) && skb->protocol == bpf_htons(proto));
 }
 
+/* Past the parser's bounds, to our VTEP address, a frame might be VXLAN
+ * that the kernel's vxlan device would take past the VNI and VTEP checks:
+ * -IG_DROP_IP6_EXT_DEPTH. Elsewhere (or with its address out of reach
+ * behind VLAN tags, which the stack does not untag for the VTEP) it is the
+ * host's own: 0. */
+static __always_inline int host_deep(const struct ig_config *cfg, const struct pkt *p)
+{
+	count(IG_CNT_DEEP);
+	if (p->family && host_addr_eq(p->daddr, cfg->vtep_addr))
+		return -IG_DROP_IP6_EXT_DEPTH;
+	return 0;
+}
+
 /* tc ingress on the underlay interface. */
 static __always_inline int host_ingress(struct __sk_buff *skb)
 {
@@ -274,20 +289,12 @@ static __always_inline int host_ingress(struct __sk_buff *skb)
 	h.len = c.len;
 	h.ifindex = skb->ifindex;
 	err = parse_packet_len(c.data, c.data_end, c.len, &p, PARSE_VXLAN);
+	if (!err && (p.flags & PKT_F_DEEP))
+		err = host_deep(cfg, &p);
 	if (err)
 		return host_drop(&h, -err);
 	if (p.flags & PKT_F_VXLAN)
 		return host_vxlan_rx(&h, &c, &p);
-	/* Past the parser's bounds to our VTEP address it might be VXLAN,
-	 * which the kernel's vxlan device would take past the VNI and VTEP
-	 * checks. Elsewhere (or with its address out of reach behind VLAN
-	 * tags, which the stack does not untag for the VTEP) it is the
-	 * host's own and passes. */
-	if (p.flags & PKT_F_DEEP) {
-		count(IG_CNT_DEEP);
-		if (p.family && host_addr_eq(p.daddr, cfg->vtep_addr))
-			return host_drop(&h, IG_DROP_IP6_EXT_DEPTH);
-	}
 	/* The host's own traffic. */
 	if (!p.family)
 		count(IG_CNT_NOT_IP);
