@@ -1043,7 +1043,7 @@ static const struct fixture workload[] = {
 	  ext7_to_client,
 	  0,
 	  TC_ACT_OK,
-	  { FX_CNT(HOST_CLIENT, 1), FX_CNT(DEEP, 1), FX_CNT(DROP, 0) },
+	  { FX_CNT(HOST_CLIENT, 1), FX_CNT(PASS, 1), FX_CNT(DROP, 0) },
 	  1 },
 	{ "A1 to B1 on this host", to_b1_same_host, 0, TC_ACT_SHOT, WL_DROP(EP_TENANT), 1 },
 	{ "A1 to B2 on host 2", to_b2_remote, 0, TC_ACT_SHOT, WL_DROP(EP_TENANT), 1 },

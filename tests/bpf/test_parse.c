@@ -151,14 +151,6 @@ static void v6_frag_first(struct pb *b, struct pb *u)
 	pb_payload_pattern(b, 64, 8), pb_finish(b);
 }
 
-/* RFC 6946: offset 0 without M is a whole datagram, not a fragment. */
-static void v6_atomic_frag(struct pb *b, struct pb *u)
-{
-	(void)u;
-	eth(b), ip6(b), pb_ipv6_ext(b, 44, 8, 0), udp(b, 53), pb_payload_pattern(b, 20, 8);
-	pb_finish(b);
-}
-
 /* A first fragment whose datagram would be shorter than the fragment. */
 static void frag_first_udp_short(struct pb *b, struct pb *u)
 {
@@ -382,8 +374,6 @@ static const struct parse_case cases[] = {
 	{ "v4 first fragment", v4_frag_first, 0, 4, 17, 14, 34, 42, F_L4 | F_FRAG, .sport = 40001,
 	  .dport = 53 },
 	{ "v6 first fragment", v6_frag_first, 0, 6, 17, 14, 62, 70, F_L4 | F_FRAG | F_IP6_EXT,
-	  .sport = 40001, .dport = 53 },
-	{ "v6 atomic fragment is whole", v6_atomic_frag, 0, 6, 17, 14, 62, 70, F_L4 | F_IP6_EXT,
 	  .sport = 40001, .dport = 53 },
 	{ "v4 later fragment", v4_frag_later, 0, 4, 17, 14, 0, 0, F_FRAG | F_FRAG_LATER },
 	{ "v6 later fragment", v6_frag_later, 0, 6, 17, 14, 0, 0,
