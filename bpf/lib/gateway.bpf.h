@@ -179,8 +179,7 @@ static __always_inline void gw_icmp_pick(const struct gw_flow *f, const struct p
  * port, so PMTU discovery works behind direct server return. Errors pass
  * no governance (they open nothing). One path to the encapsulation keeps
  * the verifier's work small. */
-static __always_inline int gw_steer(struct xdp_md *xdp, struct gw_flow *f,
-				    const struct pkt *flow)
+static __always_inline int gw_steer(struct xdp_md *xdp, struct gw_flow *f, const struct pkt *flow)
 {
 	const struct pkt *p = f->p;
 	struct steer_result r = {};

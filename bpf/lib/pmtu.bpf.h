@@ -53,8 +53,7 @@ static __always_inline int pmtu_quote_ports(struct pkt *q, const __be16 *l4)
 	return 0;
 }
 
-static __always_inline int pmtu_quote4(void *q, void *data_end, __u32 end, __u32 off,
-				       struct pkt *f)
+static __always_inline int pmtu_quote4(void *q, void *data_end, __u32 end, __u32 off, struct pkt *f)
 {
 	struct iphdr *iph = q;
 	__u32 ihl;
@@ -76,8 +75,7 @@ static __always_inline int pmtu_quote4(void *q, void *data_end, __u32 end, __u32
 	return pmtu_quote_ports(f, l4);
 }
 
-static __always_inline int pmtu_quote6(void *q, void *data_end, __u32 end, __u32 off,
-				       struct pkt *f)
+static __always_inline int pmtu_quote6(void *q, void *data_end, __u32 end, __u32 off, struct pkt *f)
 {
 	struct ipv6hdr *ip6 = q;
 
@@ -206,9 +204,9 @@ static __always_inline int pmtu_fill6(void *l3, void *data_end, const struct pkt
 	if (sum < 0)
 		return -1;
 	/* The pseudo-header: addresses, length and next header (RFC 8200). */
-	ih->checksum = pmtu_fold((__u64)(__u32)sum + pmtu_sum_addr(p->saddr) +
-				 pmtu_sum_addr(p->daddr) + bpf_htonl(len) +
-				 bpf_htonl(IPPROTO_ICMPV6));
+	ih->checksum =
+		pmtu_fold((__u64)(__u32)sum + pmtu_sum_addr(p->saddr) + pmtu_sum_addr(p->daddr) +
+			  bpf_htonl(len) + bpf_htonl(IPPROTO_ICMPV6));
 	return 0;
 }
 
@@ -224,8 +222,7 @@ static __always_inline int pmtu_reply(struct xdp_md *xdp, const struct pkt *p, _
 	__u8 l2[PMTU_MAX_L3_OFF];
 	__u64 l3_off = p->l3_off;
 
-	if (l3_off > PMTU_MAX_L3_OFF || p->l3_len < PMTU_QUOTE ||
-	    data + PMTU_MAX_L3_OFF > data_end)
+	if (l3_off > PMTU_MAX_L3_OFF || p->l3_len < PMTU_QUOTE || data + PMTU_MAX_L3_OFF > data_end)
 		return -1;
 	__builtin_memcpy(l2, data, PMTU_MAX_L3_OFF);
 	if (bpf_xdp_adjust_tail(xdp, (int)(l3_off + PMTU_QUOTE) - (int)(data_end - data)) ||

@@ -509,7 +509,11 @@ static const struct fixture basic[] = {
 	  XDP_DROP,
 	  { FX_DROP(FRAGMENT), FX_CNT(NEW_CONN, 0) },
 	  1 },
-	{ "v6 later fragment to a VIP: dropped", frag_later_vip6, 0, XDP_DROP, { FX_DROP(FRAGMENT) },
+	{ "v6 later fragment to a VIP: dropped",
+	  frag_later_vip6,
+	  0,
+	  XDP_DROP,
+	  { FX_DROP(FRAGMENT) },
 	  1 },
 	{ "three VLAN tags elsewhere: passes untouched",
 	  tags3_not_vip,
@@ -968,8 +972,9 @@ static void pmtu_error(struct pb *in, const char *vip, uint16_t vport, uint16_t 
 	else
 		pb_ipv4(&q, &(struct pb_ip4){ .src = quoted_src, .dst = client });
 	if (proto == IPPROTO_TCP)
-		pb_tcp(&q, &(struct pb_tcp){ .sport = vport, .dport = cport, .seq = 99,
-					     .flags = PB_TCP_ACK });
+		pb_tcp(&q,
+		       &(struct pb_tcp){
+			       .sport = vport, .dport = cport, .seq = 99, .flags = PB_TCP_ACK });
 	else
 		pb_udp(&q, &(struct pb_udp){ .sport = vport, .dport = cport });
 	pb_payload_pattern(&q, 1400, 7);
@@ -1060,7 +1065,11 @@ static const struct fixture icmp_errors[] = {
 	  1 },
 	{ "frag needed quoting a UDP reply", icmp_udp, 1, XDP_TX, { FX_CNT(PMTU_STEERED, 1) }, 1 },
 	{ "ICMPv6 packet too big", icmp6_ptb, 1, XDP_TX, { FX_CNT(PMTU_STEERED, 1) }, 1 },
-	{ "frag needed quoting 548 bytes", icmp_long_quote, 1, XDP_TX, { FX_CNT(PMTU_STEERED, 1) },
+	{ "frag needed quoting 548 bytes",
+	  icmp_long_quote,
+	  1,
+	  XDP_TX,
+	  { FX_CNT(PMTU_STEERED, 1) },
 	  1 },
 	{ "quote shorter than IP header + 8: dropped",
 	  icmp_short_quote,
@@ -1113,8 +1122,9 @@ static void big_tcp(struct pb *in, const char *vip, int vlan, size_t ip_len, uin
 		pb_ipv6(in, &(struct pb_ip6){ .src = CLIENT6, .dst = vip });
 	else
 		pb_ipv4(in, &(struct pb_ip4){ .src = CLIENT4, .dst = vip, .frag = 0x4000 });
-	pb_tcp(in, &(struct pb_tcp){ .sport = sport, .dport = 8000, .seq = 7,
-				     .flags = PB_TCP_ACK | PB_TCP_PSH });
+	pb_tcp(in,
+	       &(struct pb_tcp){
+		       .sport = sport, .dport = 8000, .seq = 7, .flags = PB_TCP_ACK | PB_TCP_PSH });
 	pb_payload_pattern(in, ip_len - (v6 ? 40 : 20) - 20, 11);
 	pb_finish(in);
 }
@@ -1172,8 +1182,12 @@ static void too_big_not_vip(struct pb *in, struct pb *want)
 }
 
 static const struct fixture too_big[] = {
-	{ "exactly the inner MTU: encapsulated", fits, 1, XDP_TX,
-	  { FX_CNT(TOO_BIG_SENT, 0), FX_CNT(TX, 1) }, 1 },
+	{ "exactly the inner MTU: encapsulated",
+	  fits,
+	  1,
+	  XDP_TX,
+	  { FX_CNT(TOO_BIG_SENT, 0), FX_CNT(TX, 1) },
+	  1 },
 	{ "one byte more: ICMP fragmentation needed, MTU 1450",
 	  too_big4,
 	  1,
@@ -1214,7 +1228,8 @@ static void mtu_set(const char *vtep, __u16 mtu)
 Test(gateway, too_big_for_the_underlay_answered)
 {
 	mtu_set(GW_VTEP, UL_MTU);
-	fx_run_table(skel->obj, skel->progs.xdp_gateway, too_big, sizeof(too_big) / sizeof(too_big[0]));
+	fx_run_table(skel->obj, skel->progs.xdp_gateway, too_big,
+		     sizeof(too_big) / sizeof(too_big[0]));
 }
 
 /* The answer's checksums, summed independently of the fixture's builder. */

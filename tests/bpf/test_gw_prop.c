@@ -44,8 +44,8 @@ struct m_svc {
 
 /* Service i + 1. Two VIPs per family, each shared by two tenants' ports. */
 static const struct m_svc svcs[NSVC] = {
-	{ "198.19.0.10", 8000, IPPROTO_TCP, 1 }, { "198.19.0.10", 5353, IPPROTO_UDP, 1 },
-	{ "198.19.0.20", 8000, IPPROTO_TCP, 2 }, { "2001:db8:19::10", 8000, IPPROTO_TCP, 2 },
+	{ "198.19.0.10", 8000, IPPROTO_TCP, 1 },     { "198.19.0.10", 5353, IPPROTO_UDP, 1 },
+	{ "198.19.0.20", 8000, IPPROTO_TCP, 2 },     { "2001:db8:19::10", 8000, IPPROTO_TCP, 2 },
 	{ "2001:db8:19::10", 5353, IPPROTO_UDP, 2 }, { "2001:db8:19::20", 443, IPPROTO_TCP, 1 },
 };
 static const char *const vips4[] = { "198.19.0.10", "198.19.0.20" };
@@ -291,7 +291,8 @@ static void gen_fragment(struct pb *b, struct gen *g, const char *src, const cha
 					     .opt_len = pct(10) ? 4 * below(3) : 0 });
 	}
 	if (first && proto == IPPROTO_TCP)
-		pb_tcp(b, &(struct pb_tcp){ .sport = rnd(), .dport = pick_port(dst, proto),
+		pb_tcp(b, &(struct pb_tcp){ .sport = rnd(),
+					    .dport = pick_port(dst, proto),
 					    .flags = PB_TCP_ACK });
 	else if (first)
 		pb_udp(b, &(struct pb_udp){ .sport = rnd(),
@@ -300,8 +301,10 @@ static void gen_fragment(struct pb *b, struct gen *g, const char *src, const cha
 	pb_payload_pattern(b, pay, rnd());
 	pb_finish(b);
 	if (!first && g->v6)
-		pb_hdr(b, PB_IPV6_EXT, pb_hdr_off(b, PB_IPV6_EXT, 2) >= 0 ? 2 :
-					pb_hdr_off(b, PB_IPV6_EXT, 1) >= 0 ? 1 : 0)[0] = proto;
+		pb_hdr(b, PB_IPV6_EXT,
+		       pb_hdr_off(b, PB_IPV6_EXT, 2) >= 0 ? 2 :
+		       pb_hdr_off(b, PB_IPV6_EXT, 1) >= 0 ? 1 :
+							    0)[0] = proto;
 	g->want = vip ? W_DROP : W_PASS;
 	g->reason = IG_DROP_FRAGMENT;
 }
@@ -486,8 +489,8 @@ static void tally(struct tally *tl, int verdict)
 	tl->tx += verdict == XDP_TX;
 }
 
-static const char *check_valid(const struct pb *in, const struct gen *g,
-			       const struct fx_result *r, uint64_t reason_delta)
+static const char *check_valid(const struct pb *in, const struct gen *g, const struct fx_result *r,
+			       uint64_t reason_delta)
 {
 	switch (g->want) {
 	case W_PASS:
@@ -540,10 +543,9 @@ Test(gw_prop, valid_traffic_passes_or_is_steered)
 		cr_assert_eq(fx_run(skel->progs.xdp_gateway, b.buf, b.len, &r), 0);
 		tally(&tl, r.verdict);
 		tl.by_want[g.want]++;
-		bad = check_valid(&b, &g, &r,
-				  g.want == W_DROP ?
-					  fx_counter(skel->obj, "ig_drops", g.reason, 0) - r0 :
-					  0);
+		bad = check_valid(
+			&b, &g, &r,
+			g.want == W_DROP ? fx_counter(skel->obj, "ig_drops", g.reason, 0) - r0 : 0);
 		if (bad)
 			fail_pkt(bad, &b, tl.runs, r.verdict);
 	}
@@ -631,7 +633,8 @@ Test(gw_prop, mutated_traffic_never_crosses_tenants)
 			fail_pkt(bad, &b, tl.runs, r.verdict);
 	}
 	check_counts(&before, &tl);
-	fprintf(stderr, "gw_prop mutated: %lu frames in %.1f s (%lu passed, %lu dropped, %lu sent)\n",
+	fprintf(stderr,
+		"gw_prop mutated: %lu frames in %.1f s (%lu passed, %lu dropped, %lu sent)\n",
 		(unsigned long)tl.runs, now_s() - t0, (unsigned long)tl.pass,
 		(unsigned long)tl.drop, (unsigned long)tl.tx);
 }

@@ -819,11 +819,12 @@ static int gen_plain(struct pb *b, const char *dmac, const char *smac, const cha
 		if (frag)
 			pb_ipv6_ext(b, 44, 8, off << 3 | (first || pct(50)));
 	} else {
-		pb_ipv4(b, &(struct pb_ip4){ .src = src,
-					     .dst = dst,
-					     .frag = frag ? off | (first || pct(50) ? 0x2000 : 0) : 0,
-					     .proto = frag && !first ? 17 : 0,
-					     .opt_len = pct(10) ? 4 * below(3) : 0 });
+		pb_ipv4(b,
+			&(struct pb_ip4){ .src = src,
+					  .dst = dst,
+					  .frag = frag ? off | (first || pct(50) ? 0x2000 : 0) : 0,
+					  .proto = frag && !first ? 17 : 0,
+					  .opt_len = pct(10) ? 4 * below(3) : 0 });
 	}
 	if (frag && !first) {
 		next = 1; /* no L4 header: the payload goes on */
