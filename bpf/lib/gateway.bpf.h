@@ -78,15 +78,15 @@ static __always_inline int gw_fragment(const struct pkt *p, __u32 len)
 	return XDP_PASS;
 }
 
-/* A valid frame whose L4 header lies past the parser's bounds cannot be
- * steered. To a VIP (only IPv6 extension headers leave the address in
- * reach) it is dropped with the reason, as a backend would never see it
- * otherwise; past VLAN_MAX_DEPTH tags the address itself is out of reach,
- * so the frame is not provably ours and passes, like everything else. */
+/* A valid IP frame whose L4 header lies past the parser's bounds (IPv6
+ * extension headers) cannot be steered: to a VIP it is dropped with the
+ * reason, as a backend would never see it otherwise; elsewhere it passes.
+ * (Past VLAN_MAX_DEPTH tags even the address is out of reach: such a frame
+ * is not provably ours and passes before this, as not IP.) */
 static __always_inline int gw_deep(const struct pkt *p, __u32 len)
 {
 	count(IG_CNT_DEEP);
-	if (p->family && gw_is_vip(p->daddr)) {
+	if (gw_is_vip(p->daddr)) {
 		count_drop(IG_DROP_IP6_EXT_DEPTH, len);
 		return XDP_DROP;
 	}
@@ -292,8 +292,10 @@ static __always_inline int gateway_xdp(struct xdp_md *xdp)
 		count_drop(-err, c.len);
 		return XDP_DROP;
 	}
-	if (!p.family && !(p.flags & PKT_F_DEEP)) {
-		count(IG_CNT_NOT_IP);
+	if (!p.family) {
+		/* Past VLAN_MAX_DEPTH tags the address is out of reach: not
+		 * provably ours. */
+		count(p.flags & PKT_F_DEEP ? IG_CNT_DEEP : IG_CNT_NOT_IP);
 		goto pass;
 	}
 	if (p.flags & PKT_F_FRAG)
