@@ -335,6 +335,8 @@ static void tc_expect_error(const char *rel, const char *rest)
 TC_ERROR(syntax, "syntax", ":14:10: syntax error: wrongly indented double-quoted scalar")
 TC_ERROR(type, "type", ":15:11: services[0].port: expected an integer, got a sequence")
 TC_ERROR(range, "range", ":25:11: services[1].port: 70000 is out of range (1-65535)")
+TC_ERROR(underlay_mtu, "underlay-mtu",
+	 ":7:17: gateway.underlay_mtu: 500 is out of range (576-65535)")
 TC_ERROR(unknown_key, "unknown-key", ":15:5: services[0].prot: unknown key (did you mean 'port'?)")
 TC_ERROR(missing, "missing", ":12:5: services[0].vip: missing required field")
 TC_ERROR(missing_section, "missing-section", ":2:1: gateway: missing required field")
