@@ -1270,3 +1270,27 @@ Test(gateway, too_big_answer_checksums)
 	cr_assert_eq(res.verdict, XDP_TX);
 	cr_expect_eq(res.out[14 + 20 + 6] << 8 | res.out[14 + 20 + 7], UL_MTU - 70);
 }
+
+/* An underlay MTU so small (only a raw ig_config can hold one: the agent
+ * takes 576 and up) that the answer's quote does not fit: still no silent
+ * drop, but one with a reason. */
+static void too_big_no_room(struct pb *in, struct pb *want)
+{
+	(void)want;
+	big_tcp(in, VIP4, 0, 100, 46200);
+}
+
+static const struct fixture no_room[] = {
+	{ "too big, and too short to quote: dropped with a reason",
+	  too_big_no_room,
+	  0,
+	  XDP_DROP,
+	  { FX_DROP(TOO_BIG), FX_CNT(TOO_BIG_SENT, 0), FX_CNT(NEW_CONN, 0) },
+	  1 },
+};
+
+Test(gateway, too_big_without_room_for_the_answer)
+{
+	mtu_set(GW_VTEP, 120);
+	fx_run_table(skel->obj, skel->progs.xdp_gateway, no_room, 1);
+}
