@@ -16,7 +16,11 @@ struct ig_config {
 	__u64 tcp_idle_ns; /* TCP entry idle timeout for the agent's sweep */
 	__u8 vtep_addr[IG_ADDR_LEN]; /* gateway's underlay source address */
 	__u8 vtep_mac[6]; /* gateway's underlay source MAC */
-	__u8 pad0[2];
+	/* Largest underlay IP packet (the underlay interface's MTU): a packet
+	 * that would exceed it once encapsulated is answered with ICMP
+	 * "fragmentation needed" / ICMPv6 "packet too big"; 0 = no check.
+	 * Took the place of 2 bytes of padding: the layout is unchanged. */
+	__u16 underlay_mtu;
 	__u32 flags; /* enum ig_config_flags */
 	__u32 flood_rate; /* new flows per second per CPU before the flood guard; 0 = off */
 	__u32 event_sample; /* emit 1 in N decisions as events; 0 = none (drops always) */

@@ -135,6 +135,13 @@ static __always_inline int host_set_eth(struct __sk_buff *skb, const __u8 *dst, 
 	return 0;
 }
 
+static __always_inline int host_addr_eq(const __u8 *a, const __u8 *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]));
+}
+
 static __always_inline __u16 host_ethertype(const struct pkt *p)
 {
 	return p->family == 4 ? ETH_P_IP : ETH_P_IPV6;
@@ -206,12 +213,21 @@ static __always_inline int host_vxlan_rx(struct host_ctx *h, const struct ig_ctx
 	h->tenant = tenant;
 	if (!host_vtep_allowed(p->saddr, p->vni))
 		return host_drop(h, IG_DROP_VXLAN_VTEP);
-	/* An 802.1Q tag left in the frame (not taken by the driver) would sit
-	 * where bpf_skb_adjust_room does not expect it; a fragment holds only
-	 * part of the inner frame (VTEPs send whole packets: the underlay MTU
-	 * is sized for it). */
-	if (p->vlan_depth || (p->flags & PKT_F_FRAG))
-		return host_drop(h, IG_DROP_DECAP_FAILED);
+	/* A fragment holds only part of the inner frame (VTEPs send whole
+	 * packets: the underlay MTU is sized for it). Passing it would let the
+	 * kernel reassemble the datagram and hand it to a vxlan device past
+	 * the checks here; its later fragments carry no UDP header, pass, and
+	 * expire in the reassembly queue without their first. */
+	if (p->flags & PKT_F_FRAG) {
+		count(IG_CNT_FRAGMENT);
+		err = -IG_DROP_VXLAN_FRAG;
+	} else if (p->vlan_depth) {
+		/* An 802.1Q tag left in the frame (not taken by the driver)
+		 * would sit where bpf_skb_adjust_room does not expect it. */
+		err = -IG_DROP_DECAP_FAILED;
+	}
+	if (err)
+		return host_drop(h, -err);
 	/* The verifier tracks a variable packet offset only while it and what
 	 * is added to it stay below 64 KiB: bound it where it is used (the
 	 * barrier keeps clang from dropping the mask after the check). The
@@ -240,6 +256,19 @@ static __always_inline int host_vxlan_rx(struct host_ctx *h, const struct ig_ctx
 			     (wl.flags & IG_WL_F_PEER) && skb->protocol == bpf_htons(proto));
 }
 
+/* Past the parser's bounds, to our VTEP address, a frame might be VXLAN
+ * that the kernel's vxlan device would take past the VNI and VTEP checks:
+ * -IG_DROP_IP6_EXT_DEPTH. Elsewhere (or with its address out of reach
+ * behind VLAN tags, which the stack does not untag for the VTEP) it is the
+ * host's own: 0. */
+static __always_inline int host_deep(const struct ig_config *cfg, const struct pkt *p)
+{
+	count(IG_CNT_DEEP);
+	if (p->family && host_addr_eq(p->daddr, cfg->vtep_addr))
+		return -IG_DROP_IP6_EXT_DEPTH;
+	return 0;
+}
+
 /* tc ingress on the underlay interface. */
 static __always_inline int host_ingress(struct __sk_buff *skb)
 {
@@ -260,6 +289,8 @@ static __always_inline int host_ingress(struct __sk_buff *skb)
 	h.len = c.len;
 	h.ifindex = skb->ifindex;
 	err = parse_packet_len(c.data, c.data_end, c.len, &p, PARSE_VXLAN);
+	if (!err && (p.flags & PKT_F_DEEP))
+		err = host_deep(cfg, &p);
 	if (err)
 		return host_drop(&h, -err);
 	if (p.flags & PKT_F_VXLAN)
@@ -671,6 +702,9 @@ static __always_inline int host_workload(struct __sk_buff *skb)
 	err = parse_packet_len(c.data, c.data_end, c.len, &p, 0);
 	if (err)
 		return host_drop(&h, -err);
+	/* A frame past the parser's bounds (PKT_F_DEEP) is checked by address
+	 * alone, like a later fragment (tags are refused below anyway); not
+	 * counted apart: that costs the verifier more than it tells. */
 	if (p.vlan_depth)
 		return host_drop(&h, IG_DROP_WL_PROTO);
 	if (p.eth_proto == ETH_P_ARP)

@@ -51,6 +51,10 @@ enum pkt_flags {
 	PKT_F_IP6_EXT = 1 << 3, /* IPv6 extension headers walked */
 	PKT_F_L4 = 1 << 4, /* sport/dport (or ICMP type/code) are valid */
 	PKT_F_VXLAN = 1 << 5, /* UDP to VXLAN_PORT with a valid VXLAN header */
+	/* Valid as far as parsed, but more VLAN tags or IPv6 extension headers
+	 * follow than the parser walks: L4 (and, past the tags, the whole IP
+	 * header) is out of reach. Not malformed: the caller decides. */
+	PKT_F_DEEP = 1 << 6,
 };
 
 enum parse_opts {
@@ -129,7 +133,7 @@ static __always_inline int parse_vlan(struct cursor *c, struct pkt *p)
 		c->pos = vh + 1;
 	}
 	if (p->eth_proto == ETH_P_8021Q || p->eth_proto == ETH_P_8021AD)
-		return -IG_DROP_VLAN_DEPTH;
+		p->flags |= PKT_F_DEEP;
 	return 0;
 }
 
@@ -227,6 +231,10 @@ static __always_inline int parse_ipv6_ext(struct cursor *c, struct pkt *p)
 			fh = c->pos;
 			if ((void *)(fh + 1) > c->end || cursor_off(c) + sizeof(*fh) > c->ip_end)
 				return -IG_DROP_IP6_EXT_TRUNC;
+			/* An atomic fragment (offset 0 without M, RFC 6946)
+			 * counts as one too: telling it apart costs the
+			 * verifier a quarter more work on every program, and
+			 * RFC 8021 has senders stop making them. */
 			p->flags |= PKT_F_FRAG;
 			if (fh->frag_off & bpf_htons(0xfff8))
 				p->flags |= PKT_F_FRAG_LATER;
@@ -244,7 +252,7 @@ static __always_inline int parse_ipv6_ext(struct cursor *c, struct pkt *p)
 	case IPPROTO_DSTOPTS:
 	case IPPROTO_AH:
 	case IPPROTO_FRAGMENT:
-		return -IG_DROP_IP6_EXT_DEPTH;
+		p->flags |= PKT_F_DEEP;
 	}
 	return 0;
 }
@@ -302,8 +310,16 @@ static __always_inline int parse_udp(struct cursor *c, struct pkt *p)
 		return -IG_DROP_UDP_TRUNC;
 	len = bpf_ntohs(uh->len);
 	/* Zero is only legal for IPv6 jumbograms, which never reach us. */
-	if (len < sizeof(*uh) || cursor_off(c) + len > c->ip_end)
+	if (len < sizeof(*uh))
 		return -IG_DROP_UDP_LEN;
+	/* A first fragment carries the whole datagram's length: at least what
+	 * this fragment holds, more with the fragments still to come. */
+	if (p->flags & PKT_F_FRAG) {
+		if (cursor_off(c) + len < c->ip_end)
+			return -IG_DROP_UDP_LEN;
+	} else if (cursor_off(c) + len > c->ip_end) {
+		return -IG_DROP_UDP_LEN;
+	}
 	p->sport = uh->source;
 	p->dport = uh->dest;
 	c->pos = uh + 1;
@@ -326,7 +342,7 @@ static __always_inline int parse_l4(struct cursor *c, struct pkt *p)
 {
 	int err;
 
-	if (p->flags & PKT_F_FRAG_LATER)
+	if (p->flags & (PKT_F_FRAG_LATER | PKT_F_DEEP))
 		return 0;
 	p->l4_off = cursor_off(c);
 	switch (p->proto) {
@@ -374,8 +390,9 @@ static __always_inline int parse_vxlan(struct cursor *c, __u32 *vni)
 
 /* Parse Ethernet, VLANs, IPv4/IPv6, L4 and (with PARSE_VXLAN) VXLAN. len is
  * the whole packet from data on, linear or not (headers must be linear).
- * Returns 0 (p->family == 0 for a packet that is not IP) or a negative enum
- * ig_drop_reason. */
+ * Returns 0 (p->family == 0 for a packet that is not IP, or whose IP header
+ * lies past VLAN_MAX_DEPTH tags: PKT_F_DEEP) or a negative enum
+ * ig_drop_reason. Malformed headers drop; valid ones past the bounds do not. */
 static __always_inline int parse_packet_len(void *data, void *data_end, __u32 len, struct pkt *p,
 					    __u32 opts)
 {
@@ -386,7 +403,7 @@ static __always_inline int parse_packet_len(void *data, void *data_end, __u32 le
 	if (err)
 		return err;
 	err = parse_vlan(&c, p);
-	if (err)
+	if (err || (p->flags & PKT_F_DEEP))
 		return err;
 	if (p->eth_proto == ETH_P_IP)
 		err = parse_ipv4(&c, p);

@@ -339,12 +339,93 @@ static void vxlan_no_i_flag(struct pb *in, struct pb *want)
 	pb_hdr(in, PB_VXLAN, 0)[0] = 0;
 }
 
-/* The first fragment of a VXLAN packet: only part of the inner frame. */
+/* The first fragment of a VXLAN packet: only part of the inner frame. Its
+ * UDP length is the whole datagram's, as on the wire. */
 static void outer_fragment(struct pb *in, struct pb *want)
 {
+	uint8_t *ip, *udp;
+	uint16_t len;
+
 	(void)want;
 	rx(in, GW_VTEP, VNI_A, CLIENT4, VIP_A);
-	pb_hdr(in, PB_IPV4, 0)[6] = 0x20; /* more fragments */
+	ip = pb_hdr(in, PB_IPV4, 0);
+	udp = pb_hdr(in, PB_UDP, 0);
+	len = (udp[4] << 8 | udp[5]) + 1000;
+	udp[4] = len >> 8;
+	udp[5] = len & 0xff;
+	ip[6] = 0x20; /* more fragments */
+	ip[10] = ip[11] = 0;
+	len = pb_csum(ip, 20, 0);
+	ip[10] = len >> 8;
+	ip[11] = len & 0xff;
+}
+
+/* The host's own UDP, fragmented: the first fragment carries the whole
+ * datagram's UDP length. */
+static void hosts_udp_frag(struct pb *in, const char *src, const char *dst, uint16_t dport)
+{
+	pb_eth(in, H1_MAC, UL_MAC, 0);
+	if (strchr(dst, ':')) {
+		pb_ipv6(in, &(struct pb_ip6){ .src = src, .dst = dst });
+		pb_ipv6_ext(in, 44, 8, 1);
+	} else {
+		pb_ipv4(in, &(struct pb_ip4){ .src = src, .dst = dst, .frag = 0x2000 });
+	}
+	pb_udp(in, &(struct pb_udp){ .sport = 5001, .dport = dport, .len = 8 + 1400 + 800 });
+	pb_payload_pattern(in, 1400, 6);
+	pb_finish(in);
+}
+
+static void hosts_udp_frag4(struct pb *in, struct pb *want)
+{
+	(void)want;
+	hosts_udp_frag(in, "198.18.1.9", H1_VTEP, 5001);
+}
+
+static void hosts_udp_frag6(struct pb *in, struct pb *want)
+{
+	(void)want;
+	hosts_udp_frag(in, "2001:db8:1::9", H1_VTEP6, 5001);
+}
+
+/* VXLAN in IPv6 fragments: the first one is recognised as VXLAN. */
+static void outer_fragment6(struct pb *in, struct pb *want)
+{
+	uint8_t *vx;
+
+	(void)want;
+	hosts_udp_frag(in, V6_VTEP, H1_VTEP6, 4789);
+	vx = pb_hdr(in, PB_PAYLOAD, 0);
+	memcpy(vx, (uint8_t[8]){ 0x08, 0, 0, 0, VNI_A >> 16, VNI_A >> 8 & 0xff, VNI_A & 0xff }, 8);
+}
+
+static void hosts_three_tags(struct pb *in, struct pb *want)
+{
+	(void)want;
+	pb_eth(in, H1_MAC, UL_MAC, 0);
+	pb_vlan(in, 0x88a8, 1), pb_vlan(in, 0x8100, 2), pb_vlan(in, 0x8100, 3);
+	pb_ipv4(in, &(struct pb_ip4){ .src = "198.18.1.9", .dst = H1_VTEP });
+	pb_udp(in, &(struct pb_udp){ .sport = 5001, .dport = 4789 });
+	pb_payload_pattern(in, 64, 7);
+	pb_finish(in);
+}
+
+static void ext7_frame(struct pb *in, const char *dmac, const char *smac, const char *src,
+		       const char *dst, uint16_t dport)
+{
+	pb_eth(in, dmac, smac, 0);
+	pb_ipv6(in, &(struct pb_ip6){ .src = src, .dst = dst });
+	for (int i = 0; i < 7; i++)
+		pb_ipv6_ext(in, 60, 8, 0);
+	pb_udp(in, &(struct pb_udp){ .sport = 5001, .dport = dport });
+	pb_payload_pattern(in, 64, 8);
+	pb_finish(in);
+}
+
+static void hosts_ext7(struct pb *in, struct pb *want)
+{
+	(void)want;
+	ext7_frame(in, H1_MAC, UL_MAC, "2001:db8:1::9", "2001:db8:1::8", 4789);
 }
 
 static void inner_truncated(struct pb *in, struct pb *want)
@@ -485,11 +566,43 @@ static const struct fixture ingress[] = {
 	  TC_ACT_SHOT,
 	  { FX_DROP(VXLAN_FLAGS), TN_DROP(0, VXLAN_FLAGS) },
 	  1 },
+	/* The kernel would reassemble it and hand it to a vxlan device past
+	 * these checks: a VXLAN datagram is taken whole or not at all. */
 	{ "VXLAN in an outer fragment",
 	  outer_fragment,
 	  0,
 	  TC_ACT_SHOT,
-	  { FX_DROP(DECAP_FAILED), TN_DROP(TN_A, DECAP_FAILED) },
+	  { FX_DROP(VXLAN_FRAG), TN_DROP(TN_A, VXLAN_FRAG), FX_CNT(FRAGMENT, 1) },
+	  1 },
+	{ "VXLAN in an outer IPv6 fragment",
+	  outer_fragment6,
+	  0,
+	  TC_ACT_SHOT,
+	  { FX_DROP(VXLAN_FRAG), TN_DROP(TN_A, VXLAN_FRAG), FX_CNT(FRAGMENT, 1) },
+	  1 },
+	{ "host's own first UDP fragment passes",
+	  hosts_udp_frag4,
+	  0,
+	  TC_ACT_OK,
+	  { FX_CNT(PASS, 1), FX_CNT(FRAGMENT, 1), FX_CNT(DROP, 0) },
+	  1 },
+	{ "host's own first UDP fragment over IPv6 passes",
+	  hosts_udp_frag6,
+	  0,
+	  TC_ACT_OK,
+	  { FX_CNT(PASS, 1), FX_CNT(FRAGMENT, 1), FX_CNT(DROP, 0) },
+	  1 },
+	{ "host's own frame with three VLAN tags passes",
+	  hosts_three_tags,
+	  0,
+	  TC_ACT_OK,
+	  { FX_CNT(PASS, 1), FX_CNT(DEEP, 1), FX_CNT(DROP, 0) },
+	  1 },
+	{ "seven IPv6 extension headers, not to our VTEP: passes",
+	  hosts_ext7,
+	  0,
+	  TC_ACT_OK,
+	  { FX_CNT(PASS, 1), FX_CNT(DEEP, 1), FX_CNT(DROP, 0) },
 	  1 },
 	{ "inner frame shorter than Ethernet",
 	  inner_truncated,
@@ -540,6 +653,41 @@ Test(host, ingress_disabled_passes_everything)
 	ping_frame(&in, A1.a4, B1.a4);
 	cr_assert_eq(fx_run(wk->progs.tc_workload, in.buf, in.len, &res), 0);
 	cr_expect_eq(res.verdict, TC_ACT_OK);
+}
+
+/* A frame whose L4 is past the parser's bound, addressed to this host's
+ * VTEP, might be VXLAN that the kernel's vxlan device would take past the
+ * VNI and VTEP checks: dropped. Elsewhere it passes. */
+static void ext7_to_vtep6(struct pb *in, struct pb *want)
+{
+	(void)want;
+	ext7_frame(in, H1_MAC, UL_MAC, V6_VTEP, H1_VTEP6, 4789);
+}
+
+static const struct fixture ingress6[] = {
+	{ "seven IPv6 extension headers to our VTEP: dropped",
+	  ext7_to_vtep6,
+	  0,
+	  TC_ACT_SHOT,
+	  { FX_DROP(IP6_EXT_DEPTH), FX_CNT(DEEP, 1) },
+	  1 },
+	{ "seven IPv6 extension headers elsewhere: passes",
+	  hosts_ext7,
+	  0,
+	  TC_ACT_OK,
+	  { FX_CNT(PASS, 1), FX_CNT(DEEP, 1), FX_CNT(DROP, 0) },
+	  1 },
+};
+
+Test(host, ingress_deep_frames_on_v6_underlay)
+{
+	struct ig_config cfg = { .flags = IG_CFG_ENABLED | IG_CFG_VTEP6, .underlay_ifindex = 7 };
+
+	pb_addr16(H1_VTEP6, cfg.vtep_addr);
+	pb_mac(H1_MAC, cfg.vtep_mac);
+	cr_assert_eq(dp_config_set(&maps, &cfg), 0);
+	fx_run_table(hi->obj, hi->progs.tc_host_ingress, ingress6,
+		     sizeof(ingress6) / sizeof(ingress6[0]));
 }
 
 /* ---- workload side ---- */
@@ -659,6 +807,46 @@ static void to_v6_vtep(struct pb *in, struct pb *want)
 {
 	(void)want;
 	udp_frame(in, A1.a4, A5_4, 5000);
+}
+
+/* A workload's UDP datagram, fragmented: the first fragment carries the
+ * whole datagram's UDP length. */
+static void wl_udp_frag(struct pb *in, const char *src, const char *dst)
+{
+	pb_eth(in, A1.node_mac, A1.mac, 0);
+	if (strchr(dst, ':')) {
+		pb_ipv6(in, &(struct pb_ip6){ .src = src, .dst = dst });
+		pb_ipv6_ext(in, 44, 8, 1);
+	} else {
+		pb_ipv4(in, &(struct pb_ip4){ .src = src, .dst = dst, .frag = 0x2000 });
+	}
+	pb_udp(in, &(struct pb_udp){ .sport = 40000, .dport = 5000, .len = 8 + 1200 + 700 });
+	pb_payload_pattern(in, 1200, 9);
+	pb_finish(in);
+}
+
+static void frag1_to_client(struct pb *in, struct pb *want)
+{
+	(void)want;
+	wl_udp_frag(in, A1.a4, CLIENT4);
+}
+
+static void frag1_to_client6(struct pb *in, struct pb *want)
+{
+	(void)want;
+	wl_udp_frag(in, A1.a6, CLIENT6);
+}
+
+static void frag1_to_a2(struct pb *in, struct pb *want)
+{
+	wl_udp_frag(in, A1.a4, A2_4);
+	encapsulated(want, in);
+}
+
+static void ext7_to_client(struct pb *in, struct pb *want)
+{
+	(void)want;
+	ext7_frame(in, A1.node_mac, A1.mac, A1.a6, CLIENT6, 5000);
 }
 
 static void multicast(struct pb *in, struct pb *want)
@@ -832,6 +1020,30 @@ static const struct fixture workload[] = {
 	  0,
 	  TC_ACT_OK,
 	  { FX_CNT(HOST_CLIENT, 1), FX_CNT(HOST_RESP, 1), RESP_A(packets, 1) },
+	  1 },
+	{ "A1's first UDP fragment to the client side: passes",
+	  frag1_to_client,
+	  0,
+	  TC_ACT_OK,
+	  { FX_CNT(HOST_CLIENT, 1), FX_CNT(PASS, 1), FX_CNT(DROP, 0) },
+	  1 },
+	{ "A1's first UDP fragment over IPv6 to the client side: passes",
+	  frag1_to_client6,
+	  0,
+	  TC_ACT_OK,
+	  { FX_CNT(HOST_CLIENT, 1), FX_CNT(PASS, 1), FX_CNT(DROP, 0) },
+	  1 },
+	{ "A1's first UDP fragment to A2: VXLAN in A's VNI",
+	  frag1_to_a2,
+	  1,
+	  TC_ACT_REDIRECT,
+	  { FX_CNT(HOST_ENCAP, 1), FX_CNT(DROP, 0) },
+	  1 },
+	{ "A1 with seven IPv6 extension headers to the client side: passes",
+	  ext7_to_client,
+	  0,
+	  TC_ACT_OK,
+	  { FX_CNT(HOST_CLIENT, 1), FX_CNT(PASS, 1), FX_CNT(DROP, 0) },
 	  1 },
 	{ "A1 to B1 on this host", to_b1_same_host, 0, TC_ACT_SHOT, WL_DROP(EP_TENANT), 1 },
 	{ "A1 to B2 on host 2", to_b2_remote, 0, TC_ACT_SHOT, WL_DROP(EP_TENANT), 1 },

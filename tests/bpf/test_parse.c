@@ -23,6 +23,7 @@
 #define F_IP6_EXT 0x08
 #define F_L4 0x10
 #define F_VXLAN 0x20
+#define F_DEEP 0x40
 
 #define MAC_A "02:00:00:00:00:01"
 #define MAC_B "02:00:00:00:00:02"
@@ -131,12 +132,33 @@ static void v6_ext_tcp(struct pb *b, struct pb *u)
 	pb_finish(b);
 }
 
+/* As on the wire: the UDP length is the whole datagram's, longer than
+ * what this fragment carries. */
 static void v4_frag_first(struct pb *b, struct pb *u)
 {
 	(void)u;
 	eth(b);
 	pb_ipv4(b, &(struct pb_ip4){ .src = C4, .dst = S4, .frag = 0x2000 });
-	udp(b, 53), pb_payload_pattern(b, 64, 8), pb_finish(b);
+	pb_udp(b, &(struct pb_udp){ .sport = 40001, .dport = 53, .len = 8 + 64 + 1400 });
+	pb_payload_pattern(b, 64, 8), pb_finish(b);
+}
+
+static void v6_frag_first(struct pb *b, struct pb *u)
+{
+	(void)u;
+	eth(b), ip6(b), pb_ipv6_ext(b, 44, 8, 1); /* offset 0, M */
+	pb_udp(b, &(struct pb_udp){ .sport = 40001, .dport = 53, .len = 8 + 64 + 1400 });
+	pb_payload_pattern(b, 64, 8), pb_finish(b);
+}
+
+/* A first fragment whose datagram would be shorter than the fragment. */
+static void frag_first_udp_short(struct pb *b, struct pb *u)
+{
+	(void)u;
+	eth(b);
+	pb_ipv4(b, &(struct pb_ip4){ .src = C4, .dst = S4, .frag = 0x2000 });
+	pb_udp(b, &(struct pb_udp){ .sport = 40001, .dport = 53, .len = 8 + 32 });
+	pb_payload_pattern(b, 64, 8), pb_finish(b);
 }
 
 static void v4_frag_later(struct pb *b, struct pb *u)
@@ -351,6 +373,8 @@ static const struct parse_case cases[] = {
 	  .dport = 8000 },
 	{ "v4 first fragment", v4_frag_first, 0, 4, 17, 14, 34, 42, F_L4 | F_FRAG, .sport = 40001,
 	  .dport = 53 },
+	{ "v6 first fragment", v6_frag_first, 0, 6, 17, 14, 62, 70, F_L4 | F_FRAG | F_IP6_EXT,
+	  .sport = 40001, .dport = 53 },
 	{ "v4 later fragment", v4_frag_later, 0, 4, 17, 14, 0, 0, F_FRAG | F_FRAG_LATER },
 	{ "v6 later fragment", v6_frag_later, 0, 6, 17, 14, 0, 0,
 	  F_FRAG | F_FRAG_LATER | F_IP6_EXT },
@@ -360,8 +384,14 @@ static const struct parse_case cases[] = {
 	{ "vxlan v4 outer", vxlan_v4, 0, 4, 17, 14, 34, 42, F_L4 | F_VXLAN, .inner_off = 50,
 	  .sport = 50000, .dport = 4789, .vni = 0x123456 },
 
+	/* Valid frames the parser does not walk to the end: parsed as far as
+	 * its bounds go, flagged deep, no L4. */
+	{ "three vlan tags: deep, not walked", vlan_depth, 0, 0, 0, 0, 0, 0, F_DEEP, 2,
+	  .eth_proto = 0x8100 },
+	{ "ipv6 ext chain past bound: deep, no L4", ip6_ext_depth, 0, 6, 60, 14, 0, 0,
+	  F_IP6_EXT | F_DEEP },
+
 	{ "vlan truncated", vlan_trunc, IG_DROP_VLAN_TRUNC },
-	{ "three vlan tags", vlan_depth, IG_DROP_VLAN_DEPTH },
 	{ "ipv4 truncated", ip4_trunc, IG_DROP_IP4_TRUNC },
 	{ "ipv4 version 6 in 0x0800", ip4_version, IG_DROP_IP4_VERSION },
 	{ "ipv4 ihl < 5", ip4_ihl_small, IG_DROP_IP4_IHL },
@@ -372,7 +402,6 @@ static const struct parse_case cases[] = {
 	{ "ipv6 version 4 in 0x86dd", ip6_version, IG_DROP_IP6_VERSION },
 	{ "ipv6 payload length past data", ip6_plen_long, IG_DROP_IP6_LEN },
 	{ "ipv6 ext header truncated", ip6_ext_trunc, IG_DROP_IP6_EXT_TRUNC },
-	{ "ipv6 ext chain past bound", ip6_ext_depth, IG_DROP_IP6_EXT_DEPTH },
 	{ "tcp truncated", tcp_trunc, IG_DROP_TCP_TRUNC },
 	{ "tcp past ip total length", tcp_trunc_by_iplen, IG_DROP_TCP_TRUNC },
 	{ "tcp doff < 5", tcp_doff_small, IG_DROP_TCP_DOFF },
@@ -380,6 +409,7 @@ static const struct parse_case cases[] = {
 	{ "udp truncated", udp_trunc, IG_DROP_UDP_TRUNC },
 	{ "udp zero length", udp_len_zero, IG_DROP_UDP_LEN },
 	{ "udp length past ip payload", udp_len_long, IG_DROP_UDP_LEN },
+	{ "first fragment: udp length < fragment", frag_first_udp_short, IG_DROP_UDP_LEN },
 	{ "icmp truncated", icmp_trunc, IG_DROP_ICMP_TRUNC },
 	{ "vxlan truncated", vxlan_trunc, IG_DROP_VXLAN_TRUNC },
 	{ "vxlan without I flag", vxlan_flags, IG_DROP_VXLAN_FLAGS },

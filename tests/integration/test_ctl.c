@@ -258,7 +258,9 @@ Test(ctl, tenants_and_stats)
 	cr_assert_eq(ctl("stats --json"), 0);
 	cr_expect(!strncmp(out, "{\"counters\":{\"rx-packets\":42,\"pass\":0,", 38), "%s", out);
 	cr_expect(strstr(out, ",\"no-backend\":{\"packets\":5,\"bytes\":300},"), "%s", out);
-	cr_expect(strstr(out, "\"host-response-counted\":0},\"drops\":{\"none\":{\"packets\":0,"),
+	cr_expect(strstr(out, "\"host-response-counted\":0,\"beyond-parser-depth\":0,"
+			      "\"icmp-too-big-steered\":0,\"icmp-too-big-sent\":0},"
+			      "\"drops\":{\"none\":{\"packets\":0,"),
 		  "%s", out);
 }
 

@@ -173,6 +173,7 @@ void pb_udp(struct pb *b, const struct pb_udp *o)
 	put16(p, o->sport);
 	put16(p + 2, o->dport);
 	pb_last(b)->aux = !!o->zero_csum;
+	pb_last(b)->l4_len = o->len;
 }
 
 void pb_icmp(struct pb *b, uint8_t type, uint8_t code, uint16_t id, uint16_t seq)
@@ -314,7 +315,7 @@ static void pb_fix_l4(struct pb *b, int i)
 	uint16_t c;
 
 	if (h->type == PB_UDP)
-		put16(p + 4, len);
+		put16(p + 4, h->l4_len ? h->l4_len : len);
 	put16(p + csum_off, 0);
 	if (!ip || (h->type == PB_UDP && h->aux && ip->type == PB_IPV4))
 		return;

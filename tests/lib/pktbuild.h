@@ -32,6 +32,7 @@ struct pb_hdr {
 	uint8_t ext_type; /* PB_IPV6_EXT: the extension header's protocol number */
 	uint8_t fixed; /* a next-protocol value the caller gave explicitly */
 	uint16_t aux; /* VLAN: TPID; UDP: 1 = leave the checksum 0 */
+	uint16_t l4_len; /* UDP: the length field if not 0 (see struct pb_udp) */
 };
 
 struct pb {
@@ -75,6 +76,10 @@ struct pb_udp {
 	uint16_t sport;
 	uint16_t dport;
 	int zero_csum; /* leave the checksum 0 (IPv4 only; as VXLAN senders do) */
+	/* The length field; 0 = to the end of the packet. A first fragment
+	 * carries the whole datagram's length, as on the wire (the checksum is
+	 * then over what is present: it cannot cover bytes not built). */
+	uint16_t len;
 };
 
 #define PB_TCP_FIN 0x01

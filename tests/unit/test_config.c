@@ -91,6 +91,7 @@ Test(config, example_global_sections)
 	cr_expect_eq(cfg.gateway.udp_idle_ns, 30 * TC_NS_S);
 	cr_expect_eq(cfg.gateway.tcp_idle_ns, 2 * 3600 * TC_NS_S);
 	cr_expect_eq(cfg.gateway.event_sample, 1024);
+	cr_expect_eq(cfg.gateway.underlay_mtu, 1600);
 	cr_assert_eq(cfg.n_tenants, 2);
 	cr_expect_str_eq(cfg.tenants[0].name, "acme");
 	cr_expect_eq(cfg.tenants[0].id, 1);
@@ -230,6 +231,7 @@ Test(config, minimal_takes_defaults)
 	cr_expect_eq(cfg.gateway.udp_idle_ns, IG_UDP_IDLE_DEFAULT_NS);
 	cr_expect_eq(cfg.gateway.tcp_idle_ns, 0);
 	cr_expect_eq(cfg.gateway.event_sample, 0);
+	cr_expect_eq(cfg.gateway.underlay_mtu, 0, "absent: no check");
 	cr_expect_eq(cfg.tenants[0].prio, IG_PRIO_STANDARD);
 	cr_expect_eq(cfg.tenants[0].limits.conn_rate, 0);
 	cr_expect_eq(cfg.tenants[0].limits.max_conns, 0);
@@ -337,6 +339,8 @@ static void tc_expect_error(const char *rel, const char *rest)
 TC_ERROR(syntax, "syntax", ":14:10: syntax error: wrongly indented double-quoted scalar")
 TC_ERROR(type, "type", ":15:11: services[0].port: expected an integer, got a sequence")
 TC_ERROR(range, "range", ":25:11: services[1].port: 70000 is out of range (1-65535)")
+TC_ERROR(underlay_mtu, "underlay-mtu",
+	 ":7:17: gateway.underlay_mtu: 500 is out of range (576-65535)")
 TC_ERROR(unknown_key, "unknown-key", ":15:5: services[0].prot: unknown key (did you mean 'port'?)")
 TC_ERROR(missing, "missing", ":12:5: services[0].vip: missing required field")
 TC_ERROR(missing_section, "missing-section", ":2:1: gateway: missing required field")

@@ -126,6 +126,21 @@ Test(pktbuild, icmp_and_vlan)
 	cr_expect_eq(fold(pb_csum_add(ic, 19, pseudo6(pb_hdr(&b, PB_IPV6, 0), 58, 19))), 0xffff);
 }
 
+/* A first fragment carries the whole datagram's UDP length, not its own. */
+Test(pktbuild, udp_length_of_a_first_fragment)
+{
+	struct pb b;
+
+	pb_init(&b);
+	pb_eth(&b, "02:00:00:00:00:02", "02:00:00:00:00:01", 0);
+	pb_ipv4(&b, &(struct pb_ip4){ .src = "198.18.0.1", .dst = "198.18.0.2", .frag = 0x2000 });
+	pb_udp(&b, &(struct pb_udp){ .sport = 1, .dport = 2, .len = 1480 });
+	pb_payload_pattern(&b, 64, 0);
+	cr_assert_eq(pb_finish(&b), 0);
+	cr_expect_eq(pb_hdr(&b, PB_UDP, 0)[4] << 8 | pb_hdr(&b, PB_UDP, 0)[5], 1480);
+	cr_expect_eq(pb_hdr(&b, PB_IPV4, 0)[2] << 8 | pb_hdr(&b, PB_IPV4, 0)[3], 20 + 8 + 64);
+}
+
 Test(pktbuild, errors_are_sticky)
 {
 	struct pb b;

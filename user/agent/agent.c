@@ -125,6 +125,7 @@ static int agent_write_config(struct agent *a)
 	c.tcp_idle_ns = g->tcp_idle_ns;
 	c.flood_rate = g->flood_rate;
 	c.event_sample = g->event_sample;
+	c.underlay_mtu = g->underlay_mtu;
 	return dp_config_set(&a->ld.maps, &c);
 }
 

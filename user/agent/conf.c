@@ -129,6 +129,7 @@ static const struct cfg_field cfg_gateway_fields[] = {
 	CFG_FIELD(struct config_gateway, "udp_idle", CT_DURATION, udp_idle_ns, 0, CFG_S, CFG_DAY),
 	CFG_FIELD(struct config_gateway, "tcp_idle", CT_DURATION, tcp_idle_ns, 0, 0, 30 * CFG_DAY),
 	CFG_FIELD(struct config_gateway, "event_sample", CT_UINT, event_sample, 0, 0, UINT32_MAX),
+	CFG_FIELD(struct config_gateway, "underlay_mtu", CT_UINT, underlay_mtu, 0, 576, UINT16_MAX),
 };
 
 static int cfg_gateway(struct cfg_ctx *c, const struct cfg_node *v, void *obj)

@@ -55,6 +55,7 @@ struct config_gateway {
 	__u64 tcp_idle_ns; /* idle TCP entries swept by the agent; 0 = never */
 	__u32 flood_rate; /* new flows per second per CPU; 0 = no flood guard */
 	__u32 event_sample; /* 1 in N decisions as events; 0 = none */
+	__u16 underlay_mtu; /* underlay interface MTU; 0 = no check */
 };
 
 /* How a tenant's new connections over a limit are refused. */
