@@ -102,7 +102,7 @@ $(O)/san/%.o: %.c | $(BPF_SKELS)
 # Keep the unlinked BPF objects: their .d files name them.
 .SECONDARY:
 .PHONY: all deps check check-layers test-unit test-monitoring test-bpf test-integration demo bench bench-datapath \
-	bench-routing results-snapshot format \
+	bench-routing results-snapshot image image-ref test-image format \
 	check-format install clean help
 
 all: $(BPF_OBJS) $(BPF_SKELS) $(LIB) $(AGENTLIB) $(AGENT_BIN) $(TEST_BINS) $(if $(BENCH_SRCS),$(BENCH_BIN)) \
@@ -175,6 +175,25 @@ results-snapshot:
 		{ echo "results-snapshot: nothing under $(RESULTS): run make bench* first" >&2; exit 1; }
 	$(Q)mkdir -p docs/results && cp $(RESULTS)/*.md docs/results/ && ls docs/results
 
+# The container image deploy/kubernetes/ runs: built offline from Debian's
+# packages (mmdebstrap) into an OCI archive, $(O)/infergated-image.tar:
+# `podman load -i`, `skopeo copy oci-archive:...`, `ctr images import`.
+IMAGE_NAME ?= infergate/infergated
+IMAGE_TAG ?= latest
+IMAGE_REF = $(IMAGE_NAME):$(IMAGE_TAG)
+
+image: $(AGENT_BIN) $(INFERGATECTL_BIN) $(BPF_OBJS)
+	$(call msg,IMAGE,$(IMAGE_REF))
+	$(Q)deploy/image/build-image.sh $(O) $(O)/infergated-image.tar $(IMAGE_REF)
+
+image-ref:
+	@echo $(IMAGE_REF)
+
+# Not in make check: the image's packages come from Debian's mirror.
+test-image: image
+	$(call msg,TEST,image)
+	$(Q)tests/image/test-image.sh $(O)/infergated-image.tar $(IMAGE_REF)
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)IG_BUILD=$(O) $(DEMO_BIN)
@@ -219,6 +238,8 @@ help:
 	@echo '  bench-routing     routing policies (kube-proxy, RR, least-conn, Maglev, least-loaded,'
 	@echo '                    oracle) on llmsim hosts: $(O)/bench-routing/results.md + PNGs (root)'
 	@echo '  results-snapshot  copy $(O)/results/*.md (what bench* and test-kernels measured) to docs/results/'
+	@echo '  image             the agent container image (OCI archive) from Debian packages'
+	@echo '  test-image        image, then check it: skopeo reads it, the agent runs in it'
 	@echo '  demo              deps, build, run the lab and show what it did (root)'
 	@echo '  format            clang-format every C file in place'
 	@echo '  check-format      fail if any C file is not formatted'

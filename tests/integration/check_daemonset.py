@@ -41,10 +41,33 @@ def main():
     seccomp = sc.get("seccompProfile") or pod.get("securityContext", {}).get("seccompProfile")
     if (seccomp or {}).get("type") != "RuntimeDefault":
         fail("seccompProfile must be RuntimeDefault")
+    ports = {p.get("name"): p.get("containerPort") for p in c.get("ports", [])}
+    if ports.get("metrics") != 9469:
+        fail("the container must name its port 9469 'metrics'")
     for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
         get = c.get(probe, {}).get("httpGet", {})
-        if get.get("path") != path or get.get("port") != 9469:
+        if get.get("path") != path or get.get("port") not in (9469, "metrics"):
             fail(f"{probe} must GET {path} on the metrics port 9469")
+        if "host" in get:
+            fail(f"{probe} must probe the pod's (the node's) address, where the agent listens")
+    args = c.get("args", [])
+    env = {e["name"]: e for e in c.get("env", [])}
+    if "--metrics-listen" not in args or args[args.index("--metrics-listen") + 1] != \
+            "$(NODE_IP):9469":
+        fail("the agent must listen on $(NODE_IP):9469 (--metrics-listen)")
+    if env.get("NODE_IP", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") != \
+            "status.hostIP":
+        fail("NODE_IP must come from status.hostIP")
+    ann = spec["template"]["metadata"].get("annotations", {})
+    if ann.get("prometheus.io/scrape") != "true" or ann.get("prometheus.io/port") != "9469":
+        fail("the pod template must carry the prometheus.io scrape annotations")
+    svcs = [d for d in docs if d.get("kind") == "Service"]
+    if not any(s["spec"].get("selector") == spec["selector"]["matchLabels"] and
+               any(p.get("port") == 9469 for p in s["spec"].get("ports", []))
+               for s in svcs):
+        fail("a Service must select the agents and expose their metrics port")
+    if len(sys.argv) > 2 and c.get("image") != sys.argv[2]:
+        fail(f"the image is {c.get('image')}, `make image` builds {sys.argv[2]}")
     caps = sc["capabilities"]
     if caps.get("drop") != ["ALL"]:
         fail("capabilities must drop ALL")

@@ -233,3 +233,36 @@ Test(loader, attach_conflict_names_the_holder)
 	loader_unpin_all(other);
 	unlink(conf);
 }
+
+/* --metrics-listen puts /metrics, /healthz and /readyz where the node's
+ * address is (a DaemonSet passes $(NODE_IP)), over the file's listen. */
+Test(loader, metrics_listen_overrides_the_file)
+{
+	const char *build = getenv("IG_BUILD") ?: "build";
+	char conf[160], out[4096];
+
+	snprintf(conf, sizeof(conf), "/tmp/ig-listen-%d.yaml", getpid());
+	agent_conf(conf);
+	cr_assert_eq(
+		netns_run_output(NULL, out, sizeof(out),
+				 "%s/infergated --metrics-listen 198.18.40.1 --config %s 2>&1; "
+				 "echo rc=$?",
+				 build, conf),
+		0);
+	cr_expect(strstr(out, "'198.18.40.1' is not ADDRESS:PORT") && strstr(out, "rc=2"), "%s",
+		  out);
+	cr_assert_eq(netns_run(NULL,
+			       "nsenter --net=/run/netns/%s timeout 8 %s/infergated --config %s "
+			       "--pin-root %s --metrics-listen 198.18.40.1:9471 "
+			       ">/dev/null 2>&1 &",
+			       ns_a, build, conf, root),
+		     0);
+	cr_assert_eq(netns_run_output(ns_a, out, sizeof(out),
+				      "for i in $(seq 50); do curl -sf "
+				      "http://198.18.40.1:9471/healthz && break; sleep 0.1; done"),
+		     0, "nothing on 198.18.40.1:9471: %s", out);
+	cr_expect_neq(netns_run(ns_a, "curl -sf -o /dev/null http://127.0.0.1:9469/metrics"), 0,
+		      "the file's listen address is not used");
+	netns_run(NULL, "pkill -f 'infergated --config %s' ; sleep 0.3", conf);
+	unlink(conf);
+}

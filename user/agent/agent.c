@@ -1034,6 +1034,14 @@ static int agent_apply(struct agent *a)
 	return err;
 }
 
+/* --metrics-listen wins over the file's metrics.listen (a DaemonSet gives
+ * each node its own address; main.c checked it). */
+static void agent_listen_override(const struct agent *a, struct ig_cfg *cfg)
+{
+	if (a->opts.metrics_listen)
+		config_listen_parse(a->opts.metrics_listen, &cfg->metrics);
+}
+
 int agent_start(struct agent *a, const struct agent_opts *opts)
 {
 	struct config_error cerr = {};
@@ -1046,6 +1054,7 @@ int agent_start(struct agent *a, const struct agent_opts *opts)
 		log_err("%s", cerr.text);
 		return err;
 	}
+	agent_listen_override(a, &a->cfg);
 	err = scraper_init(&a->sc) ?: netlink_open(&a->nl) ?: loader_open(&a->ld, opts->pin_root);
 	err = err ?: agent_attach(a) ?: agent_apply(a);
 	if (!err)
@@ -1107,6 +1116,7 @@ int agent_reload(struct agent *a)
 		log_err("reload rejected, the running configuration stays: %s", cerr.text);
 		return err;
 	}
+	agent_listen_override(a, &next);
 	agent_free_runtime(a);
 	old = a->cfg;
 	a->cfg = next;

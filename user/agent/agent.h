@@ -55,6 +55,7 @@ struct agent_service {
 struct agent_opts {
 	const char *config_path;
 	const char *pin_root; /* NULL: IG_PIN_ROOT */
+	const char *metrics_listen; /* NULL: the file's metrics.listen; else over it */
 	unsigned int compat_flags;
 };
 

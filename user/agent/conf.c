@@ -511,7 +511,7 @@ static int cfg_scoring(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 }
 
 /* "a.b.c.d:port" or "[v6]:port". */
-static int cfg_listen_parse(const char *s, struct config_listen *l)
+int config_listen_parse(const char *s, struct config_listen *l)
 {
 	const char *colon = strrchr(s, ':');
 	char host[INET6_ADDRSTRLEN + 2];
@@ -541,7 +541,7 @@ static int cfg_listen(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 
 	if (err)
 		return err;
-	if (cfg_listen_parse(v->str, obj))
+	if (config_listen_parse(v->str, obj))
 		return cfg_fail(c, v, "'%s' is not ADDRESS:PORT (e.g. 127.0.0.1:9469, [::1]:9469)",
 				cfg_token(c, v->str));
 	return 0;

@@ -198,6 +198,10 @@ void config_free(struct ig_cfg *cfg);
  * out; returns 0 when the file is valid, 1 otherwise. */
 int config_check_file(const char *path, FILE *out);
 
+/* "ADDRESS:PORT" ("198.18.0.1:9469", "[2001:db8::1]:9469") as metrics.listen
+ * takes it; -EINVAL otherwise. */
+int config_listen_parse(const char *s, struct config_listen *l);
+
 const char *config_role_str(unsigned int role);
 const char *config_xdp_mode_str(unsigned int mode);
 const char *config_health_type_str(unsigned int type);

@@ -29,6 +29,8 @@ static void usage(FILE *out)
 		"      --xdp-generic        attach XDP in generic mode\n"
 		"      --detach             on exit, remove the programs (default: leave them)\n"
 		"      --no-watch-config    reload only on SIGHUP, not when the file changes\n"
+		"      --metrics-listen ADDR:PORT  serve /metrics, /healthz, /readyz there\n"
+		"                           instead of the file's metrics.listen\n"
 		"  -l, --log-level LEVEL    err, warn, info (default) or debug\n"
 		"  -V, --version            print the version and exit\n"
 		"  -h, --help               this text\n\n"
@@ -85,6 +87,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "xdp-generic", no_argument, NULL, 'G' },
 		{ "detach", no_argument, NULL, 'D' },
 		{ "no-watch-config", no_argument, NULL, 'W' },
+		{ "metrics-listen", required_argument, NULL, 'M' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -114,6 +117,18 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'W':
 			o->no_watch = true;
 			break;
+		case 'M': {
+			struct config_listen l;
+
+			if (config_listen_parse(optarg, &l)) {
+				fprintf(stderr,
+					"infergated: --metrics-listen '%s' is not ADDRESS:PORT\n",
+					optarg);
+				return 2;
+			}
+			o->agent.metrics_listen = optarg;
+			break;
+		}
 		case 'l':
 			if (log_parse_level(optarg, &lvl)) {
 				fprintf(stderr, "infergated: unknown log level '%s'\n", optarg);
