@@ -266,3 +266,27 @@ Test(loader, metrics_listen_overrides_the_file)
 	netns_run(NULL, "pkill -f 'infergated --config %s' ; sleep 0.3", conf);
 	unlink(conf);
 }
+
+/* An agent for a network namespace pins its links on the host's bpffs;
+ * infergatectl status, run from another namespace, finds the interface in
+ * the named namespace that holds it and reports the real attach mode (it
+ * said "unknown"). */
+Test(loader, status_finds_the_mode_in_the_links_namespace)
+{
+	const char *build = getenv("IG_BUILD") ?: "build";
+	struct loader ld;
+	char out[4096];
+	int saved;
+
+	cr_assert_eq(loader_open(&ld, root), 0);
+	saved = netns_enter(ns_a);
+	cr_assert_geq(saved, 0);
+	cr_assert_eq(loader_attach_xdp(&ld, "va", 0), 0);
+	netns_leave(saved);
+	cr_assert_eq(netns_run_output(NULL, out, sizeof(out),
+				      "%s/infergatectl --pin-root %s --json status", build, root),
+		     0, "%s", out);
+	cr_expect(strstr(out, "\"ifname\":\"va\"") && strstr(out, "\"mode\":\"native\""), "%s",
+		  out);
+	loader_close(&ld);
+}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -176,5 +177,35 @@ Test(log_streak, a_long_streak_repeats_once_per_interval)
 		lines += *p == '\n';
 	cr_expect_eq(lines, 600 * S / LOG_STREAK_REPEAT_NS, "log:\n%.400s", tl_log);
 	cr_expect_not_null(strstr(tl_log, "(60000 more in the last 60s)"), "%.400s", tl_log);
+	free(tl_log);
+}
+
+/* --log-timestamps: each line starts with its RFC 3339 time in UTC, with
+ * milliseconds; without it, and under journald, lines carry none. */
+Test(log_streak, timestamps_are_rfc3339_utc)
+{
+	FILE *mem = open_memstream(&tl_log, &tl_log_len);
+	int y, mo, d, h, mi, s, ms;
+	char z, rest[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	tl_capture();
+	log_set_output(mem);
+	log_set_timestamps(true);
+	log_info("x %d", 1);
+	log_set_timestamps(false);
+	log_info("y");
+	log_set_output(NULL);
+	fclose(mem);
+	cr_assert_eq(sscanf(tl_log, "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c %63[^\n]", &y, &mo, &d, &h, &mi,
+			    &s, &ms, &z, rest),
+		     9, "%s", tl_log);
+	gmtime_r(&now, &tm);
+	cr_expect_eq(z, 'Z');
+	cr_expect_eq(y, tm.tm_year + 1900);
+	cr_expect_eq(mo, tm.tm_mon + 1);
+	cr_expect_str_eq(rest, "info: x 1");
+	cr_expect(strstr(tl_log, "\ninfo: y\n"), "no stamp once off: %s", tl_log);
 	free(tl_log);
 }

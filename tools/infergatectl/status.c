@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `infergatectl status`: the pin root and ABI, whether the datapath is
  * enabled, whether infergated runs, and every link pinned under <root>/links
- * with its interface, program and XDP attach mode (bpf_xdp_query). */
+ * with its interface, program and XDP attach mode (bpf_xdp_query, in the
+ * named network namespace that holds the interface when it is not ours). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,6 +44,42 @@ static const char *link_mode(__u32 ifindex, __u32 prog_id)
 	return "unknown";
 }
 
+/* The mode as seen from the named network namespace (/run/netns/NAME) where
+ * ifindex is ifname and carries prog_id; "unknown" when none does. An agent
+ * for a namespace (nsenter --net) pins its links on the host's bpffs, so
+ * status, run from another namespace, looks for the interface there. */
+static const char *link_mode_elsewhere(const char *ifname, __u32 ifindex, __u32 prog_id)
+{
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	const char *mode = "unknown";
+	char path[PATH_MAX], here[IF_NAMESIZE];
+	DIR *d = opendir("/run/netns");
+	struct dirent *e;
+
+	while (home >= 0 && d && !strcmp(mode, "unknown") && (e = readdir(d))) {
+		int fd;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		close(fd);
+		if (if_indextoname(ifindex, here) && !strcmp(here, ifname))
+			mode = link_mode(ifindex, prog_id);
+		setns(home, CLONE_NEWNET);
+	}
+	if (d)
+		closedir(d);
+	if (home >= 0)
+		close(home);
+	return mode;
+}
+
 static int link_read(const char *dir, const char *name, struct link_row *r)
 {
 	struct bpf_link_info li = {};
@@ -68,6 +108,8 @@ static int link_read(const char *dir, const char *name, struct link_row *r)
 		r->mode = link_mode(r->ifindex, r->prog_id);
 	else
 		r->mode = "unknown";
+	if (r->ifindex && !strcmp(r->mode, "unknown"))
+		r->mode = link_mode_elsewhere(r->ifname, r->ifindex, r->prog_id);
 	pfd = bpf_prog_get_fd_by_id(r->prog_id);
 	len = sizeof(pi);
 	if (pfd >= 0 && !bpf_obj_get_info_by_fd(pfd, &pi, &len))

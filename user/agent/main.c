@@ -32,6 +32,8 @@ static void usage(FILE *out)
 		"      --metrics-listen ADDR:PORT  serve /metrics, /healthz, /readyz there\n"
 		"                           instead of the file's metrics.listen\n"
 		"  -l, --log-level LEVEL    err, warn, info (default) or debug\n"
+		"      --log-timestamps     prefix log lines with their RFC 3339 time (UTC;\n"
+		"                           journald stamps its lines itself)\n"
 		"  -V, --version            print the version and exit\n"
 		"  -h, --help               this text\n\n"
 		"The configuration is reloaded when it changes (inotify; a ConfigMap's\n"
@@ -88,6 +90,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "detach", no_argument, NULL, 'D' },
 		{ "no-watch-config", no_argument, NULL, 'W' },
 		{ "metrics-listen", required_argument, NULL, 'M' },
+		{ "log-timestamps", no_argument, NULL, 'T' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -116,6 +119,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'W':
 			o->no_watch = true;
+			break;
+		case 'T':
+			log_set_timestamps(true);
 			break;
 		case 'M': {
 			struct config_listen l;

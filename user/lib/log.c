@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
@@ -12,6 +13,7 @@
 
 static enum log_level log_level = LOG_LVL_INFO;
 static FILE *log_out;
+static bool log_stamps;
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERR] = "error",
@@ -68,10 +70,29 @@ void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = '\0';
-	if (getenv("JOURNAL_STREAM"))
+	if (getenv("JOURNAL_STREAM")) {
+		/* journald stamps each line itself. */
 		fprintf(log_out ?: stderr, "<%d>%s\n", level_prio[lvl], buf);
-	else
-		fprintf(log_out ?: stderr, "%s: %s\n", level_names[lvl], buf);
+		return;
+	}
+	if (log_stamps) {
+		char when[40];
+		struct timespec ts;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		fprintf(log_out ?: stderr, "%s.%03ldZ %s: %s\n", when, ts.tv_nsec / 1000000,
+			level_names[lvl], buf);
+		return;
+	}
+	fprintf(log_out ?: stderr, "%s: %s\n", level_names[lvl], buf);
+}
+
+void log_set_timestamps(bool on)
+{
+	log_stamps = on;
 }
 
 void log_set_output(FILE *f)

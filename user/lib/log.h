@@ -5,6 +5,7 @@
 #define __IG_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
 
@@ -43,6 +44,10 @@ void log_streak_ok(struct log_streak *s, enum log_level lvl, __u64 now_ns, const
 	__attribute__((format(printf, 4, 5)));
 /* Where messages go: NULL for stderr (tests capture them). */
 void log_set_output(FILE *f);
+/* Prefix each line with its time, RFC 3339 in UTC with milliseconds
+ * ("2026-12-07T04:10:01.123Z info: ..."); not under journald, which stamps
+ * lines itself. */
+void log_set_timestamps(bool on);
 
 #define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
