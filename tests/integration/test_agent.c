@@ -436,3 +436,30 @@ Test(agent, a_drain_lasts_across_intervals_and_restarts)
 	spread(60, c);
 	cr_expect_gt(c[2], 0, "h2 gets connections again once undrained");
 }
+
+/* A label value from the file with a quote, a backslash and a newline in
+ * it (a governance.host_maps path) is escaped on the page: promtool, like
+ * Prometheus, accepts the whole page (a raw quote made it drop the scrape). */
+Test(agent, hostile_label_values_are_escaped_on_the_page)
+{
+	char page[128];
+
+	cr_assert_eq(
+		netns_run(NULL,
+			  "printf 'governance:\\n  host_maps: [\"/tmp/ig \\\\\"x\\\\\\\\y\"]\\n' "
+			  ">> %s",
+			  conf),
+		0);
+	cr_assert_eq(kill(agent_pid(), SIGHUP), 0);
+	cr_assert_eq(metric_wait("infergate_config_reloads_total{result=\"ok\"}", 1), 1,
+		     "the reload with the hostile path was rejected");
+	snprintf(page, sizeof(page), "%s/metrics.txt", dir);
+	usleep(1200 * 1000); /* the next rendering */
+	cr_assert_eq(netns_run(lab.gw, "curl -sf http://127.0.0.1:9469/metrics -o %s", page), 0);
+	cr_expect_eq(netns_run(NULL,
+			       "grep -qF 'infergate_host_maps_up{dir=\"/tmp/ig \\\"x\\\\y\"} 0' %s",
+			       page),
+		     0, "the escaped line is not on the page");
+	cr_expect_eq(netns_run(NULL, "promtool check metrics < %s", page), 0,
+		     "promtool rejects the page");
+}
