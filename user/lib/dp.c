@@ -562,6 +562,35 @@ int dp_endpoint_del(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN])
 	return bpf_map_delete_elem(m->endpoints, &k) ? -errno : 0;
 }
 
+int dp_endpoint_get(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], struct ig_endpoint *ep)
+{
+	struct ig_endpoint_key k;
+
+	memcpy(k.addr, addr, IG_ADDR_LEN);
+	return bpf_map_lookup_elem(m->endpoints, &k, ep) ? -errno : 0;
+}
+
+int dp_workload_get(const struct dp_maps *m, __u32 ifindex, struct ig_workload *wl)
+{
+	return bpf_map_lookup_elem(m->workloads, &ifindex, wl) ? -errno : 0;
+}
+
+int dp_keys(int map_fd, size_t key_size, void *keys, unsigned int max)
+{
+	unsigned int n = 0;
+	char *k = keys;
+
+	if (!max)
+		return 0;
+	if (bpf_map_get_next_key(map_fd, NULL, k))
+		return errno == ENOENT ? 0 : -errno;
+	for (n = 1; n < max; n++) {
+		if (bpf_map_get_next_key(map_fd, k + (n - 1) * key_size, k + n * key_size))
+			break;
+	}
+	return (int)n;
+}
+
 int dp_workload_set(const struct dp_maps *m, __u32 ifindex, const struct ig_workload *wl)
 {
 	if (!ifindex || !wl->tenant || wl->tenant >= IG_TENANT_MAX)

@@ -103,6 +103,13 @@ int dp_endpoint_del(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN]);
 /* The workload behind the host-side interface ifindex. */
 int dp_workload_set(const struct dp_maps *m, __u32 ifindex, const struct ig_workload *wl);
 int dp_workload_del(const struct dp_maps *m, __u32 ifindex);
+int dp_endpoint_get(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], struct ig_endpoint *ep);
+int dp_workload_get(const struct dp_maps *m, __u32 ifindex, struct ig_workload *wl);
+/* Up to max keys of a hash map (ig_endpoints, ig_vteps, ig_vni_tenants,
+ * ig_workloads) into keys, key_size bytes each: the agent's view of what a
+ * datapath it adopts holds, and infergatectl's listings. Returns how many
+ * (a map that changes meanwhile may be walked partly twice or not at all). */
+int dp_keys(int map_fd, size_t key_size, void *keys, unsigned int max);
 /* Create zeroed ig_tn_drops entries for every reason of tenant (existing
  * counts are kept), so the datapath never allocates under a flood. */
 int dp_tenant_drops_init(const struct dp_maps *m, __u32 tenant);

@@ -19,6 +19,9 @@
 
 #include "user/lib/loader.h"
 #include "user/lib/log.h"
+#include "bpf/tc_host_egress.skel.h"
+#include "bpf/tc_host_ingress.skel.h"
+#include "bpf/tc_workload.skel.h"
 #include "bpf/xdp_gateway.skel.h"
 
 static int mkdir_p(const char *path)
@@ -205,6 +208,138 @@ int loader_attach_xdp(struct loader *ld, const char *ifname, unsigned int compat
 	return 0;
 }
 
+/* ---- the GPU host's programs ---- */
+
+/* Every map of a host object is the loader's: the three programs and the
+ * gateway share one set, pinned once. */
+static int loader_host_reuse(struct bpf_object *obj, const struct loader *ld)
+{
+	int err = obj ? dp_reuse_maps(obj, &ld->maps) : -errno;
+
+	if (err)
+		log_errno(LOG_LVL_ERR, err, "opening a GPU-host program");
+	return err;
+}
+
+int loader_open_host(struct loader *ld)
+{
+	int err;
+
+	if (ld->hi)
+		return 0;
+	ld->hi = tc_host_ingress__open();
+	err = loader_host_reuse(ld->hi ? ld->hi->obj : NULL, ld) ?: tc_host_ingress__load(ld->hi);
+	if (!err) {
+		ld->wk = tc_workload__open();
+		err = loader_host_reuse(ld->wk ? ld->wk->obj : NULL, ld) ?: tc_workload__load(ld->wk);
+	}
+	if (!err) {
+		ld->he = tc_host_egress__open();
+		err = loader_host_reuse(ld->he ? ld->he->obj : NULL, ld) ?:
+			      tc_host_egress__load(ld->he);
+	}
+	if (err) {
+		log_errno(LOG_LVL_ERR, err, "loading the GPU-host programs failed");
+		return err;
+	}
+	log_info("tc_host_ingress, tc_workload and tc_host_egress loaded on the maps under %s",
+		 ld->root);
+	return 0;
+}
+
+static int loader_host_fd(const struct loader *ld, enum loader_host_prog prog)
+{
+	switch (prog) {
+	case LOADER_HOST_INGRESS:
+		return bpf_program__fd(ld->hi->progs.tc_host_ingress);
+	case LOADER_HOST_EGRESS:
+		return bpf_program__fd(ld->he->progs.tc_host_egress);
+	default:
+		return bpf_program__fd(ld->wk->progs.tc_workload);
+	}
+}
+
+/* A pinned tcx link still on ifindex gets prog_fd. The link info's tcx
+ * member (6.6) is missing from older UAPI headers; its ifindex sits where
+ * the xdp member's does, at the start of the union. */
+static int loader_adopt_tc(struct loader_link *l, int prog_fd, int ifindex,
+			   enum compat_hook hook)
+{
+	struct bpf_link_info info = {};
+	struct bpf_prog_info pinfo = {};
+	__u32 len = sizeof(info), plen = sizeof(pinfo);
+	int fd, err;
+
+	fd = bpf_obj_get(l->pin);
+	if (fd < 0)
+		return -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	if (!err && (info.type != COMPAT_LINK_TYPE_TCX || (int)info.xdp.ifindex != ifindex))
+		err = -ESTALE; /* its interface was deleted, or recreated */
+	if (!err && bpf_link_update(fd, prog_fd, NULL))
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	bpf_obj_get_info_by_fd(prog_fd, &pinfo, &plen);
+	l->att = (struct compat_attachment){
+		.hook = hook, .method = COMPAT_METHOD_LINK, .ifindex = ifindex, .link_fd = fd,
+		.prog_id = pinfo.id
+	};
+	memcpy(l->att.ifname, l->ifname, sizeof(l->ifname));
+	l->adopted = true;
+	log_info("%s: program %u replaced the old one behind pinned %s link %s", l->ifname,
+		 pinfo.id, compat_hook_str(hook), l->pin);
+	return 0;
+}
+
+int loader_attach_tc(struct loader *ld, enum loader_host_prog prog, const char *ifname,
+		     int ifindex, unsigned int compat_flags, struct loader_link *l)
+{
+	enum compat_tc_dir dir = prog == LOADER_HOST_EGRESS ? COMPAT_TC_EGRESS : COMPAT_TC_INGRESS;
+	enum compat_hook hook = dir == COMPAT_TC_EGRESS ? COMPAT_HOOK_TC_EGRESS :
+							  COMPAT_HOOK_TC_INGRESS;
+	char links[sizeof(ld->root) + 8];
+	int prog_fd, err;
+
+	if (!ld->hi)
+		return -EINVAL;
+	prog_fd = loader_host_fd(ld, prog);
+	memset(l, 0, sizeof(*l));
+	l->att.link_fd = -1;
+	snprintf(l->ifname, sizeof(l->ifname), "%s", ifname);
+	snprintf(links, sizeof(links), "%s/links", ld->root);
+	snprintf(l->pin, sizeof(l->pin), "%s/%s-%s", links, ifname, compat_hook_str(hook));
+	if (!access(l->pin, F_OK) && !loader_adopt_tc(l, prog_fd, ifindex, hook))
+		return 0;
+	unlink(l->pin); /* stale: its interface was deleted or recreated */
+	err = mkdir_p(links) ?: compat_tc_attach(prog_fd, ifindex, dir,
+						   compat_flags | COMPAT_F_TC_REPLACE, &l->att);
+	if (err)
+		return err;
+	if (l->att.method == COMPAT_METHOD_LINK && compat_pin(&l->att, l->pin))
+		log_warn("%s: link not pinned: the datapath stops with the agent", ifname);
+	return 0;
+}
+
+int loader_link_detach(struct loader_link *l)
+{
+	int err = compat_detach(&l->att);
+
+	unlink(l->pin);
+	return err;
+}
+
+void loader_link_close(struct loader_link *l, bool unpin)
+{
+	if (l->att.link_fd >= 0)
+		close(l->att.link_fd);
+	l->att.link_fd = -1;
+	if (unpin)
+		unlink(l->pin);
+}
+
 int loader_detach(struct loader *ld)
 {
 	int err = 0, e;
@@ -228,6 +363,12 @@ void loader_close(struct loader *ld)
 			close(ld->links[i].att.link_fd);
 	}
 	ld->nlinks = 0;
+	tc_host_ingress__destroy(ld->hi);
+	tc_workload__destroy(ld->wk);
+	tc_host_egress__destroy(ld->he);
+	ld->hi = NULL;
+	ld->wk = NULL;
+	ld->he = NULL;
 	if (ld->gw)
 		xdp_gateway__destroy(ld->gw);
 	ld->gw = NULL;
