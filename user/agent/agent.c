@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 
 #include "user/agent/agent.h"
+#include "user/agent/host.h"
 #include "user/lib/addr.h"
 #include "user/lib/dp.h"
 #include "user/lib/log.h"
@@ -126,6 +127,8 @@ static int agent_write_config(struct agent *a)
 	c.tcp_idle_ns = g->tcp_idle_ns;
 	c.flood_rate = g->flood_rate;
 	c.event_sample = g->event_sample;
+	if (a->host)
+		host_fill_config(a->host, &c);
 	return dp_config_set(&a->ld.maps, &c);
 }
 
@@ -420,11 +423,18 @@ static void agent_probe_done(struct probe *p, void *ctx)
 void agent_perform(struct agent *a)
 {
 	scraper_perform(&a->sc, agent_probe_done, a);
+	host_events(a->host);
+}
+
+int agent_event_fd(const struct agent *a)
+{
+	return host_fd(a->host);
 }
 
 int agent_tick(struct agent *a, __u64 now)
 {
 	__u64 next = a->next_scrape_ns;
+	int hw;
 
 	if (now >= a->next_scrape_ns) {
 		a->next_scrape_ns = now + a->cfg.telemetry.interval_ns;
@@ -454,6 +464,9 @@ int agent_tick(struct agent *a, __u64 now)
 		if (b->health_next_ns < next)
 			next = b->health_next_ns;
 	}
+	hw = host_tick(a->host);
+	if (next > now && (__u64)hw < (next - now) / 1000000)
+		return hw;
 	return next > now ? (int)((next - now) / 1000000) + 1 : 0;
 }
 
@@ -754,6 +767,7 @@ void agent_publish(struct agent *a)
 	agent_render_services(a, &m);
 	agent_gov_render(a, &m);
 	agent_render_backends(a, &m, now);
+	host_render(a->host, &m, &a->cfg);
 	agent_render_nvml(a, &m);
 	if (!m.err && a->ms)
 		metrics_publish(a->ms, m.buf, m.len);
@@ -770,11 +784,8 @@ static int agent_attach(struct agent *a)
 		const struct config_iface *ifc = &a->cfg.ifaces[i];
 		unsigned int flags = a->opts.compat_flags;
 
-		if (ifc->role != CONFIG_ROLE_GATEWAY) {
-			log_info("%s: role %s: its programs come with the GPU-host datapath",
-				 ifc->name, config_role_str(ifc->role));
-			continue;
-		}
+		if (ifc->role != CONFIG_ROLE_GATEWAY)
+			continue; /* the host's underlay: user/agent/host.c */
 		if (ifc->xdp_mode == CONFIG_XDP_GENERIC)
 			flags |= COMPAT_F_FORCE_GENERIC;
 		err = loader_attach_xdp(&a->ld, ifc->name, flags);
@@ -797,6 +808,8 @@ static int agent_apply(struct agent *a)
 	for (unsigned int s = 0; !err && s < a->n_svc; s++)
 		err = agent_rebuild_service(a, &a->svc[s]);
 	a->next_scrape_ns = now;
+	if (!err && a->host)
+		err = host_apply(a->host, &a->cfg.host);
 	return err;
 }
 
@@ -813,6 +826,8 @@ int agent_start(struct agent *a, const struct agent_opts *opts)
 		return err;
 	}
 	err = scraper_init(&a->sc) ?: netlink_open(&a->nl) ?: loader_open(&a->ld, opts->pin_root);
+	if (!err && a->cfg.host.present)
+		err = host_start(&a->host, &a->ld, a->nl, opts->compat_flags, &a->cfg.host);
 	err = err ?: agent_attach(a) ?: agent_apply(a);
 	err = err ?: metrics_start(&a->ms, a->cfg.metrics.addr.addr, a->cfg.metrics.port);
 	if (err)
@@ -871,6 +886,12 @@ int agent_reload(struct agent *a)
 		log_err("reload rejected, the running configuration stays: %s", cerr.text);
 		return err;
 	}
+	if (a->cfg.host.present != next.host.present) {
+		a->reload_errors++;
+		log_err("reload rejected: the host: section can only change with a restart");
+		config_free(&next);
+		return -EINVAL;
+	}
 	agent_free_runtime(a);
 	old = a->cfg;
 	a->cfg = next;
@@ -893,6 +914,8 @@ void agent_stop(struct agent *a, bool detach)
 	nvml_close(a->nvml);
 	a->nvml = NULL;
 	agent_free_runtime(a);
+	host_stop(a->host, detach);
+	a->host = NULL;
 	if (detach && a->ld.gw)
 		loader_detach(&a->ld);
 	loader_close(&a->ld);

@@ -19,6 +19,7 @@
 #include "user/agent/scrape.h"
 #include "user/agent/telemetry.h"
 
+struct host;
 struct netlink;
 struct nvml;
 
@@ -96,6 +97,7 @@ struct agent {
 	struct scraper sc;
 	struct metrics_server *ms;
 	struct nvml *nvml; /* NULL unless telemetry.nvml and the library loads */
+	struct host *host; /* GPU host datapath (user/agent/host.h); NULL without host: */
 	unsigned int n_be, n_svc, n_tn, n_hosts;
 	struct agent_backend *be;
 	struct agent_service *svc;
@@ -135,8 +137,10 @@ int agent_gov_apply(struct agent *a);
 void agent_gov_free(struct agent *a);
 /* The governance families of the /metrics page. */
 void agent_gov_render(struct agent *a, struct mbuf *m);
-/* Drive transfers and consume finished probes. */
+/* Drive transfers and consume finished probes (and a host's link events). */
 void agent_perform(struct agent *a);
+/* A descriptor the event loop also waits on (a host's link events), or -1. */
+int agent_event_fd(const struct agent *a);
 /* Render and publish the /metrics page. */
 void agent_publish(struct agent *a);
 /* Stop; with detach, remove the programs from their interfaces. */

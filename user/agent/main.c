@@ -150,7 +150,8 @@ static bool handle_signal(int sfd, struct agent *a)
 
 static int run(struct agent *a, int sfd)
 {
-	struct curl_waitfd wfd = { .fd = sfd, .events = CURL_WAIT_POLLIN };
+	struct curl_waitfd wfd[2] = { { .fd = sfd, .events = CURL_WAIT_POLLIN },
+				      { .fd = agent_event_fd(a), .events = CURL_WAIT_POLLIN } };
 	__u64 next_publish = 0, now;
 	bool running = true;
 	int wait_ms;
@@ -164,7 +165,7 @@ static int run(struct agent *a, int sfd)
 		}
 		if (wait_ms > 1000)
 			wait_ms = 1000;
-		scraper_wait(&a->sc, &wfd, 1, wait_ms);
+		scraper_wait(&a->sc, wfd, wfd[1].fd >= 0 ? 2 : 1, wait_ms);
 		agent_perform(a);
 		running = handle_signal(sfd, a);
 	}
