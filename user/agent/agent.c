@@ -813,6 +813,15 @@ static int agent_apply(struct agent *a)
 	return err;
 }
 
+/* A host-only agent loads no gateway program and scrapes nothing. */
+static bool agent_is_gateway(const struct agent *a)
+{
+	for (unsigned int i = 0; i < a->cfg.n_ifaces; i++)
+		if (a->cfg.ifaces[i].role == CONFIG_ROLE_GATEWAY)
+			return true;
+	return false;
+}
+
 int agent_start(struct agent *a, const struct agent_opts *opts)
 {
 	struct config_error cerr = {};
@@ -825,7 +834,9 @@ int agent_start(struct agent *a, const struct agent_opts *opts)
 		log_err("%s", cerr.text);
 		return err;
 	}
-	err = scraper_init(&a->sc) ?: netlink_open(&a->nl) ?: loader_open(&a->ld, opts->pin_root);
+	err = scraper_init(&a->sc) ?: netlink_open(&a->nl);
+	err = err ?: (agent_is_gateway(a) ? loader_open(&a->ld, opts->pin_root) :
+					    loader_open_host_only(&a->ld, opts->pin_root));
 	if (!err && a->cfg.host.present)
 		err = host_start(&a->host, &a->ld, a->nl, opts->compat_flags, &a->cfg.host);
 	err = err ?: agent_attach(a) ?: agent_apply(a);

@@ -82,13 +82,13 @@ static int loader_reuse(struct bpf_map *map, const char *path)
 
 /* Adopt every map already pinned; point the others at their pin path so
  * libbpf pins them when it creates them. */
-static int loader_pin_paths(struct loader *ld)
+static int loader_pin_paths(struct loader *ld, struct bpf_object *obj)
 {
 	char path[PATH_MAX];
 	struct bpf_map *map;
 	int err;
 
-	bpf_object__for_each_map(map, ld->gw->obj) {
+	bpf_object__for_each_map(map, obj) {
 		if (bpf_map__is_internal(map))
 			continue;
 		snprintf(path, sizeof(path), "%s/maps/%s", ld->root, bpf_map__name(map));
@@ -104,23 +104,56 @@ static int loader_pin_paths(struct loader *ld)
 	return 0;
 }
 
-int loader_open(struct loader *ld, const char *root)
+static int loader_prepare(struct loader *ld, const char *root, char *maps, size_t len)
 {
-	char maps[sizeof(ld->root) + 8];
 	int err;
 
 	memset(ld, 0, sizeof(*ld));
 	snprintf(ld->root, sizeof(ld->root), "%s", root ? root : IG_PIN_ROOT);
-	snprintf(maps, sizeof(maps), "%s/maps", ld->root);
+	snprintf(maps, len, "%s/maps", ld->root);
 	err = bpffs_mount() ?: mkdir_p(maps);
-	if (err) {
+	if (err)
 		log_errno(LOG_LVL_ERR, err, "cannot prepare %s", maps);
+	return err;
+}
+
+/* A GPU host without a gateway: tc_host_ingress creates or adopts the maps
+ * (every object declares all of them), and xdp_gateway is never loaded. */
+int loader_open_host_only(struct loader *ld, const char *root)
+{
+	char maps[sizeof(ld->root) + 8];
+	int err = loader_prepare(ld, root, maps, sizeof(maps));
+
+	if (err)
+		return err;
+	ld->hi = tc_host_ingress__open();
+	if (!ld->hi)
+		return -errno;
+	err = loader_pin_paths(ld, ld->hi->obj) ?: tc_host_ingress__load(ld->hi);
+	err = err ?: dp_from_object(&ld->maps, ld->hi->obj);
+	if (err) {
+		log_errno(LOG_LVL_ERR, err, "loading tc_host_ingress with the maps pinned under %s "
+			  "failed (a pinned map of another layout?)", maps);
+		tc_host_ingress__destroy(ld->hi);
+		ld->hi = NULL;
 		return err;
 	}
+	log_info("tc_host_ingress loaded; %d of its maps adopted from pins under %s",
+		 ld->nadopted, maps);
+	return loader_open_host(ld);
+}
+
+int loader_open(struct loader *ld, const char *root)
+{
+	char maps[sizeof(ld->root) + 8];
+	int err = loader_prepare(ld, root, maps, sizeof(maps));
+
+	if (err)
+		return err;
 	ld->gw = xdp_gateway__open();
 	if (!ld->gw)
 		return -errno;
-	err = loader_pin_paths(ld);
+	err = loader_pin_paths(ld, ld->gw->obj);
 	err = err ?: xdp_gateway__load(ld->gw);
 	if (err) {
 		log_errno(LOG_LVL_ERR, err,
@@ -223,12 +256,15 @@ static int loader_host_reuse(struct bpf_object *obj, const struct loader *ld)
 
 int loader_open_host(struct loader *ld)
 {
-	int err;
+	int err = 0;
 
-	if (ld->hi)
+	if (ld->wk)
 		return 0;
-	ld->hi = tc_host_ingress__open();
-	err = loader_host_reuse(ld->hi ? ld->hi->obj : NULL, ld) ?: tc_host_ingress__load(ld->hi);
+	if (!ld->hi) {
+		ld->hi = tc_host_ingress__open();
+		err = loader_host_reuse(ld->hi ? ld->hi->obj : NULL, ld) ?:
+			      tc_host_ingress__load(ld->hi);
+	}
 	if (!err) {
 		ld->wk = tc_workload__open();
 		err = loader_host_reuse(ld->wk ? ld->wk->obj : NULL, ld) ?: tc_workload__load(ld->wk);

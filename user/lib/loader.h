@@ -56,6 +56,9 @@ int loader_attach_xdp(struct loader *ld, const char *ifname, unsigned int compat
 /* Load the GPU host's three programs on the maps loader_open opened (one
  * set for the whole machine: a single-box lab is gateway and host). */
 int loader_open_host(struct loader *ld);
+/* loader_open for a GPU host that is no gateway: the maps come from
+ * tc_host_ingress and xdp_gateway is not loaded; then loader_open_host. */
+int loader_open_host_only(struct loader *ld, const char *root);
 /* Attach a host program to ifname (ifindex) into l, which the caller owns:
  * a pinned tcx link <root>/links/<ifname>-tc-ingress|egress on that very
  * interface gets the new program atomically (bpf_link_update: a restarted
