@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "user/agent/host.h"
 #include "user/agent/netlink.h"
@@ -23,6 +24,7 @@
 #include "user/lib/names.h"
 
 #define HOST_RETRY_MS 100
+#define HOST_NOROUTE_MS 1000
 
 /* ---- state sets ---- */
 
@@ -153,16 +155,21 @@ static const __u8 *host_nh_mac(struct host *h, const __u8 *vtep)
 	}
 	err = netlink_nexthop(h->nl, vtep, &nh);
 	if (!err) {
-		if (nh.ifindex != h->underlay)
+		if (nh.ifindex != h->underlay && !e->ok)
 			log_warn("VTEP %s is routed through ifindex %d, not the underlay %s",
 				 addr_str(vtep, s, sizeof(s)), nh.ifindex, h->cfg->underlay);
 		memcpy(e->mac, nh.dmac, 6);
 		e->ok = true;
-	} else if (err != -EAGAIN && !e->ok) {
-		log_errno(LOG_LVL_WARN, err, "VTEP %s: no route on the underlay",
+		e->warned = false;
+	} else if (err != -EAGAIN && !e->ok && !e->warned) {
+		log_errno(LOG_LVL_WARN, err,
+			  "VTEP %s: no route on the underlay (east-west traffic to it is sent "
+			  "nowhere until there is one)",
 			  addr_str(vtep, s, sizeof(s)));
+		e->warned = true;
 	}
 	h->unresolved |= err != 0 && !e->ok;
+	h->no_route |= err != 0 && err != -EAGAIN && !e->ok;
 	return e->mac;
 }
 
@@ -401,6 +408,7 @@ static int host_sync(struct host *h)
 
 	h->syncs++;
 	h->unresolved = false;
+	h->no_route = false;
 	host_probe_all(h);
 	err = host_want(h, &want);
 	if (err) {
@@ -570,12 +578,27 @@ void host_events(struct host *h)
 	host_sync(h);
 }
 
+static __u64 host_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* A neighbour being resolved is asked again soon; a VTEP without a route
+ * once a second (a route may come with the underlay's routing daemon). */
 int host_tick(struct host *h)
 {
+	__u64 now = host_now_ns();
+
 	if (!h || !h->unresolved)
 		return INT_MAX;
+	if (now < h->retry_ns)
+		return (int)((h->retry_ns - now) / 1000000) + 1;
 	host_sync(h);
-	return HOST_RETRY_MS;
+	h->retry_ns = now + (h->no_route ? HOST_NOROUTE_MS : HOST_RETRY_MS) * 1000000ULL;
+	return h->no_route ? HOST_NOROUTE_MS : HOST_RETRY_MS;
 }
 
 /* ---- /metrics ---- */

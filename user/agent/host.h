@@ -58,6 +58,7 @@ struct host_nh {
 	__u8 vtep[IG_ADDR_LEN];
 	__u8 mac[6];
 	bool ok;
+	bool warned; /* "no route" is logged once, until it is resolved */
 };
 
 struct host {
@@ -75,6 +76,8 @@ struct host {
 	struct host_nh *nh;
 	unsigned int n_nh;
 	bool unresolved; /* a remote next hop is unknown: the tick retries */
+	bool no_route; /* ... and one has no route: retry slowly */
+	__u64 retry_ns; /* when the tick retries (CLOCK_MONOTONIC) */
 	int fd; /* link events */
 	__u64 link_events, syncs, attaches, detaches, writes, errors;
 };
