@@ -487,6 +487,34 @@ static void isolation(void)
 	drops_reach(2, 'b', OTHER, b2 + 3);
 }
 
+/* infergatectl on host 1, from its pins: what the agent wrote, and the
+ * drops just counted. */
+static void ctl_views(void)
+{
+	char ctl[1536], out[4096];
+
+	/* bin is .../infergated: infergatectl is beside it. nsenter keeps
+	 * the bpffs that `ip netns exec` would hide. */
+	snprintf(ctl, sizeof(ctl),
+		 "nsenter --net=/run/netns/%s %.*s/infergatectl --json --pin-root /sys/fs/bpf/%s/h1",
+		 hns(1), (int)(strrchr(bin, '/') - bin), bin, strrchr(dir, '/') + 1);
+	cr_expect_eq(netns_run_output(NULL, out, sizeof(out), "%s workloads", ctl), 0);
+	cr_expect(strstr(out, "\"interface\":\"wa1\"") && strstr(out, "\"198.18.64.1\"") &&
+			  strstr(out, "\"2001:db8:64::1\"") && strstr(out, "\"peer\":true"),
+		  "workloads: %s", out);
+	cr_expect_eq(netns_run_output(NULL, out, sizeof(out), "%s endpoints", ctl), 0);
+	cr_expect(strstr(out, "{\"address\":\"198.19.64.10\",\"tenant\":1,\"kind\":\"remote\","
+			      "\"vip\":true,\"ifindex\":0,\"vtep\":\"198.18.12.2\""),
+		  "endpoints: %s", out);
+	cr_expect_eq(netns_run_output(NULL, out, sizeof(out), "%s vnis", ctl), 0);
+	cr_expect(strstr(out, "{\"vni\":6400,\"tenant\":1,\"vteps\":[\"198.18.12.2\","
+			      "\"198.18.255.1\"]}"),
+		  "vnis: %s", out);
+	cr_expect_eq(netns_run_output(NULL, out, sizeof(out), "%s host-drops", ctl), 0);
+	cr_expect(strstr(out, "{\"tenant\":2,\"reason\":\"endpoint-other-tenant\""),
+		  "host-drops: %s", out);
+}
+
 /* North-south from outside a tenant: VXLAN onto host 2's underlay from a
  * VTEP no tenant allows, and from host 1 (allowed for B) in B's VNI to A's
  * workload. */
@@ -641,6 +669,8 @@ Test(host_lab, two_hosts_two_tenants_one_gateway)
 {
 	step("isolation");
 	isolation();
+	step("infergatectl views");
+	ctl_views();
 	step("large transfers");
 	large_transfers();
 	step("neighbours of another tenant");

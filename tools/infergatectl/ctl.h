@@ -67,6 +67,11 @@ int ctl_stats(struct ctl *c);
 int ctl_conns(struct ctl *c);
 int ctl_events(struct ctl *c);
 int ctl_top(struct ctl *c);
+/* host.c: a GPU host's maps. */
+int ctl_workloads(struct ctl *c);
+int ctl_endpoints(struct ctl *c);
+int ctl_vnis(struct ctl *c);
+int ctl_host_drops(struct ctl *c);
 int ctl_set_state(struct ctl *c, __u32 backend, unsigned int state);
 int ctl_weight(struct ctl *c, __u32 service, __u32 backend, __u32 weight);
 

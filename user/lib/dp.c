@@ -504,6 +504,11 @@ int dp_vni_del(const struct dp_maps *m, __u32 vni)
 	return bpf_map_delete_elem(m->vni_tenants, &vni) ? -errno : 0;
 }
 
+int dp_vni_get(const struct dp_maps *m, __u32 vni, __u32 *tenant)
+{
+	return bpf_map_lookup_elem(m->vni_tenants, &vni, tenant) ? -errno : 0;
+}
+
 static int dp_vtep_key(struct ig_vtep_key *k, __u32 vni, const __u8 addr[IG_ADDR_LEN])
 {
 	memset(k, 0, sizeof(*k));

@@ -93,6 +93,7 @@ int dp_maglev_read(const struct dp_maps *m, __u32 service, __u32 *table, __u32 c
  * creates the tenant's ig_tn_drops entries (dp_tenant_drops_init). */
 int dp_vni_set(const struct dp_maps *m, __u32 vni, __u32 tenant);
 int dp_vni_del(const struct dp_maps *m, __u32 vni);
+int dp_vni_get(const struct dp_maps *m, __u32 vni, __u32 *tenant);
 /* Allow, or stop allowing, VXLAN with vni from and to the VTEP at addr. */
 int dp_vtep_allow(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN]);
 int dp_vtep_deny(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN]);
