@@ -226,4 +226,13 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } ig_tn_drops SEC(".maps");
 
+/* The GPU host's own addresses (VTEPs) and infrastructure prefixes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, IG_HOST_ADDR_MAX);
+	__type(key, struct ig_host_addr_key);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} ig_host_addrs SEC(".maps");
+
 #endif /* __IG_MAPS_BPF_H */

@@ -54,7 +54,11 @@
 	X(TN_THROTTLED, "tenant-throttled")           \
 	X(SHED_BATCH, "shed-batch")                   \
 	X(SHED_STANDARD, "shed-standard")             \
-	X(RUNAWAY_CUT, "runaway-flow-cut")
+	X(RUNAWAY_CUT, "runaway-flow-cut")            \
+	X(VXLAN_DST, "vxlan-not-our-vtep")            \
+	X(IP4_CSUM, "ipv4-bad-checksum")              \
+	X(INFRA, "infrastructure-address")            \
+	X(IP6_MAPPED, "ipv6-v4-mapped-address")
 
 #define IG_DROP_ENUM_(name, str) IG_DROP_##name,
 enum ig_drop_reason { IG_DROP_REASONS(IG_DROP_ENUM_) IG_DROP__MAX };

@@ -105,6 +105,32 @@ static __always_inline int host_vtep_allowed(const __u8 *addr, __u32 vni)
 	return bpf_map_lookup_elem(&ig_vteps, &k) != NULL;
 }
 
+/* The flags of the longest ig_host_addrs prefix holding addr (0: none). */
+static __always_inline __u32 host_addr_flags(const __u8 *addr)
+{
+	struct ig_host_addr_key k = { .prefixlen = 128 };
+	__u32 *f;
+
+	__builtin_memcpy(k.addr, addr, IG_ADDR_LEN);
+	f = bpf_map_lookup_elem(&ig_host_addrs, &k);
+	return f ? *f : 0;
+}
+
+static __always_inline int host_addr_eq(const __u8 *a, const __u8 *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]));
+}
+
+/* An IPv6 packet from or to ::ffff:a.b.c.d would match the IPv4 entry of
+ * a.b.c.d in every map (IPv4 is stored mapped): another family's identity.
+ * No host sends such packets on the wire (RFC 4291 2.5.5.2). */
+static __always_inline int host_v4mapped_v6(const struct pkt *p)
+{
+	return p->family == 6 && (addr_is_v4mapped(p->saddr) || addr_is_v4mapped(p->daddr));
+}
+
 /* The workload behind a local endpoint, copied out; it must be the tenant's. */
 static __always_inline int host_workload_of(const struct ig_endpoint *ep, __u32 tenant,
 					    struct ig_workload *wl)
@@ -152,6 +178,8 @@ static __always_inline int host_rx_target(__u32 tenant, const struct pkt *in, __
 
 	if (!in->family || in->vlan_depth)
 		return -IG_DROP_VXLAN_INNER;
+	if (host_v4mapped_v6(in))
+		return -IG_DROP_IP6_MAPPED;
 	ep = bpf_map_lookup_elem(&ig_endpoints, in->daddr);
 	if (!ep)
 		return -IG_DROP_EP_UNKNOWN;
@@ -190,16 +218,73 @@ static __always_inline int host_decap(struct __sk_buff *skb, const struct pkt *o
 											      0;
 }
 
+/* tc runs before the stack has checked the IPv4 header's checksum: a
+ * corrupted outer header must not be decapsulated and delivered. The
+ * header's words, its checksum included, sum to 0xffff. */
+static __always_inline int host_ipv4_csum_ok(struct __sk_buff *skb, const struct pkt *p)
+{
+	__u16 w[30] = {};
+	__u32 hl = p->l4_off - p->l3_off, sum = 0;
+
+	if (hl > 60)
+		return 0;
+	asm volatile("" : "+r"(hl));
+	hl &= 0x3f;
+	if (hl < 20 || bpf_skb_load_bytes(skb, p->l3_off, w, hl))
+		return 0;
+#pragma unroll
+	for (int i = 0; i < 30; i++)
+		if (i < (int)(hl / 2))
+			sum += w[i];
+	return csum_fold(sum) == 0;
+}
+
+/* The outer headers before anything of the VXLAN is believed: addressed to
+ * one of this host's VTEPs (not broadcast, not another host's), an IPv4
+ * header with a valid checksum, no IPv4-mapped IPv6 addresses (they would
+ * pass for an IPv4 VTEP). Returns 0 or a negative reason. */
+static __always_inline int host_outer_check(const struct host_ctx *h, const struct pkt *p)
+{
+	if (host_v4mapped_v6(p))
+		return -IG_DROP_IP6_MAPPED;
+	if (!host_addr_eq(p->daddr, h->cfg->vtep_addr) &&
+	    !(host_addr_flags(p->daddr) & IG_HA_F_VTEP))
+		return -IG_DROP_VXLAN_DST;
+	if (p->family == 4 && !host_ipv4_csum_ok(h->skb, p))
+		return -IG_DROP_IP4_CSUM;
+	return 0;
+}
+
+/* Where the inner frame ends: the outer UDP length bounds it (the parser
+ * checked that one against the outer IP length); bytes after it are the
+ * Ethernet trailer, never part of the inner packet. */
+static __always_inline int host_inner_len(struct __sk_buff *skb, const struct pkt *p, __u32 *len)
+{
+	__be16 ulen;
+	__u32 end;
+
+	if (bpf_skb_load_bytes(skb, p->l4_off + 4, &ulen, sizeof(ulen)))
+		return -IG_DROP_UDP_TRUNC;
+	end = p->l4_off + bpf_ntohs(ulen);
+	if (end < (__u32)p->inner_off + ETH_HLEN)
+		return -IG_DROP_ETH_TRUNC;
+	*len = end - p->inner_off;
+	return 0;
+}
+
 static __always_inline int host_vxlan_rx(struct host_ctx *h, const struct ig_ctx *c,
 					 const struct pkt *p)
 {
 	struct __sk_buff *skb = h->skb;
 	struct ig_workload wl;
 	struct pkt in = {};
-	__u32 tenant = 0, ifindex = 0, off;
+	__u32 tenant = 0, ifindex = 0, off, inner_len = 0;
 	__u16 proto;
 	int err;
 
+	err = host_outer_check(h, p);
+	if (err)
+		return host_drop(h, -err);
 	err = host_vni_tenant(p->vni, &tenant);
 	if (err)
 		return host_drop(h, -err);
@@ -212,6 +297,9 @@ static __always_inline int host_vxlan_rx(struct host_ctx *h, const struct ig_ctx
 	 * is sized for it). */
 	if (p->vlan_depth || (p->flags & PKT_F_FRAG))
 		return host_drop(h, IG_DROP_DECAP_FAILED);
+	err = host_inner_len(skb, p, &inner_len);
+	if (err)
+		return host_drop(h, -err);
 	/* The verifier tracks a variable packet offset only while it and what
 	 * is added to it stay below 64 KiB: bound it where it is used (the
 	 * barrier keeps clang from dropping the mask after the check). The
@@ -221,7 +309,7 @@ static __always_inline int host_vxlan_rx(struct host_ctx *h, const struct ig_ctx
 		return host_drop(h, IG_DROP_DECAP_FAILED);
 	asm volatile("" : "+r"(off));
 	off &= 0x1ff;
-	err = parse_packet_len(c->data + off, c->data_end, c->len - off, &in, 0);
+	err = parse_packet_len(c->data + off, c->data_end, inner_len, &in, 0);
 	h->p = &in;
 	if (err)
 		return host_drop(h, -err);
@@ -464,7 +552,7 @@ static __always_inline int host_egress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	ctx_from_skb(&c, skb);
 	if (parse_packet_len(c.data, c.data_end, c.len, &p, 0) || !p.family ||
-	    (p.flags & PKT_F_FRAG))
+	    (p.flags & PKT_F_FRAG) || host_v4mapped_v6(&p))
 		return TC_ACT_OK; /* not ours to judge: the stack sent it */
 	src = bpf_map_lookup_elem(&ig_endpoints, p.saddr);
 	if (!src || !(src->flags & (IG_EP_F_VIP | IG_EP_F_LOCAL)) || !src->tenant)
@@ -487,6 +575,8 @@ static __always_inline int host_wl_ip(struct host_ctx *h, const struct pkt *p)
 {
 	struct ig_endpoint *src, *dst;
 
+	if (host_v4mapped_v6(p))
+		return host_drop(h, IG_DROP_IP6_MAPPED);
 	src = bpf_map_lookup_elem(&ig_endpoints, p->saddr);
 	if (!src || !(src->flags & IG_EP_F_LOCAL) || src->ifindex != h->ifindex ||
 	    src->tenant != h->tenant)
@@ -500,6 +590,12 @@ static __always_inline int host_wl_ip(struct host_ctx *h, const struct pkt *p)
 		return host_to_local(h, p, dst);
 	if (dst && (dst->flags & IG_EP_F_REMOTE))
 		return host_to_remote(h, p, dst);
+	/* The client side, but never the host itself or its underlay (sshd
+	 * on the VTEP, the next hop's management): the host's VTEP always,
+	 * and what the agent lists in ig_host_addrs. */
+	if (host_addr_eq(p->daddr, h->cfg->vtep_addr) ||
+	    (host_addr_flags(p->daddr) & IG_HA_F_INFRA))
+		return host_drop(h, IG_DROP_INFRA);
 	if (host_resp_account(h->tenant, p, h->len))
 		return host_drop(h, IG_DROP_RUNAWAY_CUT);
 	count(IG_CNT_HOST_CLIENT);
@@ -659,6 +755,8 @@ static __always_inline int host_ndisc(struct host_ctx *h, const struct ig_worklo
 	if (bpf_skb_load_bytes(h->skb, p->l4_off + 8, target, 16) ||
 	    bpf_skb_load_bytes(h->skb, ETH_ALEN, dmac, ETH_ALEN) || target[0] == 0xff)
 		return host_drop(h, IG_DROP_NEIGH_IGNORED);
+	if (addr_is_v4mapped(target) || host_v4mapped_v6(p))
+		return host_drop(h, IG_DROP_IP6_MAPPED);
 	reason = host_neigh_check(h, ll ? NULL : s, target);
 	if (reason)
 		return host_drop(h, reason);

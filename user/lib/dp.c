@@ -21,7 +21,7 @@ const char *const dp_map_names[] = {
 	"ig_counters",	   "ig_svc_stats", "ig_be_stats",    "ig_tn_stats", "ig_flood",
 	"ig_tx_ports",	   "ig_events",	   "ig_vni_tenants", "ig_vteps",    "ig_endpoints",
 	"ig_workloads",	   "ig_tn_drops",  "ig_tn_usage",    "ig_tn_conns", "ig_shed",
-	"ig_tn_resp",	   "ig_flow_resp",
+	"ig_tn_resp",	   "ig_flow_resp", "ig_host_addrs",
 };
 const size_t dp_map_count = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
 _Static_assert(sizeof(dp_map_names) / sizeof(dp_map_names[0]) ==
@@ -578,6 +578,47 @@ int dp_endpoint_get(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], struc
 int dp_workload_get(const struct dp_maps *m, __u32 ifindex, struct ig_workload *wl)
 {
 	return bpf_map_lookup_elem(m->workloads, &ifindex, wl) ? -errno : 0;
+}
+
+static int dp_host_addr_key(struct ig_host_addr_key *k, const __u8 addr[IG_ADDR_LEN],
+			    __u32 prefixlen)
+{
+	memset(k, 0, sizeof(*k));
+	if (prefixlen > IG_ADDR_LEN * 8)
+		return -EINVAL;
+	k->prefixlen = prefixlen;
+	memcpy(k->addr, addr, IG_ADDR_LEN);
+	return 0;
+}
+
+int dp_host_addr_set(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], __u32 prefixlen,
+		     __u32 flags)
+{
+	struct ig_host_addr_key k;
+	int err = dp_host_addr_key(&k, addr, prefixlen);
+
+	return err ? err : dp_update(m->host_addrs, &k, &flags, "ig_host_addrs");
+}
+
+int dp_host_addr_del(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], __u32 prefixlen)
+{
+	struct ig_host_addr_key k;
+	int err = dp_host_addr_key(&k, addr, prefixlen);
+
+	if (err)
+		return err;
+	return bpf_map_delete_elem(m->host_addrs, &k) ? -errno : 0;
+}
+
+int dp_host_addr_get(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], __u32 prefixlen,
+		     __u32 *flags)
+{
+	struct ig_host_addr_key k;
+	int err = dp_host_addr_key(&k, addr, prefixlen);
+
+	if (err)
+		return err;
+	return bpf_map_lookup_elem(m->host_addrs, &k, flags) ? -errno : 0;
 }
 
 int dp_keys(int map_fd, size_t key_size, void *keys, unsigned int max)

@@ -16,6 +16,7 @@ struct dp_maps {
 	int drops, counters, svc_stats, be_stats, tn_stats, flood, tx_ports, events;
 	int vni_tenants, vteps, endpoints, workloads, tn_drops; /* GPU hosts */
 	int tn_usage, tn_conns, shed, tn_resp, flow_resp; /* governance */
+	int host_addrs; /* GPU hosts: own VTEPs and infrastructure prefixes */
 	bool owned; /* fds were opened from pins and are closed by dp_close() */
 };
 
@@ -111,6 +112,13 @@ int dp_workload_get(const struct dp_maps *m, __u32 ifindex, struct ig_workload *
  * datapath it adopts holds, and infergatectl's listings. Returns how many
  * (a map that changes meanwhile may be walked partly twice or not at all). */
 int dp_keys(int map_fd, size_t key_size, void *keys, unsigned int max);
+/* ig_host_addrs: the prefix addr/prefixlen (0..128 over the 16-byte form;
+ * IPv4 is 96 + its length) with enum ig_host_addr_flags. */
+int dp_host_addr_set(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], __u32 prefixlen,
+		     __u32 flags);
+int dp_host_addr_del(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], __u32 prefixlen);
+int dp_host_addr_get(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], __u32 prefixlen,
+		     __u32 *flags);
 /* Create zeroed ig_tn_drops entries for every reason of tenant (existing
  * counts are kept), so the datapath never allocates under a flood. */
 int dp_tenant_drops_init(const struct dp_maps *m, __u32 tenant);
