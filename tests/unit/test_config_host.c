@@ -53,6 +53,8 @@ Test(config_host, example)
 	cr_expect_eq(cfg.n_services, 0, "a host-only file has no services");
 	cr_expect_str_eq(h->underlay, "eth1");
 	th_addr(&h->vtep, "198.18.1.10");
+	cr_assert_eq(h->n_extra_vteps, 1);
+	th_addr(&h->extra_vteps[0], "2001:db8:1::10");
 	cr_assert_eq(h->n_tenants, 2);
 	cr_expect_str_eq(h->tenants[0].name, "acme");
 	cr_expect_eq(h->tenants[0].id, 1);

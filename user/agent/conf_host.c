@@ -213,8 +213,16 @@ static int cfg_host_infra(struct cfg_ctx *c, const struct cfg_node *v, void *obj
 		       cfg_prefix_item);
 }
 
+static int cfg_host_extra(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
+{
+	struct config_host *h = obj;
+
+	return cfg_addrs(c, v, &h->extra_vteps, &h->n_extra_vteps);
+}
+
 static const struct cfg_field cfg_host_fields[] = {
 	CFG_FIELD(struct config_host, "vtep", CT_ADDR, vtep, CF_REQ, 0, 0),
+	CFG_CUSTOM("extra_vteps", 0, cfg_host_extra),
 	CFG_CUSTOM("tenants", CF_REQ, cfg_host_tenants),
 	CFG_CUSTOM("workloads", 0, cfg_host_wls),
 	CFG_CUSTOM("endpoints", 0, cfg_host_eps),
@@ -455,6 +463,7 @@ void config_host_free(struct config_host *h)
 	}
 	for (unsigned int i = 0; h->endpoints && i < h->n_endpoints; i++)
 		free(h->endpoints[i].addrs);
+	free(h->extra_vteps);
 	free(h->tenants);
 	free(h->workloads);
 	free(h->endpoints);

@@ -57,6 +57,8 @@ struct config_host {
 	bool present; /* the file has a host: section */
 	char underlay[CONFIG_IFNAME_MAX]; /* the interface with role host */
 	struct config_addr vtep;
+	unsigned int n_extra_vteps;
+	struct config_addr *extra_vteps; /* other addresses VXLAN may be sent to */
 	unsigned int n_tenants;
 	struct config_host_tenant *tenants;
 	unsigned int n_workloads;

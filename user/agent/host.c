@@ -66,8 +66,18 @@ static const struct host_vni *state_vni(const struct host_state *s, __u32 vni)
 	return NULL;
 }
 
+static const struct host_ha *state_ha(const struct host_state *s,
+				      const struct ig_host_addr_key *k)
+{
+	for (unsigned int i = 0; i < s->n_has; i++)
+		if (!memcmp(&s->has[i].k, k, sizeof(*k)))
+			return &s->has[i];
+	return NULL;
+}
+
 static void state_free(struct host_state *s)
 {
+	free(s->has);
 	free(s->eps);
 	free(s->vteps);
 	free(s->vnis);
@@ -81,6 +91,17 @@ static int state_read(struct host_state *s, const struct dp_maps *m)
 {
 	int n;
 
+	s->has = calloc(IG_HOST_ADDR_MAX, sizeof(*s->has));
+	if (!s->has)
+		return -ENOMEM;
+	n = dp_keys(m->host_addrs, sizeof(struct ig_host_addr_key), s->has, IG_HOST_ADDR_MAX);
+	for (int i = n - 1; i >= 0; i--) {
+		struct ig_host_addr_key k = ((struct ig_host_addr_key *)s->has)[i];
+
+		s->has[i] = (struct host_ha){ .k = k };
+		dp_host_addr_get(m, k.addr, k.prefixlen, &s->has[i].flags);
+	}
+	s->n_has = n > 0 ? n : 0;
 	s->eps = calloc(IG_ENDPOINT_MAX, sizeof(*s->eps));
 	s->vteps = calloc(IG_VTEP_MAX, sizeof(*s->vteps));
 	s->vnis = calloc(IG_VNI_MAX, sizeof(*s->vnis));
@@ -225,6 +246,52 @@ static int want_workload(struct host *h, struct host_state *w, unsigned int cap,
 	return err;
 }
 
+/* One ig_host_addrs entry, masked to its length; flags add up when a
+ * prefix comes twice (the VTEP is also an underlay address). */
+static void want_ha(struct host_state *w, const __u8 *addr, __u32 len, __u32 flags)
+{
+	struct ig_host_addr_key k = { .prefixlen = len };
+	struct host_ha *e;
+
+	memcpy(k.addr, addr, IG_ADDR_LEN);
+	for (__u32 b = len; b < IG_ADDR_LEN * 8; b++)
+		k.addr[b / 8] &= (__u8) ~(0x80 >> (b % 8));
+	e = (struct host_ha *)state_ha(w, &k);
+	if (e) {
+		e->flags |= flags;
+		return;
+	}
+	if (w->n_has < IG_HOST_ADDR_MAX)
+		w->has[w->n_has++] = (struct host_ha){ .k = k, .flags = flags };
+}
+
+/* The host's VTEPs, and what no workload may reach: the configured
+ * infrastructure, or the underlay's own addresses and subnets. */
+static int host_want_addrs(struct host *h, struct host_state *w)
+{
+	const struct config_host *c = h->cfg;
+	__u8 addrs[32][16];
+	unsigned int lens[32];
+	int n;
+
+	w->has = calloc(IG_HOST_ADDR_MAX, sizeof(*w->has));
+	if (!w->has)
+		return -ENOMEM;
+	want_ha(w, c->vtep.addr, 128, IG_HA_F_VTEP | IG_HA_F_INFRA);
+	for (unsigned int i = 0; i < c->n_extra_vteps; i++)
+		want_ha(w, c->extra_vteps[i].addr, 128, IG_HA_F_VTEP | IG_HA_F_INFRA);
+	for (unsigned int i = 0; i < c->n_infra; i++)
+		want_ha(w, c->infra[i].addr.addr, c->infra[i].len, IG_HA_F_INFRA);
+	if (c->n_infra)
+		return 0;
+	n = netlink_if_addrs(h->nl, h->underlay, addrs, lens, 32);
+	for (int i = 0; i < n; i++) {
+		want_ha(w, addrs[i], 128, IG_HA_F_INFRA);
+		want_ha(w, addrs[i], lens[i], IG_HA_F_INFRA);
+	}
+	return n < 0 ? n : 0;
+}
+
 static int host_want(struct host *h, struct host_state *w)
 {
 	const struct config_host *c = h->cfg;
@@ -237,6 +304,9 @@ static int host_want(struct host *h, struct host_state *w)
 		cap += c->endpoints[i].n_addrs;
 	for (unsigned int i = 0; i < c->n_tenants; i++)
 		w->n_vteps += c->tenants[i].n_vteps;
+	err = host_want_addrs(h, w);
+	if (err)
+		return err;
 	w->eps = calloc(cap + 1, sizeof(*w->eps));
 	w->vteps = calloc(w->n_vteps + 1, sizeof(*w->vteps));
 	w->vnis = calloc(c->n_tenants + 1, sizeof(*w->vnis));
@@ -293,6 +363,15 @@ static void host_write_new(struct host *h, const struct host_state *w)
 	const struct dp_maps *m = &h->ld->maps;
 	char s[ADDR_STR_MAX];
 
+	for (unsigned int i = 0; i < w->n_has; i++) {
+		const struct host_ha *o = state_ha(&h->cur, &w->has[i].k);
+
+		if (!o || o->flags != w->has[i].flags)
+			host_wrote(h, dp_host_addr_set(m, w->has[i].k.addr, w->has[i].k.prefixlen,
+						       w->has[i].flags),
+				   "host address", addr_str(w->has[i].k.addr, s, sizeof(s)));
+	}
+
 	for (unsigned int i = 0; i < w->n_vnis; i++) {
 		const struct host_vni *o = state_vni(&h->cur, w->vnis[i].vni);
 
@@ -341,6 +420,13 @@ static void host_delete_old(struct host *h, const struct host_state *w)
 		if (!state_vni(w, h->cur.vnis[i].vni))
 			host_wrote(h, dp_vni_del(m, h->cur.vnis[i].vni), "removing VNI",
 				   "ig_vni_tenants");
+	for (unsigned int i = 0; i < h->cur.n_has; i++)
+		if (!state_ha(w, &h->cur.has[i].k))
+			host_wrote(h,
+				   dp_host_addr_del(m, h->cur.has[i].k.addr,
+						    h->cur.has[i].k.prefixlen),
+				   "removing host address",
+				   addr_str(h->cur.has[i].k.addr, s, sizeof(s)));
 }
 
 /* ---- attachments ---- */

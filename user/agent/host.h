@@ -42,7 +42,13 @@ struct host_wlv {
 struct host_vni {
 	__u32 vni, tenant;
 };
+struct host_ha {
+	struct ig_host_addr_key k;
+	__u32 flags;
+};
 struct host_state {
+	struct host_ha *has; /* ig_host_addrs */
+	unsigned int n_has;
 	struct host_ep *eps; /* sorted by address */
 	unsigned int n_eps;
 	struct ig_vtep_key *vteps;
