@@ -347,21 +347,30 @@ struct probe {
 	const char *dst;
 };
 
-/* Every probe of the list at once, each from its own namespace; all must
- * reach (or all be blocked). */
-static void probes(const struct probe *p, int n, const char *want)
+/* Every probe of the list at once, each from its own namespace; out gets
+ * those that did not do as wanted. */
+static void probes_run(const struct probe *p, int n, const char *want, char *out, size_t olen)
 {
-	char cmd[4096] = "", out[512] = "", tag[64];
+	char cmd[4096] = "", tag[64];
 	size_t len = 0;
 
 	for (int i = 0; i < n; i++) {
-		snprintf(tag, sizeof(tag), "%s->%s", p[i].from->name, p[i].dst);
+		snprintf(tag, sizeof(tag), "%s_to_%s", p[i].from->name, p[i].dst);
 		len += snprintf(cmd + len, sizeof(cmd) - len,
-				"ip netns exec %s bash %s/probe.sh %s %s %s & ", p[i].from->ns, dir,
-				tag, p[i].dst, want);
+				"ip netns exec %s bash %s/probe.sh '%s' '%s' %s & ", p[i].from->ns,
+				dir, tag, p[i].dst, want);
 	}
 	cr_assert_lt(len, sizeof(cmd));
-	netns_run_output(NULL, out, sizeof(out), "%swait", cmd);
+	out[0] = '\0';
+	netns_run_output(NULL, out, olen, "%swait", cmd);
+}
+
+/* All must reach, or all be blocked. */
+static void probes(const struct probe *p, int n, const char *want)
+{
+	char out[512];
+
+	probes_run(p, n, want, out, sizeof(out));
 	cr_expect_str_eq(out, "", "probes that did not %s: %s", want, out);
 }
 
@@ -458,6 +467,7 @@ static void neighbours_of_another_tenant(void)
 static void isolation(void)
 {
 	double b1 = drops(1, 'b', OTHER), a1 = drops(1, 'a', OTHER), b2 = drops(2, 'b', OTHER);
+	char out[512];
 
 	const struct probe ok[] = {
 		{ &wls[A1], wls[A2].a4 }, /* across hosts */
@@ -482,9 +492,29 @@ static void isolation(void)
 	cr_expect_eq(udp_echo(lab.cl, VIP_A), 0, "no UDP echo from A's VIP");
 
 	probes(no, sizeof(no) / sizeof(no[0]), "block");
+	/* The probes can tell: a blocked one that reaches is reported. */
+	probes_run(ok, 1, "block", out, sizeof(out));
+	cr_expect(strstr(out, "a1_to_198.18.64.2:ping") && strstr(out, "a1_to_198.18.64.2:tcp") &&
+			  strstr(out, "a1_to_198.18.64.2:udp"),
+		  "probe self-check: '%s'", out);
 	drops_reach(1, 'b', OTHER, b1 + 12);
 	drops_reach(1, 'a', OTHER, a1 + 3);
 	drops_reach(2, 'b', OTHER, b2 + 3);
+}
+
+/* A workload reaches neither its host (its VTEP: TCP/22 there is the
+ * host's sshd) nor the underlay subnet (the gateway's address on it). */
+static void infrastructure(void)
+{
+	const struct probe no[] = { { &wls[A1], "198.18.11.2" }, { &wls[B1], "198.18.11.1" } };
+	double a = drops(1, 'a', "infrastructure-address"), b = drops(1, 'b', "infrastructure-address");
+
+	probes(no, 2, "block");
+	cr_expect_neq(netns_run(wls[A1].ns, "timeout 0.5 bash -c ': >/dev/tcp/198.18.11.2/22' "
+					    "2>/dev/null"),
+		      0, "a1 reached TCP/22 on its host");
+	drops_reach(1, 'a', "infrastructure-address", a + 4);
+	drops_reach(1, 'b', "infrastructure-address", b + 3);
 }
 
 /* infergatectl on host 1, from its pins: what the agent wrote, and the
@@ -669,6 +699,8 @@ Test(host_lab, two_hosts_two_tenants_one_gateway)
 {
 	step("isolation");
 	isolation();
+	step("infrastructure");
+	infrastructure();
 	step("infergatectl views");
 	ctl_views();
 	step("large transfers");
