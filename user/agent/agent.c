@@ -91,19 +91,29 @@ static void agent_free_runtime(struct agent *a)
 	a->n_be = a->n_svc = 0;
 }
 
+/* A host-only agent loads no gateway program, and scrapes, health-checks
+ * and resolves no backend, whatever services its file lists. */
+static bool agent_is_gateway(const struct agent *a)
+{
+	for (unsigned int i = 0; i < a->cfg.n_ifaces; i++)
+		if (a->cfg.ifaces[i].role == CONFIG_ROLE_GATEWAY)
+			return true;
+	return false;
+}
+
 static int agent_build_runtime(struct agent *a)
 {
-	unsigned int n = 0, k = 0;
+	unsigned int n = 0, k = 0, nsvc = agent_is_gateway(a) ? a->cfg.n_services : 0;
 	int err = 0;
 
-	for (unsigned int s = 0; s < a->cfg.n_services; s++)
+	for (unsigned int s = 0; s < nsvc; s++)
 		n += a->cfg.services[s].n_backends;
 	a->be = calloc(n ? n : 1, sizeof(*a->be));
-	a->svc = calloc(a->cfg.n_services ? a->cfg.n_services : 1, sizeof(*a->svc));
+	a->svc = calloc(nsvc ? nsvc : 1, sizeof(*a->svc));
 	if (!a->be || !a->svc)
 		return -ENOMEM;
-	a->n_svc = a->cfg.n_services;
-	for (unsigned int s = 0; !err && s < a->cfg.n_services; s++) {
+	a->n_svc = nsvc;
+	for (unsigned int s = 0; !err && s < nsvc; s++) {
 		const struct config_service *cs = &a->cfg.services[s];
 
 		a->svc[s] = (struct agent_service){ .cfg = cs, .first = k, .n = cs->n_backends };
@@ -811,15 +821,6 @@ static int agent_apply(struct agent *a)
 	if (!err && a->host)
 		err = host_apply(a->host, &a->cfg.host);
 	return err;
-}
-
-/* A host-only agent loads no gateway program and scrapes nothing. */
-static bool agent_is_gateway(const struct agent *a)
-{
-	for (unsigned int i = 0; i < a->cfg.n_ifaces; i++)
-		if (a->cfg.ifaces[i].role == CONFIG_ROLE_GATEWAY)
-			return true;
-	return false;
 }
 
 int agent_start(struct agent *a, const struct agent_opts *opts)
