@@ -94,4 +94,15 @@ enum ig_host_addr_flags {
 	IG_HA_F_INFRA = 1 << 1,
 };
 
+/* ig_wl_stats (per-CPU hash), key: ifindex of a workload's host-side
+ * interface. The agent creates the entry with the workload and deletes it
+ * with it; the datapath only adds to an entry that exists. */
+struct ig_wl_stats {
+	__u64 rx_packets, rx_bytes; /* delivered to the workload */
+	__u64 tx_packets, tx_bytes; /* sent by it and forwarded (any destination) */
+	__u64 resp_packets, resp_bytes; /* of those, toward the client side */
+	__u64 drops; /* packets it sent that were dropped */
+};
+IG_ASSERT_SIZE(struct ig_wl_stats, 56);
+
 #endif /* __IG_MAPS_HOST_H */

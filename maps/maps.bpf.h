@@ -235,4 +235,12 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } ig_host_addrs SEC(".maps");
 
+/* Traffic per workload interface (the agent creates and deletes entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, IG_WORKLOAD_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_wl_stats);
+} ig_wl_stats SEC(".maps");
+
 #endif /* __IG_MAPS_BPF_H */

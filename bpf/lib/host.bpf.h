@@ -51,6 +51,35 @@ struct host_ctx {
 
 /* ---- counters ---- */
 
+/* Per-workload traffic (ig_wl_stats): only interfaces the agent registered
+ * have an entry, so the underlay's ifindex counts nothing here. */
+enum host_wl_dir { HOST_WL_RX, HOST_WL_TX, HOST_WL_RESP, HOST_WL_DROP };
+
+static __always_inline void host_wl_count(__u32 ifindex, enum host_wl_dir dir, __u32 len)
+{
+	struct ig_wl_stats *s = bpf_map_lookup_elem(&ig_wl_stats, &ifindex);
+
+	if (!s)
+		return;
+	switch (dir) {
+	case HOST_WL_RX:
+		s->rx_packets += 1;
+		s->rx_bytes += len;
+		break;
+	case HOST_WL_RESP:
+		s->resp_packets += 1;
+		s->resp_bytes += len;
+		/* fall through: a response is sent traffic too */
+	case HOST_WL_TX:
+		s->tx_packets += 1;
+		s->tx_bytes += len;
+		break;
+	default:
+		s->drops += 1;
+	}
+}
+
+
 static __always_inline int host_drop(const struct host_ctx *h, enum ig_drop_reason reason)
 {
 	struct ev_info ei = {
@@ -61,6 +90,7 @@ static __always_inline int host_drop(const struct host_ctx *h, enum ig_drop_reas
 
 	count_drop(reason, h->len);
 	count_tn_drop(id, reason, h->len);
+	host_wl_count(h->ifindex, HOST_WL_DROP, h->len);
 	t = bpf_map_lookup_elem(&ig_tn_stats, &id);
 	if (id && t)
 		t->drops += 1;
@@ -324,6 +354,7 @@ static __always_inline int host_vxlan_rx(struct host_ctx *h, const struct ig_ctx
 		bpf_skb_vlan_pop(skb);
 	if (host_set_eth(skb, wl.mac, wl.node_mac, proto))
 		return host_drop(h, IG_DROP_DECAP_FAILED);
+	host_wl_count(ifindex, HOST_WL_RX, skb->len);
 	return host_redirect(h, IG_CNT_HOST_DECAP, ifindex,
 			     (wl.flags & IG_WL_F_PEER) && skb->protocol == bpf_htons(proto));
 }
@@ -466,6 +497,7 @@ static __always_inline int host_to_remote(struct host_ctx *h, const struct pkt *
 		return host_drop(h, IG_DROP_NO_TX_PORT);
 	if (host_encap(h, p, dst, tn->vni))
 		return host_drop(h, IG_DROP_ENCAP_FAILED);
+	host_wl_count(h->ifindex, HOST_WL_TX, h->len);
 	return host_redirect(h, IG_CNT_HOST_ENCAP, ifindex, 0);
 }
 
@@ -482,6 +514,8 @@ static __always_inline int host_to_local(struct host_ctx *h, const struct pkt *p
 		return host_drop(h, -err);
 	if (host_set_eth(h->skb, wl.mac, wl.node_mac, host_ethertype(p)))
 		return host_drop(h, IG_DROP_ETH_TRUNC);
+	host_wl_count(h->ifindex, HOST_WL_TX, h->len);
+	host_wl_count(ifindex, HOST_WL_RX, h->len);
 	return host_redirect(h, IG_CNT_HOST_LOCAL, ifindex, wl.flags & IG_WL_F_PEER);
 }
 
@@ -598,6 +632,7 @@ static __always_inline int host_wl_ip(struct host_ctx *h, const struct pkt *p)
 		return host_drop(h, IG_DROP_INFRA);
 	if (host_resp_account(h->tenant, p, h->len))
 		return host_drop(h, IG_DROP_RUNAWAY_CUT);
+	host_wl_count(h->ifindex, HOST_WL_RESP, h->len);
 	count(IG_CNT_HOST_CLIENT);
 	count(IG_CNT_PASS);
 	count_traffic(&ig_tn_stats, h->tenant, h->len, 0);

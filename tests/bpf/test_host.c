@@ -510,11 +510,17 @@ static void hosts_own_udp_4790(struct pb *in, struct pb *want)
 		"ig_tn_resp", TN_A, offsetof(struct ig_traffic, field), d \
 	}
 
-/* A decapsulation: delivered, counted for tenant A, dropped nowhere. */
+/* Traffic of the workload behind ifindex i (ig_wl_stats). */
+#define WL(i, field, d)                                                  \
+	{                                                                \
+		"ig_wl_stats", i, offsetof(struct ig_wl_stats, field), d \
+	}
+
+/* A decapsulation: delivered to A1, counted for tenant A, dropped nowhere. */
 #define DECAP_OK                                                                  \
 	{                                                                         \
 		FX_CNT(HOST_DECAP, 1), FX_CNT(REDIRECT, 1), TN(TN_A, packets, 1), \
-			TN(TN_A, drops, 0), TN(TN_B, packets, 0)                  \
+			TN(TN_A, drops, 0), TN(TN_B, packets, 0), WL(1, rx_packets, 1) \
 	}
 
 static const struct fixture ingress[] = {
@@ -939,7 +945,8 @@ static void router_solicit(struct pb *in, struct pb *want)
 
 #define WL_DROP(r)                                                                      \
 	{                                                                               \
-		FX_DROP(r), TN_DROP(TN_A, r), TN(TN_A, drops, 1), FX_CNT(HOST_ENCAP, 0) \
+		FX_DROP(r), TN_DROP(TN_A, r), TN(TN_A, drops, 1), FX_CNT(HOST_ENCAP, 0), \
+			WL(1, drops, 1), WL(1, tx_packets, 0)                           \
 	}
 
 /* TCP/22 to the host's own VTEP: the client side as far as endpoints go,
@@ -998,20 +1005,23 @@ static const struct fixture workload[] = {
 	  to_a2,
 	  1,
 	  TC_ACT_REDIRECT,
-	  { FX_CNT(HOST_ENCAP, 1), FX_CNT(REDIRECT, 1), TN(TN_A, packets, 1) },
+	  { FX_CNT(HOST_ENCAP, 1), FX_CNT(REDIRECT, 1), TN(TN_A, packets, 1), WL(1, tx_packets, 1),
+	    WL(1, resp_packets, 0), WL(1, rx_packets, 0) },
 	  1 },
 	{ "A1 to A2 over IPv6", to_a2_v6, 1, TC_ACT_REDIRECT, { FX_CNT(HOST_ENCAP, 1) }, 1 },
 	{ "A1 to A3 on this host",
 	  to_a3_local,
 	  1,
 	  TC_ACT_REDIRECT,
-	  { FX_CNT(HOST_LOCAL, 1), FX_CNT(REDIRECT, 1) },
+	  { FX_CNT(HOST_LOCAL, 1), FX_CNT(REDIRECT, 1), WL(1, tx_packets, 1), WL(103, rx_packets, 1),
+	    WL(103, rx_bytes, 98) },
 	  1 },
 	{ "A1 to the client side: a response, counted for tenant A",
 	  to_client,
 	  0,
 	  TC_ACT_OK,
-	  { FX_CNT(HOST_CLIENT, 1), FX_CNT(PASS, 1), FX_CNT(HOST_RESP, 1), RESP_A(packets, 1) },
+	  { FX_CNT(HOST_CLIENT, 1), FX_CNT(PASS, 1), FX_CNT(HOST_RESP, 1), RESP_A(packets, 1),
+	    WL(1, resp_packets, 1), WL(1, tx_packets, 1) },
 	  1 },
 	{ "A1 answers a client from its VIP (DSR)",
 	  dsr_reply,

@@ -502,6 +502,24 @@ static void isolation(void)
 	drops_reach(2, 'b', OTHER, b2 + 3);
 }
 
+/* /metrics per workload: a2 served the client (north-south) and a1 (east-
+ * west); b1 tried other tenants. */
+static void workload_metrics(void)
+{
+	cr_expect_gt(metric(2, "infergate_host_workload_rx_packets_total{workload=\"a2\","
+			       "tenant=\"ta\"}"),
+		     0);
+	cr_expect_gt(metric(2, "infergate_host_workload_response_bytes_total{workload=\"a2\","
+			       "tenant=\"ta\"}"),
+		     0);
+	cr_expect_gt(metric(1, "infergate_host_workload_tx_bytes_total{workload=\"a1\","
+			       "tenant=\"ta\"}"),
+		     0);
+	cr_expect_gt(metric(1, "infergate_host_workload_drops_total{workload=\"b1\","
+			       "tenant=\"tb\"}"),
+		     0);
+}
+
 /* A workload reaches neither its host (its VTEP: TCP/22 there is the
  * host's sshd) nor the underlay subnet (the gateway's address on it). */
 static void infrastructure(void)
@@ -532,6 +550,8 @@ static void ctl_views(void)
 	cr_expect(strstr(out, "\"interface\":\"wa1\"") && strstr(out, "\"198.18.64.1\"") &&
 			  strstr(out, "\"2001:db8:64::1\"") && strstr(out, "\"peer\":true"),
 		  "workloads: %s", out);
+	cr_expect(strstr(out, "\"rx_packets\":") && !strstr(out, "\"rx_packets\":0,"),
+		  "workloads without delivered packets: %s", out);
 	cr_expect_eq(netns_run_output(NULL, out, sizeof(out), "%s endpoints", ctl), 0);
 	cr_expect(strstr(out, "{\"address\":\"198.19.64.10\",\"tenant\":1,\"kind\":\"remote\","
 			      "\"vip\":true,\"ifindex\":0,\"vtep\":\"198.18.12.2\""),
@@ -701,6 +721,8 @@ Test(host_lab, two_hosts_two_tenants_one_gateway)
 	isolation();
 	step("infrastructure");
 	infrastructure();
+	step("per-workload metrics");
+	workload_metrics();
 	step("infergatectl views");
 	ctl_views();
 	step("large transfers");

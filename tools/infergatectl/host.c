@@ -82,26 +82,40 @@ int ctl_workloads(struct ctl *c)
 	if (c->o.json)
 		printf("{\"workloads\":[");
 	else
-		printf("%-7s %-15s %6s %-17s %-17s %-4s %s\n", "IFINDEX", "INTERFACE", "TENANT",
-		       "MAC", "HOST_MAC", "PEER", "ADDRESSES");
+		printf("%-7s %-15s %6s %-17s %-17s %-4s %12s %12s %12s %8s %s\n", "IFINDEX",
+		       "INTERFACE", "TENANT", "MAC", "HOST_MAC", "PEER", "RX_BYTES", "TX_BYTES",
+		       "RESP_BYTES", "DROPS", "ADDRESSES");
 	for (int i = 0; i < n; i++) {
+		struct ig_wl_stats st = {};
 		struct ig_workload w;
 
 		if (dp_workload_get(&c->m, keys[i], &w))
 			continue;
+		dp_wl_stats(&c->m, keys[i], &st);
 		if (!if_indextoname(keys[i], ifname))
 			snprintf(ifname, sizeof(ifname), "?");
 		wl_addrs(c, eps, ne, keys[i], addrs, sizeof(addrs));
 		mac_str(w.mac, mac, sizeof(mac));
 		mac_str(w.node_mac, node, sizeof(node));
-		printf(c->o.json ? "%s{\"ifindex\":%u,\"interface\":\"%s\",\"tenant\":%u,"
-				   "\"mac\":\"%s\",\"host_mac\":\"%s\",\"peer\":%s,"
-				   "\"addresses\":[%s]}" :
-				   "%s%-7u %-15s %6u %-17s %-17s %-4s %s\n",
-		       c->o.json && i ? "," : "", keys[i], ifname, w.tenant, mac, node,
-		       w.flags & IG_WL_F_PEER ? (c->o.json ? "true" : "yes") :
-						(c->o.json ? "false" : "no"),
-		       addrs);
+		if (c->o.json)
+			printf("%s{\"ifindex\":%u,\"interface\":\"%s\",\"tenant\":%u,\"mac\":\"%s\","
+			       "\"host_mac\":\"%s\",\"peer\":%s,\"rx_packets\":%llu,\"rx_bytes\":%llu,"
+			       "\"tx_packets\":%llu,\"tx_bytes\":%llu,\"resp_packets\":%llu,"
+			       "\"resp_bytes\":%llu,\"drops\":%llu,\"addresses\":[%s]}",
+			       i ? "," : "", keys[i], ifname, w.tenant, mac, node,
+			       w.flags & IG_WL_F_PEER ? "true" : "false",
+			       (unsigned long long)st.rx_packets, (unsigned long long)st.rx_bytes,
+			       (unsigned long long)st.tx_packets, (unsigned long long)st.tx_bytes,
+			       (unsigned long long)st.resp_packets,
+			       (unsigned long long)st.resp_bytes, (unsigned long long)st.drops,
+			       addrs);
+		else
+			printf("%-7u %-15s %6u %-17s %-17s %-4s %12llu %12llu %12llu %8llu %s\n",
+			       keys[i], ifname, w.tenant, mac, node,
+			       w.flags & IG_WL_F_PEER ? "yes" : "no",
+			       (unsigned long long)st.rx_bytes, (unsigned long long)st.tx_bytes,
+			       (unsigned long long)st.resp_bytes, (unsigned long long)st.drops,
+			       addrs);
 	}
 	if (c->o.json)
 		printf("]}\n");

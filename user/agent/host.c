@@ -784,11 +784,50 @@ static void host_render_links(struct host *h, struct mbuf *m)
 		    (unsigned long long)h->errors);
 }
 
+/* Per workload (ig_wl_stats, summed over CPUs): one family per field. */
+static void host_render_workloads(struct host *h, struct mbuf *m)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} f[] = {
+		{ "infergate_host_workload_rx_packets_total", "Packets delivered to the workload.",
+		  offsetof(struct ig_wl_stats, rx_packets) },
+		{ "infergate_host_workload_rx_bytes_total", "Bytes delivered to the workload.",
+		  offsetof(struct ig_wl_stats, rx_bytes) },
+		{ "infergate_host_workload_tx_packets_total",
+		  "Packets the workload sent that were forwarded.",
+		  offsetof(struct ig_wl_stats, tx_packets) },
+		{ "infergate_host_workload_tx_bytes_total",
+		  "Bytes the workload sent that were forwarded.",
+		  offsetof(struct ig_wl_stats, tx_bytes) },
+		{ "infergate_host_workload_response_bytes_total",
+		  "Bytes the workload sent toward the client side.",
+		  offsetof(struct ig_wl_stats, resp_bytes) },
+		{ "infergate_host_workload_drops_total", "Packets the workload sent that were dropped.",
+		  offsetof(struct ig_wl_stats, drops) },
+	};
+
+	for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+		mbuf_family(m, f[k].name, "counter", f[k].help);
+		for (unsigned int i = 0; i < h->n_wl; i++) {
+			const struct host_wl *w = &h->wl[i];
+			__u64 v = 0;
+
+			if (w->ifindex && w->mac_known)
+				dp_percpu_sum(h->ld->maps.wl_stats, w->ifindex, f[k].off, &v);
+			mbuf_printf(m, "%s{workload=\"%s\",tenant=\"%s\"} %llu\n", f[k].name,
+				    w->name, w->cfg->tenant, (unsigned long long)v);
+		}
+	}
+}
+
 void host_render(struct host *h, struct mbuf *m, const struct ig_cfg *cfg)
 {
 	if (!h)
 		return;
 	host_render_tenants(h, m, cfg);
+	host_render_workloads(h, m);
 	host_render_links(h, m);
 }
 

@@ -21,7 +21,7 @@ const char *const dp_map_names[] = {
 	"ig_counters",	   "ig_svc_stats", "ig_be_stats",    "ig_tn_stats", "ig_flood",
 	"ig_tx_ports",	   "ig_events",	   "ig_vni_tenants", "ig_vteps",    "ig_endpoints",
 	"ig_workloads",	   "ig_tn_drops",  "ig_tn_usage",    "ig_tn_conns", "ig_shed",
-	"ig_tn_resp",	   "ig_flow_resp", "ig_host_addrs",
+	"ig_tn_resp",	   "ig_flow_resp", "ig_host_addrs", "ig_wl_stats",
 };
 const size_t dp_map_count = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
 _Static_assert(sizeof(dp_map_names) / sizeof(dp_map_names[0]) ==
@@ -639,13 +639,45 @@ int dp_keys(int map_fd, size_t key_size, void *keys, unsigned int max)
 
 int dp_workload_set(const struct dp_maps *m, __u32 ifindex, const struct ig_workload *wl)
 {
+	int err;
+
 	if (!ifindex || !wl->tenant || wl->tenant >= IG_TENANT_MAX)
 		return -EINVAL;
-	return dp_update(m->workloads, &ifindex, wl, "ig_workloads");
+	err = dp_wl_stats_init(m, ifindex);
+	return err ?: dp_update(m->workloads, &ifindex, wl, "ig_workloads");
+}
+
+int dp_wl_stats_init(const struct dp_maps *m, __u32 ifindex)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct ig_wl_stats *zero;
+
+	if (ncpu < 0)
+		return ncpu;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	/* NOEXIST: the counts of a workload that is rewritten are kept. */
+	if (bpf_map_update_elem(m->wl_stats, &ifindex, zero, BPF_NOEXIST) && errno != EEXIST)
+		err = -errno;
+	free(zero);
+	return err;
+}
+
+int dp_wl_stats(const struct dp_maps *m, __u32 ifindex, struct ig_wl_stats *sum)
+{
+	static const size_t n = sizeof(*sum) / sizeof(__u64);
+	__u64 *f = (__u64 *)sum;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n; i++)
+		err = dp_percpu_sum(m->wl_stats, ifindex, i * sizeof(__u64), &f[i]);
+	return err;
 }
 
 int dp_workload_del(const struct dp_maps *m, __u32 ifindex)
 {
+	bpf_map_delete_elem(m->wl_stats, &ifindex); /* the counts go with it */
 	return bpf_map_delete_elem(m->workloads, &ifindex) ? -errno : 0;
 }
 

@@ -17,6 +17,7 @@ struct dp_maps {
 	int vni_tenants, vteps, endpoints, workloads, tn_drops; /* GPU hosts */
 	int tn_usage, tn_conns, shed, tn_resp, flow_resp; /* governance */
 	int host_addrs; /* GPU hosts: own VTEPs and infrastructure prefixes */
+	int wl_stats; /* GPU hosts: traffic per workload interface */
 	bool owned; /* fds were opened from pins and are closed by dp_close() */
 };
 
@@ -105,6 +106,10 @@ int dp_endpoint_del(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN]);
 /* The workload behind the host-side interface ifindex. */
 int dp_workload_set(const struct dp_maps *m, __u32 ifindex, const struct ig_workload *wl);
 int dp_workload_del(const struct dp_maps *m, __u32 ifindex);
+/* ig_wl_stats: dp_workload_set creates the entry (keeping existing
+ * counts), dp_workload_del removes it; dp_wl_stats sums it over CPUs. */
+int dp_wl_stats_init(const struct dp_maps *m, __u32 ifindex);
+int dp_wl_stats(const struct dp_maps *m, __u32 ifindex, struct ig_wl_stats *sum);
 int dp_endpoint_get(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], struct ig_endpoint *ep);
 int dp_workload_get(const struct dp_maps *m, __u32 ifindex, struct ig_workload *wl);
 /* Up to max keys of a hash map (ig_endpoints, ig_vteps, ig_vni_tenants,
