@@ -79,7 +79,6 @@ static __always_inline void host_wl_count(__u32 ifindex, enum host_wl_dir dir, _
 	}
 }
 
-
 static __always_inline int host_drop(const struct host_ctx *h, enum ig_drop_reason reason)
 {
 	struct ev_info ei = {

@@ -517,9 +517,9 @@ static void hosts_own_udp_4790(struct pb *in, struct pb *want)
 	}
 
 /* A decapsulation: delivered to A1, counted for tenant A, dropped nowhere. */
-#define DECAP_OK                                                                  \
-	{                                                                         \
-		FX_CNT(HOST_DECAP, 1), FX_CNT(REDIRECT, 1), TN(TN_A, packets, 1), \
+#define DECAP_OK                                                                       \
+	{                                                                              \
+		FX_CNT(HOST_DECAP, 1), FX_CNT(REDIRECT, 1), TN(TN_A, packets, 1),      \
 			TN(TN_A, drops, 0), TN(TN_B, packets, 0), WL(1, rx_packets, 1) \
 	}
 
@@ -943,10 +943,10 @@ static void router_solicit(struct pb *in, struct pb *want)
 	pb_finish(in);
 }
 
-#define WL_DROP(r)                                                                      \
-	{                                                                               \
+#define WL_DROP(r)                                                                       \
+	{                                                                                \
 		FX_DROP(r), TN_DROP(TN_A, r), TN(TN_A, drops, 1), FX_CNT(HOST_ENCAP, 0), \
-			WL(1, drops, 1), WL(1, tx_packets, 0)                           \
+			WL(1, drops, 1), WL(1, tx_packets, 0)                            \
 	}
 
 /* TCP/22 to the host's own VTEP: the client side as far as endpoints go,
@@ -1013,8 +1013,8 @@ static const struct fixture workload[] = {
 	  to_a3_local,
 	  1,
 	  TC_ACT_REDIRECT,
-	  { FX_CNT(HOST_LOCAL, 1), FX_CNT(REDIRECT, 1), WL(1, tx_packets, 1), WL(103, rx_packets, 1),
-	    WL(103, rx_bytes, 98) },
+	  { FX_CNT(HOST_LOCAL, 1), FX_CNT(REDIRECT, 1), WL(1, tx_packets, 1),
+	    WL(103, rx_packets, 1), WL(103, rx_bytes, 98) },
 	  1 },
 	{ "A1 to the client side: a response, counted for tenant A",
 	  to_client,

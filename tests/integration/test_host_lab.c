@@ -91,8 +91,9 @@ static void write_host_conf(int h, bool with_b3)
 			continue;
 		fprintf(f, "    - {name: %s, interface: w%s, tenant: t%c, addresses: [%s, %s]%s}\n",
 			w->name, w->name, w->t, w->a4, w->a6,
-			w->idx == 2 ? (w->t == 'a' ? ", vips: [" VIP_A "]" : ", vips: [" VIP_B "]") :
-				      "");
+			w->idx == 2 ?
+				(w->t == 'a' ? ", vips: [" VIP_A "]" : ", vips: [" VIP_B "]") :
+				"");
 	}
 	fprintf(f, "  endpoints:\n");
 	for (int i = 0; i < NWL; i++) {
@@ -104,9 +105,10 @@ static void write_host_conf(int h, bool with_b3)
 			10 + w->h, w->a4, w->a6);
 	}
 	if (h == 1)
-		fprintf(f, "    - {tenant: ta, vtep: 198.18.12.2, vip: true, addresses: [" VIP_A "]}\n"
-			   "    - {tenant: tb, vtep: 198.18.12.2, vip: true, addresses: [" VIP_B
-			   "]}\n");
+		fprintf(f,
+			"    - {tenant: ta, vtep: 198.18.12.2, vip: true, addresses: [" VIP_A "]}\n"
+			"    - {tenant: tb, vtep: 198.18.12.2, vip: true, addresses: [" VIP_B
+			"]}\n");
 	fclose(f);
 }
 
@@ -118,15 +120,17 @@ static void write_gw_conf(void)
 	snprintf(path, sizeof(path), "%s/gw.yaml", dir);
 	f = fopen(path, "w");
 	cr_assert(f);
-	fprintf(f, "interfaces:\n  - {name: g0, role: gateway}\ngateway:\n  vtep: " LAB_GW_VTEP "\n");
+	fprintf(f,
+		"interfaces:\n  - {name: g0, role: gateway}\ngateway:\n  vtep: " LAB_GW_VTEP "\n");
 	fprintf(f, "%sservices:\n", tenants_yaml);
-	fprintf(f, "  - {name: a-tcp, id: 1, vip: " VIP_A ", port: 80, tenant: ta, backends: "
-		   "[{name: h2a, id: 1, vtep: 198.18.12.2, capacity: 10, health: {port: 8080}}]}\n"
-		   "  - {name: a-udp, id: 2, vip: " VIP_A ", port: 5001, proto: udp, tenant: ta, "
-		   "backends: [{name: h2u, id: 2, vtep: 198.18.12.2, capacity: 10, health: {port: "
-		   "8080}}]}\n"
-		   "  - {name: b-tcp, id: 3, vip: " VIP_B ", port: 80, tenant: tb, backends: "
-		   "[{name: h2b, id: 3, vtep: 198.18.12.2, capacity: 10, health: {port: 8080}}]}\n");
+	fprintf(f,
+		"  - {name: a-tcp, id: 1, vip: " VIP_A ", port: 80, tenant: ta, backends: "
+		"[{name: h2a, id: 1, vtep: 198.18.12.2, capacity: 10, health: {port: 8080}}]}\n"
+		"  - {name: a-udp, id: 2, vip: " VIP_A ", port: 5001, proto: udp, tenant: ta, "
+		"backends: [{name: h2u, id: 2, vtep: 198.18.12.2, capacity: 10, health: {port: "
+		"8080}}]}\n"
+		"  - {name: b-tcp, id: 3, vip: " VIP_B ", port: 80, tenant: tb, backends: "
+		"[{name: h2b, id: 3, vtep: 198.18.12.2, capacity: 10, health: {port: 8080}}]}\n");
 	fclose(f);
 }
 
@@ -390,8 +394,9 @@ static void blocked(const struct wl *from, const char *dst)
 
 static int udp_echo(const char *ns, const char *dst)
 {
-	return netns_run(ns, "bash -c 'exec 3<>/dev/udp/%s/5001; for i in 1 2; do printf ig >&3; "
-			     "read -t 0.3 -N 2 r <&3 && [ \"$r\" = ig ] && exit 0; done; exit 1'",
+	return netns_run(ns,
+			 "bash -c 'exec 3<>/dev/udp/%s/5001; for i in 1 2; do printf ig >&3; "
+			 "read -t 0.3 -N 2 r <&3 && [ \"$r\" = ig ] && exit 0; done; exit 1'",
 			 dst);
 }
 
@@ -436,12 +441,13 @@ static void large_transfers(void)
 	char out[256];
 
 	for (int v6 = 0; v6 <= 1; v6++) {
-		cr_expect_eq(netns_run_output(wls[A1].ns, out, sizeof(out),
-					      "iperf3 -c %s -t 1 -J | python3 -c 'import json,sys;"
-					      "print(json.load(sys.stdin)[\"end\"][\"sum_received\"]"
-					      "[\"bits_per_second\"]/1e9)'",
-					      v6 ? wls[A2].a6 : wls[A2].a4),
-			     0, "iperf3 a1 -> a2 failed");
+		cr_expect_eq(
+			netns_run_output(wls[A1].ns, out, sizeof(out),
+					 "iperf3 -c %s -t 1 -J | python3 -c 'import json,sys;"
+					 "print(json.load(sys.stdin)[\"end\"][\"sum_received\"]"
+					 "[\"bits_per_second\"]/1e9)'",
+					 v6 ? wls[A2].a6 : wls[A2].a4),
+			0, "iperf3 a1 -> a2 failed");
 		cr_log_info("a1 -> a2 over IPv%d: %.2f Gbit/s", v6 ? 6 : 4, atof(out));
 		cr_expect_gt(atof(out), 0.2, "a1 -> a2 over IPv%d: %s Gbit/s", v6 ? 6 : 4, out);
 	}
@@ -471,19 +477,14 @@ static void isolation(void)
 
 	const struct probe ok[] = {
 		{ &wls[A1], wls[A2].a4 }, /* across hosts */
-		{ &wls[A1], wls[A2].a6 },
-		{ &wls[A1], wls[A3].a4 }, /* same host */
-		{ &wls[A3], wls[A1].a6 },
-		{ &wls[A3], VIP_A }, /* a VIP served on the other host */
+		{ &wls[A1], wls[A2].a6 }, { &wls[A1], wls[A3].a4 }, /* same host */
+		{ &wls[A3], wls[A1].a6 }, { &wls[A3], VIP_A }, /* a VIP served on the other host */
 		{ &wls[B2], wls[B1].a6 },
 	};
 	const struct probe no[] = {
 		{ &wls[B1], wls[A1].a4 }, /* same host */
-		{ &wls[B1], wls[A3].a6 },
-		{ &wls[B1], wls[A2].a4 }, /* across hosts */
-		{ &wls[B1], wls[A2].a6 },
-		{ &wls[A1], wls[B2].a6 },
-		{ &wls[B2], VIP_A },
+		{ &wls[B1], wls[A3].a6 }, { &wls[B1], wls[A2].a4 }, /* across hosts */
+		{ &wls[B1], wls[A2].a6 }, { &wls[A1], wls[B2].a6 }, { &wls[B2], VIP_A },
 	};
 
 	probes(ok, sizeof(ok) / sizeof(ok[0]), "reach");
@@ -525,7 +526,8 @@ static void workload_metrics(void)
 static void infrastructure(void)
 {
 	const struct probe no[] = { { &wls[A1], "198.18.11.2" }, { &wls[B1], "198.18.11.1" } };
-	double a = drops(1, 'a', "infrastructure-address"), b = drops(1, 'b', "infrastructure-address");
+	double a = drops(1, 'a', "infrastructure-address"),
+	       b = drops(1, 'b', "infrastructure-address");
 
 	probes(no, 2, "block");
 	cr_expect_neq(netns_run(wls[A1].ns, "timeout 0.5 bash -c ': >/dev/tcp/198.18.11.2/22' "
@@ -543,9 +545,10 @@ static void ctl_views(void)
 
 	/* bin is .../infergated: infergatectl is beside it. nsenter keeps
 	 * the bpffs that `ip netns exec` would hide. */
-	snprintf(ctl, sizeof(ctl),
-		 "nsenter --net=/run/netns/%s %.*s/infergatectl --json --pin-root /sys/fs/bpf/%s/h1",
-		 hns(1), (int)(strrchr(bin, '/') - bin), bin, strrchr(dir, '/') + 1);
+	snprintf(
+		ctl, sizeof(ctl),
+		"nsenter --net=/run/netns/%s %.*s/infergatectl --json --pin-root /sys/fs/bpf/%s/h1",
+		hns(1), (int)(strrchr(bin, '/') - bin), bin, strrchr(dir, '/') + 1);
 	cr_expect_eq(netns_run_output(NULL, out, sizeof(out), "%s workloads", ctl), 0);
 	cr_expect(strstr(out, "\"interface\":\"wa1\"") && strstr(out, "\"198.18.64.1\"") &&
 			  strstr(out, "\"2001:db8:64::1\"") && strstr(out, "\"peer\":true"),
@@ -677,8 +680,9 @@ static void late_interface(void)
 	wl_up(&wls[A4]); /* in host 2's file from the start; the container starts now */
 	ms = ping_within(wls[A2].ns, wls[A4].a4, &t0);
 	cr_expect(ms >= 0 && ms < 2000, "a4 reachable from a2 after %.0f ms", ms);
-	cr_expect_eq(metric_wait(2, "infergate_host_attached{interface=\"wa4\",hook=\"tc-ingress\","
-				    "program=\"tc_workload\",mode=\"tcx\"}",
+	cr_expect_eq(metric_wait(2,
+				 "infergate_host_attached{interface=\"wa4\",hook=\"tc-ingress\","
+				 "program=\"tc_workload\",mode=\"tcx\"}",
 				 1),
 		     1);
 	cr_expect_eq(metric(2, "infergate_config_reloads_total{result=\"ok\"}"), 0, "no reload");

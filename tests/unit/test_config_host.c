@@ -145,17 +145,16 @@ static void th_error(const char *rel, const char *rest)
 	cr_expect_eq(cfg.host.n_workloads, 0, "%s: out is left empty", rel);
 }
 
-#define TH_ERROR(name, file, rest)                                        \
-	Test(config_host_errors, name)                                    \
-	{                                                                 \
-		th_error(TH_DATA "/err-host-" file ".yaml", rest);        \
+#define TH_ERROR(name, file, rest)                                 \
+	Test(config_host_errors, name)                             \
+	{                                                          \
+		th_error(TH_DATA "/err-host-" file ".yaml", rest); \
 	}
 
 TH_ERROR(missing, "missing",
 	 ":2:1: host: missing: an interface has role host (the section names the host's VTEP, "
 	 "tenants and workloads)")
-TH_ERROR(no_underlay, "no-underlay",
-	 ":20:3: host: no interface has role host (the underlay)")
+TH_ERROR(no_underlay, "no-underlay", ":20:3: host: no interface has role host (the underlay)")
 TH_ERROR(tenant, "tenant",
 	 ":17:13: host.tenants[1].name: unknown tenant 'initech' (not in tenants:)")
 TH_ERROR(wl_tenant, "wl-tenant",
@@ -171,8 +170,7 @@ TH_ERROR(ep_novtep, "ep-novtep",
 TH_ERROR(mac, "mac",
 	 ":22:12: host.workloads[0].mac: '01:00:5e:00:00:01' is not a unicast MAC address "
 	 "(aa:bb:cc:dd:ee:ff)")
-TH_ERROR(prefix, "prefix",
-	 ":17:35: host.infrastructure[1]: '198.18.0.0/33': bad prefix length")
+TH_ERROR(prefix, "prefix", ":17:35: host.infrastructure[1]: '198.18.0.0/33': bad prefix length")
 TH_ERROR(dup_iface, "dup-iface",
 	 ":19:29: host.workloads[1].interface: 'wa0' is already used by workloads[0]")
 TH_ERROR(vtep_gw, "vtep-gw",

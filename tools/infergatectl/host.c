@@ -70,8 +70,8 @@ int ctl_workloads(struct ctl *c)
 {
 	int n = 0, ne = 0;
 	__u32 *keys = ctl_keys(c->m.workloads, sizeof(__u32), IG_WORKLOAD_MAX, u32_cmp, &n);
-	struct ig_endpoint_key *eps = ctl_keys(c->m.endpoints, sizeof(*eps), IG_ENDPOINT_MAX,
-					       ep_cmp, &ne);
+	struct ig_endpoint_key *eps =
+		ctl_keys(c->m.endpoints, sizeof(*eps), IG_ENDPOINT_MAX, ep_cmp, &ne);
 	char ifname[IF_NAMESIZE], mac[ADDR_STR_MAX], node[ADDR_STR_MAX], addrs[1024];
 
 	if (!keys || !eps) {
@@ -127,8 +127,8 @@ int ctl_workloads(struct ctl *c)
 int ctl_endpoints(struct ctl *c)
 {
 	int n = 0;
-	struct ig_endpoint_key *eps = ctl_keys(c->m.endpoints, sizeof(*eps), IG_ENDPOINT_MAX,
-					       ep_cmp, &n);
+	struct ig_endpoint_key *eps =
+		ctl_keys(c->m.endpoints, sizeof(*eps), IG_ENDPOINT_MAX, ep_cmp, &n);
 	char a[ADDR_STR_MAX], vtep[ADDR_STR_MAX], mac[ADDR_STR_MAX];
 	bool first = true;
 
@@ -240,8 +240,7 @@ int ctl_host_drops(struct ctl *c)
 			continue;
 		dp_percpu_sum(c->m.tn_drops, keys[i], offsetof(struct ig_drop_stat, packets),
 			      &pkts);
-		dp_percpu_sum(c->m.tn_drops, keys[i], offsetof(struct ig_drop_stat, bytes),
-			      &bytes);
+		dp_percpu_sum(c->m.tn_drops, keys[i], offsetof(struct ig_drop_stat, bytes), &bytes);
 		if (!pkts)
 			continue;
 		printf(c->o.json ? "%s{\"tenant\":%u,\"reason\":\"%s\",\"packets\":%llu,"

@@ -169,10 +169,10 @@ static int run(struct ctl *c, char **args, int nargs)
 
 static bool known(const char *cmd)
 {
-	static const char *const cmds[] = { "status", "services", "backends", "tenants",
-					    "stats",  "conns",	  "events",   "top",
-					    "drain",  "undrain",  "weight",   "workloads",
-					    "endpoints", "vnis", "host-drops" };
+	static const char *const cmds[] = { "status",	 "services", "backends",  "tenants",
+					    "stats",	 "conns",    "events",	  "top",
+					    "drain",	 "undrain",  "weight",	  "workloads",
+					    "endpoints", "vnis",     "host-drops" };
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(cmd, cmds[i]))

@@ -836,8 +836,9 @@ int agent_start(struct agent *a, const struct agent_opts *opts)
 		return err;
 	}
 	err = scraper_init(&a->sc) ?: netlink_open(&a->nl);
-	err = err ?: (agent_is_gateway(a) ? loader_open(&a->ld, opts->pin_root) :
-					    loader_open_host_only(&a->ld, opts->pin_root));
+	err = err   ?:
+		      (agent_is_gateway(a) ? loader_open(&a->ld, opts->pin_root) :
+					     loader_open_host_only(&a->ld, opts->pin_root));
 	if (!err && a->cfg.host.present)
 		err = host_start(&a->host, &a->ld, a->nl, opts->compat_flags, &a->cfg.host);
 	err = err ?: agent_attach(a) ?: agent_apply(a);

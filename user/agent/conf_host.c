@@ -144,8 +144,10 @@ static int cfg_wl(struct cfg_ctx *c, const struct cfg_node *v, void *obj, unsign
 	w->has_mac = w->mac_str[0] != '\0';
 	if (w->has_mac && (strlen(w->mac_str) != 17 || mac_parse(w->mac_str, w->mac) ||
 			   (w->mac[0] & 1) || !memcmp(w->mac, "\0\0\0\0\0\0", 6)))
-		return cfg_fail_key(c, v, "mac", "'%s' is not a unicast MAC address "
-				    "(aa:bb:cc:dd:ee:ff)", w->mac_str);
+		return cfg_fail_key(c, v, "mac",
+				    "'%s' is not a unicast MAC address "
+				    "(aa:bb:cc:dd:ee:ff)",
+				    w->mac_str);
 	for (unsigned int j = 0; j < i; j++) {
 		const struct config_workload *o = &host_of(c)->workloads[j];
 
@@ -209,8 +211,7 @@ static int cfg_host_infra(struct cfg_ctx *c, const struct cfg_node *v, void *obj
 {
 	struct config_host *h = obj;
 
-	return cfg_seq(c, v, sizeof(*h->infra), (void **)&h->infra, &h->n_infra,
-		       cfg_prefix_item);
+	return cfg_seq(c, v, sizeof(*h->infra), (void **)&h->infra, &h->n_infra, cfg_prefix_item);
 }
 
 static int cfg_host_extra(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
@@ -282,8 +283,8 @@ static int cfg_resolve_tenants(struct cfg_ctx *c, const struct cfg_node *hv)
 static int cfg_tenant_served(struct cfg_ctx *c, const struct cfg_node *item, const char *tenant,
 			     __u32 *id)
 {
-	const struct config_host_tenant *t = cfg_host_tenant(&((struct ig_cfg *)c->data)->host,
-							     tenant);
+	const struct config_host_tenant *t =
+		cfg_host_tenant(&((struct ig_cfg *)c->data)->host, tenant);
 
 	if (!t)
 		return cfg_fail_key(c, item, "tenant", "'%s' is not one of host.tenants", tenant);
@@ -413,9 +414,9 @@ static int cfg_resolve_underlay(struct cfg_ctx *c, const struct cfg_node *root)
 		if (n++)
 			return cfg_fail(c, cfg_get(root, "interfaces")->kids[i],
 					"interfaces[%u]: a host has one underlay interface "
-					"(role host)", i);
-		snprintf(cfg->host.underlay, sizeof(cfg->host.underlay), "%s",
-			 cfg->ifaces[i].name);
+					"(role host)",
+					i);
+		snprintf(cfg->host.underlay, sizeof(cfg->host.underlay), "%s", cfg->ifaces[i].name);
 	}
 	if (!n && cfg->host.present)
 		return cfg_fail_key(c, root, "host", "no interface has role host (the underlay)");
@@ -440,7 +441,8 @@ int config_host_resolve(struct cfg_ctx *c, const struct cfg_node *root)
 	/* ig_config holds one VTEP: a box that is gateway and host has one. */
 	if (cfg_get(root, "gateway") &&
 	    memcmp(((struct ig_cfg *)c->data)->gateway.vtep.addr, h->vtep.addr, IG_ADDR_LEN))
-		return cfg_fail_key(c, hv, "vtep", "must be gateway.vtep: a box that is gateway "
+		return cfg_fail_key(c, hv, "vtep",
+				    "must be gateway.vtep: a box that is gateway "
 				    "and host has one VTEP");
 	err = cfg_resolve_tenants(c, hv) ?: cfg_resolve_refs(c, hv);
 	if (!err) {
@@ -471,8 +473,7 @@ void config_host_free(struct config_host *h)
 	memset(h, 0, sizeof(*h));
 }
 
-const struct config_workload *config_host_workload(const struct config_host *h,
-						   const char *name)
+const struct config_workload *config_host_workload(const struct config_host *h, const char *name)
 {
 	for (unsigned int i = 0; i < h->n_workloads; i++)
 		if (!strcmp(h->workloads[i].name, name))

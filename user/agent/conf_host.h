@@ -82,8 +82,7 @@ int config_host_resolve(struct cfg_ctx *c, const struct cfg_node *root);
 void config_host_free(struct config_host *h);
 
 /* The workload of that name, or NULL. */
-const struct config_workload *config_host_workload(const struct config_host *h,
-						   const char *name);
+const struct config_workload *config_host_workload(const struct config_host *h, const char *name);
 /* pfx contains addr (both 16-byte, IPv4-mapped for IPv4). */
 bool config_prefix_has(const struct config_prefix *pfx, const __u8 addr[IG_ADDR_LEN]);
 

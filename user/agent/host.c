@@ -66,8 +66,7 @@ static const struct host_vni *state_vni(const struct host_state *s, __u32 vni)
 	return NULL;
 }
 
-static const struct host_ha *state_ha(const struct host_state *s,
-				      const struct ig_host_addr_key *k)
+static const struct host_ha *state_ha(const struct host_state *s, const struct ig_host_addr_key *k)
 {
 	for (unsigned int i = 0; i < s->n_has; i++)
 		if (!memcmp(&s->has[i].k, k, sizeof(*k)))
@@ -329,7 +328,8 @@ static int host_want(struct host *h, struct host_state *w)
 		err = want_workload(h, w, cap, &h->wl[i]);
 	for (unsigned int i = 0; !err && i < c->n_endpoints; i++) {
 		const struct config_endpoint *e = &c->endpoints[i];
-		struct ig_endpoint ep = { .tenant = e->tenant_id, .flags = e->vip ? IG_EP_F_VIP : 0 };
+		struct ig_endpoint ep = { .tenant = e->tenant_id,
+					  .flags = e->vip ? IG_EP_F_VIP : 0 };
 		const __u8 *mac;
 
 		if (e->has_vtep) {
@@ -367,8 +367,9 @@ static void host_write_new(struct host *h, const struct host_state *w)
 		const struct host_ha *o = state_ha(&h->cur, &w->has[i].k);
 
 		if (!o || o->flags != w->has[i].flags)
-			host_wrote(h, dp_host_addr_set(m, w->has[i].k.addr, w->has[i].k.prefixlen,
-						       w->has[i].flags),
+			host_wrote(h,
+				   dp_host_addr_set(m, w->has[i].k.addr, w->has[i].k.prefixlen,
+						    w->has[i].flags),
 				   "host address", addr_str(w->has[i].k.addr, s, sizeof(s)));
 	}
 
@@ -394,8 +395,8 @@ static void host_write_new(struct host *h, const struct host_state *w)
 		const struct host_ep *o = state_ep(&h->cur, w->eps[i].addr);
 
 		if (!o || memcmp(&o->ep, &w->eps[i].ep, sizeof(o->ep)))
-			host_wrote(h, dp_endpoint_set(m, w->eps[i].addr, &w->eps[i].ep),
-				   "endpoint", addr_str(w->eps[i].addr, s, sizeof(s)));
+			host_wrote(h, dp_endpoint_set(m, w->eps[i].addr, &w->eps[i].ep), "endpoint",
+				   addr_str(w->eps[i].addr, s, sizeof(s)));
 	}
 }
 
@@ -532,8 +533,9 @@ static int host_underlay(struct host *h)
 	err = loader_attach_tc(h->ld, LOADER_HOST_INGRESS, h->cfg->underlay, ifindex,
 			       h->compat_flags, in);
 	h->ul_in_on = !err;
-	err = err ?: loader_attach_tc(h->ld, LOADER_HOST_EGRESS, h->cfg->underlay, ifindex,
-				      h->compat_flags, out);
+	err = err   ?:
+		      loader_attach_tc(h->ld, LOADER_HOST_EGRESS, h->cfg->underlay, ifindex,
+				       h->compat_flags, out);
 	h->ul_out_on = h->ul_in_on && !err;
 	return err;
 }
@@ -740,9 +742,10 @@ static void host_render_tenants(struct host *h, struct mbuf *m, const struct ig_
 			__u64 n = 0;
 
 			dp_tenant_drops(d, id, r, &n);
-			mbuf_printf(m, "infergate_host_drops_total{tenant=\"%s\",reason=\"%s\"} %llu\n",
-				    host_tenant_name(cfg, id), drop_reason_str(r),
-				    (unsigned long long)n);
+			mbuf_printf(
+				m, "infergate_host_drops_total{tenant=\"%s\",reason=\"%s\"} %llu\n",
+				host_tenant_name(cfg, id), drop_reason_str(r),
+				(unsigned long long)n);
 		}
 	}
 }
@@ -754,24 +757,28 @@ static void host_render_links(struct host *h, struct mbuf *m)
 	mbuf_family(m, "infergate_host_attached", "gauge",
 		    "1 for each interface and hook a host program is attached to.");
 	if (h->ul_in_on)
-		mbuf_printf(m, "infergate_host_attached{interface=\"%s\",hook=\"tc-ingress\","
+		mbuf_printf(m,
+			    "infergate_host_attached{interface=\"%s\",hook=\"tc-ingress\","
 			    "program=\"tc_host_ingress\",mode=\"%s\"} 1\n",
 			    h->cfg->underlay, mode[h->ul_in.att.method == COMPAT_METHOD_NETLINK]);
 	if (h->ul_out_on)
-		mbuf_printf(m, "infergate_host_attached{interface=\"%s\",hook=\"tc-egress\","
+		mbuf_printf(m,
+			    "infergate_host_attached{interface=\"%s\",hook=\"tc-egress\","
 			    "program=\"tc_host_egress\",mode=\"%s\"} 1\n",
 			    h->cfg->underlay, mode[h->ul_out.att.method == COMPAT_METHOD_NETLINK]);
 	for (unsigned int i = 0; i < h->n_wl; i++)
 		if (h->wl[i].attached)
-			mbuf_printf(m, "infergate_host_attached{interface=\"%s\",hook=\"tc-ingress\","
+			mbuf_printf(m,
+				    "infergate_host_attached{interface=\"%s\",hook=\"tc-ingress\","
 				    "program=\"tc_workload\",mode=\"%s\"} 1\n",
 				    h->wl[i].ifname,
 				    mode[h->wl[i].link.att.method == COMPAT_METHOD_NETLINK]);
 	mbuf_family(m, "infergate_host_workload_present", "gauge",
 		    "1 while the workload's interface exists and its entry is written.");
 	for (unsigned int i = 0; i < h->n_wl; i++)
-		mbuf_printf(m, "infergate_host_workload_present{workload=\"%s\",interface=\"%s\"} %d\n",
-			    h->wl[i].name, h->wl[i].ifname, h->wl[i].ifindex && h->wl[i].mac_known);
+		mbuf_printf(
+			m, "infergate_host_workload_present{workload=\"%s\",interface=\"%s\"} %d\n",
+			h->wl[i].name, h->wl[i].ifname, h->wl[i].ifindex && h->wl[i].mac_known);
 	mbuf_family(m, "infergate_host_link_events_total", "counter",
 		    "Link events that made the agent look at the workload interfaces again.");
 	mbuf_printf(m, "infergate_host_link_events_total %llu\n",
@@ -804,7 +811,8 @@ static void host_render_workloads(struct host *h, struct mbuf *m)
 		{ "infergate_host_workload_response_bytes_total",
 		  "Bytes the workload sent toward the client side.",
 		  offsetof(struct ig_wl_stats, resp_bytes) },
-		{ "infergate_host_workload_drops_total", "Packets the workload sent that were dropped.",
+		{ "infergate_host_workload_drops_total",
+		  "Packets the workload sent that were dropped.",
 		  offsetof(struct ig_wl_stats, drops) },
 	};
 

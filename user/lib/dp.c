@@ -21,7 +21,7 @@ const char *const dp_map_names[] = {
 	"ig_counters",	   "ig_svc_stats", "ig_be_stats",    "ig_tn_stats", "ig_flood",
 	"ig_tx_ports",	   "ig_events",	   "ig_vni_tenants", "ig_vteps",    "ig_endpoints",
 	"ig_workloads",	   "ig_tn_drops",  "ig_tn_usage",    "ig_tn_conns", "ig_shed",
-	"ig_tn_resp",	   "ig_flow_resp", "ig_host_addrs", "ig_wl_stats",
+	"ig_tn_resp",	   "ig_flow_resp", "ig_host_addrs",  "ig_wl_stats",
 };
 const size_t dp_map_count = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
 _Static_assert(sizeof(dp_map_names) / sizeof(dp_map_names[0]) ==

@@ -132,14 +132,16 @@ int loader_open_host_only(struct loader *ld, const char *root)
 	err = loader_pin_paths(ld, ld->hi->obj) ?: tc_host_ingress__load(ld->hi);
 	err = err ?: dp_from_object(&ld->maps, ld->hi->obj);
 	if (err) {
-		log_errno(LOG_LVL_ERR, err, "loading tc_host_ingress with the maps pinned under %s "
-			  "failed (a pinned map of another layout?)", maps);
+		log_errno(LOG_LVL_ERR, err,
+			  "loading tc_host_ingress with the maps pinned under %s "
+			  "failed (a pinned map of another layout?)",
+			  maps);
 		tc_host_ingress__destroy(ld->hi);
 		ld->hi = NULL;
 		return err;
 	}
-	log_info("tc_host_ingress loaded; %d of its maps adopted from pins under %s",
-		 ld->nadopted, maps);
+	log_info("tc_host_ingress loaded; %d of its maps adopted from pins under %s", ld->nadopted,
+		 maps);
 	return loader_open_host(ld);
 }
 
@@ -267,7 +269,8 @@ int loader_open_host(struct loader *ld)
 	}
 	if (!err) {
 		ld->wk = tc_workload__open();
-		err = loader_host_reuse(ld->wk ? ld->wk->obj : NULL, ld) ?: tc_workload__load(ld->wk);
+		err = loader_host_reuse(ld->wk ? ld->wk->obj : NULL, ld) ?:
+			      tc_workload__load(ld->wk);
 	}
 	if (!err) {
 		ld->he = tc_host_egress__open();
@@ -298,8 +301,7 @@ static int loader_host_fd(const struct loader *ld, enum loader_host_prog prog)
 /* A pinned tcx link still on ifindex gets prog_fd. The link info's tcx
  * member (6.6) is missing from older UAPI headers; its ifindex sits where
  * the xdp member's does, at the start of the union. */
-static int loader_adopt_tc(struct loader_link *l, int prog_fd, int ifindex,
-			   enum compat_hook hook)
+static int loader_adopt_tc(struct loader_link *l, int prog_fd, int ifindex, enum compat_hook hook)
 {
 	struct bpf_link_info info = {};
 	struct bpf_prog_info pinfo = {};
@@ -319,10 +321,11 @@ static int loader_adopt_tc(struct loader_link *l, int prog_fd, int ifindex,
 		return err;
 	}
 	bpf_obj_get_info_by_fd(prog_fd, &pinfo, &plen);
-	l->att = (struct compat_attachment){
-		.hook = hook, .method = COMPAT_METHOD_LINK, .ifindex = ifindex, .link_fd = fd,
-		.prog_id = pinfo.id
-	};
+	l->att = (struct compat_attachment){ .hook = hook,
+					     .method = COMPAT_METHOD_LINK,
+					     .ifindex = ifindex,
+					     .link_fd = fd,
+					     .prog_id = pinfo.id };
 	memcpy(l->att.ifname, l->ifname, sizeof(l->ifname));
 	l->adopted = true;
 	log_info("%s: program %u replaced the old one behind pinned %s link %s", l->ifname,
@@ -330,8 +333,8 @@ static int loader_adopt_tc(struct loader_link *l, int prog_fd, int ifindex,
 	return 0;
 }
 
-int loader_attach_tc(struct loader *ld, enum loader_host_prog prog, const char *ifname,
-		     int ifindex, unsigned int compat_flags, struct loader_link *l)
+int loader_attach_tc(struct loader *ld, enum loader_host_prog prog, const char *ifname, int ifindex,
+		     unsigned int compat_flags, struct loader_link *l)
 {
 	enum compat_tc_dir dir = prog == LOADER_HOST_EGRESS ? COMPAT_TC_EGRESS : COMPAT_TC_INGRESS;
 	enum compat_hook hook = dir == COMPAT_TC_EGRESS ? COMPAT_HOOK_TC_EGRESS :
@@ -350,8 +353,9 @@ int loader_attach_tc(struct loader *ld, enum loader_host_prog prog, const char *
 	if (!access(l->pin, F_OK) && !loader_adopt_tc(l, prog_fd, ifindex, hook))
 		return 0;
 	unlink(l->pin); /* stale: its interface was deleted or recreated */
-	err = mkdir_p(links) ?: compat_tc_attach(prog_fd, ifindex, dir,
-						   compat_flags | COMPAT_F_TC_REPLACE, &l->att);
+	err = mkdir_p(links) ?:
+		      compat_tc_attach(prog_fd, ifindex, dir, compat_flags | COMPAT_F_TC_REPLACE,
+				       &l->att);
 	if (err)
 		return err;
 	if (l->att.method == COMPAT_METHOD_LINK && compat_pin(&l->att, l->pin))

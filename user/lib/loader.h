@@ -64,8 +64,8 @@ int loader_open_host_only(struct loader *ld, const char *root);
  * interface gets the new program atomically (bpf_link_update: a restarted
  * agent loses no packet), else kernel-compat attaches (tcx, else clsact,
  * whose filter has a fixed handle and is replaced in place) and pins. */
-int loader_attach_tc(struct loader *ld, enum loader_host_prog prog, const char *ifname,
-		     int ifindex, unsigned int compat_flags, struct loader_link *l);
+int loader_attach_tc(struct loader *ld, enum loader_host_prog prog, const char *ifname, int ifindex,
+		     unsigned int compat_flags, struct loader_link *l);
 /* Detach l and remove its pin (a workload removed from the configuration). */
 int loader_link_detach(struct loader_link *l);
 /* Forget l without detaching: its interface is gone (the kernel detached
