@@ -646,15 +646,20 @@ static double ping_within(const char *ns, const char *dst, const struct timespec
 	return -1;
 }
 
-static void reload_adds_a_workload(void)
+#define WB3_ATTACHED                                                                             \
+	"infergate_host_attached{interface=\"wb3\",hook=\"tc-ingress\",program=\"tc_workload\"," \
+	"mode=\"tcx\"}"
+
+/* Under one tenant-A stream: SIGHUP adds b3 (reachable within 1 s, kept
+ * from tenant A), then SIGHUP removes it again (detached, unreachable). */
+static void reload_adds_and_removes_a_workload(void)
 {
-	double a1 = drops(1, 'a', OTHER);
+	double a1 = drops(1, 'a', OTHER), ms = -1;
 	struct timespec t0;
-	double ms;
 	int got;
 
 	wl_up(&wls[B3]); /* the container exists; the file names it next */
-	stream_start("reload", 200);
+	stream_start("reload", 300);
 	usleep(500 * 1000);
 	write_host_conf(1, true);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -662,12 +667,18 @@ static void reload_adds_a_workload(void)
 	ms = ping_within(wls[B1].ns, wls[B3].a4, &t0);
 	cr_expect(ms >= 0 && ms < 1000, "b3 reachable from b1 after %.0f ms (want < 1000)", ms);
 	cr_log_info("b3 reachable %.0f ms after SIGHUP", ms);
-	got = stream_count("reload");
-	cr_expect_eq(got, 200, "the tenant-A stream lost datagrams across the reload: %d of 200",
-		     got);
 	blocked(&wls[A1], wls[B3].a4);
 	drops_reach(1, 'a', OTHER, a1 + 3);
-	cr_expect_geq(metric(1, "infergate_config_reloads_total{result=\"ok\"}"), 1);
+
+	write_host_conf(1, false);
+	cr_assert_eq(kill(agent_pid(1), SIGHUP), 0);
+	cr_expect_eq(metric_wait(1, WB3_ATTACHED, -1), -1, "wb3 still attached after its removal");
+	cr_expect_neq(netns_run(wls[B1].ns, "ping -c 1 -W 0.3 %s >/dev/null 2>&1", wls[B3].a4), 0,
+		      "b3 still reachable after its removal");
+	got = stream_count("reload");
+	cr_expect_eq(got, 300, "the tenant-A stream lost datagrams across the reloads: %d of 300",
+		     got);
+	cr_expect_geq(metric(1, "infergate_config_reloads_total{result=\"ok\"}"), 2);
 }
 
 static void late_interface(void)
@@ -737,8 +748,8 @@ Test(host_lab, two_hosts_two_tenants_one_gateway)
 	vxlan_from_outside();
 	step("a workload interface created after the agent");
 	late_interface();
-	step("SIGHUP adds a workload under a running stream");
-	reload_adds_a_workload();
+	step("SIGHUP adds, then removes, a workload under a running stream");
+	reload_adds_and_removes_a_workload();
 	step("kill -9 of a host agent under a running stream");
 	kill_9();
 	step("done");
