@@ -26,6 +26,7 @@ static void usage(FILE *out)
 		"      --check-config FILE  validate FILE and exit (0: valid, 1: not)\n"
 		"      --pin-root DIR       bpffs pin root (default " IG_PIN_ROOT ")\n"
 		"      --xdp-generic        attach XDP in generic mode\n"
+		"      --tc-clsact          attach tc programs with clsact, not tcx\n"
 		"      --detach             on exit, remove the programs (default: leave them)\n"
 		"  -l, --log-level LEVEL    err, warn, info (default) or debug\n"
 		"  -V, --version            print the version and exit\n"
@@ -68,6 +69,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "check-config", required_argument, NULL, 'C' },
 		{ "pin-root", required_argument, NULL, 'P' },
 		{ "xdp-generic", no_argument, NULL, 'G' },
+		{ "tc-clsact", no_argument, NULL, 'T' },
 		{ "detach", no_argument, NULL, 'D' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "version", no_argument, NULL, 'V' },
@@ -91,6 +93,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'G':
 			o->agent.compat_flags |= COMPAT_F_FORCE_GENERIC;
+			break;
+		case 'T':
+			o->agent.compat_flags |= COMPAT_F_FORCE_CLSACT;
 			break;
 		case 'D':
 			o->detach = true;
