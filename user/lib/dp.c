@@ -24,9 +24,14 @@ const char *const dp_map_names[] = {
 	"ig_tn_resp",	   "ig_flow_resp", "ig_host_addrs",  "ig_wl_stats",
 };
 const size_t dp_map_count = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
+/* ig_host_addrs and what follows came after ABI 1's first pins. */
+#define DP_FIRST_OPTIONAL 27
 _Static_assert(sizeof(dp_map_names) / sizeof(dp_map_names[0]) ==
 		       sizeof(struct dp_maps) / sizeof(int) - 1,
 	       "dp_map_names and struct dp_maps disagree");
+
+_Static_assert(offsetof(struct dp_maps, host_addrs) / sizeof(int) == DP_FIRST_OPTIONAL,
+	       "DP_FIRST_OPTIONAL names ig_host_addrs");
 
 static int *dp_slot(struct dp_maps *m, size_t i)
 {
@@ -60,6 +65,10 @@ int dp_open_pinned(struct dp_maps *m, const char *dir)
 	for (size_t i = 0; i < dp_map_count; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, dp_map_names[i]);
 		*dp_slot(m, i) = bpf_obj_get(path);
+		/* Maps added within ABI 1 are missing from older pins: their
+		 * fd stays -1 and their readers find nothing. */
+		if (*dp_slot(m, i) < 0 && errno == ENOENT && i >= DP_FIRST_OPTIONAL)
+			continue;
 		if (*dp_slot(m, i) < 0) {
 			err = -errno;
 			log_errno(LOG_LVL_DBG, err, "opening pinned map %s", path);

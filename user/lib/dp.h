@@ -27,7 +27,9 @@ extern const size_t dp_map_count;
 
 /* Borrow the fds of a loaded object (the object keeps ownership). */
 int dp_from_object(struct dp_maps *m, struct bpf_object *obj);
-/* Open every map pinned under dir (e.g. IG_PIN_MAPS). -ENOENT names none. */
+/* Open every map pinned under dir (e.g. IG_PIN_MAPS). -ENOENT names none.
+ * Maps added within the ABI version (ig_host_addrs, ig_wl_stats) may be
+ * missing from older pins: their fds are then -1. */
 int dp_open_pinned(struct dp_maps *m, const char *dir);
 void dp_close(struct dp_maps *m);
 
