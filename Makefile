@@ -215,7 +215,8 @@ install: all
 	$(if $(wildcard deploy/man/*.5),install -m 0644 $(wildcard deploy/man/*.5) \
 		$(DESTDIR)$(PREFIX)/share/man/man5/)
 	install -m 0644 deploy/infergated.service $(DESTDIR)/lib/systemd/system/
-	install -m 0644 deploy/infergate.example.yaml $(DESTDIR)/etc/infergate/
+	install -m 0644 deploy/infergate.example.yaml deploy/infergate.host.example.yaml \
+		$(DESTDIR)/etc/infergate/
 
 clean:
 	rm -rf $(O)

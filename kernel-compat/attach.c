@@ -255,13 +255,19 @@ static int tcx_attach(int prog_fd, int ifindex, enum compat_tc_dir dir,
 
 /* Handle and priority 0 let the kernel pick free ones, so filters of other
  * users on the same hook are left alone; the echo tells which it picked. */
-static int clsact_attach(int prog_fd, int ifindex, enum compat_tc_dir dir,
+static int clsact_attach(int prog_fd, int ifindex, enum compat_tc_dir dir, unsigned int flags,
 			 struct compat_attachment *out)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = dir == COMPAT_TC_INGRESS ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
 	int err;
+
+	if (flags & COMPAT_F_TC_REPLACE) {
+		opts.handle = COMPAT_TC_HANDLE;
+		opts.priority = COMPAT_TC_PRIO;
+		opts.flags = BPF_TC_F_REPLACE;
+	}
 
 	/* One clsact qdisc serves both directions and everyone's filters:
 	 * reuse an existing one, and never delete it on detach. */
@@ -308,7 +314,7 @@ int compat_tc_attach(int prog_fd, int ifindex, enum compat_tc_dir dir, unsigned 
 	if (out->method == COMPAT_METHOD_LINK)
 		err = tcx_attach(prog_fd, ifindex, dir, out);
 	else
-		err = clsact_attach(prog_fd, ifindex, dir, out);
+		err = clsact_attach(prog_fd, ifindex, dir, flags, out);
 	if (err) {
 		log_errno(LOG_LVL_ERR, err, "%s: cannot attach %s program %u via %s", name,
 			  compat_hook_str(out->hook), out->prog_id, compat_method_str(out->method));

@@ -31,6 +31,12 @@ const char *compat_features_str(const struct compat_features *f, char *buf, size
 #define COMPAT_F_FORCE_NETLINK (1U << 0) /* XDP: netlink attach, no bpf_link */
 #define COMPAT_F_FORCE_GENERIC (1U << 1) /* XDP: generic (skb) mode only */
 #define COMPAT_F_FORCE_CLSACT (1U << 2) /* tc: clsact via netlink, no tcx */
+/* clsact: our fixed handle and priority (COMPAT_TC_HANDLE, COMPAT_TC_PRIO),
+ * replacing the filter there, so that a restarted agent takes its own filter
+ * over atomically instead of stacking a second one. */
+#define COMPAT_F_TC_REPLACE (1U << 3)
+#define COMPAT_TC_HANDLE 1
+#define COMPAT_TC_PRIO 0x4947 /* "IG" */
 
 /* The tcx attach types (6.6). Debian 12's UAPI headers lack them, and a newer
  * header declares them as enum constants, which an #ifndef cannot see: so

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* GPU-host maps: which tenant a VNI carries (ig_vni_tenants), which VTEPs may
  * send a VNI (ig_vteps), where each tenant address lives (ig_endpoints), the
- * workload behind each host-side interface (ig_workloads), and drops per
- * tenant and reason (ig_tn_drops). Read by tc_host_ingress and tc_workload. */
+ * workload behind each host-side interface (ig_workloads), drops per tenant
+ * and reason (ig_tn_drops), and the host's own addresses and infrastructure
+ * prefixes (ig_host_addrs). Read by tc_host_ingress and tc_workload. */
 #ifndef __IG_MAPS_HOST_H
 #define __IG_MAPS_HOST_H
 
@@ -74,5 +75,34 @@ struct ig_workload {
 	__u32 pad;
 };
 IG_ASSERT_SIZE(struct ig_workload, 24);
+
+/* ig_host_addrs (LPM trie): the host's own addresses and the prefixes no
+ * workload may reach. A lookup of a full address returns the longest prefix
+ * that holds it. */
+#define IG_HOST_ADDR_MAX 256
+
+struct ig_host_addr_key {
+	__u32 prefixlen; /* 0..128, over addr (IPv4: 96 + its length) */
+	__u8 addr[IG_ADDR_LEN]; /* IPv4-mapped for IPv4 */
+};
+IG_ASSERT_SIZE(struct ig_host_addr_key, 20);
+
+enum ig_host_addr_flags {
+	/* VXLAN may be addressed to it (besides ig_config.vtep_addr). */
+	IG_HA_F_VTEP = 1 << 0,
+	/* Infrastructure: what a workload sends to it is dropped. */
+	IG_HA_F_INFRA = 1 << 1,
+};
+
+/* ig_wl_stats (per-CPU hash), key: ifindex of a workload's host-side
+ * interface. The agent creates the entry with the workload and deletes it
+ * with it; the datapath only adds to an entry that exists. */
+struct ig_wl_stats {
+	__u64 rx_packets, rx_bytes; /* delivered to the workload */
+	__u64 tx_packets, tx_bytes; /* sent by it and forwarded (any destination) */
+	__u64 resp_packets, resp_bytes; /* of those, toward the client side */
+	__u64 drops; /* packets it sent that were dropped */
+};
+IG_ASSERT_SIZE(struct ig_wl_stats, 56);
 
 #endif /* __IG_MAPS_HOST_H */

@@ -242,4 +242,21 @@ struct {
 	__type(value, struct ig_operator);
 } ig_operator SEC(".maps");
 
+/* The GPU host's own addresses (VTEPs) and infrastructure prefixes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, IG_HOST_ADDR_MAX);
+	__type(key, struct ig_host_addr_key);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} ig_host_addrs SEC(".maps");
+
+/* Traffic per workload interface (the agent creates and deletes entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, IG_WORKLOAD_MAX);
+	__type(key, __u32);
+	__type(value, struct ig_wl_stats);
+} ig_wl_stats SEC(".maps");
+
 #endif /* __IG_MAPS_BPF_H */

@@ -57,7 +57,11 @@
 	X(RUNAWAY_CUT, "runaway-flow-cut")            \
 	X(VXLAN_FRAG, "vxlan-fragmented")             \
 	X(ICMP_QUOTE, "icmp-bad-quote")               \
-	X(TOO_BIG, "too-big-for-underlay")
+	X(TOO_BIG, "too-big-for-underlay")            \
+	X(VXLAN_DST, "vxlan-not-our-vtep")            \
+	X(IP4_CSUM, "ipv4-bad-checksum")              \
+	X(INFRA, "infrastructure-address")            \
+	X(IP6_MAPPED, "ipv6-v4-mapped-address")
 
 #define IG_DROP_ENUM_(name, str) IG_DROP_##name,
 enum ig_drop_reason { IG_DROP_REASONS(IG_DROP_ENUM_) IG_DROP__MAX };

@@ -51,6 +51,34 @@ struct host_ctx {
 
 /* ---- counters ---- */
 
+/* Per-workload traffic (ig_wl_stats): only interfaces the agent registered
+ * have an entry, so the underlay's ifindex counts nothing here. */
+enum host_wl_dir { HOST_WL_RX, HOST_WL_TX, HOST_WL_RESP, HOST_WL_DROP };
+
+static __always_inline void host_wl_count(__u32 ifindex, enum host_wl_dir dir, __u32 len)
+{
+	struct ig_wl_stats *s = bpf_map_lookup_elem(&ig_wl_stats, &ifindex);
+
+	if (!s)
+		return;
+	switch (dir) {
+	case HOST_WL_RX:
+		s->rx_packets += 1;
+		s->rx_bytes += len;
+		break;
+	case HOST_WL_RESP:
+		s->resp_packets += 1;
+		s->resp_bytes += len;
+		/* fall through: a response is sent traffic too */
+	case HOST_WL_TX:
+		s->tx_packets += 1;
+		s->tx_bytes += len;
+		break;
+	default:
+		s->drops += 1;
+	}
+}
+
 static __always_inline int host_drop(const struct host_ctx *h, enum ig_drop_reason reason)
 {
 	struct ev_info ei = {
@@ -61,6 +89,7 @@ static __always_inline int host_drop(const struct host_ctx *h, enum ig_drop_reas
 
 	count_drop(reason, h->len);
 	count_tn_drop(id, reason, h->len);
+	host_wl_count(h->ifindex, HOST_WL_DROP, h->len);
 	t = bpf_map_lookup_elem(&ig_tn_stats, &id);
 	if (id && t)
 		t->drops += 1;
@@ -105,6 +134,32 @@ static __always_inline int host_vtep_allowed(const __u8 *addr, __u32 vni)
 	return bpf_map_lookup_elem(&ig_vteps, &k) != NULL;
 }
 
+/* The flags of the longest ig_host_addrs prefix holding addr (0: none). */
+static __always_inline __u32 host_addr_flags(const __u8 *addr)
+{
+	struct ig_host_addr_key k = { .prefixlen = 128 };
+	__u32 *f;
+
+	__builtin_memcpy(k.addr, addr, IG_ADDR_LEN);
+	f = bpf_map_lookup_elem(&ig_host_addrs, &k);
+	return f ? *f : 0;
+}
+
+static __always_inline int host_addr_eq(const __u8 *a, const __u8 *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]));
+}
+
+/* An IPv6 packet from or to ::ffff:a.b.c.d would match the IPv4 entry of
+ * a.b.c.d in every map (IPv4 is stored mapped): another family's identity.
+ * No host sends such packets on the wire (RFC 4291 2.5.5.2). */
+static __always_inline int host_v4mapped_v6(const struct pkt *p)
+{
+	return p->family == 6 && (addr_is_v4mapped(p->saddr) || addr_is_v4mapped(p->daddr));
+}
+
 /* The workload behind a local endpoint, copied out; it must be the tenant's. */
 static __always_inline int host_workload_of(const struct ig_endpoint *ep, __u32 tenant,
 					    struct ig_workload *wl)
@@ -135,13 +190,6 @@ static __always_inline int host_set_eth(struct __sk_buff *skb, const __u8 *dst, 
 	return 0;
 }
 
-static __always_inline int host_addr_eq(const __u8 *a, const __u8 *b)
-{
-	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
-
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]));
-}
-
 static __always_inline __u16 host_ethertype(const struct pkt *p)
 {
 	return p->family == 4 ? ETH_P_IP : ETH_P_IPV6;
@@ -159,6 +207,8 @@ static __always_inline int host_rx_target(__u32 tenant, const struct pkt *in, __
 
 	if (!in->family || in->vlan_depth)
 		return -IG_DROP_VXLAN_INNER;
+	if (host_v4mapped_v6(in))
+		return -IG_DROP_IP6_MAPPED;
 	ep = bpf_map_lookup_elem(&ig_endpoints, in->daddr);
 	if (!ep)
 		return -IG_DROP_EP_UNKNOWN;
@@ -197,16 +247,73 @@ static __always_inline int host_decap(struct __sk_buff *skb, const struct pkt *o
 											      0;
 }
 
+/* tc runs before the stack has checked the IPv4 header's checksum: a
+ * corrupted outer header must not be decapsulated and delivered. The
+ * header's words, its checksum included, sum to 0xffff. */
+static __always_inline int host_ipv4_csum_ok(struct __sk_buff *skb, const struct pkt *p)
+{
+	__u16 w[30] = {};
+	__u32 hl = p->l4_off - p->l3_off, sum = 0;
+
+	if (hl > 60)
+		return 0;
+	asm volatile("" : "+r"(hl));
+	hl &= 0x3f;
+	if (hl < 20 || bpf_skb_load_bytes(skb, p->l3_off, w, hl))
+		return 0;
+#pragma unroll
+	for (int i = 0; i < 30; i++)
+		if (i < (int)(hl / 2))
+			sum += w[i];
+	return csum_fold(sum) == 0;
+}
+
+/* The outer headers before anything of the VXLAN is believed: addressed to
+ * one of this host's VTEPs (not broadcast, not another host's), an IPv4
+ * header with a valid checksum, no IPv4-mapped IPv6 addresses (they would
+ * pass for an IPv4 VTEP). Returns 0 or a negative reason. */
+static __always_inline int host_outer_check(const struct host_ctx *h, const struct pkt *p)
+{
+	if (host_v4mapped_v6(p))
+		return -IG_DROP_IP6_MAPPED;
+	if (!host_addr_eq(p->daddr, h->cfg->vtep_addr) &&
+	    !(host_addr_flags(p->daddr) & IG_HA_F_VTEP))
+		return -IG_DROP_VXLAN_DST;
+	if (p->family == 4 && !host_ipv4_csum_ok(h->skb, p))
+		return -IG_DROP_IP4_CSUM;
+	return 0;
+}
+
+/* Where the inner frame ends: the outer UDP length bounds it (the parser
+ * checked that one against the outer IP length); bytes after it are the
+ * Ethernet trailer, never part of the inner packet. */
+static __always_inline int host_inner_len(struct __sk_buff *skb, const struct pkt *p, __u32 *len)
+{
+	__be16 ulen;
+	__u32 end;
+
+	if (bpf_skb_load_bytes(skb, p->l4_off + 4, &ulen, sizeof(ulen)))
+		return -IG_DROP_UDP_TRUNC;
+	end = p->l4_off + bpf_ntohs(ulen);
+	if (end < (__u32)p->inner_off + ETH_HLEN)
+		return -IG_DROP_ETH_TRUNC;
+	*len = end - p->inner_off;
+	return 0;
+}
+
 static __always_inline int host_vxlan_rx(struct host_ctx *h, const struct ig_ctx *c,
 					 const struct pkt *p)
 {
 	struct __sk_buff *skb = h->skb;
 	struct ig_workload wl;
 	struct pkt in = {};
-	__u32 tenant = 0, ifindex = 0, off;
+	__u32 tenant = 0, ifindex = 0, off, inner_len = 0;
 	__u16 proto;
 	int err;
 
+	err = host_outer_check(h, p);
+	if (err)
+		return host_drop(h, -err);
 	err = host_vni_tenant(p->vni, &tenant);
 	if (err)
 		return host_drop(h, -err);
@@ -225,6 +332,9 @@ static __always_inline int host_vxlan_rx(struct host_ctx *h, const struct ig_ctx
 		/* An 802.1Q tag left in the frame (not taken by the driver)
 		 * would sit where bpf_skb_adjust_room does not expect it. */
 		err = -IG_DROP_DECAP_FAILED;
+	} else {
+		/* The inner frame ends where the outer UDP length says. */
+		err = host_inner_len(skb, p, &inner_len);
 	}
 	if (err)
 		return host_drop(h, -err);
@@ -237,7 +347,7 @@ static __always_inline int host_vxlan_rx(struct host_ctx *h, const struct ig_ctx
 		return host_drop(h, IG_DROP_DECAP_FAILED);
 	asm volatile("" : "+r"(off));
 	off &= 0x1ff;
-	err = parse_packet_len(c->data + off, c->data_end, c->len - off, &in, 0);
+	err = parse_packet_len(c->data + off, c->data_end, inner_len, &in, 0);
 	h->p = &in;
 	if (err)
 		return host_drop(h, -err);
@@ -252,6 +362,7 @@ static __always_inline int host_vxlan_rx(struct host_ctx *h, const struct ig_ctx
 		bpf_skb_vlan_pop(skb);
 	if (host_set_eth(skb, wl.mac, wl.node_mac, proto))
 		return host_drop(h, IG_DROP_DECAP_FAILED);
+	host_wl_count(ifindex, HOST_WL_RX, skb->len);
 	return host_redirect(h, IG_CNT_HOST_DECAP, ifindex,
 			     (wl.flags & IG_WL_F_PEER) && skb->protocol == bpf_htons(proto));
 }
@@ -379,6 +490,7 @@ static __always_inline int host_to_remote(struct host_ctx *h, const struct pkt *
 		return host_drop(h, IG_DROP_NO_TX_PORT);
 	if (host_encap(h, p, dst, tn->vni))
 		return host_drop(h, IG_DROP_ENCAP_FAILED);
+	host_wl_count(h->ifindex, HOST_WL_TX, h->len);
 	return host_redirect(h, IG_CNT_HOST_ENCAP, ifindex, 0);
 }
 
@@ -395,6 +507,8 @@ static __always_inline int host_to_local(struct host_ctx *h, const struct pkt *p
 		return host_drop(h, -err);
 	if (host_set_eth(h->skb, wl.mac, wl.node_mac, host_ethertype(p)))
 		return host_drop(h, IG_DROP_ETH_TRUNC);
+	host_wl_count(h->ifindex, HOST_WL_TX, h->len);
+	host_wl_count(ifindex, HOST_WL_RX, h->len);
 	return host_redirect(h, IG_CNT_HOST_LOCAL, ifindex, wl.flags & IG_WL_F_PEER);
 }
 
@@ -465,7 +579,7 @@ static __always_inline int host_egress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	ctx_from_skb(&c, skb);
 	if (parse_packet_len(c.data, c.data_end, c.len, &p, 0) || !p.family ||
-	    (p.flags & PKT_F_FRAG))
+	    (p.flags & PKT_F_FRAG) || host_v4mapped_v6(&p))
 		return TC_ACT_OK; /* not ours to judge: the stack sent it */
 	src = bpf_map_lookup_elem(&ig_endpoints, p.saddr);
 	if (!src || !(src->flags & (IG_EP_F_VIP | IG_EP_F_LOCAL)) || !src->tenant)
@@ -488,6 +602,8 @@ static __always_inline int host_wl_ip(struct host_ctx *h, const struct pkt *p)
 {
 	struct ig_endpoint *src, *dst;
 
+	if (host_v4mapped_v6(p))
+		return host_drop(h, IG_DROP_IP6_MAPPED);
 	src = bpf_map_lookup_elem(&ig_endpoints, p->saddr);
 	if (!src || !(src->flags & IG_EP_F_LOCAL) || src->ifindex != h->ifindex ||
 	    src->tenant != h->tenant)
@@ -501,8 +617,15 @@ static __always_inline int host_wl_ip(struct host_ctx *h, const struct pkt *p)
 		return host_to_local(h, p, dst);
 	if (dst && (dst->flags & IG_EP_F_REMOTE))
 		return host_to_remote(h, p, dst);
+	/* The client side, but never the host itself or its underlay (sshd
+	 * on the VTEP, the next hop's management): the host's VTEP always,
+	 * and what the agent lists in ig_host_addrs. */
+	if (host_addr_eq(p->daddr, h->cfg->vtep_addr) ||
+	    (host_addr_flags(p->daddr) & IG_HA_F_INFRA))
+		return host_drop(h, IG_DROP_INFRA);
 	if (host_resp_account(h->tenant, p, h->len))
 		return host_drop(h, IG_DROP_RUNAWAY_CUT);
+	host_wl_count(h->ifindex, HOST_WL_RESP, h->len);
 	count(IG_CNT_HOST_CLIENT);
 	count(IG_CNT_PASS);
 	count_traffic(&ig_tn_stats, h->tenant, h->len, 0);
@@ -660,6 +783,8 @@ static __always_inline int host_ndisc(struct host_ctx *h, const struct ig_worklo
 	if (bpf_skb_load_bytes(h->skb, p->l4_off + 8, target, 16) ||
 	    bpf_skb_load_bytes(h->skb, ETH_ALEN, dmac, ETH_ALEN) || target[0] == 0xff)
 		return host_drop(h, IG_DROP_NEIGH_IGNORED);
+	if (addr_is_v4mapped(target) || host_v4mapped_v6(p))
+		return host_drop(h, IG_DROP_IP6_MAPPED);
 	reason = host_neigh_check(h, ll ? NULL : s, target);
 	if (reason)
 		return host_drop(h, reason);

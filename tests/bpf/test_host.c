@@ -32,6 +32,8 @@
 #define ROGUE_VTEP "198.18.1.66" /* allowed for nothing */
 #define V6_VTEP "2001:db8:1::2" /* allowed for tenant A, IPv6 underlay */
 #define H1_VTEP6 "2001:db8:1::1"
+#define UNDERLAY_NET "198.18.1.0" /* /24: the hosts' underlay subnet */
+#define UNDERLAY_HOST "198.18.1.9" /* a machine on it (its router, a switch) */
 #define CLIENT4 "198.18.0.2"
 #define CLIENT6 "2001:db8:18::2"
 #define VNI_A 0x0a0001
@@ -118,6 +120,18 @@ static void config_set(void)
 	cr_assert_eq(dp_config_set(&maps, &cfg), 0);
 }
 
+/* ig_host_addrs: this host's IPv6 VTEP, and its underlay subnet as
+ * infrastructure (ig_config's VTEP is both without an entry). */
+static void host_addrs_set(void)
+{
+	uint8_t a[16];
+
+	pb_addr16(H1_VTEP6, a);
+	cr_assert_eq(dp_host_addr_set(&maps, a, 128, IG_HA_F_VTEP | IG_HA_F_INFRA), 0);
+	pb_addr16(UNDERLAY_NET, a);
+	cr_assert_eq(dp_host_addr_set(&maps, a, 96 + 24, IG_HA_F_INFRA), 0);
+}
+
 static void setup(void)
 {
 	fx_require_root();
@@ -129,6 +143,7 @@ static void setup(void)
 	cr_assert_eq(dp_reuse_maps(wk->obj, &maps), 0);
 	cr_assert_eq(tc_workload__load(wk), 0, "loading tc_workload.bpf.o failed");
 	config_set();
+	host_addrs_set();
 	cr_assert_eq(dp_tenant_set(&maps, TN_A, VNI_A, IG_PRIO_STANDARD), 0);
 	cr_assert_eq(dp_tenant_set(&maps, TN_B, VNI_B, IG_PRIO_STANDARD), 0);
 	cr_assert_eq(dp_vni_set(&maps, VNI_A, TN_A), 0);
@@ -339,6 +354,17 @@ static void vxlan_no_i_flag(struct pb *in, struct pb *want)
 	pb_hdr(in, PB_VXLAN, 0)[0] = 0;
 }
 
+/* Refill an IPv4 header's checksum after a fixture changed the header. */
+static void ip4_resum(uint8_t *ip)
+{
+	uint16_t c;
+
+	ip[10] = ip[11] = 0;
+	c = pb_csum(ip, (ip[0] & 0xf) * 4, 0);
+	ip[10] = c >> 8;
+	ip[11] = c & 0xff;
+}
+
 /* The first fragment of a VXLAN packet: only part of the inner frame. Its
  * UDP length is the whole datagram's, as on the wire. */
 static void outer_fragment(struct pb *in, struct pb *want)
@@ -428,6 +454,78 @@ static void hosts_ext7(struct pb *in, struct pb *want)
 	ext7_frame(in, H1_MAC, UL_MAC, "2001:db8:1::9", "2001:db8:1::8", 4789);
 }
 
+/* ---- hardening: what crafted outer and inner headers must not do ---- */
+
+/* VXLAN addressed to another host's VTEP (a switch flooding it, or a host
+ * in promiscuous mode) is not ours to deliver. */
+static void to_other_vtep(struct pb *in, struct pb *want)
+{
+	struct pb inner;
+
+	(void)want;
+	pb_init(&inner);
+	tcp_frame(&inner, VX_MAC, CL_MAC, CLIENT4, VIP_A, 41000, 8000);
+	vxlan_wrap(in, GW_VTEP, H2_VTEP, VNI_A, &inner);
+}
+
+static void to_broadcast(struct pb *in, struct pb *want)
+{
+	struct pb inner;
+
+	(void)want;
+	pb_init(&inner);
+	tcp_frame(&inner, VX_MAC, CL_MAC, CLIENT4, VIP_A, 41000, 8000);
+	vxlan_wrap(in, GW_VTEP, "255.255.255.255", VNI_A, &inner);
+}
+
+/* One bit flipped in the outer source address: the checksum no longer
+ * holds, and the stack would have dropped it after tc. */
+static void outer_bad_csum(struct pb *in, struct pb *want)
+{
+	(void)want;
+	rx(in, GW_VTEP, VNI_A, CLIENT4, VIP_A);
+	pb_hdr(in, PB_IPV4, 0)[10] ^= 0x01;
+}
+
+/* The outer IP and UDP lengths end right after the VXLAN and inner
+ * Ethernet headers; a whole inner packet follows in the Ethernet trailer. */
+static void inner_in_trailer(struct pb *in, struct pb *want)
+{
+	int ip = pb_hdr_off(in, PB_IPV4, 0), udp, cut;
+	uint8_t *p;
+
+	(void)want;
+	rx(in, GW_VTEP, VNI_A, CLIENT4, VIP_A);
+	ip = pb_hdr_off(in, PB_IPV4, 0);
+	udp = pb_hdr_off(in, PB_UDP, 0);
+	cut = pb_hdr_off(in, PB_VXLAN, 0) + 8 + 14; /* VXLAN, inner Ethernet */
+	p = in->buf;
+	p[ip + 2] = (cut - ip) >> 8;
+	p[ip + 3] = (cut - ip) & 0xff;
+	p[udp + 4] = (cut - udp) >> 8;
+	p[udp + 5] = (cut - udp) & 0xff;
+	ip4_resum(p + ip);
+}
+
+/* An IPv6 underlay packet from ::ffff:<the gateway's IPv4 VTEP>: it would
+ * pass for the gateway, whose VTEP is stored IPv4-mapped. */
+static void outer_v4mapped_source(struct pb *in, struct pb *want)
+{
+	struct pb inner;
+
+	(void)want;
+	pb_init(&inner);
+	tcp_frame(&inner, VX_MAC, CL_MAC, CLIENT4, VIP_A, 41000, 8000);
+	vxlan_wrap(in, "::ffff:" GW_VTEP, H1_VTEP6, VNI_A, &inner);
+}
+
+/* Inner IPv6 to ::ffff:<A1's IPv4 address>: not A1's IPv6 address. */
+static void inner_v4mapped_dst(struct pb *in, struct pb *want)
+{
+	(void)want;
+	rx(in, GW_VTEP, VNI_A, CLIENT6, "::ffff:198.18.64.1");
+}
+
 static void inner_truncated(struct pb *in, struct pb *want)
 {
 	struct pb inner;
@@ -492,11 +590,17 @@ static void hosts_own_udp_4790(struct pb *in, struct pb *want)
 		"ig_tn_resp", TN_A, offsetof(struct ig_traffic, field), d \
 	}
 
-/* A decapsulation: delivered, counted for tenant A, dropped nowhere. */
-#define DECAP_OK                                                                  \
-	{                                                                         \
-		FX_CNT(HOST_DECAP, 1), FX_CNT(REDIRECT, 1), TN(TN_A, packets, 1), \
-			TN(TN_A, drops, 0), TN(TN_B, packets, 0)                  \
+/* Traffic of the workload behind ifindex i (ig_wl_stats). */
+#define WL(i, field, d)                                                  \
+	{                                                                \
+		"ig_wl_stats", i, offsetof(struct ig_wl_stats, field), d \
+	}
+
+/* A decapsulation: delivered to A1, counted for tenant A, dropped nowhere. */
+#define DECAP_OK                                                                       \
+	{                                                                              \
+		FX_CNT(HOST_DECAP, 1), FX_CNT(REDIRECT, 1), TN(TN_A, packets, 1),      \
+			TN(TN_A, drops, 0), TN(TN_B, packets, 0), WL(1, rx_packets, 1) \
 	}
 
 static const struct fixture ingress[] = {
@@ -621,6 +725,42 @@ static const struct fixture ingress[] = {
 	  0,
 	  TC_ACT_SHOT,
 	  { FX_DROP(IP4_IHL), TN_DROP(TN_A, IP4_IHL) },
+	  1 },
+	{ "VXLAN to another host's VTEP",
+	  to_other_vtep,
+	  0,
+	  TC_ACT_SHOT,
+	  { FX_DROP(VXLAN_DST), TN_DROP(0, VXLAN_DST), FX_CNT(HOST_DECAP, 0) },
+	  1 },
+	{ "VXLAN to the broadcast address",
+	  to_broadcast,
+	  0,
+	  TC_ACT_SHOT,
+	  { FX_DROP(VXLAN_DST), TN_DROP(0, VXLAN_DST), FX_CNT(HOST_DECAP, 0) },
+	  1 },
+	{ "outer IPv4 header with a bad checksum",
+	  outer_bad_csum,
+	  0,
+	  TC_ACT_SHOT,
+	  { FX_DROP(IP4_CSUM), TN_DROP(0, IP4_CSUM), FX_CNT(HOST_DECAP, 0) },
+	  1 },
+	{ "inner packet in the Ethernet trailer, past the outer lengths",
+	  inner_in_trailer,
+	  0,
+	  TC_ACT_SHOT,
+	  { FX_DROP(IP4_LEN), TN_DROP(TN_A, IP4_LEN), FX_CNT(HOST_DECAP, 0) },
+	  1 },
+	{ "IPv6 underlay from ::ffff:<the gateway's IPv4 VTEP>",
+	  outer_v4mapped_source,
+	  0,
+	  TC_ACT_SHOT,
+	  { FX_DROP(IP6_MAPPED), TN_DROP(0, IP6_MAPPED), FX_CNT(HOST_DECAP, 0) },
+	  1 },
+	{ "inner IPv6 to ::ffff:<A1's IPv4 address>",
+	  inner_v4mapped_dst,
+	  0,
+	  TC_ACT_SHOT,
+	  { FX_DROP(IP6_MAPPED), TN_DROP(TN_A, IP6_MAPPED), FX_CNT(HOST_DECAP, 0) },
 	  1 },
 	{ "host's own TCP passes",
 	  hosts_own_tcp,
@@ -990,30 +1130,85 @@ static void router_solicit(struct pb *in, struct pb *want)
 	pb_finish(in);
 }
 
-#define WL_DROP(r)                                                                      \
-	{                                                                               \
-		FX_DROP(r), TN_DROP(TN_A, r), TN(TN_A, drops, 1), FX_CNT(HOST_ENCAP, 0) \
+#define WL_DROP(r)                                                                       \
+	{                                                                                \
+		FX_DROP(r), TN_DROP(TN_A, r), TN(TN_A, drops, 1), FX_CNT(HOST_ENCAP, 0), \
+			WL(1, drops, 1), WL(1, tx_packets, 0)                            \
 	}
 
+/* TCP/22 to the host's own VTEP: the client side as far as endpoints go,
+ * but the host's sshd. */
+static void to_host_ssh(struct pb *in, struct pb *want)
+{
+	(void)want;
+	tcp_frame(in, A1.node_mac, A1.mac, A1.a4, H1_VTEP, 41000, 22);
+}
+
+static void to_host_ssh_v6(struct pb *in, struct pb *want)
+{
+	(void)want;
+	tcp_frame(in, A1.node_mac, A1.mac, A1.a6, H1_VTEP6, 41000, 22);
+}
+
+/* Another machine on the underlay subnet (infrastructure prefix). */
+static void to_underlay(struct pb *in, struct pb *want)
+{
+	(void)want;
+	ping_frame(in, A1.a4, UNDERLAY_HOST);
+}
+
+/* IPv6 from ::ffff:<A1's IPv4 address>, to a client: A1's IPv4 identity in
+ * another family. */
+static void src_v4mapped(struct pb *in, struct pb *want)
+{
+	(void)want;
+	udp_frame(in, "::ffff:198.18.64.1", CLIENT6, 5000);
+}
+
+/* IPv6 to ::ffff:<A3's IPv4 address>: would be delivered to A3 as IPv6. */
+static void dst_v4mapped(struct pb *in, struct pb *want)
+{
+	(void)want;
+	udp_frame(in, A1.a6, "::ffff:198.18.64.3", 5000);
+}
+
+/* IPv6 to ::ffff:<B1's IPv4 address>: another tenant's endpoint. */
+static void dst_v4mapped_b1(struct pb *in, struct pb *want)
+{
+	(void)want;
+	udp_frame(in, A1.a6, "::ffff:198.18.65.1", 5000);
+}
+
 static const struct fixture workload[] = {
+	{ "A1 to TCP/22 on its host's VTEP", to_host_ssh, 0, TC_ACT_SHOT, WL_DROP(INFRA), 1 },
+	{ "A1 to TCP/22 on its host's IPv6 VTEP", to_host_ssh_v6, 0, TC_ACT_SHOT, WL_DROP(INFRA),
+	  1 },
+	{ "A1 to a machine of the underlay subnet", to_underlay, 0, TC_ACT_SHOT, WL_DROP(INFRA),
+	  1 },
+	{ "IPv6 from ::ffff:<A1's IPv4>", src_v4mapped, 0, TC_ACT_SHOT, WL_DROP(IP6_MAPPED), 1 },
+	{ "IPv6 to ::ffff:<A3's IPv4>", dst_v4mapped, 0, TC_ACT_SHOT, WL_DROP(IP6_MAPPED), 1 },
+	{ "IPv6 to ::ffff:<B1's IPv4>", dst_v4mapped_b1, 0, TC_ACT_SHOT, WL_DROP(IP6_MAPPED), 1 },
 	{ "A1 to A2 on host 2: VXLAN in A's VNI",
 	  to_a2,
 	  1,
 	  TC_ACT_REDIRECT,
-	  { FX_CNT(HOST_ENCAP, 1), FX_CNT(REDIRECT, 1), TN(TN_A, packets, 1) },
+	  { FX_CNT(HOST_ENCAP, 1), FX_CNT(REDIRECT, 1), TN(TN_A, packets, 1), WL(1, tx_packets, 1),
+	    WL(1, resp_packets, 0), WL(1, rx_packets, 0) },
 	  1 },
 	{ "A1 to A2 over IPv6", to_a2_v6, 1, TC_ACT_REDIRECT, { FX_CNT(HOST_ENCAP, 1) }, 1 },
 	{ "A1 to A3 on this host",
 	  to_a3_local,
 	  1,
 	  TC_ACT_REDIRECT,
-	  { FX_CNT(HOST_LOCAL, 1), FX_CNT(REDIRECT, 1) },
+	  { FX_CNT(HOST_LOCAL, 1), FX_CNT(REDIRECT, 1), WL(1, tx_packets, 1),
+	    WL(103, rx_packets, 1), WL(103, rx_bytes, 98) },
 	  1 },
 	{ "A1 to the client side: a response, counted for tenant A",
 	  to_client,
 	  0,
 	  TC_ACT_OK,
-	  { FX_CNT(HOST_CLIENT, 1), FX_CNT(PASS, 1), FX_CNT(HOST_RESP, 1), RESP_A(packets, 1) },
+	  { FX_CNT(HOST_CLIENT, 1), FX_CNT(PASS, 1), FX_CNT(HOST_RESP, 1), RESP_A(packets, 1),
+	    WL(1, resp_packets, 1), WL(1, tx_packets, 1) },
 	  1 },
 	{ "A1 answers a client from its VIP (DSR)",
 	  dsr_reply,

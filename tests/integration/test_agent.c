@@ -269,19 +269,23 @@ Test(agent, idle_connections_are_swept)
 }
 
 /* A second agent under valgrind next to the first: the GPU-host role on g0
- * (nothing to attach yet), its own pins and port; it loads, scrapes, checks
- * health and serves /metrics for a few seconds, then stops on SIGTERM. The
- * child config_load() forks to parse under a deadline exits with _exit()
- * holding the parent's heap: valgrind is told to keep quiet about it (the
- * same parse runs again in the parent, which valgrind does check). */
+ * (a host: section, no workload yet), its own pins and port; it loads and
+ * attaches the host programs, reconciles the host maps and serves /metrics
+ * for a few seconds, then stops on SIGTERM. Its file keeps the gateway's
+ * services, which a host-only agent ignores. The child config_load() forks
+ * to parse under a deadline exits with _exit() holding the parent's heap:
+ * valgrind is told to keep quiet about it (the same parse runs again in the
+ * parent, which valgrind does check). */
 Test(agent, valgrind_clean)
 {
 	char vconf[160], out[256];
 
 	snprintf(vconf, sizeof(vconf), "%s/valgrind.yaml", dir);
 	cr_assert_eq(netns_run(NULL,
-			       "sed -e 's/role: gateway/role: host/' -e 's/9469/9470/' %s > %s",
-			       conf, vconf),
+			       "sed -e 's/role: gateway/role: host/' -e 's/9469/9470/' %s > %s && "
+			       "printf 'host:\\n  vtep: " LAB_GW_VTEP "\\n  tenants:\\n"
+			       "    - {name: acme, vteps: [198.18.11.2]}\\n' >> %s",
+			       conf, vconf, vconf),
 		     0);
 	cr_assert_eq(
 		netns_run(NULL,

@@ -79,13 +79,11 @@ Test(config, example_global_sections)
 	struct ig_cfg cfg;
 
 	tc_load(TC_EXAMPLE, &cfg);
-	cr_assert_eq(cfg.n_ifaces, 2);
+	cr_assert_eq(cfg.n_ifaces, 1);
 	cr_expect_str_eq(cfg.ifaces[0].name, "eth0");
 	cr_expect_eq(cfg.ifaces[0].role, CONFIG_ROLE_GATEWAY);
 	cr_expect_eq(cfg.ifaces[0].xdp_mode, CONFIG_XDP_NATIVE);
-	cr_expect_str_eq(cfg.ifaces[1].name, "eth1");
-	cr_expect_eq(cfg.ifaces[1].role, CONFIG_ROLE_HOST);
-	cr_expect_eq(cfg.ifaces[1].xdp_mode, CONFIG_XDP_AUTO);
+	cr_expect_eq(cfg.host.present, false, "a gateway's file");
 	tc_expect_addr(&cfg.gateway.vtep, "198.18.0.1");
 	cr_expect_eq(cfg.gateway.flood_rate, 20000);
 	cr_expect_eq(cfg.gateway.udp_idle_ns, 30 * TC_NS_S);
@@ -451,7 +449,7 @@ Test(config, check_file)
 	char *out, want[1024];
 
 	cr_expect_eq(tc_check(TC_EXAMPLE, &out), 0);
-	snprintf(want, sizeof(want), "%s: OK: 2 interfaces, 2 tenants, 2 services, 3 backends\n",
+	snprintf(want, sizeof(want), "%s: OK: 1 interfaces, 2 tenants, 2 services, 3 backends\n",
 		 tc_path(TC_EXAMPLE));
 	cr_expect_str_eq(out, want);
 	free(out);

@@ -89,6 +89,11 @@ int ctl_stats(struct ctl *c);
 int ctl_conns(struct ctl *c);
 int ctl_events(struct ctl *c);
 int ctl_top(struct ctl *c);
+/* host.c: a GPU host's maps. */
+int ctl_workloads(struct ctl *c);
+int ctl_endpoints(struct ctl *c);
+int ctl_vnis(struct ctl *c);
+int ctl_host_drops(struct ctl *c);
 /* write.c: the operator's standing requests (ig_operator), which the agent
  * honours until lifted, applied to the datapath at once too. */
 int ctl_drain(struct ctl *c, __u32 backend, bool drain);

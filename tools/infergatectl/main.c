@@ -24,6 +24,7 @@ static void usage(FILE *out)
 		"        [--flow SRC:PORT-DST:PORT/tcp|udp]\n"
 		"  events [--count N] [--timeout S] [--backlog]\n"
 		"                                     new events of the ig_events ring buffer\n"
+		"  workloads | endpoints | vnis | host-drops   a GPU host's maps\n"
 		"  top [--interval S] [--iterations N]\n"
 		"  drain BACKEND | undrain BACKEND   standing requests the agent keeps\n"
 		"  weight SERVICE BACKEND WEIGHT | unpin BACKEND\n"
@@ -207,14 +208,23 @@ static int run(struct ctl *c, char **args, int nargs)
 		return ctl_conns(c);
 	if (!strcmp(cmd, "events"))
 		return ctl_events(c);
+	if (!strcmp(cmd, "workloads"))
+		return ctl_workloads(c);
+	if (!strcmp(cmd, "endpoints"))
+		return ctl_endpoints(c);
+	if (!strcmp(cmd, "vnis"))
+		return ctl_vnis(c);
+	if (!strcmp(cmd, "host-drops"))
+		return ctl_host_drops(c);
 	return ctl_top(c);
 }
 
 static bool known(const char *cmd)
 {
-	static const char *const cmds[] = { "status", "services", "backends", "tenants",
-					    "stats",  "conns",	  "events",   "top",
-					    "drain",  "undrain",  "weight",   "unpin" };
+	static const char *const cmds[] = { "status",	 "services",  "backends", "tenants",
+					    "stats",	 "conns",     "events",	  "top",
+					    "drain",	 "undrain",   "weight",	  "unpin",
+					    "workloads", "endpoints", "vnis",	  "host-drops" };
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(cmd, cmds[i]))

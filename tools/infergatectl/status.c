@@ -158,21 +158,25 @@ int ctl_status(struct ctl *c)
 {
 	struct ig_config cfg = {};
 	int pid = ctl_agent_pid(c->root);
+	size_t nmaps = 0;
 	bool on;
 
 	dp_config_get(&c->m, &cfg);
 	on = cfg.flags & IG_CFG_ENABLED;
+	/* Older pins lack the maps added within the ABI version. */
+	for (size_t i = 0; i < dp_map_count; i++)
+		nmaps += (&c->m.config)[i] >= 0;
 	if (c->o.json) {
 		printf("{\"pin_root\":\"%s\",\"abi\":%d,\"maps\":%zu,\"enabled\":%s,"
 		       "\"event_sample\":%u,\"agent\":{\"running\":%s,\"pid\":%d},\"links\":[",
-		       c->root, IG_ABI_VERSION, dp_map_count, on ? "true" : "false",
-		       cfg.event_sample, pid ? "true" : "false", pid);
+		       c->root, IG_ABI_VERSION, nmaps, on ? "true" : "false", cfg.event_sample,
+		       pid ? "true" : "false", pid);
 		status_links(c);
 		printf("]}\n");
 		return 0;
 	}
 	printf("pin root:  %s\nABI:       v%d\nmaps:      %zu pinned\n", c->root, IG_ABI_VERSION,
-	       dp_map_count);
+	       nmaps);
 	printf("datapath:  %s, event sample %u\n", on ? "enabled" : "disabled (passes everything)",
 	       cfg.event_sample);
 	if (pid)

@@ -13,6 +13,7 @@
 
 #include "user/agent/agent.h"
 #include "user/agent/conncount.h"
+#include "user/agent/gpuhost.h"
 #include "user/agent/netlink.h"
 #include "user/agent/nvml.h"
 #include "user/lib/addr.h"
@@ -89,19 +90,29 @@ static void agent_free_runtime(struct agent *a)
 	a->n_be = a->n_svc = 0;
 }
 
+/* A host-only agent loads no gateway program, and scrapes, health-checks
+ * and resolves no backend, whatever services its file lists. */
+static bool agent_is_gateway(const struct agent *a)
+{
+	for (unsigned int i = 0; i < a->cfg.n_ifaces; i++)
+		if (a->cfg.ifaces[i].role == CONFIG_ROLE_GATEWAY)
+			return true;
+	return false;
+}
+
 static int agent_build_runtime(struct agent *a)
 {
-	unsigned int n = 0, k = 0;
+	unsigned int n = 0, k = 0, nsvc = agent_is_gateway(a) ? a->cfg.n_services : 0;
 	int err = 0;
 
-	for (unsigned int s = 0; s < a->cfg.n_services; s++)
+	for (unsigned int s = 0; s < nsvc; s++)
 		n += a->cfg.services[s].n_backends;
 	a->be = calloc(n ? n : 1, sizeof(*a->be));
-	a->svc = calloc(a->cfg.n_services ? a->cfg.n_services : 1, sizeof(*a->svc));
+	a->svc = calloc(nsvc ? nsvc : 1, sizeof(*a->svc));
 	if (!a->be || !a->svc)
 		return -ENOMEM;
-	a->n_svc = a->cfg.n_services;
-	for (unsigned int s = 0; !err && s < a->cfg.n_services; s++) {
+	a->n_svc = nsvc;
+	for (unsigned int s = 0; !err && s < nsvc; s++) {
 		const struct config_service *cs = &a->cfg.services[s];
 
 		a->svc[s] = (struct agent_service){ .cfg = cs, .first = k, .n = cs->n_backends };
@@ -126,6 +137,8 @@ static int agent_write_config(struct agent *a)
 	c.flood_rate = g->flood_rate;
 	c.event_sample = g->event_sample;
 	c.underlay_mtu = g->underlay_mtu;
+	if (a->host)
+		host_fill_config(a->host, &c);
 	return dp_config_set(&a->ld.maps, &c);
 }
 
@@ -471,6 +484,12 @@ static void agent_probe_done(struct probe *p, void *ctx)
 void agent_perform(struct agent *a)
 {
 	scraper_perform(&a->sc, agent_probe_done, a);
+	host_events(a->host);
+}
+
+int agent_event_fd(const struct agent *a)
+{
+	return host_fd(a->host);
 }
 
 /* ---- names and the operator's requests ---- */
@@ -598,6 +617,7 @@ static void agent_govern(struct agent *a, __u64 now)
 int agent_tick(struct agent *a, __u64 now)
 {
 	__u64 next = a->next_scrape_ns;
+	int hw;
 
 	if (now >= a->next_scrape_ns) {
 		a->next_scrape_ns = now + a->cfg.telemetry.interval_ns;
@@ -630,6 +650,9 @@ int agent_tick(struct agent *a, __u64 now)
 		if (b->health_next_ns < next)
 			next = b->health_next_ns;
 	}
+	hw = host_tick(a->host);
+	if (next > now && (__u64)hw < (next - now) / 1000000)
+		return hw;
 	return next > now ? (int)((next - now) / 1000000) + 1 : 0;
 }
 
@@ -981,6 +1004,7 @@ void agent_publish(struct agent *a)
 	agent_render_services(a, &m);
 	governor_render(&a->gov, &m);
 	agent_render_backends(a, &m, now);
+	host_render(a->host, &m, &a->cfg);
 	agent_render_nvml(a, &m);
 	agent_render_latency(a, &m);
 	mbuf_process(&m);
@@ -999,11 +1023,8 @@ static int agent_attach(struct agent *a)
 		const struct config_iface *ifc = &a->cfg.ifaces[i];
 		unsigned int flags = a->opts.compat_flags;
 
-		if (ifc->role != CONFIG_ROLE_GATEWAY) {
-			log_info("%s: role %s: its programs come with the GPU-host datapath",
-				 ifc->name, config_role_str(ifc->role));
-			continue;
-		}
+		if (ifc->role != CONFIG_ROLE_GATEWAY)
+			continue; /* the host's underlay: user/agent/gpuhost.c */
 		if (ifc->xdp_mode == CONFIG_XDP_GENERIC)
 			flags |= COMPAT_F_FORCE_GENERIC;
 		err = loader_attach_xdp(&a->ld, ifc->name, flags);
@@ -1031,6 +1052,8 @@ static int agent_apply(struct agent *a)
 	for (unsigned int s = 0; !err && s < a->n_svc; s++)
 		err = agent_rebuild_service(a, &a->svc[s]);
 	a->next_scrape_ns = now;
+	if (!err && a->host)
+		err = host_apply(a->host, &a->cfg.host);
 	return err;
 }
 
@@ -1055,7 +1078,12 @@ int agent_start(struct agent *a, const struct agent_opts *opts)
 		return err;
 	}
 	agent_listen_override(a, &a->cfg);
-	err = scraper_init(&a->sc) ?: netlink_open(&a->nl) ?: loader_open(&a->ld, opts->pin_root);
+	err = scraper_init(&a->sc) ?: netlink_open(&a->nl);
+	err = err   ?:
+		      (agent_is_gateway(a) ? loader_open(&a->ld, opts->pin_root) :
+					     loader_open_host_only(&a->ld, opts->pin_root));
+	if (!err && a->cfg.host.present)
+		err = host_start(&a->host, &a->ld, a->nl, opts->compat_flags, &a->cfg.host);
 	err = err ?: agent_attach(a) ?: agent_apply(a);
 	if (!err)
 		agent_retire_stale(a);
@@ -1116,6 +1144,12 @@ int agent_reload(struct agent *a)
 		log_err("reload rejected, the running configuration stays: %s", cerr.text);
 		return err;
 	}
+	if (a->cfg.host.present != next.host.present) {
+		a->reload_errors++;
+		log_err("reload rejected: the host: section can only change with a restart");
+		config_free(&next);
+		return -EINVAL;
+	}
 	agent_listen_override(a, &next);
 	agent_free_runtime(a);
 	old = a->cfg;
@@ -1139,6 +1173,8 @@ void agent_stop(struct agent *a, bool detach)
 	nvml_close(a->nvml);
 	a->nvml = NULL;
 	agent_free_runtime(a);
+	host_stop(a->host, detach);
+	a->host = NULL;
 	if (detach && a->ld.gw)
 		loader_detach(&a->ld);
 	loader_close(&a->ld);

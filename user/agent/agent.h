@@ -20,6 +20,7 @@
 #include "user/lib/loader.h"
 #include "user/lib/log.h"
 
+struct host;
 struct netlink;
 struct nvml;
 
@@ -67,6 +68,7 @@ struct agent {
 	struct scraper sc;
 	struct metrics_server *ms;
 	struct nvml *nvml; /* NULL unless telemetry.nvml and the library loads */
+	struct host *host; /* GPU host datapath (user/agent/gpuhost.h); NULL without host: */
 	unsigned int n_be, n_svc;
 	struct agent_backend *be;
 	struct agent_service *svc;
@@ -97,8 +99,10 @@ int agent_tick(struct agent *a, __u64 now_ns);
  * and connections closed without a FIN or RST the gateway saw would
  * otherwise leave them high. */
 int agent_sweep(struct agent *a);
-/* Drive transfers and consume finished probes. */
+/* Drive transfers and consume finished probes (and a host's link events). */
 void agent_perform(struct agent *a);
+/* A descriptor the event loop also waits on (a host's link events), or -1. */
+int agent_event_fd(const struct agent *a);
 /* At start: every backend of ig_backends (adopted pins) that the
  * configuration lacks is set draining; returns how many (adopt.c). */
 unsigned int agent_retire_stale(struct agent *a);

@@ -715,6 +715,11 @@ static int cfg_addr(struct cfg_ctx *c, const struct cfg_node *v, struct config_a
 	return 0;
 }
 
+int cfg_addr_value(struct cfg_ctx *c, const struct cfg_node *v, struct config_addr *a)
+{
+	return cfg_addr(c, v, a);
+}
+
 static int cfg_value(struct cfg_ctx *c, const struct cfg_field *f, const struct cfg_node *v,
 		     void *obj)
 {

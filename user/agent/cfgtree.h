@@ -180,6 +180,9 @@ size_t __attribute__((format(printf, 2, 3))) cfg_push(struct cfg_ctx *c, const c
 void cfg_pop(struct cfg_ctx *c, size_t old);
 
 int cfg_addr_parse(const char *s, struct config_addr *a);
+/* A unicast address value (CT_ADDR's check), for schema code that parses
+ * sequences of addresses. */
+int cfg_addr_value(struct cfg_ctx *c, const struct cfg_node *v, struct config_addr *a);
 void cfg_addr_str(const struct config_addr *a, char *buf, size_t len);
 /* Optimal string alignment distance of two short keys, for did-you-mean. */
 unsigned int cfg_distance(const char *a, const char *b);

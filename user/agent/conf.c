@@ -614,12 +614,30 @@ static int cfg_governance(struct cfg_ctx *c, const struct cfg_node *v, void *obj
 	return err;
 }
 
+/* gateway and services are required where an interface has role gateway,
+ * host where one has role host (cfg_resolve_roles, config_host_resolve). */
 static const struct cfg_field cfg_root_fields[] = {
-	CFG_CUSTOM("interfaces", CF_REQ, cfg_ifaces), CFG_CUSTOM("gateway", CF_REQ, cfg_gateway),
-	CFG_CUSTOM("tenants", CF_REQ, cfg_tenants),   CFG_CUSTOM("services", CF_REQ, cfg_services),
+	CFG_CUSTOM("interfaces", CF_REQ, cfg_ifaces), CFG_CUSTOM("gateway", 0, cfg_gateway),
+	CFG_CUSTOM("tenants", CF_REQ, cfg_tenants),   CFG_CUSTOM("services", 0, cfg_services),
 	CFG_CUSTOM("telemetry", 0, cfg_telemetry),    CFG_CUSTOM("scoring", 0, cfg_scoring),
 	CFG_CUSTOM("metrics", 0, cfg_metrics),	      CFG_CUSTOM("governance", 0, cfg_governance),
+	CFG_CUSTOM("host", 0, config_host_parse),
 };
+
+/* A gateway needs its section and its services; a host-only file has none. */
+static int cfg_resolve_roles(struct cfg_ctx *c, const struct cfg_node *root)
+{
+	const struct ig_cfg *cfg = c->data;
+	bool gw = false;
+
+	for (unsigned int i = 0; i < cfg->n_ifaces; i++)
+		gw |= cfg->ifaces[i].role == CONFIG_ROLE_GATEWAY;
+	if (gw && !cfg_get(root, "gateway"))
+		return cfg_fail_key(c, root, "gateway", "missing required field");
+	if (gw && !cfg_get(root, "services"))
+		return cfg_fail_key(c, root, "services", "missing required field");
+	return 0;
+}
 
 /* ---- cross references and derived values ---------------------------------- */
 
@@ -687,6 +705,9 @@ static int cfg_resolve(struct cfg_ctx *c, const struct cfg_node *root)
 	size_t old;
 	int err;
 
+	err = cfg_resolve_roles(c, root);
+	if (err)
+		return err;
 	for (i = 0; i < cfg->n_services; i++) {
 		old = cfg_push(c, "services[%u]", i);
 		err = cfg_resolve_tenant(c, list->kids[i], &cfg->services[i]);
@@ -697,7 +718,7 @@ static int cfg_resolve(struct cfg_ctx *c, const struct cfg_node *root)
 		cfg_pop(c, old);
 	}
 	cfg->scoring.stale_ns = cfg->telemetry.interval_ns * cfg->telemetry.stale_after;
-	return 0;
+	return config_host_resolve(c, root);
 }
 
 /* ---- entry points --------------------------------------------------------- */
@@ -799,6 +820,7 @@ void config_free(struct ig_cfg *cfg)
 	free(cfg->tenants);
 	free(cfg->ifaces);
 	free(cfg->governance.host_maps);
+	config_host_free(&cfg->host);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -814,8 +836,12 @@ int config_check_file(const char *path, FILE *out)
 	}
 	for (s = 0; s < cfg.n_services; s++)
 		nb += cfg.services[s].n_backends;
-	fprintf(out, "%s: OK: %u interfaces, %u tenants, %u services, %u backends\n", path,
+	fprintf(out, "%s: OK: %u interfaces, %u tenants, %u services, %u backends", path,
 		cfg.n_ifaces, cfg.n_tenants, cfg.n_services, nb);
+	if (cfg.host.present)
+		fprintf(out, "; host: %u tenants, %u workloads, %u endpoint groups",
+			cfg.host.n_tenants, cfg.host.n_workloads, cfg.host.n_endpoints);
+	fputc('\n', out);
 	config_free(&cfg);
 	return 0;
 }

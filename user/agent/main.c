@@ -27,6 +27,7 @@ static void usage(FILE *out)
 		"      --check-config FILE  validate FILE and exit (0: valid, 1: not)\n"
 		"      --pin-root DIR       bpffs pin root (default " IG_PIN_ROOT ")\n"
 		"      --xdp-generic        attach XDP in generic mode\n"
+		"      --tc-clsact          attach tc programs with clsact, not tcx\n"
 		"      --detach             on exit, remove the programs (default: leave them)\n"
 		"      --no-watch-config    reload only on SIGHUP, not when the file changes\n"
 		"      --metrics-listen ADDR:PORT  serve /metrics, /healthz, /readyz there\n"
@@ -87,10 +88,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "check-config", required_argument, NULL, 'C' },
 		{ "pin-root", required_argument, NULL, 'P' },
 		{ "xdp-generic", no_argument, NULL, 'G' },
+		{ "tc-clsact", no_argument, NULL, 'T' },
 		{ "detach", no_argument, NULL, 'D' },
 		{ "no-watch-config", no_argument, NULL, 'W' },
 		{ "metrics-listen", required_argument, NULL, 'M' },
-		{ "log-timestamps", no_argument, NULL, 'T' },
+		{ "log-timestamps", no_argument, NULL, 'S' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -114,13 +116,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'G':
 			o->agent.compat_flags |= COMPAT_F_FORCE_GENERIC;
 			break;
+		case 'T':
+			o->agent.compat_flags |= COMPAT_F_FORCE_CLSACT;
+			break;
 		case 'D':
 			o->detach = true;
 			break;
 		case 'W':
 			o->no_watch = true;
 			break;
-		case 'T':
+		case 'S':
 			log_set_timestamps(true);
 			break;
 		case 'M': {
@@ -206,9 +211,9 @@ static bool tables_pushed(const struct agent *a)
 
 static int run(struct agent *a, int sfd, struct cfgwatch *w)
 {
-	struct curl_waitfd wfd[2] = { { .fd = sfd, .events = CURL_WAIT_POLLIN },
-				      { .fd = w->fd, .events = CURL_WAIT_POLLIN } };
+	struct curl_waitfd wfd[3];
 	__u64 next_publish = 0, now, wd_ns = sdnotify_watchdog_ns(), next_wd = 0;
+	unsigned int nfd;
 	bool running = true;
 	int wait_ms;
 
@@ -227,7 +232,16 @@ static int run(struct agent *a, int sfd, struct cfgwatch *w)
 			wait_ms = (int)(METRICS_TICK_MAX_NS / 1000000);
 		if (w->due_ns && wait_ms > 50)
 			wait_ms = 50; /* the settle delay ends soon */
-		scraper_wait(&a->sc, wfd, w->fd >= 0 ? 2 : 1, wait_ms);
+		/* Signals, the configuration's directory, a host's link events. */
+		nfd = 0;
+		wfd[nfd++] = (struct curl_waitfd){ .fd = sfd, .events = CURL_WAIT_POLLIN };
+		if (w->fd >= 0)
+			wfd[nfd++] =
+				(struct curl_waitfd){ .fd = w->fd, .events = CURL_WAIT_POLLIN };
+		if (agent_event_fd(a) >= 0)
+			wfd[nfd++] = (struct curl_waitfd){ .fd = agent_event_fd(a),
+							   .events = CURL_WAIT_POLLIN };
+		scraper_wait(&a->sc, wfd, nfd, wait_ms);
 		agent_perform(a);
 		cfgwatch_events(w, agent_now_ns());
 		if (cfgwatch_due(w, agent_now_ns()))

@@ -10,7 +10,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <netlink/netlink.h>
+#include <netlink/msg.h>
+#include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
@@ -19,6 +22,8 @@
 
 struct netlink {
 	struct nl_sock *sk;
+	struct nl_sock *ev; /* link events, once netlink_link_watch ran */
+	int nev; /* link messages seen by the drain in progress */
 };
 
 /* libnl's error codes are its own; the rest of the agent speaks errno. */
@@ -68,6 +73,8 @@ void netlink_close(struct netlink *nl)
 {
 	if (!nl)
 		return;
+	if (nl->ev)
+		nl_socket_free(nl->ev);
 	nl_socket_free(nl->sk);
 	free(nl);
 }
@@ -183,4 +190,175 @@ int netlink_nexthop(struct netlink *nl, const __u8 dst[16], struct netlink_nexth
 	nl_addr_put(gw);
 	nl_addr_put(daddr);
 	return err;
+}
+
+/* ---- link events and veth peers (GPU hosts) ---- */
+
+static int link_event(struct nl_msg *msg, void *arg)
+{
+	struct netlink *nl = arg;
+	int type = nlmsg_hdr(msg)->nlmsg_type;
+
+	nl->nev += type == RTM_NEWLINK || type == RTM_DELLINK;
+	return NL_OK;
+}
+
+int netlink_link_watch(struct netlink *nl)
+{
+	int err;
+
+	if (nl->ev)
+		return nl_socket_get_fd(nl->ev);
+	nl->ev = nl_socket_alloc();
+	if (!nl->ev)
+		return -ENOMEM;
+	nl_socket_disable_seq_check(nl->ev);
+	nl_socket_modify_cb(nl->ev, NL_CB_VALID, NL_CB_CUSTOM, link_event, nl);
+	err = nl_errno(nl_connect(nl->ev, NETLINK_ROUTE));
+	err = err ?: nl_errno(nl_socket_add_membership(nl->ev, RTNLGRP_LINK));
+	err = err ?: nl_errno(nl_socket_set_nonblocking(nl->ev));
+	if (err) {
+		nl_socket_free(nl->ev);
+		nl->ev = NULL;
+		return err;
+	}
+	return nl_socket_get_fd(nl->ev);
+}
+
+int netlink_link_drain(struct netlink *nl)
+{
+	int err;
+
+	if (!nl->ev)
+		return 0;
+	nl->nev = 0;
+	do {
+		err = nl_recvmsgs_default(nl->ev);
+	} while (err >= 0);
+	/* An overrun lost events: report one, so the caller looks again. */
+	if (err == -NLE_NOMEM || err == -NLE_DUMP_INTR)
+		nl->nev++;
+	return nl->nev;
+}
+
+int netlink_link_get(struct netlink *nl, int ifindex, struct netlink_link *out)
+{
+	struct rtnl_link *link = NULL;
+	struct nl_addr *ll;
+	const char *type;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->peer_nsid = -1;
+	err = nl_errno(rtnl_link_get_kernel(nl->sk, ifindex, NULL, &link));
+	if (err)
+		return err;
+	ll = rtnl_link_get_addr(link);
+	if (ll && nl_addr_get_len(ll) == 6)
+		memcpy(out->mac, nl_addr_get_binary_addr(ll), 6);
+	type = rtnl_link_get_type(link);
+	out->veth = type && !strcmp(type, "veth");
+	if (out->veth) {
+		__s32 nsid;
+
+		out->peer_ifindex = rtnl_link_get_link(link);
+		if (!rtnl_link_get_link_netnsid(link, &nsid))
+			out->peer_nsid = nsid;
+	}
+	rtnl_link_put(link);
+	return 0;
+}
+
+struct peer_reply {
+	__u8 mac[6];
+	bool found;
+};
+
+static int peer_reply(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[IFLA_MAX + 1];
+	struct peer_reply *r = arg;
+
+	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) ||
+	    !tb[IFLA_ADDRESS] || nla_len(tb[IFLA_ADDRESS]) != 6)
+		return NL_SKIP;
+	memcpy(r->mac, nla_data(tb[IFLA_ADDRESS]), 6);
+	r->found = true;
+	return NL_OK;
+}
+
+/* libnl has no getter for a link in another namespace: the request is made
+ * by hand, with IFLA_TARGET_NETNSID naming the peer's namespace. */
+int netlink_peer_mac(struct netlink *nl, int ifindex, __u8 mac[6])
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct peer_reply r = {};
+	struct netlink_link l;
+	struct nl_sock *sk;
+	struct nl_msg *msg;
+	int err;
+
+	err = netlink_link_get(nl, ifindex, &l);
+	if (err)
+		return err;
+	if (!l.veth || !l.peer_ifindex)
+		return -ENOENT;
+	if (l.peer_nsid < 0)
+		return netlink_if_mac(nl, l.peer_ifindex, mac);
+	sk = nl_socket_alloc();
+	msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST);
+	err = sk && msg ? 0 : -ENOMEM;
+	ifi.ifi_index = l.peer_ifindex;
+	err = err ?: nl_errno(nl_connect(sk, NETLINK_ROUTE));
+	err = err ?: nl_errno(nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO));
+	err = err ?: nl_errno(nla_put_s32(msg, IFLA_TARGET_NETNSID, l.peer_nsid));
+	if (!err) {
+		nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, peer_reply, &r);
+		err = nl_send_auto(sk, msg) < 0 ? -EIO : nl_errno(nl_recvmsgs_default(sk));
+	}
+	if (!err && !r.found)
+		err = -ENOENT;
+	if (!err)
+		memcpy(mac, r.mac, 6);
+	nlmsg_free(msg);
+	if (sk)
+		nl_socket_free(sk);
+	return err;
+}
+
+int netlink_if_addrs(struct netlink *nl, int ifindex, __u8 (*addrs)[16], unsigned int *lens,
+		     int max)
+{
+	struct nl_cache *cache = NULL;
+	struct nl_object *o;
+	int n = 0, err;
+
+	err = nl_errno(rtnl_addr_alloc_cache(nl->sk, &cache));
+	if (err)
+		return err;
+	for (o = nl_cache_get_first(cache); o && n < max; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+		const __u8 *b;
+
+		if (rtnl_addr_get_ifindex(a) != ifindex || !local)
+			continue;
+		b = nl_addr_get_binary_addr(local);
+		memset(addrs[n], 0, 16);
+		if (rtnl_addr_get_family(a) == AF_INET && nl_addr_get_len(local) == 4) {
+			addrs[n][10] = addrs[n][11] = 0xff;
+			memcpy(addrs[n] + 12, b, 4);
+			lens[n] = 96 + rtnl_addr_get_prefixlen(a);
+		} else if (rtnl_addr_get_family(a) == AF_INET6 && nl_addr_get_len(local) == 16) {
+			if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+				continue;
+			memcpy(addrs[n], b, 16);
+			lens[n] = rtnl_addr_get_prefixlen(a);
+		} else {
+			continue;
+		}
+		n++;
+	}
+	nl_cache_free(cache);
+	return n;
 }

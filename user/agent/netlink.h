@@ -6,6 +6,7 @@
 #ifndef __IG_NETLINK_H
 #define __IG_NETLINK_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 
 struct netlink;
@@ -25,5 +26,29 @@ void netlink_close(struct netlink *nl);
 int netlink_nexthop(struct netlink *nl, const __u8 dst[16], struct netlink_nexthop *out);
 /* The MAC of an interface. */
 int netlink_if_mac(struct netlink *nl, int ifindex, __u8 mac[6]);
+
+/* Link events (RTNLGRP_LINK) on a socket of their own: returns its fd, for
+ * the event loop's poll set; netlink_link_drain reads what is pending (never
+ * blocks) and returns how many link messages came (>= 0) or a negative
+ * errno. The caller then looks at the interfaces it cares about. */
+int netlink_link_watch(struct netlink *nl);
+int netlink_link_drain(struct netlink *nl);
+
+/* An interface as a GPU host sees it. */
+struct netlink_link {
+	__u8 mac[6];
+	bool veth; /* a veth: peer_* name its other end */
+	int peer_ifindex; /* 0: unknown */
+	int peer_nsid; /* the peer's namespace id here; -1: this namespace */
+};
+int netlink_link_get(struct netlink *nl, int ifindex, struct netlink_link *out);
+/* The MAC of the veth peer of ifindex, read in the peer's namespace through
+ * IFLA_TARGET_NETNSID (4.20). -ENOENT when ifindex is no veth. */
+int netlink_peer_mac(struct netlink *nl, int ifindex, __u8 mac[6]);
+/* The IPv4 and IPv6 addresses of ifindex with their prefix lengths:
+ * addrs[i] 16 bytes (IPv4-mapped), lens[i] in that 128-bit space. Returns
+ * how many (at most max) or a negative errno. Link-local ones are left out. */
+int netlink_if_addrs(struct netlink *nl, int ifindex, __u8 (*addrs)[16], unsigned int *lens,
+		     int max);
 
 #endif /* __IG_NETLINK_H */

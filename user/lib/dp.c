@@ -22,12 +22,19 @@ const char *const dp_map_names[] = {
 	"ig_counters",	   "ig_svc_stats", "ig_be_stats",    "ig_tn_stats", "ig_flood",
 	"ig_tx_ports",	   "ig_events",	   "ig_vni_tenants", "ig_vteps",    "ig_endpoints",
 	"ig_workloads",	   "ig_tn_drops",  "ig_tn_usage",    "ig_tn_conns", "ig_shed",
-	"ig_tn_resp",	   "ig_flow_resp", "ig_names",	     "ig_operator",
+	"ig_tn_resp",	   "ig_flow_resp", "ig_host_addrs",  "ig_wl_stats", "ig_names",
+	"ig_operator",
 };
 const size_t dp_map_count = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
+/* ig_host_addrs and what follows (ig_wl_stats, ig_names, ig_operator)
+ * came after ABI 1's first pins. */
+#define DP_FIRST_OPTIONAL 27
 _Static_assert(sizeof(dp_map_names) / sizeof(dp_map_names[0]) ==
 		       sizeof(struct dp_maps) / sizeof(int) - 1,
 	       "dp_map_names and struct dp_maps disagree");
+
+_Static_assert(offsetof(struct dp_maps, host_addrs) / sizeof(int) == DP_FIRST_OPTIONAL,
+	       "DP_FIRST_OPTIONAL names ig_host_addrs");
 
 static int *dp_slot(struct dp_maps *m, size_t i)
 {
@@ -61,6 +68,10 @@ int dp_open_pinned(struct dp_maps *m, const char *dir)
 	for (size_t i = 0; i < dp_map_count; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, dp_map_names[i]);
 		*dp_slot(m, i) = bpf_obj_get(path);
+		/* Maps added within ABI 1 are missing from older pins: their
+		 * fd stays -1 and their readers find nothing. */
+		if (*dp_slot(m, i) < 0 && errno == ENOENT && i >= DP_FIRST_OPTIONAL)
+			continue;
 		if (*dp_slot(m, i) < 0) {
 			err = -errno;
 			log_errno(LOG_LVL_DBG, err, "opening pinned map %s", path);
@@ -653,6 +664,11 @@ int dp_vni_del(const struct dp_maps *m, __u32 vni)
 	return bpf_map_delete_elem(m->vni_tenants, &vni) ? -errno : 0;
 }
 
+int dp_vni_get(const struct dp_maps *m, __u32 vni, __u32 *tenant)
+{
+	return bpf_map_lookup_elem(m->vni_tenants, &vni, tenant) ? -errno : 0;
+}
+
 static int dp_vtep_key(struct ig_vtep_key *k, __u32 vni, const __u8 addr[IG_ADDR_LEN])
 {
 	memset(k, 0, sizeof(*k));
@@ -711,15 +727,117 @@ int dp_endpoint_del(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN])
 	return bpf_map_delete_elem(m->endpoints, &k) ? -errno : 0;
 }
 
+int dp_endpoint_get(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], struct ig_endpoint *ep)
+{
+	struct ig_endpoint_key k;
+
+	memcpy(k.addr, addr, IG_ADDR_LEN);
+	return bpf_map_lookup_elem(m->endpoints, &k, ep) ? -errno : 0;
+}
+
+int dp_workload_get(const struct dp_maps *m, __u32 ifindex, struct ig_workload *wl)
+{
+	return bpf_map_lookup_elem(m->workloads, &ifindex, wl) ? -errno : 0;
+}
+
+static int dp_host_addr_key(struct ig_host_addr_key *k, const __u8 addr[IG_ADDR_LEN],
+			    __u32 prefixlen)
+{
+	memset(k, 0, sizeof(*k));
+	if (prefixlen > IG_ADDR_LEN * 8)
+		return -EINVAL;
+	k->prefixlen = prefixlen;
+	memcpy(k->addr, addr, IG_ADDR_LEN);
+	return 0;
+}
+
+int dp_host_addr_set(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], __u32 prefixlen,
+		     __u32 flags)
+{
+	struct ig_host_addr_key k;
+	int err = dp_host_addr_key(&k, addr, prefixlen);
+
+	return err ? err : dp_update(m->host_addrs, &k, &flags, "ig_host_addrs");
+}
+
+int dp_host_addr_del(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], __u32 prefixlen)
+{
+	struct ig_host_addr_key k;
+	int err = dp_host_addr_key(&k, addr, prefixlen);
+
+	if (err)
+		return err;
+	return bpf_map_delete_elem(m->host_addrs, &k) ? -errno : 0;
+}
+
+int dp_host_addr_get(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], __u32 prefixlen,
+		     __u32 *flags)
+{
+	struct ig_host_addr_key k;
+	int err = dp_host_addr_key(&k, addr, prefixlen);
+
+	if (err)
+		return err;
+	return bpf_map_lookup_elem(m->host_addrs, &k, flags) ? -errno : 0;
+}
+
+int dp_keys(int map_fd, size_t key_size, void *keys, unsigned int max)
+{
+	unsigned int n = 0;
+	char *k = keys;
+
+	if (!max)
+		return 0;
+	if (bpf_map_get_next_key(map_fd, NULL, k))
+		return errno == ENOENT ? 0 : -errno;
+	for (n = 1; n < max; n++) {
+		if (bpf_map_get_next_key(map_fd, k + (n - 1) * key_size, k + n * key_size))
+			break;
+	}
+	return (int)n;
+}
+
 int dp_workload_set(const struct dp_maps *m, __u32 ifindex, const struct ig_workload *wl)
 {
+	int err;
+
 	if (!ifindex || !wl->tenant || wl->tenant >= IG_TENANT_MAX)
 		return -EINVAL;
-	return dp_update(m->workloads, &ifindex, wl, "ig_workloads");
+	err = dp_wl_stats_init(m, ifindex);
+	return err ?: dp_update(m->workloads, &ifindex, wl, "ig_workloads");
+}
+
+int dp_wl_stats_init(const struct dp_maps *m, __u32 ifindex)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct ig_wl_stats *zero;
+
+	if (ncpu < 0)
+		return ncpu;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	/* NOEXIST: the counts of a workload that is rewritten are kept. */
+	if (bpf_map_update_elem(m->wl_stats, &ifindex, zero, BPF_NOEXIST) && errno != EEXIST)
+		err = -errno;
+	free(zero);
+	return err;
+}
+
+int dp_wl_stats(const struct dp_maps *m, __u32 ifindex, struct ig_wl_stats *sum)
+{
+	static const size_t n = sizeof(*sum) / sizeof(__u64);
+	__u64 *f = (__u64 *)sum;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n; i++)
+		err = dp_percpu_sum(m->wl_stats, ifindex, i * sizeof(__u64), &f[i]);
+	return err;
 }
 
 int dp_workload_del(const struct dp_maps *m, __u32 ifindex)
 {
+	bpf_map_delete_elem(m->wl_stats, &ifindex); /* the counts go with it */
 	return bpf_map_delete_elem(m->workloads, &ifindex) ? -errno : 0;
 }
 

@@ -16,6 +16,8 @@ struct dp_maps {
 	int drops, counters, svc_stats, be_stats, tn_stats, flood, tx_ports, events;
 	int vni_tenants, vteps, endpoints, workloads, tn_drops; /* GPU hosts */
 	int tn_usage, tn_conns, shed, tn_resp, flow_resp; /* governance */
+	int host_addrs; /* GPU hosts: own VTEPs and infrastructure prefixes */
+	int wl_stats; /* GPU hosts: traffic per workload interface */
 	int names, operator; /* operator.h: names for tools, standing requests */
 	bool owned; /* fds were opened from pins and are closed by dp_close() */
 };
@@ -26,7 +28,9 @@ extern const size_t dp_map_count;
 
 /* Borrow the fds of a loaded object (the object keeps ownership). */
 int dp_from_object(struct dp_maps *m, struct bpf_object *obj);
-/* Open every map pinned under dir (e.g. IG_PIN_MAPS). -ENOENT names none. */
+/* Open every map pinned under dir (e.g. IG_PIN_MAPS). -ENOENT names none.
+ * Maps added within the ABI version (ig_host_addrs, ig_wl_stats) may be
+ * missing from older pins: their fds are then -1. */
 int dp_open_pinned(struct dp_maps *m, const char *dir);
 void dp_close(struct dp_maps *m);
 
@@ -111,6 +115,7 @@ int dp_maglev_read(const struct dp_maps *m, __u32 service, __u32 *table, __u32 c
  * creates the tenant's ig_tn_drops entries (dp_tenant_drops_init). */
 int dp_vni_set(const struct dp_maps *m, __u32 vni, __u32 tenant);
 int dp_vni_del(const struct dp_maps *m, __u32 vni);
+int dp_vni_get(const struct dp_maps *m, __u32 vni, __u32 *tenant);
 /* Allow, or stop allowing, VXLAN with vni from and to the VTEP at addr. */
 int dp_vtep_allow(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN]);
 int dp_vtep_deny(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN]);
@@ -121,6 +126,24 @@ int dp_endpoint_del(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN]);
 /* The workload behind the host-side interface ifindex. */
 int dp_workload_set(const struct dp_maps *m, __u32 ifindex, const struct ig_workload *wl);
 int dp_workload_del(const struct dp_maps *m, __u32 ifindex);
+/* ig_wl_stats: dp_workload_set creates the entry (keeping existing
+ * counts), dp_workload_del removes it; dp_wl_stats sums it over CPUs. */
+int dp_wl_stats_init(const struct dp_maps *m, __u32 ifindex);
+int dp_wl_stats(const struct dp_maps *m, __u32 ifindex, struct ig_wl_stats *sum);
+int dp_endpoint_get(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], struct ig_endpoint *ep);
+int dp_workload_get(const struct dp_maps *m, __u32 ifindex, struct ig_workload *wl);
+/* Up to max keys of a hash map (ig_endpoints, ig_vteps, ig_vni_tenants,
+ * ig_workloads) into keys, key_size bytes each: the agent's view of what a
+ * datapath it adopts holds, and infergatectl's listings. Returns how many
+ * (a map that changes meanwhile may be walked partly twice or not at all). */
+int dp_keys(int map_fd, size_t key_size, void *keys, unsigned int max);
+/* ig_host_addrs: the prefix addr/prefixlen (0..128 over the 16-byte form;
+ * IPv4 is 96 + its length) with enum ig_host_addr_flags. */
+int dp_host_addr_set(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], __u32 prefixlen,
+		     __u32 flags);
+int dp_host_addr_del(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], __u32 prefixlen);
+int dp_host_addr_get(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN], __u32 prefixlen,
+		     __u32 *flags);
 /* Create zeroed ig_tn_drops entries for every reason of tenant (existing
  * counts are kept), so the datapath never allocates under a flood. */
 int dp_tenant_drops_init(const struct dp_maps *m, __u32 tenant);

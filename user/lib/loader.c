@@ -17,6 +17,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/tc_host_egress.skel.h"
+#include "bpf/tc_host_ingress.skel.h"
+#include "bpf/tc_workload.skel.h"
 #include "bpf/xdp_gateway.skel.h"
 #include "user/lib/loader.h"
 #include "user/lib/log.h"
@@ -136,13 +139,13 @@ static int loader_reuse(struct bpf_map *map, const char *path)
 
 /* Adopt every map already pinned; point the others at their pin path so
  * libbpf pins them when it creates them. */
-static int loader_pin_paths(struct loader *ld)
+static int loader_pin_paths(struct loader *ld, struct bpf_object *obj)
 {
 	char path[PATH_MAX];
 	struct bpf_map *map;
 	int err;
 
-	bpf_object__for_each_map(map, ld->gw->obj) {
+	bpf_object__for_each_map(map, obj) {
 		if (bpf_map__is_internal(map))
 			continue;
 		snprintf(path, sizeof(path), "%s/maps/%s", ld->root, bpf_map__name(map));
@@ -158,23 +161,58 @@ static int loader_pin_paths(struct loader *ld)
 	return 0;
 }
 
-int loader_open(struct loader *ld, const char *root)
+static int loader_prepare(struct loader *ld, const char *root, char *maps, size_t len)
 {
-	char maps[sizeof(ld->root) + 8];
 	int err;
 
 	memset(ld, 0, sizeof(*ld));
 	snprintf(ld->root, sizeof(ld->root), "%s", root ? root : IG_PIN_ROOT);
-	snprintf(maps, sizeof(maps), "%s/maps", ld->root);
+	snprintf(maps, len, "%s/maps", ld->root);
 	err = bpffs_mount() ?: mkdir_p(maps);
-	if (err) {
+	if (err)
 		log_errno(LOG_LVL_ERR, err, "cannot prepare %s", maps);
+	return err;
+}
+
+/* A GPU host without a gateway: tc_host_ingress creates or adopts the maps
+ * (every object declares all of them), and xdp_gateway is never loaded. */
+int loader_open_host_only(struct loader *ld, const char *root)
+{
+	char maps[sizeof(ld->root) + 8];
+	int err = loader_prepare(ld, root, maps, sizeof(maps));
+
+	if (err)
+		return err;
+	ld->hi = tc_host_ingress__open();
+	if (!ld->hi)
+		return -errno;
+	err = loader_pin_paths(ld, ld->hi->obj) ?: tc_host_ingress__load(ld->hi);
+	err = err ?: dp_from_object(&ld->maps, ld->hi->obj);
+	if (err) {
+		log_errno(LOG_LVL_ERR, err,
+			  "loading tc_host_ingress with the maps pinned under %s "
+			  "failed (a pinned map of another layout?)",
+			  maps);
+		tc_host_ingress__destroy(ld->hi);
+		ld->hi = NULL;
 		return err;
 	}
+	log_info("tc_host_ingress loaded; %d of its maps adopted from pins under %s", ld->nadopted,
+		 maps);
+	return loader_open_host(ld);
+}
+
+int loader_open(struct loader *ld, const char *root)
+{
+	char maps[sizeof(ld->root) + 8];
+	int err = loader_prepare(ld, root, maps, sizeof(maps));
+
+	if (err)
+		return err;
 	ld->gw = xdp_gateway__open();
 	if (!ld->gw)
 		return -errno;
-	err = loader_pin_paths(ld);
+	err = loader_pin_paths(ld, ld->gw->obj);
 	err = err ?: xdp_gateway__load(ld->gw);
 	if (err) {
 		log_errno(LOG_LVL_ERR, err,
@@ -292,10 +330,13 @@ int loader_repin(struct loader *ld, unsigned int *restored)
 	struct bpf_map *map;
 	int err = 0, e;
 
+	/* The maps are one set: a host-only datapath has them from tc_host_ingress. */
+	struct bpf_object *obj = ld->gw ? ld->gw->obj : ld->hi ? ld->hi->obj : NULL;
+
 	*restored = 0;
-	if (!ld->gw)
+	if (!obj)
 		return 0;
-	bpf_object__for_each_map(map, ld->gw->obj) {
+	bpf_object__for_each_map(map, obj) {
 		if (bpf_map__is_internal(map))
 			continue;
 		snprintf(path, sizeof(path), "%s/maps/%s", ld->root, bpf_map__name(map));
@@ -311,6 +352,143 @@ int loader_repin(struct loader *ld, unsigned int *restored)
 		err = err ?: e;
 	}
 	return err;
+}
+
+/* ---- the GPU host's programs ---- */
+
+/* Every map of a host object is the loader's: the three programs and the
+ * gateway share one set, pinned once. */
+static int loader_host_reuse(struct bpf_object *obj, const struct loader *ld)
+{
+	int err = obj ? dp_reuse_maps(obj, &ld->maps) : -errno;
+
+	if (err)
+		log_errno(LOG_LVL_ERR, err, "opening a GPU-host program");
+	return err;
+}
+
+int loader_open_host(struct loader *ld)
+{
+	int err = 0;
+
+	if (ld->wk)
+		return 0;
+	if (!ld->hi) {
+		ld->hi = tc_host_ingress__open();
+		err = loader_host_reuse(ld->hi ? ld->hi->obj : NULL, ld) ?:
+			      tc_host_ingress__load(ld->hi);
+	}
+	if (!err) {
+		ld->wk = tc_workload__open();
+		err = loader_host_reuse(ld->wk ? ld->wk->obj : NULL, ld) ?:
+			      tc_workload__load(ld->wk);
+	}
+	if (!err) {
+		ld->he = tc_host_egress__open();
+		err = loader_host_reuse(ld->he ? ld->he->obj : NULL, ld) ?:
+			      tc_host_egress__load(ld->he);
+	}
+	if (err) {
+		log_errno(LOG_LVL_ERR, err, "loading the GPU-host programs failed");
+		return err;
+	}
+	log_info("tc_host_ingress, tc_workload and tc_host_egress loaded on the maps under %s",
+		 ld->root);
+	return 0;
+}
+
+static int loader_host_fd(const struct loader *ld, enum loader_host_prog prog)
+{
+	switch (prog) {
+	case LOADER_HOST_INGRESS:
+		return bpf_program__fd(ld->hi->progs.tc_host_ingress);
+	case LOADER_HOST_EGRESS:
+		return bpf_program__fd(ld->he->progs.tc_host_egress);
+	default:
+		return bpf_program__fd(ld->wk->progs.tc_workload);
+	}
+}
+
+/* A pinned tcx link still on ifindex gets prog_fd. The link info's tcx
+ * member (6.6) is missing from older UAPI headers; its ifindex sits where
+ * the xdp member's does, at the start of the union. */
+static int loader_adopt_tc(struct loader_link *l, int prog_fd, int ifindex, enum compat_hook hook)
+{
+	struct bpf_link_info info = {};
+	struct bpf_prog_info pinfo = {};
+	__u32 len = sizeof(info), plen = sizeof(pinfo);
+	int fd, err;
+
+	fd = bpf_obj_get(l->pin);
+	if (fd < 0)
+		return -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	if (!err && (info.type != COMPAT_LINK_TYPE_TCX || (int)info.xdp.ifindex != ifindex))
+		err = -ESTALE; /* its interface was deleted, or recreated */
+	if (!err && bpf_link_update(fd, prog_fd, NULL))
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	bpf_obj_get_info_by_fd(prog_fd, &pinfo, &plen);
+	l->att = (struct compat_attachment){ .hook = hook,
+					     .method = COMPAT_METHOD_LINK,
+					     .ifindex = ifindex,
+					     .link_fd = fd,
+					     .prog_id = pinfo.id };
+	memcpy(l->att.ifname, l->ifname, sizeof(l->ifname));
+	l->adopted = true;
+	log_info("%s: program %u replaced the old one behind pinned %s link %s", l->ifname,
+		 pinfo.id, compat_hook_str(hook), l->pin);
+	return 0;
+}
+
+int loader_attach_tc(struct loader *ld, enum loader_host_prog prog, const char *ifname, int ifindex,
+		     unsigned int compat_flags, struct loader_link *l)
+{
+	enum compat_tc_dir dir = prog == LOADER_HOST_EGRESS ? COMPAT_TC_EGRESS : COMPAT_TC_INGRESS;
+	enum compat_hook hook = dir == COMPAT_TC_EGRESS ? COMPAT_HOOK_TC_EGRESS :
+							  COMPAT_HOOK_TC_INGRESS;
+	char links[sizeof(ld->root) + 8];
+	int prog_fd, err;
+
+	if (!ld->hi)
+		return -EINVAL;
+	prog_fd = loader_host_fd(ld, prog);
+	memset(l, 0, sizeof(*l));
+	l->att.link_fd = -1;
+	snprintf(l->ifname, sizeof(l->ifname), "%s", ifname);
+	snprintf(links, sizeof(links), "%s/links", ld->root);
+	snprintf(l->pin, sizeof(l->pin), "%s/%s-%s", links, ifname, compat_hook_str(hook));
+	if (!access(l->pin, F_OK) && !loader_adopt_tc(l, prog_fd, ifindex, hook))
+		return 0;
+	unlink(l->pin); /* stale: its interface was deleted or recreated */
+	err = mkdir_p(links) ?:
+		      compat_tc_attach(prog_fd, ifindex, dir, compat_flags | COMPAT_F_TC_REPLACE,
+				       &l->att);
+	if (err)
+		return err;
+	if (l->att.method == COMPAT_METHOD_LINK && compat_pin(&l->att, l->pin))
+		log_warn("%s: link not pinned: the datapath stops with the agent", ifname);
+	return 0;
+}
+
+int loader_link_detach(struct loader_link *l)
+{
+	int err = compat_detach(&l->att);
+
+	unlink(l->pin);
+	return err;
+}
+
+void loader_link_close(struct loader_link *l, bool unpin)
+{
+	if (l->att.link_fd >= 0)
+		close(l->att.link_fd);
+	l->att.link_fd = -1;
+	if (unpin)
+		unlink(l->pin);
 }
 
 int loader_detach(struct loader *ld)
@@ -336,6 +514,12 @@ void loader_close(struct loader *ld)
 			close(ld->links[i].att.link_fd);
 	}
 	ld->nlinks = 0;
+	tc_host_ingress__destroy(ld->hi);
+	tc_workload__destroy(ld->wk);
+	tc_host_egress__destroy(ld->he);
+	ld->hi = NULL;
+	ld->wk = NULL;
+	ld->he = NULL;
 	if (ld->gw)
 		xdp_gateway__destroy(ld->gw);
 	ld->gw = NULL;
