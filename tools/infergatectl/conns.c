@@ -48,24 +48,35 @@ static int conn_push(struct conn_list *l, const struct conn_row *r)
 	return 0;
 }
 
+struct conn_walk {
+	struct ctl *c;
+	struct conn_list *l;
+};
+
+static int conn_visit(struct dp_conn *e, void *arg)
+{
+	struct conn_walk *w = arg;
+	struct conn_row r = { .k = e->key, .v = e->val };
+
+	return conn_match(&w->c->o, &r) ? conn_push(w->l, &r) : 0;
+}
+
 static int conn_collect(struct ctl *c, struct conn_list *l)
 {
-	struct ig_conn_key prev;
-	struct conn_row r;
-	void *pk = NULL;
-	int err = 0;
+	struct conn_walk w = { .c = c, .l = l };
+	int err = dp_conns_walk(&c->m, conn_visit, &w, NULL);
 
-	while (!err && !bpf_map_get_next_key(c->m.conns, pk, &r.k)) {
-		prev = r.k;
-		pk = &prev;
-		if (bpf_map_lookup_elem(c->m.conns, &r.k, &r.v))
-			continue; /* evicted or swept meanwhile */
-		if (conn_match(&c->o, &r))
-			err = conn_push(l, &r);
-	}
 	if (!err)
 		qsort(l->rows, l->n, sizeof(*l->rows), conn_cmp);
 	return err;
+}
+
+/* open, half-open (no ACK yet) or closing (FIN or RST seen). */
+static const char *conn_state(const struct ig_conn *v)
+{
+	if (v->flags & IG_CONN_F_CLOSING)
+		return "closing";
+	return v->flags & IG_CONN_F_EST ? "open" : "half-open";
 }
 
 static __u64 conn_secs(__u64 now, __u64 then)
@@ -82,19 +93,18 @@ static void conn_print(const struct ctl *c, const struct conn_row *r, __u64 now,
 	if (c->o.json) {
 		printf("%s{\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,\"proto\":\"%s\","
 		       "\"tenant\":%u,\"service\":%u,\"backend\":%u,\"age_s\":%llu,\"idle_s\":%llu,"
-		       "\"closing\":%s}",
+		       "\"closing\":%s,\"state\":\"%s\"}",
 		       first ? "" : ",", s, ntohs(r->k.sport), d, ntohs(r->k.dport),
 		       ctl_proto_str(r->k.proto), r->k.tenant, r->v.service, r->v.backend,
 		       conn_secs(now, r->v.first_ns), conn_secs(now, r->v.last_ns),
-		       r->v.flags & IG_CONN_F_CLOSING ? "true" : "false");
+		       r->v.flags & IG_CONN_F_CLOSING ? "true" : "false", conn_state(&r->v));
 		return;
 	}
 	snprintf(src, sizeof(src), v6 ? "[%s]:%u" : "%s:%u", s, ntohs(r->k.sport));
 	snprintf(dst, sizeof(dst), v6 ? "[%s]:%u" : "%s:%u", d, ntohs(r->k.dport));
 	printf("%-21s %-21s %-5s %6u %7u %7u %7llus %7llus %s\n", src, dst,
 	       ctl_proto_str(r->k.proto), r->k.tenant, r->v.service, r->v.backend,
-	       conn_secs(now, r->v.first_ns), conn_secs(now, r->v.last_ns),
-	       r->v.flags & IG_CONN_F_CLOSING ? "closing" : "open");
+	       conn_secs(now, r->v.first_ns), conn_secs(now, r->v.last_ns), conn_state(&r->v));
 }
 
 /* Keep only the row of --flow (any tenant). */

@@ -23,8 +23,10 @@
 
 /* Fewer changed slots than this fraction of the table: update in place. */
 #define AGENT_INCREMENTAL_DIV 8
-#define SWEEP_BATCH 4096
-#define SWEEP_PERIOD_NS (5 * 1000000000ULL)
+/* The sweep walks the table's mmap (about 5 ms for 256k entries): every
+ * second, so a half-open entry's count against its tenant's cap ends within
+ * a second of its SYN timeout. */
+#define SWEEP_PERIOD_NS (1 * 1000000000ULL)
 
 __u64 agent_now_ns(void)
 {
@@ -124,6 +126,8 @@ static int agent_write_config(struct agent *a)
 		c.flags |= IG_CFG_VTEP6;
 	c.udp_idle_ns = g->udp_idle_ns;
 	c.tcp_idle_ns = g->tcp_idle_ns;
+	c.syn_timeout_ns = g->syn_timeout_ns;
+	c.linger_ns = g->linger_ns;
 	c.flood_rate = g->flood_rate;
 	c.event_sample = g->event_sample;
 	return dp_config_set(&a->ld.maps, &c);
@@ -468,65 +472,60 @@ static __u64 coarse_now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static bool conn_idle(const struct ig_config *c, const struct ig_conn_key *k,
-		      const struct ig_conn *v, __u64 now)
+/* The entries the datapath would replace first (bpf/lib/conn.bpf.h,
+ * CV_EXPIRED): closed past the linger, half-open past the SYN timeout, UDP
+ * past its idle time, established TCP past tcp_idle (when set). */
+static bool conn_expired(const struct ig_config *c, const struct ig_conn_key *k,
+			 const struct ig_conn *v, __u64 now)
 {
-	__u64 idle = k->proto == IPPROTO_UDP ?
-			     (c->udp_idle_ns ? c->udp_idle_ns : IG_UDP_IDLE_DEFAULT_NS) :
-			     c->tcp_idle_ns;
+	__u64 idle = now > v->last_ns ? now - v->last_ns : 0, limit;
 
-	return idle && now > v->last_ns && now - v->last_ns > idle;
+	if (v->flags & IG_CONN_F_CLOSING)
+		limit = c->linger_ns ? c->linger_ns : IG_CONN_LINGER_DEFAULT_NS;
+	else if (!(v->flags & IG_CONN_F_EST))
+		limit = c->syn_timeout_ns ? c->syn_timeout_ns : IG_SYN_TIMEOUT_DEFAULT_NS;
+	else if (k->proto == IPPROTO_UDP)
+		limit = c->udp_idle_ns ? c->udp_idle_ns : IG_UDP_IDLE_DEFAULT_NS;
+	else
+		limit = c->tcp_idle_ns;
+	return limit && idle > limit;
 }
 
-/* Walk the table in batches; delete idle entries, count open ones. */
+struct sweep_ctx {
+	struct ig_config cfg;
+	__u64 now;
+	__u64 *open_per_be, *open_per_tn, *counted_per_tn;
+};
+
+/* Delete an expired entry; count an open one. */
+static int agent_sweep_conn(struct dp_conn *c, void *arg)
+{
+	struct sweep_ctx *s = arg;
+
+	if (conn_expired(&s->cfg, &c->key, &c->val, s->now))
+		return 1;
+	if (c->val.flags & IG_CONN_F_CLOSING)
+		return 0;
+	if (c->val.backend < IG_BACKEND_MAX)
+		s->open_per_be[c->val.backend]++;
+	if (c->key.tenant >= IG_TENANT_MAX)
+		return 0;
+	s->open_per_tn[c->key.tenant]++;
+	if (c->val.flags & IG_CONN_F_COUNTED)
+		s->counted_per_tn[c->key.tenant]++;
+	return 0;
+}
+
+/* Walk the table; delete expired entries, count open ones. */
 static int agent_sweep_walk(struct agent *a, __u64 *open_per_be, __u64 *open_per_tn,
 			    __u64 *counted_per_tn)
 {
-	struct ig_conn_key *keys = calloc(SWEEP_BATCH, sizeof(*keys));
-	struct ig_conn *vals = calloc(SWEEP_BATCH, sizeof(*vals));
-	__u64 now = coarse_now_ns(), batch = 0;
-	bool first = true, done = false;
-	struct ig_config c = {};
-	int err = 0;
-
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	dp_config_get(&a->ld.maps, &c);
-	while (!done) {
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		__u32 n = SWEEP_BATCH;
-
-		err = bpf_map_lookup_batch(a->ld.maps.conns, first ? NULL : &batch, &batch, keys,
-					   vals, &n, &opts);
-		if (err && errno != ENOENT) {
-			err = -errno;
-			goto out;
-		}
-		done = err != 0; /* ENOENT: this was the last batch */
-		err = 0;
-		first = false;
-		for (__u32 i = 0; i < n; i++) {
-			if (conn_idle(&c, &keys[i], &vals[i], now)) {
-				a->swept += !bpf_map_delete_elem(a->ld.maps.conns, &keys[i]);
-				continue;
-			}
-			if (vals[i].flags & IG_CONN_F_CLOSING)
-				continue;
-			if (vals[i].backend < IG_BACKEND_MAX)
-				open_per_be[vals[i].backend]++;
-			if (keys[i].tenant >= IG_TENANT_MAX)
-				continue;
-			open_per_tn[keys[i].tenant]++;
-			if (vals[i].flags & IG_CONN_F_COUNTED)
-				counted_per_tn[keys[i].tenant]++;
-		}
-	}
-out:
-	free(keys);
-	free(vals);
-	return err;
+	struct sweep_ctx s = { .now = coarse_now_ns(),
+			       .open_per_be = open_per_be,
+			       .open_per_tn = open_per_tn,
+			       .counted_per_tn = counted_per_tn };
+	dp_config_get(&a->ld.maps, &s.cfg);
+	return dp_conns_walk(&a->ld.maps, agent_sweep_conn, &s, &a->swept);
 }
 
 int agent_sweep(struct agent *a)

@@ -118,11 +118,12 @@ int agent_start(struct agent *a, const struct agent_opts *opts);
 int agent_reload(struct agent *a);
 /* Start the probes that are due; returns ms until the next one is due. */
 int agent_tick(struct agent *a, __u64 now_ns);
-/* Remove idle entries from ig_conns (TCP after gateway.tcp_idle, UDP after
- * udp_idle) and set each backend's in-flight count, and each tenant's open
- * connections (ig_tn_conns), to the entries that remain open: LRU evictions
- * and connections closed without a FIN or RST the gateway saw would
- * otherwise leave them high. */
+/* Remove expired entries from ig_conns (closed after gateway.conn_linger,
+ * half-open after syn_timeout, TCP after tcp_idle, UDP after udp_idle) and
+ * set each backend's in-flight count, and each tenant's open connections
+ * (ig_tn_conns), to the entries that remain open: half-open connections that
+ * time out and connections closed without a FIN or RST the gateway saw
+ * would otherwise leave them high. */
 int agent_sweep(struct agent *a);
 /* One governance step (every telemetry interval): each service's shed level
  * from its saturation; each tenant's and flow's response tokens against its

@@ -112,6 +112,26 @@ int dp_tenant_drops(const struct dp_maps *m, __u32 tenant, __u32 reason, __u64 *
  * on the underlay and on every workload interface) share one set. */
 int dp_reuse_maps(struct bpf_object *obj, const struct dp_maps *m);
 
+/* The connection table (ig_conns, maps/conn.h). One entry as a walk sees
+ * it: a consistent copy of its way. */
+struct dp_conn {
+	struct ig_conn_key key;
+	struct ig_conn val;
+	__u32 bucket, way, tag;
+};
+/* Return 1 to delete the entry (freed with a compare-and-swap of its tag,
+ * so an entry the datapath replaced or refreshed meanwhile stays), 0 to go
+ * on, a negative errno to stop the walk with it. */
+typedef int (*dp_conn_fn)(struct dp_conn *c, void *arg);
+/* Every entry of the table, through its mmap (no syscall per entry);
+ * *deleted (may be NULL) counts the entries freed. */
+int dp_conns_walk(const struct dp_maps *m, dp_conn_fn fn, void *arg, __u64 *deleted);
+/* The entry of k; -ENOENT when the table has none. */
+int dp_conn_get(const struct dp_maps *m, const struct ig_conn_key *k, struct ig_conn *v);
+/* Add or replace the entry of k (tools and tests; the datapath makes its
+ * own): its hash is filled in. -ENOSPC when every way of its bucket is taken. */
+int dp_conn_put(const struct dp_maps *m, const struct ig_conn_key *k, const struct ig_conn *v);
+
 /* Sum a u64 at field_off of a per-CPU map's value at key over all CPUs. */
 int dp_percpu_sum(int map_fd, __u32 key, __u32 field_off, __u64 *sum);
 
