@@ -214,6 +214,17 @@ __attribute__((noinline)) int conn_way_find(struct ig_conn_bucket *b, const stru
 	return -1;
 }
 
+/* w (0..IG_CONN_WAYS - 1, checked by the caller) as an index the verifier
+ * bounds on the very register used: the compiler may otherwise index with
+ * a reloaded copy the check never saw (it did, in the benchmark's object). */
+static __always_inline __u64 conn_way_index(int w)
+{
+	__u64 i = (__u32)w;
+
+	asm volatile("%[i] &= %[m]" : [i] "+r"(i) : [m] "i"(IG_CONN_WAYS - 1));
+	return i;
+}
+
 /* How good a victim a way is; lower is better. A live established entry
  * (CV_LIVE) is never replaced: only its idle timeout (or the agent) ends it. */
 enum conn_victim_class { CV_EMPTY, CV_EXPIRED, CV_CLOSED, CV_HALF_OPEN, CV_LIVE };
@@ -279,15 +290,18 @@ __attribute__((noinline)) int conn_way_victim(struct ig_conn_bucket *b, const st
 static __always_inline int conn_take(struct ig_conn_bucket *b, int w, __u32 tag_seen,
 				     const struct ig_conn_key *key, const struct ig_conn *nct)
 {
+	__u32 tag = IG_CONN_TAG(nct->hash), *tagp;
 	struct ig_conn_slot *s;
-	__u32 tag = IG_CONN_TAG(nct->hash);
+	__u64 i;
 
 	if (w < 0 || w >= IG_CONN_WAYS)
 		return -1;
+	i = conn_way_index(w);
+	tagp = &b->tags[i];
 	if (tag_seen == IG_CONN_TAG_BUSY ||
-	    __sync_val_compare_and_swap(&b->tags[w], tag_seen, IG_CONN_TAG_BUSY) != tag_seen)
+	    __sync_val_compare_and_swap(tagp, tag_seen, IG_CONN_TAG_BUSY) != tag_seen)
 		return -1;
-	s = &b->ways[w];
+	s = &b->ways[i];
 	if (tag_seen != IG_CONN_TAG_EMPTY) {
 		if (!conn_key_eq(&s->key, key))
 			count(IG_CNT_CONN_REPLACED);
@@ -296,7 +310,7 @@ static __always_inline int conn_take(struct ig_conn_bucket *b, int w, __u32 tag_
 	__builtin_memcpy(&s->key, key, sizeof(*key));
 	s->val = *nct;
 	/* xchg: a full barrier before the tag publishes the slot. */
-	__sync_lock_test_and_set(&b->tags[w], tag);
+	__sync_lock_test_and_set(tagp, tag);
 	return 0;
 }
 
@@ -360,7 +374,8 @@ static __always_inline int conn_lookup(struct conn_ctx *cc, const struct ig_conn
 		return 0;
 	w = conn_way_find(cc->b, key, cc->tag);
 	if (w >= 0 && w < IG_CONN_WAYS) {
-		r->backend = conn_follow(&cc->t, &cc->b->ways[w].val, p, now, key->tenant);
+		r->backend = conn_follow(&cc->t, &cc->b->ways[conn_way_index(w)].val, p, now,
+					 key->tenant);
 		if (r->backend)
 			return 1;
 		/* Closed, expired or its backend is down: the new entry
