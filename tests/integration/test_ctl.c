@@ -239,7 +239,10 @@ Test(ctl, tenants_and_stats)
 	expect_line("new-connections                         0");
 	expect_line("no-backend                              5            300");
 	cr_expect(!strstr(out, "eth-truncated"), "zero drop reasons are left out:\n%s", out);
+	expect_line("flood guard: off");
 	cr_assert_eq(ctl("stats --json"), 0);
+	cr_expect(strstr(out, ",\"flood_guard\":{\"rate_per_cpu\":0,\"stateless\":0}}\n"), "%s",
+		  out);
 	cr_expect(!strncmp(out, "{\"counters\":{\"rx-packets\":42,\"pass\":0,", 38), "%s", out);
 	cr_expect(strstr(out, ",\"no-backend\":{\"packets\":5,\"bytes\":300},"), "%s", out);
 	cr_expect(strstr(out, "\"conn-bucket-full\":0},\"drops\":{\"none\":{\"packets\":0,"),

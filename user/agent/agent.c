@@ -495,6 +495,7 @@ struct sweep_ctx {
 	struct ig_config cfg;
 	__u64 now;
 	__u64 *open_per_be, *open_per_tn, *counted_per_tn;
+	__u64 by_state[AGENT_CONN__MAX];
 };
 
 /* Delete an expired entry; count an open one. */
@@ -504,6 +505,9 @@ static int agent_sweep_conn(struct dp_conn *c, void *arg)
 
 	if (conn_expired(&s->cfg, &c->key, &c->val, s->now))
 		return 1;
+	s->by_state[c->val.flags & IG_CONN_F_CLOSING ? AGENT_CONN_CLOSING :
+		    c->val.flags & IG_CONN_F_EST     ? AGENT_CONN_OPEN :
+						       AGENT_CONN_HALF_OPEN]++;
 	if (c->val.flags & IG_CONN_F_CLOSING)
 		return 0;
 	if (c->val.backend < IG_BACKEND_MAX)
@@ -524,8 +528,13 @@ static int agent_sweep_walk(struct agent *a, __u64 *open_per_be, __u64 *open_per
 			       .open_per_be = open_per_be,
 			       .open_per_tn = open_per_tn,
 			       .counted_per_tn = counted_per_tn };
+	int err;
+
 	dp_config_get(&a->ld.maps, &s.cfg);
-	return dp_conns_walk(&a->ld.maps, agent_sweep_conn, &s, &a->swept);
+	err = dp_conns_walk(&a->ld.maps, agent_sweep_conn, &s, &a->swept);
+	if (!err)
+		memcpy(a->conns_by_state, s.by_state, sizeof(s.by_state));
+	return err;
 }
 
 int agent_sweep(struct agent *a)
@@ -733,6 +742,25 @@ static void agent_render_nvml(struct agent *a, struct mbuf *m)
 	nvml_render(m, gpus, n, host);
 }
 
+/* The connection table at the last sweep, and the flood guard's setting
+ * (its work is infergate_datapath_events_total{event="flood-guard-stateless"}). */
+static void agent_render_conns(struct agent *a, struct mbuf *m)
+{
+	static const char *const states[] = { [AGENT_CONN_OPEN] = "open",
+					      [AGENT_CONN_HALF_OPEN] = "half_open",
+					      [AGENT_CONN_CLOSING] = "closing" };
+
+	mbuf_family(m, "infergate_conns", "gauge",
+		    "Connection-table entries by state at the last sweep.");
+	for (int i = 0; i < AGENT_CONN__MAX; i++)
+		mbuf_printf(m, "infergate_conns{state=\"%s\"} %llu\n", states[i],
+			    (unsigned long long)a->conns_by_state[i]);
+	mbuf_family(m, "infergate_flood_guard_rate", "gauge",
+		    "New flows per second per CPU above which new flows get no connection "
+		    "entry (0: the flood guard is off).");
+	mbuf_printf(m, "infergate_flood_guard_rate %u\n", a->cfg.gateway.flood_rate);
+}
+
 void agent_publish(struct agent *a)
 {
 	struct mbuf m = {};
@@ -749,6 +777,7 @@ void agent_publish(struct agent *a)
 	mbuf_family(&m, "infergate_conns_swept_total", "counter",
 		    "Idle connection entries the agent removed.");
 	mbuf_printf(&m, "infergate_conns_swept_total %llu\n", (unsigned long long)a->swept);
+	agent_render_conns(a, &m);
 	agent_render_datapath(a, &m);
 	agent_render_services(a, &m);
 	agent_gov_render(a, &m);

@@ -88,6 +88,14 @@ struct agent_opts {
 	unsigned int compat_flags;
 };
 
+/* Connection-table entries by state, as the sweep finds them (/metrics). */
+enum agent_conn_state {
+	AGENT_CONN_OPEN,
+	AGENT_CONN_HALF_OPEN,
+	AGENT_CONN_CLOSING,
+	AGENT_CONN__MAX
+};
+
 struct agent {
 	struct agent_opts opts;
 	struct ig_cfg cfg;
@@ -107,6 +115,7 @@ struct agent {
 	__u64 next_scrape_ns;
 	__u64 next_sweep_ns;
 	__u64 swept; /* idle connection entries removed */
+	__u64 conns_by_state[AGENT_CONN__MAX]; /* entries at the last sweep */
 	__u64 reloads, reload_errors;
 	__u64 last_push_ns; /* for the telemetry-to-datapath latency */
 };
