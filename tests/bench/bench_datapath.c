@@ -10,7 +10,9 @@
  * 256k); established IPv4 and IPv6 flows, 64k of them in turn; all with a
  * tenant under limits (governance on). The cases alternate within each
  * round; each reports the median and range over the rounds, and every
- * packet's verdict is counted: a run where one was not steered fails. Then
+ * packet's verdict is counted: a run where one was not steered fails
+ * (IG_BENCH_REPEAT, IG_BENCH_EST_FLOWS and, for profiling one case against
+ * the empty program, IG_BENCH_ONLY=1..6 change the run). Then
  * governance's own cost, in one program: a tenant under limits against one
  * without, in alternating runs, median of the differences. */
 #include <errno.h>
@@ -454,7 +456,16 @@ int bench_datapath(void)
 			c[3 + i] = (struct bench_case){ "est4", &d[i], d[i].est4, &ack4 };
 			c[5 + i] = (struct bench_case){ "est6", &d[i], d[i].est6, &ack6 };
 		}
-		err = run_rounds(c, CASES, ifindex);
+		/* IG_BENCH_ONLY=N: only case N (1..6) and the empty one, for profiling. */
+		if (getenv("IG_BENCH_ONLY")) {
+			int only = atoi(getenv("IG_BENCH_ONLY"));
+
+			if (only > 0 && only < CASES)
+				c[1] = c[only];
+			err = run_rounds(c, 2, ifindex);
+		} else {
+			err = run_rounds(c, CASES, ifindex);
+		}
 	}
 	if (!err)
 		bench_print(c);
