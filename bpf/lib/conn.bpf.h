@@ -265,6 +265,15 @@ __attribute__((noinline)) int conn_way_victim(struct ig_conn_bucket *b, const st
 
 	if (!b || !t || !tag_seen)
 		return -1;
+	/* An empty way first, from the tags alone (the line the lookup just
+	 * read): in a table with room no other way's slot is read. */
+	for (int w = 0; w < IG_CONN_WAYS; w++) {
+		tag = *(volatile __u32 *)&b->tags[w];
+		if (tag == IG_CONN_TAG_EMPTY) {
+			*tag_seen = tag;
+			return w;
+		}
+	}
 	for (int w = 0; w < IG_CONN_WAYS; w++) {
 		tag = *(volatile __u32 *)&b->tags[w];
 		c = conn_class(t, &b->ways[w], tag, now);
