@@ -245,8 +245,8 @@ Test(ctl, tenants_and_stats)
 		  out);
 	cr_expect(!strncmp(out, "{\"counters\":{\"rx-packets\":42,\"pass\":0,", 38), "%s", out);
 	cr_expect(strstr(out, ",\"no-backend\":{\"packets\":5,\"bytes\":300},"), "%s", out);
-	cr_expect(strstr(out, "\"conn-bucket-full\":0},\"drops\":{\"none\":{\"packets\":0,"),
-		  "%s", out);
+	cr_expect(strstr(out, "\"conn-bucket-full\":0},\"drops\":{\"none\":{\"packets\":0,"), "%s",
+		  out);
 }
 
 Test(ctl, conns)
