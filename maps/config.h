@@ -13,7 +13,9 @@ enum ig_config_flags {
 
 struct ig_config {
 	__u64 udp_idle_ns; /* UDP flow idle timeout; 0 = IG_UDP_IDLE_DEFAULT_NS */
-	__u64 tcp_idle_ns; /* TCP entry idle timeout for the agent's sweep */
+	__u64 tcp_idle_ns; /* established TCP idle timeout; 0 = never */
+	__u64 syn_timeout_ns; /* half-open entries; 0 = IG_SYN_TIMEOUT_DEFAULT_NS */
+	__u64 linger_ns; /* closed entries kept for retransmits; 0 = IG_CONN_LINGER_DEFAULT_NS */
 	__u8 vtep_addr[IG_ADDR_LEN]; /* gateway's underlay source address */
 	__u8 vtep_mac[6]; /* gateway's underlay source MAC */
 	/* Largest underlay IP packet (the underlay interface's MTU): a packet
@@ -26,7 +28,7 @@ struct ig_config {
 	__u32 event_sample; /* emit 1 in N decisions as events; 0 = none (drops always) */
 	__u32 underlay_ifindex; /* ifindex the encapsulated packet leaves by */
 };
-IG_ASSERT_SIZE(struct ig_config, 56);
+IG_ASSERT_SIZE(struct ig_config, 72);
 
 #define IG_UDP_IDLE_DEFAULT_NS (30ULL * 1000 * 1000 * 1000)
 

@@ -1,9 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Connection table (ig_conns, LRU hash): an established flow follows its entry. */
+/* Connection table (ig_conns): a set-associative flow table in an array of
+ * buckets (docs/conntable.md). A flow lives in bucket hash % buckets, in one
+ * of IG_CONN_WAYS ways; each way's tag word (0 empty, IG_CONN_TAG_BUSY while
+ * a writer owns it, else the flow hash | 1) is what writers compare-and-swap.
+ * Replacement prefers expired and closed entries, then half-open ones, and
+ * never takes a live established entry. */
 #ifndef __IG_MAPS_CONN_H
 #define __IG_MAPS_CONN_H
 
 #include "maps/common.h"
+
+#define IG_CONN_WAYS 8
+#define IG_CONN_BUCKETS (IG_CONN_MAX / IG_CONN_WAYS) /* a power of two */
+#define IG_CONN_TAG_EMPTY 0U
+#define IG_CONN_TAG_BUSY 2U /* even: never a flow's tag */
+#define IG_CONN_TAG(hash) ((hash) | 1U)
+
+/* Half-open entries and closed ones past these (0 in ig_config) go first. */
+#define IG_SYN_TIMEOUT_DEFAULT_NS (5ULL * 1000 * 1000 * 1000)
+#define IG_CONN_LINGER_DEFAULT_NS (5ULL * 1000 * 1000 * 1000)
 
 struct ig_conn_key {
 	__u8 saddr[IG_ADDR_LEN];
@@ -16,9 +31,14 @@ struct ig_conn_key {
 };
 IG_ASSERT_SIZE(struct ig_conn_key, 44);
 
+/* The entry's state is in its flags: half-open until IG_CONN_F_EST,
+ * closed once IG_CONN_F_CLOSING (set with an atomic or, so whoever sets it
+ * releases the in-flight and tenant counts exactly once). */
 enum ig_conn_flags {
-	IG_CONN_F_CLOSING = 1 << 0, /* FIN or RST seen; in-flight already released */
+	IG_CONN_F_CLOSING = 1 << 0, /* FIN or RST seen (or re-steered, replaced); released */
 	IG_CONN_F_COUNTED = 1 << 1, /* counted in ig_tn_conns against the tenant's cap */
+	IG_CONN_F_EST = 1 << 2, /* the handshake's ACK (TCP) or any UDP packet seen */
+	IG_CONN_F_CONFIRMED = 1 << 3, /* traffic after the handshake: a live session */
 };
 
 struct ig_conn {
@@ -26,11 +46,26 @@ struct ig_conn {
 	__u64 last_ns;
 	__u32 backend;
 	__u32 service;
+	__u32 flags; /* enum ig_conn_flags; 32 bits for the datapath's atomic or */
+	__u32 hash; /* the flow hash (maps/flowhash.h) */
 	__u8 prio;
-	__u8 flags; /* enum ig_conn_flags */
-	__u16 pad0;
-	__u32 hash; /* the flow hash (maps/flowhash.h), kept so later packets skip it */
+	__u8 pad[7];
 };
-IG_ASSERT_SIZE(struct ig_conn, 32);
+IG_ASSERT_SIZE(struct ig_conn, 40);
+
+struct ig_conn_slot {
+	struct ig_conn_key key;
+	__u32 pad;
+	struct ig_conn val;
+};
+IG_ASSERT_SIZE(struct ig_conn_slot, 88);
+
+/* ig_conns' value: tags first, so a lookup reads one cache line to find the
+ * way and then only that way's slot. */
+struct ig_conn_bucket {
+	__u32 tags[IG_CONN_WAYS];
+	struct ig_conn_slot ways[IG_CONN_WAYS];
+};
+IG_ASSERT_SIZE(struct ig_conn_bucket, 32 + 88 * IG_CONN_WAYS);
 
 #endif /* __IG_MAPS_CONN_H */

@@ -75,11 +75,16 @@ struct {
 	__array(values, struct ig_maglev_table);
 } ig_maglev SEC(".maps");
 
+/* The connection table: buckets of IG_CONN_WAYS ways (maps/conn.h). An
+ * array, so an insert is a few stores and no global LRU lock; mmapable, so
+ * the agent's sweep frees a way with the same compare-and-swap on its tag
+ * the datapath uses. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, IG_CONN_MAX);
-	__type(key, struct ig_conn_key);
-	__type(value, struct ig_conn);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, IG_CONN_BUCKETS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct ig_conn_bucket);
 } ig_conns SEC(".maps");
 
 struct {

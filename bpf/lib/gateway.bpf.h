@@ -161,12 +161,11 @@ static __always_inline void gw_icmp_pick(const struct gw_flow *f, const struct p
 	struct ig_conn *ct;
 
 	r->hash = flow_hash(flow);
-	ct = bpf_map_lookup_elem(&ig_conns, key);
-	if (ct) {
+	ct = conn_peek(key, r->hash);
+	if (ct && !(ct->flags & IG_CONN_F_CLOSING)) {
 		be = backend_get(ct->backend);
 		if (be && be->state != IG_BE_DOWN) {
 			r->backend = ct->backend;
-			r->hash = ct->hash ?: r->hash;
 			return;
 		}
 	}

@@ -818,9 +818,9 @@ Test(gateway, flood_guard_steers_statelessly)
 	cr_expect_eq(cnt(IG_CNT_NEW_CONN), new0 + 2);
 	pb_addr16(CLIENT4, key.saddr);
 	pb_addr16(VIP4, key.daddr);
-	cr_expect_neq(bpf_map_lookup_elem(maps.conns, &key, &ct), 0, "no entry inserted");
+	cr_expect_neq(dp_conn_get(&maps, &key, &ct), 0, "no entry inserted");
 	key.sport = htons(54001);
-	cr_expect_eq(bpf_map_lookup_elem(maps.conns, &key, &ct), 0, "entries below the rate");
+	cr_expect_eq(dp_conn_get(&maps, &key, &ct), 0, "entries below the rate");
 }
 
 /* New flows to the least-loaded service; each is reset right away so the

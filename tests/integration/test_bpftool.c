@@ -35,7 +35,7 @@ static void populate(const struct dp_maps *m)
 {
 	struct ig_service svc = { .id = 1, .tenant = 1 };
 	struct ig_conn_key ck = { .proto = IPPROTO_TCP, .tenant = 1 };
-	struct ig_conn cv = { .backend = 1, .service = 1 };
+	struct ig_conn cv = { .backend = 1, .service = 1, .flags = IG_CONN_F_EST };
 	struct ig_flow_usage fu = { .bytes = 1500, .packets = 1 };
 	struct ig_service_key k;
 	__u32 table[13] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
@@ -45,7 +45,7 @@ static void populate(const struct dp_maps *m)
 	cr_assert_eq(dp_service_key(&k, "198.19.0.10", 80, IPPROTO_TCP), 0);
 	cr_assert_eq(dp_service_set(m, &k, &svc), 0);
 	cr_assert_eq(dp_maglev_swap(m, 1, table, 13), 0);
-	cr_assert_eq(bpf_map_update_elem(m->conns, &ck, &cv, 0), 0);
+	cr_assert_eq(dp_conn_put(m, &ck, &cv), 0);
 	cr_assert_eq(dp_tx_port_add(m, ifindex), 0);
 	cr_assert_eq(dp_vni_set(m, 100, 1), 0);
 	cr_assert_eq(bpf_map_update_elem(m->flow_resp, &ck, &fu, 0), 0);

@@ -98,7 +98,8 @@ static void conn(const char *s, int sport, const char *d, int dport, __u32 tenan
 	struct ig_conn v = { .first_ns = now - age_s * 1000000000ULL,
 			     .last_ns = now - idle_s * 1000000000ULL,
 			     .backend = be,
-			     .service = svc };
+			     .service = svc,
+			     .flags = IG_CONN_F_EST | IG_CONN_F_CONFIRMED };
 
 	cr_assert_eq(dp_service_key(&a, s, sport, 0), 0);
 	cr_assert_eq(dp_service_key(&b, d, dport, 0), 0);
@@ -106,7 +107,7 @@ static void conn(const char *s, int sport, const char *d, int dport, __u32 tenan
 	memcpy(k.daddr, b.addr, 16);
 	k.sport = a.port;
 	k.dport = b.port;
-	cr_assert_eq(bpf_map_update_elem(ld.maps.conns, &k, &v, 0), 0);
+	cr_assert_eq(dp_conn_put(&ld.maps, &k, &v), 0);
 }
 
 /* Known content: two services, three backends, two tenants, two flows. */
@@ -255,12 +256,16 @@ Test(ctl, tenants_and_stats)
 	expect_line("new-connections                         0");
 	expect_line("no-backend                              5            300");
 	cr_expect(!strstr(out, "eth-truncated"), "zero drop reasons are left out:\n%s", out);
+	expect_line("flood guard: off");
 	cr_assert_eq(ctl("stats --json"), 0);
+	cr_expect(strstr(out, ",\"flood_guard\":{\"rate_per_cpu\":0,\"stateless\":0}}\n"), "%s",
+		  out);
 	cr_expect(!strncmp(out, "{\"counters\":{\"rx-packets\":42,\"pass\":0,", 38), "%s", out);
 	cr_expect(strstr(out, ",\"no-backend\":{\"packets\":5,\"bytes\":300},"), "%s", out);
 	cr_expect(strstr(out, "\"host-response-counted\":0,\"beyond-parser-depth\":0,"
-			      "\"icmp-too-big-steered\":0,\"icmp-too-big-sent\":0},"
-			      "\"drops\":{\"none\":{\"packets\":0,"),
+			      "\"icmp-too-big-steered\":0,\"icmp-too-big-sent\":0,"
+			      "\"conn-established\":0,\"conn-entry-replaced\":0,"
+			      "\"conn-bucket-full\":0},\"drops\":{\"none\":{\"packets\":0,"),
 		  "%s", out);
 }
 
@@ -282,7 +287,7 @@ Test(ctl, conns)
 	cr_expect_str_eq(out, "{\"conns\":[{\"src\":\"198.18.0.2\",\"sport\":40000,\"dst\":"
 			      "\"198.19.0.10\",\"dport\":80,\"proto\":\"tcp\",\"tenant\":1,"
 			      "\"service\":1,\"backend\":2,\"age_s\":100,\"idle_s\":5,"
-			      "\"closing\":false}],\"count\":1}\n");
+			      "\"closing\":false,\"state\":\"open\"}],\"count\":1}\n");
 	cr_assert_eq(ctl("conns --service 2 --count"), 0);
 	cr_expect_str_eq(out, "1\n");
 	cr_assert_eq(ctl("conns --flow [2001:db8::2]:50000-[2001:db8::10]:443/tcp --json"), 0, "%s",
@@ -308,10 +313,10 @@ Test(ctl, empty_maps)
 			      "PRIO        BACKENDS    PACKETS        BYTES NEW_CONNS    DROPS\n");
 	cr_assert_eq(ctl("status --json"), 0);
 	snprintf(want, sizeof(want),
-		 "{\"pin_root\":\"%s\",\"abi\":1,\"maps\":%zu,\"enabled\":false,"
+		 "{\"pin_root\":\"%s\",\"abi\":%d,\"maps\":%zu,\"enabled\":false,"
 		 "\"event_sample\":0,\"agent\":{\"running\":false,\"pid\":0},"
 		 "\"links\":[]}\n",
-		 root, dp_map_count);
+		 root, IG_ABI_VERSION, dp_map_count);
 	cr_expect_str_eq(out, want);
 }
 
@@ -360,7 +365,7 @@ Test(ctl, status_links_and_agent)
 		     0);
 	usleep(200 * 1000);
 	cr_assert_eq(ctl("status"), 0, "%s", out);
-	expect_line("ABI:       v1");
+	expect_line("ABI:       v" IG_STR(IG_ABI_VERSION));
 	cr_expect(strstr(out, "agent:     infergated running (pid "), "%s", out);
 	snprintf(line, sizeof(line), "igctl0-xdp       igctl0       %7u", ld.links[0].att.ifindex);
 	cr_expect(strstr(out, line), "%s\nin\n%s", line, out);

@@ -14,10 +14,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <criterion/criterion.h>
 
 #include "tests/lib/fixture.h"
 #include "tools/lab/lab.h"
+#include "user/lib/addr.h"
+#include "user/lib/dp.h"
 
 #define NHOSTS 3
 #define VIP "198.19.0.10"
@@ -268,47 +272,40 @@ static unsigned long long hd_coarse_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static void hd_hex_le(char *out, unsigned long long v, int bytes)
-{
-	for (int i = 0; i < bytes; i++, v >>= 8)
-		out += sprintf(out, "0x%02llx ", v & 0xff);
-}
-
 #define H1_INFLIGHT "infergate_backend_inflight{service=\"chat\",backend=\"h1\"}"
 
-/* What a spoofed SYN flood leaves: entries for backend h1 that saw only
- * their SYN a minute ago, and ig_inflight at 131072. The sweep (every 5 s)
- * recounts h1 from the table: no connection is open. */
+/* What a spoofed SYN flood leaves: half-open entries for backend h1 whose
+ * SYN came a minute ago, and ig_inflight at 131072. The sweep (every
+ * second) removes them at their SYN timeout and recounts h1 from the
+ * table: no connection is open. */
 Test(hardening, spoofed_syns_are_not_in_flight)
 {
-	char batch[128], ts[128], line[1024], inflight[64];
-	FILE *f;
+	struct dp_maps m;
+	char maps[160];
+	__u64 then = hd_coarse_ns() - 60 * 1000000000ULL;
 
-	snprintf(batch, sizeof(batch), "%s/conns.batch", dir);
-	f = fopen(batch, "w");
-	cr_assert_not_null(f);
-	hd_hex_le(ts, hd_coarse_ns() - 60 * 1000000000ULL, 8);
+	snprintf(maps, sizeof(maps), "%s/maps", root);
+	cr_assert_eq(dp_open_pinned(&m, maps), 0);
 	for (int i = 0; i < 50; i++) {
-		/* key: saddr 198.51.100.i (IPv4-mapped), daddr VIP, ports, tcp, tenant 1 */
-		snprintf(line, sizeof(line),
-			 "map update pinned %s/maps/ig_conns key "
-			 "0 0 0 0 0 0 0 0 0 0 0xff 0xff 198 51 100 %d "
-			 "0 0 0 0 0 0 0 0 0 0 0xff 0xff 198 19 0 10 "
-			 "0x%02x 0x10 0 80 6 0 0 0 1 0 0 0 value %s%s1 0 0 0 1 0 0 0 0 0 0 0 "
-			 "0 0 0 0\n",
-			 root, i, 0x80 + i, ts, ts);
-		fputs(line, f);
+		struct ig_conn_key k = { .sport = htons(0x1080 + i),
+					 .dport = htons(80),
+					 .proto = IPPROTO_TCP,
+					 .tenant = 1 };
+		struct ig_conn v = { .first_ns = then, .last_ns = then, .backend = 1, .service = 1 };
+
+		addr_parse("198.51.100.1", k.saddr);
+		k.saddr[15] = i;
+		addr_parse("198.19.0.10", k.daddr);
+		cr_assert_eq(dp_conn_put(&m, &k, &v), 0);
 	}
-	hd_hex_le(inflight, 131072, 8);
-	fprintf(f, "map update pinned %s/maps/ig_inflight key 1 0 0 0 value %s\n", root, inflight);
-	fclose(f);
-	cr_assert_eq(netns_run(NULL, "bpftool batch file %s >/dev/null", batch), 0);
-	/* A sweep runs within 5 s and the page follows within 1 s. (Waiting for
-	 * 0 would pass on the page from before the write.) */
-	usleep(6500 * 1000);
+	cr_assert_eq(dp_backend_inflight_set(&m, 1, 131072), 0);
+	dp_close(&m);
+	/* A sweep within a second, and the page after it. (Waiting for 0 would
+	 * pass on the page from before the write.) */
+	usleep(2500 * 1000);
 	cr_expect_eq(hd_metric(H1_INFLIGHT), 0, "in-flight counts the spoofed entries");
-	/* Kept, not swept: a quiet real connection can look the same. */
-	cr_expect_eq(hd_metric("infergate_conns_swept_total"), 0);
+	cr_expect_geq(hd_metric("infergate_conns_swept_total"), 50,
+		      "the half-open entries past their SYN timeout were not removed");
 }
 
 /* The 2-byte file that spun libfyaml 0.7.12 forever, sent with SIGHUP: the

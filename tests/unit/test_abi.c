@@ -20,7 +20,11 @@ Test(abi, layout_matches_bpf_side)
 	cr_expect_eq(offsetof(struct ig_backend, mac), 16);
 	cr_expect_eq(offsetof(struct ig_backend, inner_mac), 28);
 	cr_expect_eq(offsetof(struct ig_backend, ifindex), 36);
-	cr_expect_eq(offsetof(struct ig_config, flags), 40);
+	cr_expect_eq(offsetof(struct ig_config, flags), 56);
+	cr_expect_eq(offsetof(struct ig_config, linger_ns), 24);
+	cr_expect_eq(offsetof(struct ig_conn, flags), 24);
+	cr_expect_eq(offsetof(struct ig_conn_slot, val), 48);
+	cr_expect_eq(offsetof(struct ig_conn_bucket, ways), 32);
 	cr_expect_eq(offsetof(struct ig_event, type), 60);
 	cr_expect_eq(offsetof(struct ig_tenant, max_conns), 12);
 	cr_expect_eq(offsetof(struct ig_tenant, conn_cost), 24);

@@ -88,6 +88,8 @@ Test(config, example_global_sections)
 	cr_expect_eq(cfg.gateway.flood_rate, 20000);
 	cr_expect_eq(cfg.gateway.udp_idle_ns, 30 * TC_NS_S);
 	cr_expect_eq(cfg.gateway.tcp_idle_ns, 2 * 3600 * TC_NS_S);
+	cr_expect_eq(cfg.gateway.syn_timeout_ns, 3 * TC_NS_S);
+	cr_expect_eq(cfg.gateway.linger_ns, 2 * TC_NS_S);
 	cr_expect_eq(cfg.gateway.event_sample, 1024);
 	cr_expect_eq(cfg.gateway.underlay_mtu, 1600);
 	cr_assert_eq(cfg.n_tenants, 2);
@@ -225,9 +227,11 @@ Test(config, minimal_takes_defaults)
 
 	tc_load(TC_DATA "/minimal.yaml", &cfg);
 	cr_expect_eq(cfg.ifaces[0].xdp_mode, CONFIG_XDP_AUTO);
-	cr_expect_eq(cfg.gateway.flood_rate, 0);
+	cr_expect_eq(cfg.gateway.flood_rate, 20000, "the flood guard is on by default");
 	cr_expect_eq(cfg.gateway.udp_idle_ns, IG_UDP_IDLE_DEFAULT_NS);
 	cr_expect_eq(cfg.gateway.tcp_idle_ns, 0);
+	cr_expect_eq(cfg.gateway.syn_timeout_ns, IG_SYN_TIMEOUT_DEFAULT_NS);
+	cr_expect_eq(cfg.gateway.linger_ns, IG_CONN_LINGER_DEFAULT_NS);
 	cr_expect_eq(cfg.gateway.event_sample, 0);
 	cr_expect_eq(cfg.gateway.underlay_mtu, 0, "absent: no check");
 	cr_expect_eq(cfg.tenants[0].prio, IG_PRIO_STANDARD);

@@ -53,11 +53,10 @@ struct conn_walk {
 	struct conn_list *l;
 };
 
-static int conn_collect_one(const void *key, const void *val, void *ctx)
+static int conn_visit(struct dp_conn *e, void *arg)
 {
-	struct conn_walk *w = ctx;
-	struct conn_row r = { .k = *(const struct ig_conn_key *)key,
-			      .v = *(const struct ig_conn *)val };
+	struct conn_walk *w = arg;
+	struct conn_row r = { .k = e->key, .v = e->val };
 
 	return conn_match(&w->c->o, &r) ? conn_push(w->l, &r) : 0;
 }
@@ -65,11 +64,19 @@ static int conn_collect_one(const void *key, const void *val, void *ctx)
 static int conn_collect(struct ctl *c, struct conn_list *l)
 {
 	struct conn_walk w = { .c = c, .l = l };
-	int err = dp_conns_walk(&c->m, conn_collect_one, &w);
+	int err = dp_conns_walk(&c->m, conn_visit, &w, NULL);
 
 	if (!err)
 		qsort(l->rows, l->n, sizeof(*l->rows), conn_cmp);
 	return err;
+}
+
+/* open, half-open (no ACK yet) or closing (FIN or RST seen). */
+static const char *conn_state(const struct ig_conn *v)
+{
+	if (v->flags & IG_CONN_F_CLOSING)
+		return "closing";
+	return v->flags & IG_CONN_F_EST ? "open" : "half-open";
 }
 
 static __u64 conn_secs(__u64 now, __u64 then)
@@ -86,11 +93,11 @@ static void conn_print(const struct ctl *c, const struct conn_row *r, __u64 now,
 	if (c->o.json) {
 		printf("%s{\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,\"proto\":\"%s\","
 		       "\"tenant\":%u,\"service\":%u,\"backend\":%u,\"age_s\":%llu,\"idle_s\":%llu,"
-		       "\"closing\":%s}",
+		       "\"closing\":%s,\"state\":\"%s\"}",
 		       first ? "" : ",", s, ntohs(r->k.sport), d, ntohs(r->k.dport),
 		       ctl_proto_str(r->k.proto), r->k.tenant, r->v.service, r->v.backend,
 		       conn_secs(now, r->v.first_ns), conn_secs(now, r->v.last_ns),
-		       r->v.flags & IG_CONN_F_CLOSING ? "true" : "false");
+		       r->v.flags & IG_CONN_F_CLOSING ? "true" : "false", conn_state(&r->v));
 		return;
 	}
 	snprintf(src, sizeof(src), v6 ? "[%s]:%u" : "%s:%u", s, ntohs(r->k.sport));
@@ -99,8 +106,7 @@ static void conn_print(const struct ctl *c, const struct conn_row *r, __u64 now,
 	       ctl_proto_str(r->k.proto), ctl_name_or_id(c, IG_NAME_TENANT, r->k.tenant, tn, 16),
 	       ctl_name_or_id(c, IG_NAME_SERVICE, r->v.service, sv, 16),
 	       ctl_name_or_id(c, IG_NAME_BACKEND, r->v.backend, be, 16),
-	       conn_secs(now, r->v.first_ns), conn_secs(now, r->v.last_ns),
-	       r->v.flags & IG_CONN_F_CLOSING ? "closing" : "open");
+	       conn_secs(now, r->v.first_ns), conn_secs(now, r->v.last_ns), conn_state(&r->v));
 }
 
 /* Keep only the row of --flow (any tenant). */

@@ -279,6 +279,16 @@ int ctl_tenants(struct ctl *c)
 	return 0;
 }
 
+/* The flood guard's rate (ig_config; 0 = off): over it, new flows are
+ * steered by Maglev without a connection entry (flood-guard-stateless). */
+static __u32 stats_flood_rate(struct ctl *c)
+{
+	struct ig_config cfg = {};
+
+	dp_config_get(&c->m, &cfg);
+	return cfg.flood_rate;
+}
+
 static void stats_json(struct ctl *c)
 {
 	printf("{\"counters\":{");
@@ -290,7 +300,8 @@ static void stats_json(struct ctl *c)
 		       drop_reason_str(r),
 		       ctl_sum(c->m.drops, r, offsetof(struct ig_drop_stat, packets)),
 		       ctl_sum(c->m.drops, r, offsetof(struct ig_drop_stat, bytes)));
-	printf("}}\n");
+	printf("},\"flood_guard\":{\"rate_per_cpu\":%u,\"stateless\":%llu}}\n", stats_flood_rate(c),
+	       ctl_sum(c->m.counters, IG_CNT_FLOOD_STATELESS, 0));
 }
 
 int ctl_stats(struct ctl *c)
@@ -310,5 +321,11 @@ int ctl_stats(struct ctl *c)
 			printf("%-28s %12llu %14llu\n", drop_reason_str(r), p,
 			       ctl_sum(c->m.drops, r, offsetof(struct ig_drop_stat, bytes)));
 	}
+	if (stats_flood_rate(c))
+		printf("\nflood guard: on above %u new flows/s per CPU, %llu flows steered "
+		       "statelessly\n",
+		       stats_flood_rate(c), ctl_sum(c->m.counters, IG_CNT_FLOOD_STATELESS, 0));
+	else
+		printf("\nflood guard: off\n");
 	return 0;
 }

@@ -24,7 +24,10 @@
 
 /* Fewer changed slots than this fraction of the table: update in place. */
 #define AGENT_INCREMENTAL_DIV 8
-#define SWEEP_PERIOD_NS (5 * 1000000000ULL)
+/* The sweep walks the table's mmap (about 5 ms for 256k entries): every
+ * second, so a half-open entry's count against its tenant's cap ends within
+ * a second of its SYN timeout. */
+#define SWEEP_PERIOD_NS (1 * 1000000000ULL)
 
 __u64 agent_now_ns(void)
 {
@@ -134,6 +137,8 @@ static int agent_write_config(struct agent *a)
 		c.flags |= IG_CFG_VTEP6;
 	c.udp_idle_ns = g->udp_idle_ns;
 	c.tcp_idle_ns = g->tcp_idle_ns;
+	c.syn_timeout_ns = g->syn_timeout_ns;
+	c.linger_ns = g->linger_ns;
 	c.flood_rate = g->flood_rate;
 	c.event_sample = g->event_sample;
 	c.underlay_mtu = g->underlay_mtu;
@@ -668,37 +673,35 @@ static __u64 coarse_now_ns(void)
 }
 
 struct sweep {
-	const struct dp_maps *maps;
 	struct ig_config cfg;
-	__u64 now, swept;
+	__u64 now;
 	__u64 *open_per_be, *open_per_tn, *counted_per_tn;
+	__u64 by_state[AGENT_CONN__MAX];
 };
 
-/* One entry of the walk: delete it when idle, else count it open (a
- * backend's in-flight leaves out handshakes that never completed,
- * conncount.c). */
-static int agent_sweep_entry(const void *key, const void *val, void *ctx)
+/* One entry of the walk: delete it (return 1) when it expired, else count
+ * it (conncount.c) as the datapath does: open and half-open entries are in
+ * flight on their backend and count on their tenant's cap (the datapath
+ * gives both back when it replaces or closes the entry), closed ones not. */
+static int agent_sweep_entry(struct dp_conn *c, void *arg)
 {
-	const struct ig_conn_key *k = key;
-	const struct ig_conn *v = val;
-	struct sweep *sw = ctx;
-	enum conn_class cl = conn_classify(&sw->cfg, k, v, sw->now);
+	struct sweep *sw = arg;
+	enum conn_class cl = conn_classify(&sw->cfg, &c->key, &c->val, sw->now);
 
-	if (cl == CONN_IDLE) {
-		sw->swept += !dp_conn_del(sw->maps, k);
-		return 0;
-	}
+	if (cl == CONN_IDLE)
+		return 1;
+	sw->by_state[cl == CONN_CLOSING	  ? AGENT_CONN_CLOSING :
+		     cl == CONN_EMBRYONIC ? AGENT_CONN_HALF_OPEN :
+					    AGENT_CONN_OPEN]++;
 	if (cl == CONN_CLOSING)
 		return 0;
-	/* A tenant's cap still counts SYN-only entries: leaving them out
-	 * would let quiet real connections past it. */
-	if (cl == CONN_OPEN && v->backend < IG_BACKEND_MAX)
-		sw->open_per_be[v->backend]++;
-	if (k->tenant >= IG_TENANT_MAX)
+	if (c->val.backend < IG_BACKEND_MAX)
+		sw->open_per_be[c->val.backend]++;
+	if (c->key.tenant >= IG_TENANT_MAX)
 		return 0;
-	sw->open_per_tn[k->tenant]++;
-	if (v->flags & IG_CONN_F_COUNTED)
-		sw->counted_per_tn[k->tenant]++;
+	sw->open_per_tn[c->key.tenant]++;
+	if (c->val.flags & IG_CONN_F_COUNTED)
+		sw->counted_per_tn[c->key.tenant]++;
 	return 0;
 }
 
@@ -709,17 +712,17 @@ int agent_sweep(struct agent *a)
 	      *capped = calloc(IG_TENANT_MAX, sizeof(*tn));
 	int err = open && tn && capped ? 0 : -ENOMEM;
 
-	struct sweep sw = { .maps = &a->ld.maps,
-			    .now = coarse_now_ns(),
+	struct sweep sw = { .now = coarse_now_ns(),
 			    .open_per_be = open,
 			    .open_per_tn = tn,
 			    .counted_per_tn = capped };
 
 	if (!err) {
 		dp_config_get(&a->ld.maps, &sw.cfg);
-		err = dp_conns_walk(&a->ld.maps, agent_sweep_entry, &sw);
-		a->swept += sw.swept;
+		err = dp_conns_walk(&a->ld.maps, agent_sweep_entry, &sw, &a->swept);
 	}
+	if (!err)
+		memcpy(a->conns_by_state, sw.by_state, sizeof(sw.by_state));
 	for (__u32 id = 1; !err && id < IG_BACKEND_MAX; id++) {
 		/* A connection opened between the walk and this write is not
 		 * counted until the next sweep: the count errs low by the
@@ -980,6 +983,25 @@ static void agent_render_latency(struct agent *a, struct mbuf *m)
 		  &a->h_delay);
 }
 
+/* The connection table at the last sweep, and the flood guard's setting
+ * (its work is infergate_datapath_events_total{event="flood-guard-stateless"}). */
+static void agent_render_conns(struct agent *a, struct mbuf *m)
+{
+	static const char *const states[] = { [AGENT_CONN_OPEN] = "open",
+					      [AGENT_CONN_HALF_OPEN] = "half_open",
+					      [AGENT_CONN_CLOSING] = "closing" };
+
+	mbuf_family(m, "infergate_conns", "gauge",
+		    "Connection-table entries by state at the last sweep.");
+	for (int i = 0; i < AGENT_CONN__MAX; i++)
+		mbuf_printf(m, "infergate_conns{state=\"%s\"} %llu\n", states[i],
+			    (unsigned long long)a->conns_by_state[i]);
+	mbuf_family(m, "infergate_flood_guard_rate", "gauge",
+		    "New flows per second per CPU above which new flows get no connection "
+		    "entry (0: the flood guard is off).");
+	mbuf_printf(m, "infergate_flood_guard_rate %u\n", a->cfg.gateway.flood_rate);
+}
+
 void agent_publish(struct agent *a)
 {
 	struct mbuf m = {};
@@ -1000,6 +1022,7 @@ void agent_publish(struct agent *a)
 		    "Map and link pins put back after they were removed under the agent.");
 	mbuf_printf(&m, "infergate_pins_restored_total %llu\n",
 		    (unsigned long long)a->pins_restored);
+	agent_render_conns(a, &m);
 	agent_render_datapath(a, &m);
 	agent_render_services(a, &m);
 	governor_render(&a->gov, &m);

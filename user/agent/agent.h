@@ -60,6 +60,14 @@ struct agent_opts {
 	unsigned int compat_flags;
 };
 
+/* Connection-table entries by state, as the sweep finds them (/metrics). */
+enum agent_conn_state {
+	AGENT_CONN_OPEN,
+	AGENT_CONN_HALF_OPEN,
+	AGENT_CONN_CLOSING,
+	AGENT_CONN__MAX
+};
+
 struct agent {
 	struct agent_opts opts;
 	struct ig_cfg cfg;
@@ -76,6 +84,7 @@ struct agent {
 	__u64 next_scrape_ns;
 	__u64 next_sweep_ns;
 	__u64 swept; /* idle connection entries removed */
+	__u64 conns_by_state[AGENT_CONN__MAX]; /* entries at the last sweep */
 	__u64 reloads, reload_errors;
 	__u64 last_push_ns; /* for the telemetry-to-datapath latency */
 	struct hist h_scrape; /* metrics scrapes, failed ones included */
@@ -93,11 +102,12 @@ int agent_start(struct agent *a, const struct agent_opts *opts);
 int agent_reload(struct agent *a);
 /* Start the probes that are due; returns ms until the next one is due. */
 int agent_tick(struct agent *a, __u64 now_ns);
-/* Remove idle entries from ig_conns (TCP after gateway.tcp_idle, UDP after
- * udp_idle) and set each backend's in-flight count, and each tenant's open
- * connections (ig_tn_conns), to the entries that remain open: LRU evictions
- * and connections closed without a FIN or RST the gateway saw would
- * otherwise leave them high. */
+/* Remove expired entries from ig_conns (closed after gateway.conn_linger,
+ * half-open after syn_timeout, TCP after tcp_idle, UDP after udp_idle) and
+ * set each backend's in-flight count, and each tenant's open connections
+ * (ig_tn_conns), to the entries that remain open: half-open connections that
+ * time out and connections closed without a FIN or RST the gateway saw
+ * would otherwise leave them high. */
 int agent_sweep(struct agent *a);
 /* Drive transfers and consume finished probes (and a host's link events). */
 void agent_perform(struct agent *a);

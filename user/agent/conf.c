@@ -24,6 +24,10 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* New flows per second per CPU before the flood guard steers statelessly:
+ * far above a gateway's legitimate rate, well below a SYN flood's. */
+#define CFG_FLOOD_RATE 20000
+
 #define CFG_VNI_MAX 16777215
 #define CFG_METRICS_ADDR "127.0.0.1"
 #define CFG_HEALTH_PATH "/health"
@@ -128,6 +132,10 @@ static const struct cfg_field cfg_gateway_fields[] = {
 	CFG_FIELD(struct config_gateway, "flood_rate", CT_UINT, flood_rate, 0, 0, UINT32_MAX),
 	CFG_FIELD(struct config_gateway, "udp_idle", CT_DURATION, udp_idle_ns, 0, CFG_S, CFG_DAY),
 	CFG_FIELD(struct config_gateway, "tcp_idle", CT_DURATION, tcp_idle_ns, 0, 0, 30 * CFG_DAY),
+	CFG_FIELD(struct config_gateway, "syn_timeout", CT_DURATION, syn_timeout_ns, 0,
+		  100 * CFG_MS, 5 * CFG_MIN),
+	CFG_FIELD(struct config_gateway, "close_linger", CT_DURATION, linger_ns, 0, 100 * CFG_MS,
+		  5 * CFG_MIN),
 	CFG_FIELD(struct config_gateway, "event_sample", CT_UINT, event_sample, 0, 0, UINT32_MAX),
 	CFG_FIELD(struct config_gateway, "underlay_mtu", CT_UINT, underlay_mtu, 0, 576, UINT16_MAX),
 };
@@ -726,6 +734,9 @@ static int cfg_resolve(struct cfg_ctx *c, const struct cfg_node *root)
 static void cfg_defaults(struct ig_cfg *cfg)
 {
 	cfg->gateway.udp_idle_ns = IG_UDP_IDLE_DEFAULT_NS;
+	cfg->gateway.syn_timeout_ns = IG_SYN_TIMEOUT_DEFAULT_NS;
+	cfg->gateway.linger_ns = IG_CONN_LINGER_DEFAULT_NS;
+	cfg->gateway.flood_rate = CFG_FLOOD_RATE;
 	cfg->telemetry.interval_ns = CFG_S;
 	cfg->telemetry.timeout_ns = 500 * CFG_MS;
 	cfg->telemetry.stale_after = 3;

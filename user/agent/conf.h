@@ -53,7 +53,9 @@ struct config_iface {
 struct config_gateway {
 	struct config_addr vtep; /* underlay source address of the gateway */
 	__u64 udp_idle_ns; /* UDP flow idle timeout */
-	__u64 tcp_idle_ns; /* idle TCP entries swept by the agent; 0 = never */
+	__u64 tcp_idle_ns; /* established TCP entries expire; 0 = never */
+	__u64 syn_timeout_ns; /* half-open entries expire (and leave the tenant's cap) */
+	__u64 linger_ns; /* closed entries kept for retransmits */
 	__u32 flood_rate; /* new flows per second per CPU; 0 = no flood guard */
 	__u32 event_sample; /* 1 in N decisions as events; 0 = none */
 	__u16 underlay_mtu; /* underlay interface MTU; 0 = no check */

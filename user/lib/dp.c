@@ -15,6 +15,7 @@
 #include "user/lib/addr.h"
 #include "user/lib/dp.h"
 #include "user/lib/log.h"
+#include "maps/flowhash.h"
 
 const char *const dp_map_names[] = {
 	"ig_config",	   "ig_services",  "ig_backends",    "ig_be_load",  "ig_inflight",
@@ -235,16 +236,6 @@ int dp_service_get(const struct dp_maps *m, const struct ig_service_key *k, stru
 	return dp_lookup(m->services, k, svc);
 }
 
-int dp_conn_get(const struct dp_maps *m, const struct ig_conn_key *k, struct ig_conn *v)
-{
-	return dp_lookup(m->conns, k, v);
-}
-
-int dp_conn_del(const struct dp_maps *m, const struct ig_conn_key *k)
-{
-	return bpf_map_delete_elem(m->conns, k) ? -errno : 0;
-}
-
 /* Every entry of a hash map, DP_WALK_BATCH at a time; cb() sees each and
  * stops the walk with a non-zero return (which the walk returns). An entry
  * added or deleted during the walk may be seen or not, as with any batch
@@ -281,11 +272,6 @@ out:
 	free(keys);
 	free(vals);
 	return err;
-}
-
-int dp_conns_walk(const struct dp_maps *m, dp_walk_cb cb, void *ctx)
-{
-	return dp_walk(m->conns, sizeof(struct ig_conn_key), sizeof(struct ig_conn), cb, ctx);
 }
 
 int dp_services_walk(const struct dp_maps *m, dp_walk_cb cb, void *ctx)
@@ -896,4 +882,155 @@ int dp_reuse_maps(struct bpf_object *obj, const struct dp_maps *m)
 		}
 	}
 	return 0;
+}
+
+/* ---- the connection table (maps/conn.h) ----
+ * ig_conns is an mmapable array of buckets. Userspace reads it through the
+ * mapping and frees or fills a way with the datapath's protocol: a
+ * compare-and-swap of the way's tag to BUSY, the slot written, the tag
+ * published (docs/conntable.md). */
+
+struct dp_conn_table {
+	struct ig_conn_bucket *b;
+	__u32 buckets;
+	size_t len;
+};
+
+static int dp_conns_map(const struct dp_maps *m, struct dp_conn_table *t)
+{
+	struct bpf_map_info info = {};
+	__u32 ilen = sizeof(info);
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	if (bpf_obj_get_info_by_fd(m->conns, &info, &ilen))
+		return -errno;
+	if (info.type != BPF_MAP_TYPE_ARRAY || info.value_size != sizeof(struct ig_conn_bucket) ||
+	    !info.max_entries || (info.max_entries & (info.max_entries - 1))) {
+		log_err("ig_conns is not a table of %zu-byte buckets (ABI mismatch?)",
+			sizeof(struct ig_conn_bucket));
+		return -EPROTO;
+	}
+	t->buckets = info.max_entries;
+	t->len =
+		((size_t)info.max_entries * sizeof(struct ig_conn_bucket) + page - 1) / page * page;
+	p = mmap(NULL, t->len, PROT_READ | PROT_WRITE, MAP_SHARED, m->conns, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	t->b = p;
+	return 0;
+}
+
+/* A consistent copy of one way: its tag held still while it was copied. */
+static bool dp_conn_copy(struct ig_conn_bucket *b, __u32 w, struct dp_conn *c)
+{
+	__u32 tag = __atomic_load_n(&b->tags[w], __ATOMIC_ACQUIRE);
+
+	if (tag == IG_CONN_TAG_EMPTY || tag == IG_CONN_TAG_BUSY)
+		return false;
+	memcpy(&c->key, &b->ways[w].key, sizeof(c->key));
+	memcpy(&c->val, &b->ways[w].val, sizeof(c->val));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	c->tag = tag;
+	return __atomic_load_n(&b->tags[w], __ATOMIC_RELAXED) == tag;
+}
+
+int dp_conns_walk(const struct dp_maps *m, dp_conn_fn fn, void *arg, __u64 *deleted)
+{
+	struct dp_conn_table t = {};
+	struct dp_conn c;
+	int err = dp_conns_map(m, &t), ret;
+
+	for (__u32 i = 0; !err && i < t.buckets; i++) {
+		for (__u32 w = 0; !err && w < IG_CONN_WAYS; w++) {
+			if (!dp_conn_copy(&t.b[i], w, &c))
+				continue;
+			c.bucket = i;
+			c.way = w;
+			ret = fn(&c, arg);
+			if (ret < 0)
+				err = ret;
+			/* Fails when the datapath replaced the entry meanwhile: it stays. */
+			else if (ret > 0 &&
+				 __sync_bool_compare_and_swap(&t.b[i].tags[w], c.tag,
+							      IG_CONN_TAG_EMPTY) &&
+				 deleted)
+				(*deleted)++;
+		}
+	}
+	if (t.b)
+		munmap(t.b, t.len);
+	return err;
+}
+
+static __u32 dp_conn_hash(const struct ig_conn_key *k)
+{
+	return ig_flow_hash((const __u32 *)k->saddr, (const __u32 *)k->daddr, k->sport, k->dport,
+			    k->proto);
+}
+
+static bool dp_conn_key_eq(const struct ig_conn_slot *s, const struct ig_conn_key *k)
+{
+	return !memcmp(&s->key, k, sizeof(*k));
+}
+
+/* The way of k in its bucket, or -1. */
+static int dp_conn_find(const struct dp_conn_table *t, const struct ig_conn_key *k,
+			struct ig_conn_bucket **bp)
+{
+	__u32 hash = dp_conn_hash(k);
+	struct ig_conn_bucket *b = &t->b[hash & (t->buckets - 1)];
+
+	*bp = b;
+	for (int w = 0; w < IG_CONN_WAYS; w++)
+		if (__atomic_load_n(&b->tags[w], __ATOMIC_ACQUIRE) == IG_CONN_TAG(hash) &&
+		    dp_conn_key_eq(&b->ways[w], k))
+			return w;
+	return -1;
+}
+
+int dp_conn_get(const struct dp_maps *m, const struct ig_conn_key *k, struct ig_conn *v)
+{
+	struct ig_conn_bucket *b;
+	struct dp_conn_table t;
+	struct dp_conn c;
+	int err = dp_conns_map(m, &t), w;
+
+	if (err)
+		return err;
+	w = dp_conn_find(&t, k, &b);
+	err = w >= 0 && dp_conn_copy(b, w, &c) ? 0 : -ENOENT;
+	if (!err)
+		*v = c.val;
+	munmap(t.b, t.len);
+	return err;
+}
+
+int dp_conn_put(const struct dp_maps *m, const struct ig_conn_key *k, const struct ig_conn *v)
+{
+	struct ig_conn_bucket *b;
+	struct dp_conn_table t;
+	__u32 hash, old = IG_CONN_TAG_EMPTY;
+	int err = dp_conns_map(m, &t), w;
+
+	if (err)
+		return err;
+	hash = dp_conn_hash(k);
+	w = dp_conn_find(&t, k, &b);
+	if (w >= 0)
+		old = IG_CONN_TAG(hash);
+	for (int i = 0; w < 0 && i < IG_CONN_WAYS; i++)
+		if (__atomic_load_n(&b->tags[i], __ATOMIC_ACQUIRE) == IG_CONN_TAG_EMPTY)
+			w = i;
+	if (w < 0 || !__sync_bool_compare_and_swap(&b->tags[w], old, IG_CONN_TAG_BUSY)) {
+		err = -ENOSPC; /* every way is taken (or was just taken) */
+		goto out_unmap;
+	}
+	memcpy(&b->ways[w].key, k, sizeof(*k));
+	b->ways[w].val = *v;
+	b->ways[w].val.hash = hash;
+	__atomic_store_n(&b->tags[w], IG_CONN_TAG(hash), __ATOMIC_RELEASE);
+out_unmap:
+	munmap(t.b, t.len);
+	return err;
 }

@@ -56,12 +56,9 @@ int dp_backend_inflight_set(const struct dp_maps *m, __u32 id, __u64 inflight);
 int dp_backend_load_get(const struct dp_maps *m, __u32 id, struct ig_backend_load *load);
 int dp_service_get(const struct dp_maps *m, const struct ig_service_key *k, struct ig_service *svc);
 
-/* The connection table. A walk calls cb() for every entry (key, value) until
- * cb returns non-zero, which the walk then returns. */
+/* A walk of a hash map calls cb() for every entry (key, value) until cb
+ * returns non-zero, which the walk then returns. */
 typedef int (*dp_walk_cb)(const void *key, const void *val, void *ctx);
-int dp_conns_walk(const struct dp_maps *m, dp_walk_cb cb, void *ctx);
-int dp_conn_get(const struct dp_maps *m, const struct ig_conn_key *k, struct ig_conn *v);
-int dp_conn_del(const struct dp_maps *m, const struct ig_conn_key *k);
 /* Every response flow a GPU host counts (ig_flow_resp: struct ig_conn_key,
  * struct ig_flow_usage). */
 int dp_flow_resp_walk(const struct dp_maps *m, dp_walk_cb cb, void *ctx);
@@ -169,6 +166,26 @@ int dp_operator_set(const struct dp_maps *m, __u32 backend, const struct ig_oper
  * new ones). */
 int dp_map_id(int fd, __u32 *id);
 int dp_pinned_map_id(const char *dir, const char *name, __u32 *id);
+
+/* The connection table (ig_conns, maps/conn.h). One entry as a walk sees
+ * it: a consistent copy of its way. */
+struct dp_conn {
+	struct ig_conn_key key;
+	struct ig_conn val;
+	__u32 bucket, way, tag;
+};
+/* Return 1 to delete the entry (freed with a compare-and-swap of its tag,
+ * so an entry the datapath replaced or refreshed meanwhile stays), 0 to go
+ * on, a negative errno to stop the walk with it. */
+typedef int (*dp_conn_fn)(struct dp_conn *c, void *arg);
+/* Every entry of the table, through its mmap (no syscall per entry);
+ * *deleted (may be NULL) counts the entries freed. */
+int dp_conns_walk(const struct dp_maps *m, dp_conn_fn fn, void *arg, __u64 *deleted);
+/* The entry of k; -ENOENT when the table has none. */
+int dp_conn_get(const struct dp_maps *m, const struct ig_conn_key *k, struct ig_conn *v);
+/* Add or replace the entry of k (tools and tests; the datapath makes its
+ * own): its hash is filled in. -ENOSPC when every way of its bucket is taken. */
+int dp_conn_put(const struct dp_maps *m, const struct ig_conn_key *k, const struct ig_conn *v);
 
 /* Sum a u64 at field_off of a per-CPU map's value at key over all CPUs. */
 int dp_percpu_sum(int map_fd, __u32 key, __u32 field_off, __u64 *sum);
