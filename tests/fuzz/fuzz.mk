@@ -19,7 +19,8 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_SRCS_prom := user/agent/prom.c
 FUZZ_SRCS_telemetry := user/agent/prom.c user/agent/telemetry.c
-FUZZ_SRCS_config := user/agent/conf.c user/agent/cfgtree.c user/agent/score.c user/agent/telemetry.c \
+FUZZ_SRCS_config := user/agent/conf.c user/agent/conf_host.c user/agent/cfgtree.c \
+	user/agent/score.c user/agent/telemetry.c \
 	user/agent/prom.c \
 	user/lib/addr.c user/lib/maglev.c user/lib/names.c user/lib/log.c
 
