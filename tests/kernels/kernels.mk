@@ -8,7 +8,7 @@ KERNELS ?= 6.1 6.12 running
 KERNEL_CLANGS ?= clang-14 clang-19
 # What the guest suites need that Debian's cloud kernels build as modules.
 KERNEL_MODULES ?= veth sch_ingress cls_bpf
-KERNEL_TIMEOUT ?= 1500
+KERNEL_TIMEOUT ?= 3000
 KERNEL_SMP ?= 1
 KERNEL_JOBS ?= 2
 
