@@ -233,7 +233,8 @@ static void spread_read(struct bench *b, enum policy p, const char *base, char *
 	} else {
 		if (netns_run_output(NULL, buf, sizeof(buf),
 				     "%s/infergatectl --pin-root %s backends | tee %s.backends | "
-				     "awk 'NR > 1 {printf \"%%s \", $11}'",
+				     "awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == \"NEW_CONNS\") c = i; "
+				     "next } { printf \"%%s \", $c }'",
 				     b->build, b->root, base))
 			return;
 	}
