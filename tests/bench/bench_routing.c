@@ -231,11 +231,12 @@ static void spread_read(struct bench *b, enum policy p, const char *base, char *
 				     base))
 			return;
 	} else {
-		if (netns_run_output(NULL, buf, sizeof(buf),
-				     "%s/infergatectl --pin-root %s backends | tee %s.backends | "
-				     "awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == \"NEW_CONNS\") c = i; "
-				     "next } { printf \"%%s \", $c }'",
-				     b->build, b->root, base))
+		if (netns_run_output(
+			    NULL, buf, sizeof(buf),
+			    "%s/infergatectl --pin-root %s backends | tee %s.backends | "
+			    "awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == \"NEW_CONNS\") c = i; "
+			    "next } { printf \"%%s \", $c }'",
+			    b->build, b->root, base))
 			return;
 	}
 	for (char *tok; (tok = strtok_r(s, " \n", &s)) && n + 16 < len;)
