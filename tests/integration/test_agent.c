@@ -30,23 +30,12 @@
 static struct lab lab;
 static char dir[64], root[128], conf[128], agent_bin[256];
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	cr_assert(f, "%s: %m", path);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void metrics_set(int h, const char *text)
 {
-	char path[128], tmp[140];
+	char path[128];
 
 	snprintf(path, sizeof(path), "%s/h%d.prom", dir, h);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	write_file(tmp, text);
-	cr_assert_eq(rename(tmp, path), 0); /* the server never reads half a file */
+	fx_write_atomic(path, text); /* the server never reads half a file */
 }
 
 static void write_config(const char *gw_extra)
@@ -75,7 +64,7 @@ static void write_config(const char *gw_extra)
 		 "telemetry:\n  interval: 300ms\n  timeout: 250ms\n"
 		 "scoring:\n  ewma_alpha: 1\n  hysteresis: 0.02\n"
 		 "metrics:\n  listen: 127.0.0.1:9469\n");
-	write_file(conf, text);
+	fx_write_file(conf, text);
 }
 
 static void agent_launch(void)
@@ -222,7 +211,7 @@ Test(agent, sighup_with_a_broken_file_keeps_the_old_config)
 {
 	int c[NHOSTS + 1];
 
-	write_file(conf, "services: [ broken\n");
+	fx_write_file(conf, "services: [ broken\n");
 	cr_assert_eq(kill(agent_pid(), SIGHUP), 0);
 	usleep(400 * 1000);
 	cr_expect_eq(metric_wait("infergate_config_reloads_total{result=\"rejected\"}", 1), 1);

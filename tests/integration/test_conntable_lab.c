@@ -51,23 +51,12 @@ static struct lab lab;
 static char dir[64], root[128], base[96], conf[128], agent_bin[256];
 static pid_t servers[NHOSTS + 1];
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	cr_assert(f, "%s: %m", path);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void metrics_set(int h, const char *text)
 {
-	char path[128], tmp[140];
+	char path[128];
 
 	snprintf(path, sizeof(path), "%s/h%d.prom", dir, h);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	write_file(tmp, text);
-	cr_assert_eq(rename(tmp, path), 0);
+	fx_write_atomic(path, text); /* the server never reads half a file */
 }
 
 static void write_config(void)
@@ -98,7 +87,7 @@ static void write_config(void)
 		 "scoring:\n  ewma_alpha: 1\n  hysteresis: 0.02\n"
 		 "metrics:\n  listen: 127.0.0.1:9469\n",
 		 INTERVAL_MS);
-	write_file(conf, text);
+	fx_write_file(conf, text);
 }
 
 /* ---- processes in the lab's namespaces ---- */

@@ -72,24 +72,13 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	cr_assert(f, "%s: %m", path);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* The backends of tenant a's three services read this file (file:// source). */
 static void metrics_set(const char *text)
 {
-	char path[128], tmp[140];
+	char path[128];
 
 	snprintf(path, sizeof(path), "%s/a.prom", dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	write_file(tmp, text);
-	cr_assert_eq(rename(tmp, path), 0);
+	fx_write_atomic(path, text); /* the server never reads half a file */
 }
 
 /* ---- processes in the lab's namespaces ---- */
@@ -379,7 +368,7 @@ static void write_config(int b_rate, const char *extra)
 		 "  bytes_per_token: 4\n  host_maps: [%s, %s/gone]\n%s"
 		 "metrics:\n  listen: 127.0.0.1:9469\n",
 		 INTERVAL_MS, hmaps, base, extra);
-	write_file(conf, text);
+	fx_write_file(conf, text);
 }
 
 static void agent_launch(void)

@@ -273,13 +273,9 @@ static const char probe_sh[] =
 static void write_file(const char *name, const char *text)
 {
 	char path[128];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	cr_assert(f, "%s", path);
-	fputs(text, f);
-	fclose(f);
+	fx_write_file(path, text);
 }
 
 /* ---- the lab ---- */

@@ -130,3 +130,21 @@ void fx_require_root(void)
 		     "than skips so that CI never passes without running it");
 	cr_assert_eq(fx_mount_bpffs(), 0, "cannot mount bpffs on /sys/fs/bpf");
 }
+
+void fx_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert(f, "%s: %m", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+void fx_write_atomic(const char *path, const char *text)
+{
+	char tmp[512];
+
+	cr_assert_lt((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path), sizeof(tmp));
+	fx_write_file(tmp, text);
+	cr_assert_eq(rename(tmp, path), 0, "%s: %m", path);
+}

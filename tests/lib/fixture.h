@@ -63,6 +63,11 @@ uint64_t fx_counter(struct bpf_object *obj, const char *map, uint32_t key, uint3
 /* Fails the current test unless running as root (in CI a privileged test
  * that cannot run is a failure, never a skip); mounts bpffs if missing. */
 void fx_require_root(void);
+/* Write text to path (the test fails when it cannot); the atomic variant
+ * writes path.tmp and renames it over path, so a server that reads the file
+ * (a lab host's /metrics page) never sees half of it. */
+void fx_write_file(const char *path, const char *text);
+void fx_write_atomic(const char *path, const char *text);
 int fx_mount_bpffs(void);
 
 #endif /* __IG_FIXTURE_H */

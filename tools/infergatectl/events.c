@@ -43,11 +43,12 @@ struct ev_ctx {
 	__s64 wall_off_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 };
 
-static __u64 ev_clock_ns(clockid_t id)
+/* CLOCK_REALTIME in ns, to place the events' CLOCK_MONOTONIC stamps. */
+static __u64 ev_wall_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(id, &ts);
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
@@ -108,10 +109,8 @@ static int ev_handle(void *ctx, void *data, size_t len)
 
 int ctl_events(struct ctl *c)
 {
-	__u64 mono = ev_clock_ns(CLOCK_MONOTONIC);
-	struct ev_ctx x = { .c = c,
-			    .start_ns = mono,
-			    .wall_off_ns = (__s64)(ev_clock_ns(CLOCK_REALTIME) - mono) };
+	__u64 mono = ctl_now_ns();
+	struct ev_ctx x = { .c = c, .start_ns = mono, .wall_off_ns = (__s64)(ev_wall_ns() - mono) };
 	__u64 deadline = c->o.timeout > 0 ? ctl_now_ns() + (__u64)(c->o.timeout * 1e9) : 0;
 	struct ring_buffer *rb;
 	int err = 0;
