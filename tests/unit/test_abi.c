@@ -23,8 +23,11 @@ Test(abi, layout_matches_bpf_side)
 	cr_expect_eq(offsetof(struct ig_config, flags), 56);
 	cr_expect_eq(offsetof(struct ig_config, linger_ns), 24);
 	cr_expect_eq(offsetof(struct ig_conn, flags), 24);
-	cr_expect_eq(offsetof(struct ig_conn_slot, val), 48);
-	cr_expect_eq(offsetof(struct ig_conn_bucket, ways), 32);
+	cr_expect_eq(offsetof(struct ig_conn_slot, backend), 44);
+	cr_expect_eq(offsetof(struct ig_conn_slot, flags), 48);
+	cr_expect_eq(offsetof(struct ig_conn_slot, last_ns), 56);
+	cr_expect_eq(offsetof(struct ig_conn_bucket, ways), 64, "each way on a line of its own");
+	cr_expect_eq(offsetof(struct ig_conn_bucket, cold), 64 + 64 * IG_CONN_WAYS);
 	cr_expect_eq(offsetof(struct ig_event, type), 60);
 	cr_expect_eq(offsetof(struct ig_tenant, max_conns), 12);
 	cr_expect_eq(offsetof(struct ig_tenant, conn_cost), 24);

@@ -921,6 +921,35 @@ static int dp_conns_map(const struct dp_maps *m, struct dp_conn_table *t)
 	return 0;
 }
 
+/* The API's entry from a way's slot and cold record (maps/conn.h). */
+static void dp_conn_get_way(const struct ig_conn_bucket *b, __u32 w, struct ig_conn *v)
+{
+	const struct ig_conn_slot *s = &b->ways[w];
+
+	memset(v, 0, sizeof(*v));
+	v->first_ns = b->cold[w].first_ns;
+	v->last_ns = s->last_ns;
+	v->backend = s->backend;
+	v->service = s->service;
+	v->flags = s->flags;
+	v->hash = b->cold[w].hash;
+	v->prio = b->cold[w].prio;
+}
+
+static void dp_conn_put_way(struct ig_conn_bucket *b, __u32 w, const struct ig_conn *v, __u32 hash)
+{
+	struct ig_conn_slot *s = &b->ways[w];
+
+	s->last_ns = v->last_ns;
+	s->backend = v->backend;
+	s->service = v->service;
+	s->flags = v->flags;
+	memset(&b->cold[w], 0, sizeof(b->cold[w]));
+	b->cold[w].first_ns = v->first_ns;
+	b->cold[w].hash = hash;
+	b->cold[w].prio = v->prio;
+}
+
 /* A consistent copy of one way: its tag held still while it was copied. */
 static bool dp_conn_copy(struct ig_conn_bucket *b, __u32 w, struct dp_conn *c)
 {
@@ -929,7 +958,7 @@ static bool dp_conn_copy(struct ig_conn_bucket *b, __u32 w, struct dp_conn *c)
 	if (tag == IG_CONN_TAG_EMPTY || tag == IG_CONN_TAG_BUSY)
 		return false;
 	memcpy(&c->key, &b->ways[w].key, sizeof(c->key));
-	memcpy(&c->val, &b->ways[w].val, sizeof(c->val));
+	dp_conn_get_way(b, w, &c->val);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	c->tag = tag;
 	return __atomic_load_n(&b->tags[w], __ATOMIC_RELAXED) == tag;
@@ -1019,16 +1048,19 @@ int dp_conn_put(const struct dp_maps *m, const struct ig_conn_key *k, const stru
 	w = dp_conn_find(&t, k, &b);
 	if (w >= 0)
 		old = IG_CONN_TAG(hash);
-	for (int i = 0; w < 0 && i < IG_CONN_WAYS; i++)
+	/* The home way first, as the datapath does (maps/conn.h). */
+	for (int j = 0; w < 0 && j < IG_CONN_WAYS; j++) {
+		int i = (IG_CONN_HOME(IG_CONN_TAG(hash)) + j) % IG_CONN_WAYS;
+
 		if (__atomic_load_n(&b->tags[i], __ATOMIC_ACQUIRE) == IG_CONN_TAG_EMPTY)
 			w = i;
+	}
 	if (w < 0 || !__sync_bool_compare_and_swap(&b->tags[w], old, IG_CONN_TAG_BUSY)) {
 		err = -ENOSPC; /* every way is taken (or was just taken) */
 		goto out_unmap;
 	}
 	memcpy(&b->ways[w].key, k, sizeof(*k));
-	b->ways[w].val = *v;
-	b->ways[w].val.hash = hash;
+	dp_conn_put_way(b, w, v, hash);
 	__atomic_store_n(&b->tags[w], IG_CONN_TAG(hash), __ATOMIC_RELEASE);
 out_unmap:
 	munmap(t.b, t.len);
