@@ -572,3 +572,104 @@ Test(conntable, half_full_table_under_syn_ack_flood_keeps_every_session)
 	cr_expect_eq(got, want, "new connections get entries again (%d of %d)", got, want);
 	expect_all_kept(est, be, n);
 }
+
+/* ---- the layout (ABI 3: a line per way, a home way, a cold record) ---- */
+
+static int find_way(struct dp_conn *c, void *arg)
+{
+	struct dp_conn *want = arg;
+
+	if (!memcmp(&c->key, &want->key, sizeof(c->key)))
+		*want = *c;
+	return 0;
+}
+
+Test(conntable, an_entry_reads_back_as_the_datapath_made_it)
+{
+	struct timespec ts;
+	struct ig_conn v;
+	__u64 t0, t1;
+	int be, home = 0;
+
+	load(16);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	t0 = (__u64)ts.tv_sec * SEC_NS + ts.tv_nsec;
+	/* One flow per bucket: each has its bucket to itself, so its home way. */
+	for (unsigned int i = 0, seen = 0; i < 2000 && seen != 0xffff; i++) {
+		struct flow f = flow(3000 + i, VIP4);
+		struct dp_conn c = {};
+		__u32 bucket = bucket_of(&f, 16), hash;
+
+		if (seen & 1U << bucket)
+			continue;
+		seen |= 1U << bucket;
+		be = connect_flow(&f);
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+		t1 = (__u64)ts.tv_sec * SEC_NS + ts.tv_nsec;
+		cr_assert_eq(entry(&f, &v), IG_CONN_F_EST | IG_CONN_F_CONFIRMED);
+		key_of(&f, &c.key);
+		hash = ig_flow_hash((const __u32 *)c.key.saddr, (const __u32 *)c.key.daddr,
+				    c.key.sport, c.key.dport, c.key.proto);
+		cr_expect_eq(v.backend, (__u32)be);
+		cr_expect_eq(v.service, SVC_TCP);
+		cr_expect_eq(v.hash, hash, "the flow hash, from the cold record");
+		cr_expect_eq(v.prio, 0);
+		cr_expect(v.first_ns >= t0 && v.first_ns <= v.last_ns && v.last_ns <= t1,
+			  "first %llu, last %llu, not within [%llu, %llu]",
+			  (unsigned long long)v.first_ns, (unsigned long long)v.last_ns,
+			  (unsigned long long)t0, (unsigned long long)t1);
+		cr_assert_eq(dp_conns_walk(&maps, find_way, &c, NULL), 0);
+		cr_expect_eq(c.bucket, bucket);
+		cr_expect_eq(c.way, IG_CONN_HOME(IG_CONN_TAG(hash)), "flow %u not in its home way",
+			     i);
+		home++;
+	}
+	cr_expect_eq(home, 16, "a flow in every bucket");
+}
+
+Test(conntable, a_second_flow_whose_home_is_taken_goes_elsewhere)
+{
+	struct flow a = flow(5000, VIP4), b;
+	int be_a, be_b;
+
+	load(1);
+	be_a = connect_flow(&a);
+	/* Another flow with the same home way, in the one bucket. */
+	for (unsigned int i = 1;; i++) {
+		struct ig_conn_key ka, kb;
+
+		b = flow(5000 + i, VIP4);
+		key_of(&a, &ka);
+		key_of(&b, &kb);
+		if (IG_CONN_HOME(IG_CONN_TAG(ig_flow_hash((const __u32 *)ka.saddr,
+							  (const __u32 *)ka.daddr, ka.sport,
+							  ka.dport, ka.proto))) ==
+		    IG_CONN_HOME(IG_CONN_TAG(ig_flow_hash((const __u32 *)kb.saddr,
+							  (const __u32 *)kb.daddr, kb.sport,
+							  kb.dport, kb.proto))))
+			break;
+		cr_assert_lt(i, 1000);
+	}
+	be_b = connect_flow(&b);
+	cr_expect_eq(entries(), 2);
+	cr_expect_eq(send_seg(&a, DATA), be_a, "the home way's owner still found");
+	cr_expect_eq(send_seg(&b, DATA), be_b, "the other found in another way");
+	cr_expect_eq(entry(&b, NULL), IG_CONN_F_EST | IG_CONN_F_CONFIRMED);
+}
+
+Test(conntable, a_stale_last_seen_is_refreshed)
+{
+	struct flow f = flow(6000, VIP4);
+	struct timespec ts;
+	struct ig_conn v;
+	__u64 t0;
+
+	load(16);
+	/* Seen 1 s ago (older than IG_CONN_REFRESH_NS): the next packet stores its time. */
+	put(&f, IG_CONN_F_EST | IG_CONN_F_CONFIRMED, SEC_NS, 1);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	t0 = (__u64)ts.tv_sec * SEC_NS + ts.tv_nsec;
+	cr_assert_eq(send_seg(&f, DATA), 1);
+	cr_assert_geq(entry(&f, &v), 0);
+	cr_expect_geq(v.last_ns, t0, "last seen not refreshed");
+}
