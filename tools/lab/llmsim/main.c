@@ -342,6 +342,8 @@ static enum MHD_Result serve_completion(struct server *s, struct MHD_Connection 
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	/* Which server answered: a client behind a VIP records it per request. */
+	MHD_add_response_header(r, "X-Backend", s->name);
 	ret = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
 	return ret;

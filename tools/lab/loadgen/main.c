@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* loadgen: drives OpenAI-style streaming completion endpoints (llmsim, vLLM)
  * with open-loop Poisson or Gamma arrivals, or closed-loop multi-turn
- * sessions each on one kept-alive connection, over libcurl multi. Measures
+ * sessions each on one kept-alive connection of its own (or a new one per
+ * turn), over libcurl multi. Measures
  * TTFT at the first SSE data event, inter-token gaps between events, and
  * reports percentiles, throughput, goodput at an SLO and tenant fairness.
  * With --oracle it picks, for every request, the least-loaded target from
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <curl/curl.h>
 
@@ -23,6 +25,12 @@
 #define TENANTS_MAX 32
 #define EVENT_MAX 512
 #define ORACLE_TIMEOUT_MS 250
+/* Each session binds its connections to a range of local ports of its own:
+ * libcurl reuses a bound connection only for a request asking for the same
+ * binding, so a turn never borrows another session's idle connection (the
+ * multi handle's connection pool is shared by all its easy handles). */
+#define SESSION_PORTS 8
+#define SESSION_PORT_BASE 20000
 
 struct tenant {
 	char name[64];
@@ -51,6 +59,7 @@ struct opts {
 	const char *json;
 	int fresh; /* a new connection per open-loop request (L4 steering sees each) */
 	int oracle; /* pick each request's target from live /metrics */
+	int port_base; /* sessions' local ports: base + 8 * session */
 };
 
 /* One target's /metrics, scraped before every request in oracle mode on a
@@ -64,6 +73,7 @@ struct scrape {
 };
 
 struct session {
+	int idx;
 	int tenant;
 	int target;
 	int turn;
@@ -102,6 +112,7 @@ struct run {
 	int inflight;
 	unsigned int rr;
 	double end; /* last completion, seconds since t0 */
+	long window_tokens; /* tokens that arrived within --duration */
 	CURLM *scrape_multi; /* oracle mode */
 	struct scrape scrapes[TARGETS_MAX];
 	struct oracle_load load[TARGETS_MAX];
@@ -153,6 +164,8 @@ static void on_event(struct run *r, struct req *q, double t)
 	}
 	q->t_last = t;
 	rec->out_tokens++;
+	if (r->o->duration > 0 && t <= r->o->duration)
+		r->window_tokens++;
 }
 
 static struct run *cur_run;
@@ -177,6 +190,23 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
 		q->nl = p[i] == '\n';
 		if (q->evlen < EVENT_MAX - 1)
 			q->ev[q->evlen++] = p[i];
+	}
+	return n;
+}
+
+/* Records which server answered (llmsim's X-Backend header). */
+static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct req *q = arg;
+	struct req_rec *rec = &cur_run->recs[q->rec];
+	size_t n = size * nmemb, v = 10, e;
+
+	if (n > v && !strncasecmp(p, "X-Backend:", v)) {
+		while (v < n && (p[v] == ' ' || p[v] == '\t'))
+			v++;
+		for (e = n; e > v && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '); e--)
+			;
+		snprintf(rec->backend, sizeof(rec->backend), "%.*s", (int)(e - v), p + v);
 	}
 	return n;
 }
@@ -307,6 +337,8 @@ static int launch(struct run *r, int tenant, int target, int prompt, int output,
 	}
 	rec->tenant = tenant;
 	rec->prompt_tokens = prompt;
+	rec->session = sess ? sess->idx : -1;
+	rec->turn = sess ? sess->turn : 1;
 	r->picks[target]++;
 	rec->t_start = run_now(r);
 	q->rec = r->nrecs - 1;
@@ -325,12 +357,18 @@ static int launch(struct run *r, int tenant, int target, int prompt, int output,
 	curl_easy_setopt(q->easy, CURLOPT_HTTPHEADER, q->hdrs);
 	curl_easy_setopt(q->easy, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(q->easy, CURLOPT_WRITEDATA, q);
+	curl_easy_setopt(q->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(q->easy, CURLOPT_HEADERDATA, q);
 	curl_easy_setopt(q->easy, CURLOPT_PRIVATE, q);
 	curl_easy_setopt(q->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(q->easy, CURLOPT_TCP_NODELAY, 1L);
-	if (r->o->fresh && !sess) {
+	if (r->o->fresh) {
 		curl_easy_setopt(q->easy, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(q->easy, CURLOPT_FORBID_REUSE, 1L);
+	} else if (sess) {
+		curl_easy_setopt(q->easy, CURLOPT_LOCALPORT,
+				 (long)(r->o->port_base + SESSION_PORTS * sess->idx));
+		curl_easy_setopt(q->easy, CURLOPT_LOCALPORTRANGE, (long)SESSION_PORTS);
 	}
 	curl_multi_add_handle(r->multi, q->easy);
 	r->inflight++;
@@ -371,6 +409,16 @@ static int launch_turn(struct run *r, struct session *s)
 	return launch(r, s->tenant, s->target, prompt, output, s->easy, s);
 }
 
+static void rec_connection(struct req_rec *rec, CURL *easy)
+{
+	long port = 0, connects = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_LOCAL_PORT, &port);
+	curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
+	rec->local_port = (int)port;
+	rec->reused = port && !connects;
+}
+
 static void finish(struct run *r, CURLMsg *m)
 {
 	struct req *q;
@@ -382,6 +430,8 @@ static void finish(struct run *r, CURLMsg *m)
 	curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &code);
 	rec = &r->recs[q->rec];
 	rec->e2e = t - rec->t_start;
+	rec->t_end = t;
+	rec_connection(rec, m->easy_handle);
 	rec->ok = m->data.result == CURLE_OK && code == 200 && q->done && rec->out_tokens;
 	if (rec->out_tokens > 1)
 		rec->tpot = (q->t_last - q->t_first) / (rec->out_tokens - 1);
@@ -390,8 +440,10 @@ static void finish(struct run *r, CURLMsg *m)
 	curl_multi_remove_handle(r->multi, q->easy);
 	curl_slist_free_all(q->hdrs);
 	if (q->sess) {
+		/* A failed turn is recorded and the session goes on, as a client
+		 * would: its next turn reconnects if the connection is gone. */
 		q->sess->context += rec->out_tokens;
-		if (q->sess->turn < r->o->turns && rec->ok)
+		if (q->sess->turn < r->o->turns)
 			q->sess->next_at = t + r->o->think;
 	} else {
 		curl_easy_cleanup(q->easy);
@@ -453,9 +505,10 @@ static int drive(struct run *r, struct session *ss)
 	cur_run = r;
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	for (;;) {
-		wait = launch_due(r, ss, &next_arrival, &arr);
 		curl_multi_perform(r->multi, &running);
 		drain_msgs(r);
+		/* After the completions: a turn they scheduled is still to come. */
+		wait = launch_due(r, ss, &next_arrival, &arr);
 		if (wait < 0 && !r->inflight)
 			return 0;
 		if (r->o->duration > 0 && run_now(r) > limit)
@@ -477,6 +530,9 @@ struct report {
 	struct summary tenant_ttft[TENANTS_MAX];
 	size_t tenant_reqs[TENANTS_MAX];
 	long tenant_tokens[TENANTS_MAX];
+	double window_tps; /* tokens that arrived within --duration, per second */
+	int split_backend; /* sessions whose turns more than one backend served */
+	int split_conn; /* sessions whose kept-alive turns went on more than one connection */
 };
 
 /* Summaries over the requests that completed (of tenant t; -1: all). */
@@ -490,6 +546,35 @@ static void summarize_field(const struct run *r, int t, size_t off, struct summa
 			v[n++] = *(const double *)((const char *)&r->recs[i] + off) * 1e3;
 	stats_summarize(v, v ? n : 0, s);
 	free(v);
+}
+
+/* What each session's record proves: one backend, one connection. Only
+ * turns that got an answer name a backend; with --new-connection every turn
+ * opens its own connection by design. */
+static void sessions_check(const struct run *r, struct report *rp)
+{
+	for (int i = 0; i < r->o->sessions; i++) {
+		const char *be = NULL;
+		int port = 0;
+		bool split_be = false, split_conn = false;
+
+		for (size_t k = 0; k < r->nrecs; k++) {
+			const struct req_rec *q = &r->recs[k];
+
+			if (q->session != i)
+				continue;
+			if (q->backend[0]) {
+				split_be |= be && strcmp(be, q->backend);
+				be = q->backend;
+			}
+			if (q->local_port && !r->o->fresh) {
+				split_conn |= port && port != q->local_port;
+				port = q->local_port;
+			}
+		}
+		rp->split_backend += split_be;
+		rp->split_conn += split_conn;
+	}
 }
 
 static void build_report(struct run *r, struct report *rp)
@@ -522,6 +607,9 @@ static void build_report(struct run *r, struct report *rp)
 		norm[t] = rp->tenant_tokens[t] / o->tenants[t].share;
 	}
 	rp->jain = stats_jain(norm, o->ntenants);
+	if (o->duration > 0)
+		rp->window_tps = r->window_tokens / o->duration;
+	sessions_check(r, rp);
 }
 
 static void json_summary(FILE *f, const char *name, const struct summary *s, bool comma)
@@ -563,6 +651,19 @@ static void json_tenants(FILE *f, const struct run *r, const struct report *rp)
 	fprintf(f, "  ],\n  \"fairness_jain\": %.4f,\n", rp->jain);
 }
 
+/* A header value in a JSON string: anything but plain printable ASCII
+ * becomes '?'. */
+static const char *json_safe(const char *s)
+{
+	static char buf[sizeof(((struct req_rec *)0)->backend)];
+	size_t i;
+
+	for (i = 0; s[i] && i < sizeof(buf) - 1; i++)
+		buf[i] = s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\' ? '?' : s[i];
+	buf[i] = 0;
+	return buf;
+}
+
 static void json_requests(FILE *f, const struct run *r)
 {
 	fprintf(f, "  \"requests\": [\n");
@@ -570,12 +671,14 @@ static void json_requests(FILE *f, const struct run *r)
 		const struct req_rec *q = &r->recs[i];
 
 		fprintf(f,
-			"    {\"tenant\": \"%s\", \"ok\": %s, \"start_s\": %.6f, \"prompt_tokens\": %d, "
-			"\"output_tokens\": %d, \"ttft_ms\": %.3f, \"tpot_ms\": %.3f, "
-			"\"e2e_ms\": %.3f}%s\n",
+			"    {\"tenant\": \"%s\", \"ok\": %s, \"start_s\": %.6f, \"end_s\": %.6f, "
+			"\"prompt_tokens\": %d, \"output_tokens\": %d, \"ttft_ms\": %.3f, "
+			"\"tpot_ms\": %.3f, \"e2e_ms\": %.3f, \"session\": %d, \"turn\": %d, "
+			"\"backend\": \"%s\", \"local_port\": %d, \"reused\": %s}%s\n",
 			r->o->tenants[q->tenant].name, q->ok ? "true" : "false", q->t_start,
-			q->prompt_tokens, q->out_tokens, q->ttft * 1e3, q->tpot * 1e3, q->e2e * 1e3,
-			i + 1 < r->nrecs ? "," : "");
+			q->t_end, q->prompt_tokens, q->out_tokens, q->ttft * 1e3, q->tpot * 1e3,
+			q->e2e * 1e3, q->session, q->turn, json_safe(q->backend), q->local_port,
+			q->reused ? "true" : "false", i + 1 < r->nrecs ? "," : "");
 	}
 	fprintf(f, "  ]\n");
 }
@@ -591,9 +694,12 @@ static int write_json(const char *path, const struct run *r, const struct report
 	fprintf(f,
 		"  \"summary\": {\n    \"requests\": %zu, \"completed\": %zu, \"failed\": %zu,\n"
 		"    \"elapsed_s\": %.3f, \"output_tokens\": %ld, \"output_tokens_per_s\": %.3f,\n"
-		"    \"requests_per_s\": %.3f, \"goodput_rps\": %.3f, \"goodput_requests\": %zu,\n",
+		"    \"requests_per_s\": %.3f, \"goodput_rps\": %.3f, \"goodput_requests\": %zu,\n"
+		"    \"window_output_tokens_per_s\": %.3f, \"sessions_split_backend\": %d, "
+		"\"sessions_split_connection\": %d,\n",
 		r->nrecs, rp->ok, r->nrecs - rp->ok, rp->elapsed, rp->out_tokens,
-		rp->out_tokens / rp->elapsed, rp->ok / rp->elapsed, rp->goodput, rp->good);
+		rp->out_tokens / rp->elapsed, rp->ok / rp->elapsed, rp->goodput, rp->good,
+		rp->window_tps, rp->split_backend, rp->split_conn);
 	fprintf(f, "    \"picks\": [");
 	for (int i = 0; i < r->o->ntargets; i++)
 		fprintf(f, "%s%ld", i ? ", " : "", r->picks[i]);
@@ -629,6 +735,12 @@ static void print_table(const struct run *r, const struct report *rp)
 		       rp->tenant_reqs[t], rp->tenant_tokens[t] / rp->elapsed,
 		       rp->tenant_ttft[t].p99);
 	printf("fairness (Jain, tokens per share) %.4f\n", rp->jain);
+	if (r->o->duration > 0)
+		printf("output within the %.1f s window: %.1f tok/s\n", r->o->duration,
+		       rp->window_tps);
+	if (r->o->sessions)
+		printf("sessions served by more than one backend %d, on more than one connection %d\n",
+		       rp->split_backend, rp->split_conn);
 	if (r->o->ntargets > 1) {
 		printf("requests per target%s:", r->o->oracle ? " (oracle)" : "");
 		for (int i = 0; i < r->o->ntargets; i++)
@@ -645,7 +757,8 @@ static void usage(FILE *f)
 		   "               [--prompt lognormal:MU,SIGMA|fixed:N|file:PATH] [--output ...]\n"
 		   "               [--tenant NAME:SHARE:CLASS ...] [--seed S] [--slo-ttft MS]\n"
 		   "               [--slo-tpot MS] [--drain S] [--max-context N] [--json FILE]\n"
-		   "               [--new-connection]  (open loop: one connection per request)\n"
+		   "               [--new-connection]  (one connection per request or turn)\n"
+		   "               [--session-ports BASE]  (session i binds BASE+8i..+7; 20000)\n"
 		   "               [--oracle]  (each request to the target whose /metrics show\n"
 		   "                            the least load, instead of the targets in turn)\n");
 }
@@ -724,6 +837,9 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case 'O':
 		o->oracle = 1;
 		return 0;
+	case 'B':
+		o->port_base = atoi(arg);
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -741,7 +857,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "slo-tpot", 1, 0, 'P' },    { "drain", 1, 0, 'D' },
 		{ "max-context", 1, 0, 'm' }, { "json", 1, 0, 'j' },
 		{ "help", 0, 0, 'h' },	      { "new-connection", 0, 0, 'N' },
-		{ "oracle", 0, 0, 'O' },      {}
+		{ "oracle", 0, 0, 'O' },      { "session-ports", 1, 0, 'B' },
+		{}
 	};
 	int c;
 
@@ -751,6 +868,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			    .seed = 1,
 			    .drain = 30,
 			    .max_context = 8192,
+			    .port_base = SESSION_PORT_BASE,
 			    .turns = 1 };
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (c == 'h') {
@@ -765,7 +883,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	if (!o->ntargets || o->max_context < 2 || o->turns < 1 || optind != argc)
 		return -EINVAL;
 	if (o->sessions > 0)
-		return 0;
+		return o->port_base > 0 &&
+				       o->port_base + (long)SESSION_PORTS * o->sessions <= 65536 ?
+			       0 :
+			       -EINVAL;
 	return o->rate > 0 && o->duration > 0 ? 0 : -EINVAL;
 }
 
@@ -774,6 +895,7 @@ static struct session *sessions_new(struct run *r)
 	struct session *ss = calloc(r->o->sessions, sizeof(*ss));
 
 	for (int i = 0; ss && i < r->o->sessions; i++) {
+		ss[i].idx = i;
 		ss[i].tenant = pick_tenant(r);
 		ss[i].target = i % r->o->ntargets;
 		ss[i].easy = curl_easy_init();

@@ -17,6 +17,12 @@ struct req_rec {
 	double ttft;
 	double e2e;
 	double tpot; /* (last token - first token) / (tokens - 1); 0 for one token */
+	double t_end; /* since the run began */
+	int session; /* -1: open loop */
+	int turn; /* 1-based within its session */
+	int local_port; /* the client end of the connection it went on */
+	bool reused; /* on a connection an earlier request opened */
+	char backend[32]; /* the answer's X-Backend header; "" when none */
 };
 
 struct summary {
