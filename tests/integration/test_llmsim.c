@@ -106,28 +106,30 @@ Test(llmsim, sessions_own_their_connections)
 	int rc;
 
 	start_sim(ns);
-	rc = netns_run_output(ns, out, sizeof(out),
-			      "%s/tools/loadgen --target " SIM_URL "/v1/completions --sessions 8 "
-			      "--turns 4 --prompt lognormal:5,0.8 --output lognormal:3,0.8 --seed 3 "
-			      "--json /tmp/%s.json",
-			      build(), ns);
+	rc = netns_run_output(
+		ns, out, sizeof(out),
+		"%s/tools/loadgen --target " SIM_URL "/v1/completions --sessions 8 "
+		"--turns 4 --prompt lognormal:5,0.8 --output lognormal:3,0.8 --seed 3 "
+		"--json /tmp/%s.json",
+		build(), ns);
 	cr_expect_eq(rc, 0, "loadgen failed: %s", out);
 	cr_expect(strstr(out, "on more than one connection 0"), "%s", out);
-	rc = netns_run_output(NULL, out, sizeof(out),
-			      "python3 -c 'import json,sys\n"
-			      "r=json.load(open(sys.argv[1])); q=r[\"requests\"]\n"
-			      "assert len(q) == 32 and all(x[\"ok\"] for x in q), len(q)\n"
-			      "assert all(x[\"backend\"] == \"sim-a\" for x in q)\n"
-			      "for s in range(8):\n"
-			      "  t=sorted((x for x in q if x[\"session\"] == s), key=lambda x: x[\"turn\"])\n"
-			      "  assert [x[\"turn\"] for x in t] == [1,2,3,4], t\n"
-			      "  assert 20000+8*s <= t[0][\"local_port\"] < 20008+8*s, t\n"
-			      "  assert all(x[\"local_port\"] == t[0][\"local_port\"] for x in t), t\n"
-			      "  assert not t[0][\"reused\"] and all(x[\"reused\"] for x in t[1:]), t\n"
-			      "  assert all(a[\"end_s\"] <= b[\"start_s\"] for a, b in zip(t, t[1:])), t\n"
-			      "assert r[\"summary\"][\"sessions_split_connection\"] == 0' /tmp/%s.json; "
-			      "r=$?; rm -f /tmp/%s.json; exit $r",
-			      ns, ns);
+	rc = netns_run_output(
+		NULL, out, sizeof(out),
+		"python3 -c 'import json,sys\n"
+		"r=json.load(open(sys.argv[1])); q=r[\"requests\"]\n"
+		"assert len(q) == 32 and all(x[\"ok\"] for x in q), len(q)\n"
+		"assert all(x[\"backend\"] == \"sim-a\" for x in q)\n"
+		"for s in range(8):\n"
+		"  t=sorted((x for x in q if x[\"session\"] == s), key=lambda x: x[\"turn\"])\n"
+		"  assert [x[\"turn\"] for x in t] == [1,2,3,4], t\n"
+		"  assert 20000+8*s <= t[0][\"local_port\"] < 20008+8*s, t\n"
+		"  assert all(x[\"local_port\"] == t[0][\"local_port\"] for x in t), t\n"
+		"  assert not t[0][\"reused\"] and all(x[\"reused\"] for x in t[1:]), t\n"
+		"  assert all(a[\"end_s\"] <= b[\"start_s\"] for a, b in zip(t, t[1:])), t\n"
+		"assert r[\"summary\"][\"sessions_split_connection\"] == 0' /tmp/%s.json; "
+		"r=$?; rm -f /tmp/%s.json; exit $r",
+		ns, ns);
 	cr_expect_eq(rc, 0, "records: %s", out);
 	rc = netns_run_output(ns, out, sizeof(out),
 			      "%s/tools/loadgen --target " SIM_URL "/v1/completions --sessions 1 "
@@ -135,10 +137,11 @@ Test(llmsim, sessions_own_their_connections)
 			      build());
 	cr_expect_eq(rc, 0, "loadgen failed: %s", out);
 	cr_expect(strstr(out, "requests 3  completed 3  failed 0"), "%s", out);
-	rc = netns_run_output(ns, out, sizeof(out),
-			      "%s/tools/loadgen --target http://127.0.0.1:8001/v1/completions "
-			      "--sessions 2 --turns 3 --think 0.01 --prompt fixed:50 --output fixed:8",
-			      build());
+	rc = netns_run_output(
+		ns, out, sizeof(out),
+		"%s/tools/loadgen --target http://127.0.0.1:8001/v1/completions "
+		"--sessions 2 --turns 3 --think 0.01 --prompt fixed:50 --output fixed:8",
+		build());
 	cr_expect_eq(rc, 1, "%s", out);
 	cr_expect(strstr(out, "requests 6  completed 0  failed 6"), "%s", out);
 }

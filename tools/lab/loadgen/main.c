@@ -847,19 +847,27 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-		{ "target", 1, 0, 'T' },      { "tenant", 1, 0, 'n' },
-		{ "rate", 1, 0, 'r' },	      { "duration", 1, 0, 'd' },
-		{ "sessions", 1, 0, 'S' },    { "turns", 1, 0, 'u' },
-		{ "think", 1, 0, 'k' },	      { "arrival", 1, 0, 'a' },
-		{ "prompt", 1, 0, 'p' },      { "output", 1, 0, 'o' },
-		{ "seed", 1, 0, 's' },	      { "slo-ttft", 1, 0, 'F' },
-		{ "slo-tpot", 1, 0, 'P' },    { "drain", 1, 0, 'D' },
-		{ "max-context", 1, 0, 'm' }, { "json", 1, 0, 'j' },
-		{ "help", 0, 0, 'h' },	      { "new-connection", 0, 0, 'N' },
-		{ "oracle", 0, 0, 'O' },      { "session-ports", 1, 0, 'B' },
-		{}
-	};
+	static const struct option lo[] = { { "target", 1, 0, 'T' },
+					    { "tenant", 1, 0, 'n' },
+					    { "rate", 1, 0, 'r' },
+					    { "duration", 1, 0, 'd' },
+					    { "sessions", 1, 0, 'S' },
+					    { "turns", 1, 0, 'u' },
+					    { "think", 1, 0, 'k' },
+					    { "arrival", 1, 0, 'a' },
+					    { "prompt", 1, 0, 'p' },
+					    { "output", 1, 0, 'o' },
+					    { "seed", 1, 0, 's' },
+					    { "slo-ttft", 1, 0, 'F' },
+					    { "slo-tpot", 1, 0, 'P' },
+					    { "drain", 1, 0, 'D' },
+					    { "max-context", 1, 0, 'm' },
+					    { "json", 1, 0, 'j' },
+					    { "help", 0, 0, 'h' },
+					    { "new-connection", 0, 0, 'N' },
+					    { "oracle", 0, 0, 'O' },
+					    { "session-ports", 1, 0, 'B' },
+					    {} };
 	int c;
 
 	*o = (struct opts){ .arrival = "poisson",
