@@ -52,7 +52,8 @@ static int agent_backend_init(struct agent_backend *b, const struct config_backe
 	b->score.fixed_weight = cb->weight;
 	b->n_probes = cb->n_metrics;
 	b->metrics = calloc(cb->n_metrics ? cb->n_metrics : 1, sizeof(*b->metrics));
-	if (!b->metrics)
+	b->serves = calloc(cb->n_metrics ? cb->n_metrics : 1, sizeof(*b->serves));
+	if (!b->metrics || !b->serves)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < cb->n_metrics; i++) {
 		b->metrics[i].kind = PROBE_METRICS;
@@ -82,6 +83,7 @@ static void agent_free_runtime(struct agent *a)
 		scraper_cancel(&a->sc, &a->be[i].health);
 		probe_reset(&a->be[i].health);
 		free(a->be[i].metrics);
+		free(a->be[i].serves);
 	}
 	for (unsigned int i = 0; i < a->n_svc; i++)
 		free(a->svc[i].table);
@@ -149,7 +151,7 @@ static int agent_write_config(struct agent *a)
 
 static bool agent_healthy(const struct agent_backend *b)
 {
-	return b->up && b->reachable;
+	return b->up && b->reachable && !b->scrape_refused;
 }
 
 /* Drained: by the configuration (drain: true), by the operator
@@ -412,19 +414,64 @@ static void agent_rescore(struct agent *a, struct agent_backend *b, bool fresh, 
 
 /* ---- probes ---- */
 
+/* A refused connection is an answer: nothing listens on the port, so the
+ * backend leaves new-connection steering now, not after `fall` rounds (the
+ * fall count is for timeouts and errors, which may be passing trouble). */
+static void agent_refused(struct agent *a, struct agent_backend *b, const struct probe *p)
+{
+	bool was = agent_healthy(b);
+
+	b->refusals++;
+	if (p->kind == PROBE_METRICS) {
+		b->scrape_refused = true;
+	} else {
+		b->oks = 0;
+		if (b->fails < b->cfg->health.fall)
+			b->fails = b->cfg->health.fall;
+		b->up = false;
+	}
+	if (!was || agent_healthy(b))
+		return;
+	log_warn("backend %s is down (%s refused the connection: out of new-connection "
+		 "steering at once)",
+		 b->cfg->name, p->url);
+	agent_write_backend(a, b);
+	agent_rescore(a, b, false, agent_now_ns());
+}
+
+/* Whether a refused scrape of this source means the server is gone: an
+ * inference server serves its metrics on its own port, a GPU exporter (DCGM)
+ * does not speak for the server. An auto-detected source counts once a good
+ * scrape has shown it is a server's. */
+static bool agent_source_serves(const struct config_metrics_src *src,
+				const struct telemetry_set *set)
+{
+	unsigned int seen = 0;
+
+	if (src->format != CONFIG_FORMAT_AUTO)
+		return src->format != TELEM_SRC_DCGM;
+	for (unsigned int i = 0; set && i < set->n; i++)
+		seen |= set->series[i].sources;
+	return seen && !(seen & (1u << TELEM_SRC_DCGM));
+}
+
 static void agent_metrics_done(struct agent *a, struct agent_backend *b, struct probe *p)
 {
 	struct telemetry_set *set;
 	struct prom_error perr = {};
 	__u64 now = agent_now_ns();
+	unsigned int src = (unsigned int)(p - b->metrics);
 	int err;
 
 	hist_observe(&a->h_scrape, p->seconds);
 	if (!p->ok) {
 		b->scrape_errors++;
+		if (p->refused &&
+		    (b->serves[src] || agent_source_serves(&b->cfg->metrics[src], NULL)))
+			agent_refused(a, b, p);
 		log_streak_fail(&b->scrape_log, LOG_LVL_WARN, now,
-				"backend %s: scrape of %s failed: %s (its weights decay toward "
-				"equal while this lasts)",
+				"backend %s: scrape of %s failed: %s (its load is held or rises toward "
+				"neutral while this lasts)",
 				b->cfg->name, p->url, p->error);
 		return;
 	}
@@ -439,8 +486,16 @@ static void agent_metrics_done(struct agent *a, struct agent_backend *b, struct 
 	} else {
 		log_streak_ok(&b->scrape_log, LOG_LVL_INFO, now,
 			      "backend %s: scrapes of %s work again", b->cfg->name, p->url);
+		b->serves[src] = agent_source_serves(&b->cfg->metrics[src], set);
 		telemetry_aggregate(set, &b->last);
 		b->last_ns = now;
+		if (b->scrape_refused) {
+			b->scrape_refused = false;
+			if (agent_healthy(b))
+				log_warn("backend %s is up (%s answers again)", b->cfg->name,
+					 p->url);
+			agent_write_backend(a, b);
+		}
 		agent_rescore(a, b, true, now);
 		if (a->last_push_ns > now) /* this sample moved a table */
 			hist_observe(&a->h_delay, (a->last_push_ns - now) / 1e9);
@@ -454,6 +509,11 @@ static void agent_health_done(struct agent *a, struct agent_backend *b, struct p
 	const struct config_health *h = &b->cfg->health;
 	bool was = b->up;
 
+	if (!p->ok && p->refused) {
+		b->health_errors++;
+		agent_refused(a, b, p);
+		return;
+	}
 	if (p->ok) {
 		hist_observe(&a->h_health, p->seconds);
 		b->oks++;
@@ -849,6 +909,7 @@ enum be_field {
 	BF_AGE,
 	BF_SCRAPE_ERR,
 	BF_HEALTH_ERR,
+	BF_REFUSED,
 	BF_WAITING,
 	BF_RUNNING,
 	BF_KV,
@@ -865,13 +926,17 @@ static const struct {
 		       "Load score as a ratio, 0 idle .. 1 saturated (what the datapath compares)." },
 	[BF_INFLIGHT] = { "infergate_backend_inflight", "gauge",
 			  "Open connections counted by the datapath." },
-	[BF_UP] = { "infergate_backend_up", "gauge", "1 when health checks pass." },
+	[BF_UP] = { "infergate_backend_up", "gauge",
+		    "1 when health checks pass and its server's metrics port does not refuse." },
 	[BF_NEW] = { "infergate_backend_new_connections_total", "counter", "New connections." },
 	[BF_PKTS] = { "infergate_backend_packets_total", "counter", "Packets steered." },
 	[BF_AGE] = { "infergate_telemetry_age_seconds", "gauge",
 		     "Age of the last good scrape; -1 before the first." },
 	[BF_SCRAPE_ERR] = { "infergate_scrape_errors_total", "counter", "Failed scrapes." },
 	[BF_HEALTH_ERR] = { "infergate_health_errors_total", "counter", "Failed health checks." },
+	[BF_REFUSED] = { "infergate_backend_refusals_total", "counter",
+			 "Health checks and server scrapes refused (each takes the backend out "
+			 "at once)." },
 	/* The inputs of the score, from the last good scrape (backends whose
 	 * server does not export one are left out). */
 	[BF_WAITING] = { "infergate_backend_requests_waiting", "gauge",
@@ -909,7 +974,7 @@ static double agent_be_value(struct agent *a, struct agent_backend *b, enum be_f
 		dp_backend_inflight(&a->ld.maps, b->cfg->id, &infl);
 		return infl;
 	case BF_UP:
-		return b->up;
+		return b->up && !b->scrape_refused;
 	case BF_NEW:
 		return pc(a->ld.maps.be_stats, b->cfg->id, offsetof(struct ig_traffic, new_conns));
 	case BF_PKTS:
@@ -918,6 +983,8 @@ static double agent_be_value(struct agent *a, struct agent_backend *b, enum be_f
 		return b->last_ns ? (now - b->last_ns) / 1e9 : -1.0;
 	case BF_SCRAPE_ERR:
 		return b->scrape_errors;
+	case BF_REFUSED:
+		return b->refusals;
 	case BF_HEALTH_ERR:
 		return b->health_errors;
 	case BF_WAITING:

@@ -36,11 +36,14 @@ struct agent_backend {
 	__u64 health_next_ns;
 	__u32 fails, oks; /* consecutive health results */
 	bool up; /* health checks pass */
+	bool scrape_refused; /* its server's metrics port refused the last scrape */
+	bool *serves; /* per metrics source: it is the inference server's own port */
 	bool reachable; /* the underlay next hop is resolved */
 	bool draining; /* removed from the configuration */
 	struct ig_operator op; /* the operator's standing requests, as last read */
 	__u64 scrape_errors;
 	__u64 health_errors;
+	__u64 refusals; /* refused health checks and server scrapes */
 	struct log_streak scrape_log, route_log; /* one line per failure streak */
 };
 

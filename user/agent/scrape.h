@@ -22,6 +22,7 @@ struct probe {
 	void *owner; /* for the done callback */
 	/* Results, valid in the done callback. */
 	bool ok; /* transfer succeeded (and for HTTP: a 2xx answer) */
+	bool refused; /* the connection was refused (ECONNREFUSED) */
 	long http_code;
 	double seconds; /* how long the transfer took */
 	char error[CURL_ERROR_SIZE];
