@@ -469,10 +469,11 @@ static void agent_metrics_done(struct agent *a, struct agent_backend *b, struct 
 		if (p->refused &&
 		    (b->serves[src] || agent_source_serves(&b->cfg->metrics[src], NULL)))
 			agent_refused(a, b, p);
-		log_streak_fail(&b->scrape_log, LOG_LVL_WARN, now,
-				"backend %s: scrape of %s failed: %s (its load is held or rises toward "
-				"neutral while this lasts)",
-				b->cfg->name, p->url, p->error);
+		log_streak_fail(
+			&b->scrape_log, LOG_LVL_WARN, now,
+			"backend %s: scrape of %s failed: %s (its load is held or rises toward "
+			"neutral while this lasts)",
+			b->cfg->name, p->url, p->error);
 		return;
 	}
 	set = calloc(1, sizeof(*set));
