@@ -19,22 +19,28 @@ static const char *build(void)
 	return getenv("IG_BUILD") ?: "build";
 }
 
-static void start_sim(char ns[NETNS_NAME_MAX])
+/* llmsim "sim-a" on SIM_URL with the given flags after its name. */
+static void start_sim_with(char ns[NETNS_NAME_MAX], const char *flags)
 {
 	char out[256];
 
 	cr_assert_eq(netns_create("sim", ns), 0);
 	cr_assert_eq(netns_run(NULL,
 			       "ip netns exec %s %s/tools/llmsim --listen 127.0.0.1:8000 --name "
-			       "sim-a --profile fast --gpus 2 --time-scale 0.2 --background 2 "
-			       "--bg-prompt 256 --bg-output 32 >/dev/null 2>&1 &",
-			       ns, build()),
+			       "sim-a %s >/dev/null 2>&1 &",
+			       ns, build(), flags),
 		     0);
 	cr_assert_eq(netns_run_output(ns, out, sizeof(out),
 				      "for i in $(seq 50); do curl -sf " SIM_URL "/ && exit 0; "
 				      "sleep 0.1; done; exit 1"),
 		     0, "llmsim did not come up");
 	cr_expect_str_eq(out, "sim-a\n");
+}
+
+static void start_sim(char ns[NETNS_NAME_MAX])
+{
+	start_sim_with(ns, "--profile fast --gpus 2 --time-scale 0.2 --background 2 "
+			   "--bg-prompt 256 --bg-output 32");
 }
 
 Test(llmsim, open_loop_report_and_metrics)
@@ -144,4 +150,26 @@ Test(llmsim, sessions_own_their_connections)
 		build());
 	cr_expect_eq(rc, 1, "%s", out);
 	cr_expect(strstr(out, "requests 6  completed 0  failed 6"), "%s", out);
+}
+
+/* Shared system prompts and multi-turn sessions against llmsim's prefix
+ * cache: 4 sessions x 4 turns of 100 new tokens after a 512-token system
+ * prompt, 20 tokens answered. Turn 1: the first admitted is cold, the other
+ * three hit the system prompt (3 x 512); turns 2-4 hit their conversation so
+ * far in whole blocks of 16 (624, 752, 864 each). One GPU: each has a cache
+ * of its own. */
+Test(llmsim, prefix_cache_hits_shared_prompts_and_sessions)
+{
+	char ns[NETNS_NAME_MAX], out[8192];
+	int rc;
+
+	start_sim_with(ns, "--profile fast --gpus 1 --time-scale 0.2");
+	rc = netns_run_output(ns, out, sizeof(out),
+			      "%s/tools/loadgen --target " SIM_URL "/v1/completions --sessions 4 "
+			      "--turns 4 --system-prompt 512 --prompt fixed:100 --output fixed:20",
+			      build());
+	cr_expect_eq(rc, 0, "loadgen failed: %s", out);
+	cr_assert_eq(netns_run_output(ns, out, sizeof(out), "curl -sf " SIM_URL "/metrics"), 0);
+	cr_expect(strstr(out, "vllm:prefix_cache_hits_total{model_name=\"sim-a\"} 10496\n"), "%s",
+		  out);
 }

@@ -60,6 +60,7 @@ struct opts {
 	int fresh; /* a new connection per open-loop request (L4 steering sees each) */
 	int oracle; /* pick each request's target from live /metrics */
 	int port_base; /* sessions' local ports: base + 8 * session */
+	int system_prompt; /* tokens of a system prompt each tenant's requests share */
 };
 
 /* One target's /metrics, scraped before every request in oracle mode on a
@@ -85,7 +86,7 @@ struct session {
 struct req {
 	CURL *easy;
 	struct curl_slist *hdrs;
-	char body[256];
+	char body[384];
 	size_t rec;
 	struct session *sess;
 	double t_first;
@@ -322,6 +323,28 @@ static struct req_rec *new_rec(struct run *r)
 	return &r->recs[r->nrecs++];
 }
 
+/* The request: its prompt's known prefixes name the tenant's shared system
+ * prompt and the session's conversation so far, for servers with a prefix
+ * cache (llmsim's fields; a server without one ignores them). */
+static void body_write(const struct run *r, struct req *q, const struct tenant *tn, int prompt,
+		       int output, const struct session *sess)
+{
+	int n, sys = r->o->system_prompt < prompt ? r->o->system_prompt : prompt;
+
+	n = snprintf(q->body, sizeof(q->body),
+		     "{\"model\":\"sim\",\"prompt_tokens\":%d,\"max_tokens\":%d,\"stream\":true,"
+		     "\"user\":\"%s\"",
+		     prompt, output, tn->name);
+	if (sys)
+		n += snprintf(q->body + n, sizeof(q->body) - n,
+			      ",\"prefix\":\"sys-%s\",\"prefix_tokens\":%d", tn->name, sys);
+	if (sess)
+		n += snprintf(q->body + n, sizeof(q->body) - n,
+			      ",\"session\":\"%llu-%d\",\"session_tokens\":%d", r->o->seed,
+			      sess->idx, sess->context < prompt ? sess->context : prompt);
+	snprintf(q->body + n, sizeof(q->body) - n, "}");
+}
+
 /* Start one streaming request; easy is a session's handle or NULL. */
 static int launch(struct run *r, int tenant, int target, int prompt, int output, CURL *easy,
 		  struct session *sess)
@@ -343,10 +366,7 @@ static int launch(struct run *r, int tenant, int target, int prompt, int output,
 	rec->t_start = run_now(r);
 	q->rec = r->nrecs - 1;
 	q->sess = sess;
-	snprintf(q->body, sizeof(q->body),
-		 "{\"model\":\"sim\",\"prompt_tokens\":%d,\"max_tokens\":%d,\"stream\":true,"
-		 "\"user\":\"%s\"}",
-		 prompt, output, tn->name);
+	body_write(r, q, tn, prompt, output, sess);
 	q->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
 	snprintf(h, sizeof(h), "X-Tenant: %s", tn->name);
 	q->hdrs = curl_slist_append(q->hdrs, h);
@@ -386,7 +406,7 @@ static void clamp_lengths(const struct opts *o, int *prompt, int *output)
 static int launch_open(struct run *r)
 {
 	int tenant = pick_tenant(r);
-	int prompt = len_dist_sample(&r->prompt, &r->rng);
+	int prompt = r->o->system_prompt + len_dist_sample(&r->prompt, &r->rng);
 	int output = len_dist_sample(&r->output, &r->rng);
 
 	clamp_lengths(r->o, &prompt, &output);
@@ -397,16 +417,19 @@ static int launch_open(struct run *r)
  * prompt, plus a new user message. */
 static int launch_turn(struct run *r, struct session *s)
 {
-	int prompt = s->context + len_dist_sample(&r->prompt, &r->rng);
+	int prompt = (s->context ? s->context : r->o->system_prompt) +
+		     len_dist_sample(&r->prompt, &r->rng);
 	int output = len_dist_sample(&r->output, &r->rng);
+	int err;
 
 	clamp_lengths(r->o, &prompt, &output);
-	s->context = prompt;
 	s->next_at = -1;
 	s->turn++;
 	if (r->o->oracle)
 		s->target = oracle_target(r); /* the session's handle follows the pick */
-	return launch(r, s->tenant, s->target, prompt, output, s->easy, s);
+	err = launch(r, s->tenant, s->target, prompt, output, s->easy, s);
+	s->context = prompt; /* the next turn's prefix: this prompt, then the answer */
+	return err;
 }
 
 static void rec_connection(struct req_rec *rec, CURL *easy)
@@ -751,16 +774,18 @@ static void print_table(const struct run *r, const struct report *rp)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: loadgen --target URL [--target URL ...]\n"
-		   "               (--rate R --duration S [--arrival poisson|gamma:CV] |\n"
-		   "                --sessions N --turns T [--think S] [--duration S])\n"
-		   "               [--prompt lognormal:MU,SIGMA|fixed:N|file:PATH] [--output ...]\n"
-		   "               [--tenant NAME:SHARE:CLASS ...] [--seed S] [--slo-ttft MS]\n"
-		   "               [--slo-tpot MS] [--drain S] [--max-context N] [--json FILE]\n"
-		   "               [--new-connection]  (one connection per request or turn)\n"
-		   "               [--session-ports BASE]  (session i binds BASE+8i..+7; 20000)\n"
-		   "               [--oracle]  (each request to the target whose /metrics show\n"
-		   "                            the least load, instead of the targets in turn)\n");
+	fprintf(f,
+		"usage: loadgen --target URL [--target URL ...]\n"
+		"               (--rate R --duration S [--arrival poisson|gamma:CV] |\n"
+		"                --sessions N --turns T [--think S] [--duration S])\n"
+		"               [--prompt lognormal:MU,SIGMA|fixed:N|file:PATH] [--output ...]\n"
+		"               [--tenant NAME:SHARE:CLASS ...] [--seed S] [--slo-ttft MS]\n"
+		"               [--slo-tpot MS] [--drain S] [--max-context N] [--json FILE]\n"
+		"               [--new-connection]  (one connection per request or turn)\n"
+		"               [--session-ports BASE]  (session i binds BASE+8i..+7; 20000)\n"
+		"               [--system-prompt TOKENS]  (a prefix each tenant's prompts share)\n"
+		"               [--oracle]  (each request to the target whose /metrics show\n"
+		"                            the least load, instead of the targets in turn)\n");
 }
 
 static int parse_tenant(const char *s, struct tenant *t)
@@ -840,6 +865,9 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case 'B':
 		o->port_base = atoi(arg);
 		return 0;
+	case 'Y':
+		o->system_prompt = atoi(arg);
+		return o->system_prompt >= 0 ? 0 : -EINVAL;
 	default:
 		return -EINVAL;
 	}
@@ -847,27 +875,19 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = { { "target", 1, 0, 'T' },
-					    { "tenant", 1, 0, 'n' },
-					    { "rate", 1, 0, 'r' },
-					    { "duration", 1, 0, 'd' },
-					    { "sessions", 1, 0, 'S' },
-					    { "turns", 1, 0, 'u' },
-					    { "think", 1, 0, 'k' },
-					    { "arrival", 1, 0, 'a' },
-					    { "prompt", 1, 0, 'p' },
-					    { "output", 1, 0, 'o' },
-					    { "seed", 1, 0, 's' },
-					    { "slo-ttft", 1, 0, 'F' },
-					    { "slo-tpot", 1, 0, 'P' },
-					    { "drain", 1, 0, 'D' },
-					    { "max-context", 1, 0, 'm' },
-					    { "json", 1, 0, 'j' },
-					    { "help", 0, 0, 'h' },
-					    { "new-connection", 0, 0, 'N' },
-					    { "oracle", 0, 0, 'O' },
-					    { "session-ports", 1, 0, 'B' },
-					    {} };
+	static const struct option lo[] = {
+		{ "target", 1, 0, 'T' },	{ "tenant", 1, 0, 'n' },
+		{ "rate", 1, 0, 'r' },		{ "duration", 1, 0, 'd' },
+		{ "sessions", 1, 0, 'S' },	{ "turns", 1, 0, 'u' },
+		{ "think", 1, 0, 'k' },		{ "arrival", 1, 0, 'a' },
+		{ "prompt", 1, 0, 'p' },	{ "output", 1, 0, 'o' },
+		{ "seed", 1, 0, 's' },		{ "slo-ttft", 1, 0, 'F' },
+		{ "slo-tpot", 1, 0, 'P' },	{ "drain", 1, 0, 'D' },
+		{ "max-context", 1, 0, 'm' },	{ "json", 1, 0, 'j' },
+		{ "help", 0, 0, 'h' },		{ "new-connection", 0, 0, 'N' },
+		{ "oracle", 0, 0, 'O' },	{ "session-ports", 1, 0, 'B' },
+		{ "system-prompt", 1, 0, 'Y' }, {}
+	};
 	int c;
 
 	*o = (struct opts){ .arrival = "poisson",
