@@ -136,12 +136,15 @@ static int agent_config(struct bench *b, const char *policy, char *path, size_t 
 		"services:\n  - name: chat\n    id: 1\n    vip: " VIP "\n    port: 80\n"
 		"    tenant: bench\n    policy: %s\n    backends:\n",
 		policy);
+	/* The health checks' defaults (2 s, timeout 1 s) on the lab's clock:
+	 * llmsim runs time-scaled, so do they. */
 	for (int h = 1; h <= HOSTS; h++)
 		fprintf(f,
 			"      - {name: h%d, id: %d, vtep: 198.18.%d.2, capacity: 32, "
 			"inner_mac: \"02:00:00:00:64:%02x\",\n"
-			"         metrics: [{url: \"http://198.18.%d.2/metrics\", format: vllm}]}\n",
-			h, h, 10 + h, h, 10 + h);
+			"         metrics: [{url: \"http://198.18.%d.2/metrics\", format: vllm}],\n"
+			"         health: {type: tcp, interval: %dms, timeout: %dms}}\n",
+			h, h, 10 + h, h, 10 + h, (int)(2000 * b->scale), (int)(1000 * b->scale));
 	fprintf(f, "telemetry: {interval: 200ms, timeout: 150ms}\n"
 		   "metrics: {listen: \"127.0.0.1:9489\"}\n");
 	return fclose(f) ? -errno : 0;
