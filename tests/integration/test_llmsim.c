@@ -49,24 +49,29 @@ Test(llmsim, open_loop_report_and_metrics)
 	int rc;
 
 	start_sim(ns);
-	rc = netns_run_output(ns, out, sizeof(out),
-			      "%s/tools/loadgen --target " SIM_URL "/v1/completions --rate 8 "
-			      "--duration 3 --arrival gamma:2 --prompt lognormal:5.5,0.5 "
-			      "--output fixed:48 --tenant a:2:gold --tenant b:1:bronze --seed 7 "
-			      "--slo-ttft 500 --slo-tpot 50 --json /tmp/%s.json",
-			      build(), ns);
+	rc = netns_run_output(
+		ns, out, sizeof(out),
+		"%s/tools/loadgen --target " SIM_URL "/v1/completions --rate 8 "
+		"--duration 3 --arrival gamma:2 --prompt lognormal:5.5,0.5 "
+		"--output fixed:48 --tenant a:2:gold --tenant b:1:bronze:0.001 --seed 7 "
+		"--slo-ttft 500 --slo-tpot 50 --json /tmp/%s.json",
+		build(), ns);
 	cr_expect_eq(rc, 0, "loadgen failed: %s", out);
 	cr_expect(strstr(out, "failed 0"), "%s", out);
-	rc = netns_run_output(NULL, out, sizeof(out),
-			      "python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); "
-			      "s=r[\"summary\"]; assert s[\"requests\"] > 5, s; "
-			      "assert s[\"completed\"] == s[\"requests\"], s; "
-			      "assert s[\"ttft_ms\"][\"p99\"] > 0 and s[\"itl_ms\"][\"p50\"] > 0; "
-			      "assert s[\"output_tokens\"] == 48 * s[\"completed\"]; "
-			      "assert len(r[\"tenants\"]) == 2 and 0 < r[\"fairness_jain\"] <= 1; "
-			      "assert len(r[\"requests\"]) == s[\"requests\"]' /tmp/%s.json; "
-			      "r=$?; rm -f /tmp/%s.json; exit $r",
-			      ns, ns);
+	rc = netns_run_output(
+		NULL, out, sizeof(out),
+		"python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); "
+		"s=r[\"summary\"]; assert s[\"requests\"] > 5, s; "
+		"assert s[\"completed\"] == s[\"requests\"], s; "
+		"assert s[\"ttft_ms\"][\"p99\"] > 0 and s[\"itl_ms\"][\"p50\"] > 0; "
+		"assert s[\"output_tokens\"] == 48 * s[\"completed\"]; "
+		"assert len(r[\"tenants\"]) == 2 and 0 < r[\"fairness_jain\"] <= 1; "
+		"a, b = r[\"tenants\"]; assert a[\"slo_ttft_ms\"] == 500, a; "
+		"assert b[\"slo_ttft_ms\"] == 0.001 and b[\"goodput_requests\"] == 0, b; "
+		"assert 0 < a[\"goodput_requests\"] == s[\"goodput_requests\"], (a, s); "
+		"assert len(r[\"requests\"]) == s[\"requests\"]' /tmp/%s.json; "
+		"r=$?; rm -f /tmp/%s.json; exit $r",
+		ns, ns);
 	cr_expect_eq(rc, 0, "report: %s", out);
 	cr_assert_eq(netns_run_output(ns, out, sizeof(out), "curl -sf " SIM_URL "/metrics"), 0);
 	cr_expect(strstr(out, "vllm:num_requests_running{model_name=\"sim-a\"} "), "%s", out);

@@ -52,6 +52,10 @@ Test(loadgen, goodput_at_slo)
 	cr_expect_float_eq(stats_goodput(r, 5, 0, 0, 4.0, &good), 1.0, 1e-12);
 	cr_expect_eq(good, 4);
 	cr_expect_float_eq(stats_goodput(r, 5, 0.2, 0, 1.0, &good), 3.0, 1e-12);
+	cr_expect(stats_meets_slo(&r[4], 0.2, 0.05));
+	cr_expect_not(stats_meets_slo(&r[1], 0.2, 0));
+	cr_expect(stats_meets_slo(&r[1], 0, 0.05));
+	cr_expect_not(stats_meets_slo(&r[3], 0, 0));
 }
 
 Test(loadgen, jain_index)

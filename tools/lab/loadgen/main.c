@@ -36,6 +36,7 @@ struct tenant {
 	char name[64];
 	char cls[32];
 	double share;
+	double slo_ttft, slo_tpot; /* ms; 0: --slo-ttft, --slo-tpot */
 };
 
 struct opts {
@@ -553,6 +554,7 @@ struct report {
 	struct summary tenant_ttft[TENANTS_MAX];
 	size_t tenant_reqs[TENANTS_MAX];
 	long tenant_tokens[TENANTS_MAX];
+	size_t tenant_good[TENANTS_MAX]; /* met the tenant's SLO */
 	double window_tps; /* tokens that arrived within --duration, per second */
 	int split_backend; /* sessions whose turns more than one backend served */
 	int split_conn; /* sessions whose kept-alive turns went on more than one connection */
@@ -621,8 +623,19 @@ static void build_report(struct run *r, struct report *rp)
 	for (size_t i = 0; i < r->nitl; i++)
 		r->itl[i] *= 1e3;
 	stats_summarize(r->itl, r->nitl, &rp->itl);
-	rp->goodput = stats_goodput(r->recs, r->nrecs, o->slo_ttft / 1e3, o->slo_tpot / 1e3,
-				    rp->elapsed, &rp->good);
+	/* Goodput: requests meeting their tenant's SLO (the tenant's own, or
+	 * --slo-ttft and --slo-tpot). */
+	for (size_t i = 0; i < r->nrecs; i++) {
+		const struct tenant *tn = &o->tenants[r->recs[i].tenant];
+		double ttft = tn->slo_ttft > 0 ? tn->slo_ttft : o->slo_ttft;
+		double tpot = tn->slo_tpot > 0 ? tn->slo_tpot : o->slo_tpot;
+
+		if (stats_meets_slo(&r->recs[i], ttft / 1e3, tpot / 1e3)) {
+			rp->tenant_good[r->recs[i].tenant]++;
+			rp->good++;
+		}
+	}
+	rp->goodput = rp->elapsed > 0 ? rp->good / rp->elapsed : 0;
 	/* Fairness of throughput per unit of share: equal when every tenant gets
 	 * what its share asks for. */
 	for (int t = 0; t < o->ntenants; t++) {
@@ -666,11 +679,15 @@ static void json_tenants(FILE *f, const struct run *r, const struct report *rp)
 		fprintf(f,
 			"    {\"name\": \"%s\", \"class\": \"%s\", \"share\": %g, \"requests\": %zu, "
 			"\"completed\": %zu, \"output_tokens\": %ld, \"output_tokens_per_s\": %.3f, "
-			"\"ttft_ms_p50\": %.3f, \"ttft_ms_p99\": %.3f}%s\n",
+			"\"ttft_ms_p50\": %.3f, \"ttft_ms_p99\": %.3f, \"slo_ttft_ms\": %g, "
+			"\"slo_tpot_ms\": %g, \"goodput_requests\": %zu}%s\n",
 			o->tenants[t].name, o->tenants[t].cls, o->tenants[t].share,
 			rp->tenant_reqs[t], rp->tenant_ttft[t].n, rp->tenant_tokens[t],
 			rp->tenant_tokens[t] / rp->elapsed, rp->tenant_ttft[t].p50,
-			rp->tenant_ttft[t].p99, t + 1 < o->ntenants ? "," : "");
+			rp->tenant_ttft[t].p99,
+			o->tenants[t].slo_ttft > 0 ? o->tenants[t].slo_ttft : o->slo_ttft,
+			o->tenants[t].slo_tpot > 0 ? o->tenants[t].slo_tpot : o->slo_tpot,
+			rp->tenant_good[t], t + 1 < o->ntenants ? "," : "");
 	fprintf(f, "  ],\n  \"fairness_jain\": %.4f,\n", rp->jain);
 }
 
@@ -779,7 +796,8 @@ static void usage(FILE *f)
 		"               (--rate R --duration S [--arrival poisson|gamma:CV] |\n"
 		"                --sessions N --turns T [--think S] [--duration S])\n"
 		"               [--prompt lognormal:MU,SIGMA|fixed:N|file:PATH] [--output ...]\n"
-		"               [--tenant NAME:SHARE:CLASS ...] [--seed S] [--slo-ttft MS]\n"
+		"               [--tenant NAME:SHARE:CLASS[:SLO_TTFT_MS[:SLO_TPOT_MS]] ...]\n"
+		"               [--seed S] [--slo-ttft MS]\n"
 		"               [--slo-tpot MS] [--drain S] [--max-context N] [--json FILE]\n"
 		"               [--new-connection]  (one connection per request or turn)\n"
 		"               [--session-ports BASE]  (session i binds BASE+8i..+7; 20000)\n"
@@ -788,14 +806,18 @@ static void usage(FILE *f)
 		"                            the least load, instead of the targets in turn)\n");
 }
 
+/* NAME:SHARE:CLASS[:SLO_TTFT_MS[:SLO_TPOT_MS]] */
 static int parse_tenant(const char *s, struct tenant *t)
 {
-	char name[64], cls[32];
-	double share;
+	char name[64], cls[32], end;
+	double share, ttft = 0, tpot = 0;
+	int n = sscanf(s, "%63[^:]:%lf:%31[^:]:%lf:%lf%c", name, &share, cls, &ttft, &tpot, &end);
 
-	if (sscanf(s, "%63[^:]:%lf:%31s", name, &share, cls) != 3 || !(share > 0) ||
-	    strpbrk(name, "\"\\") || strpbrk(cls, "\"\\"))
+	if (n < 3 || n > 5 || !(share > 0) || ttft < 0 || tpot < 0 || strpbrk(name, "\"\\") ||
+	    strpbrk(cls, "\"\\"))
 		return -EINVAL;
+	t->slo_ttft = ttft;
+	t->slo_tpot = tpot;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->cls, sizeof(t->cls), "%s", cls);
 	t->share = share;

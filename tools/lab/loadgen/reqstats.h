@@ -40,6 +40,8 @@ struct summary {
 double stats_percentile(const double *sorted, size_t n, double p);
 /* Sorts v in place and fills s. */
 void stats_summarize(double *v, size_t n, struct summary *s);
+/* A completed request meeting both SLOs (a limit <= 0 is not checked). */
+bool stats_meets_slo(const struct req_rec *r, double slo_ttft, double slo_tpot);
 /* Completed requests meeting both SLOs (a limit <= 0 is not checked), per
  * second of duration; *good gets their count. */
 double stats_goodput(const struct req_rec *r, size_t n, double slo_ttft, double slo_tpot,
