@@ -178,3 +178,52 @@ Test(llmsim, prefix_cache_hits_shared_prompts_and_sessions)
 	cr_expect(strstr(out, "vllm:prefix_cache_hits_total{model_name=\"sim-a\"} 10496\n"), "%s",
 		  out);
 }
+
+/* A recorded workload replays at its times with its lengths (a length left
+ * out is drawn); sessions draw their turn counts and think times and start
+ * staggered. */
+Test(llmsim, trace_replay_and_session_shapes)
+{
+	char ns[NETNS_NAME_MAX], out[4096];
+	int rc;
+
+	start_sim_with(ns, "--profile fast --gpus 1 --time-scale 0.2");
+	cr_assert_eq(netns_run(NULL,
+			       "printf '# t prompt output\\n0 100 5\\n0.2 200\\n0.4\\n' "
+			       ">/tmp/%s.trace",
+			       ns),
+		     0);
+	rc = netns_run_output(
+		ns, out, sizeof(out),
+		"%s/tools/loadgen --target " SIM_URL "/v1/completions --arrival "
+		"trace:/tmp/%s.trace --prompt fixed:30 --output fixed:3 --json /tmp/%s.json",
+		build(), ns, ns);
+	cr_expect_eq(rc, 0, "loadgen failed: %s", out);
+	rc = netns_run_output(
+		NULL, out, sizeof(out),
+		"python3 -c 'import json,sys\n"
+		"q=json.load(open(sys.argv[1]))[\"requests\"]\n"
+		"got=[(x[\"prompt_tokens\"], x[\"output_tokens\"]) for x in q]\n"
+		"assert got == [(100, 5), (200, 3), (30, 3)], got\n"
+		"for x, t in zip(q, (0, 0.2, 0.4)): assert t <= x[\"start_s\"] < t + 0.1, q\n"
+		"' /tmp/%s.json; r=$?; rm -f /tmp/%s.json /tmp/%s.trace; exit $r",
+		ns, ns, ns);
+	cr_expect_eq(rc, 0, "trace replay: %s", out);
+	rc = netns_run_output(ns, out, sizeof(out),
+			      "%s/tools/loadgen --target " SIM_URL "/v1/completions --sessions 4 "
+			      "--turns fixed:3 --think uniform:0.05,0.1 --stagger 0.4 --prompt "
+			      "fixed:50 --output fixed:4 --json /tmp/%s.json",
+			      build(), ns);
+	cr_expect_eq(rc, 0, "loadgen failed: %s", out);
+	rc = netns_run_output(NULL, out, sizeof(out),
+			      "python3 -c 'import json,sys\n"
+			      "q=json.load(open(sys.argv[1]))[\"requests\"]\n"
+			      "assert len(q) == 12, len(q)\n"
+			      "for s in range(4):\n"
+			      "  t=sorted(x[\"start_s\"] for x in q if x[\"session\"] == s)\n"
+			      "  assert s * 0.1 <= t[0] < s * 0.1 + 0.08, (s, t)\n"
+			      "  assert all(b - a >= 0.05 for a, b in zip(t, t[1:])), (s, t)\n"
+			      "' /tmp/%s.json; r=$?; rm -f /tmp/%s.json; exit $r",
+			      ns, ns);
+	cr_expect_eq(rc, 0, "sessions: %s", out);
+}

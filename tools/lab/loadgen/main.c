@@ -45,8 +45,9 @@ struct opts {
 	double rate;
 	double duration;
 	int sessions;
-	int turns;
-	double think;
+	const char *turns; /* a length distribution, or N */
+	const char *think; /* a time distribution, seconds */
+	double stagger; /* session i starts at i * stagger / sessions */
 	const char *arrival;
 	const char *prompt;
 	const char *output;
@@ -76,6 +77,7 @@ struct scrape {
 
 struct session {
 	int idx;
+	int turns; /* drawn from --turns */
 	int tenant;
 	int target;
 	int turn;
@@ -105,6 +107,10 @@ struct run {
 	struct rng rng;
 	struct len_dist prompt;
 	struct len_dist output;
+	struct len_dist turns;
+	struct time_dist think;
+	struct trace trace; /* --arrival trace:FILE */
+	int trace_next;
 	struct req_rec *recs;
 	size_t nrecs;
 	size_t cap;
@@ -414,6 +420,18 @@ static int launch_open(struct run *r)
 	return launch(r, tenant, next_target(r), prompt, output, NULL, NULL);
 }
 
+/* A traced request: its recorded lengths, or drawn ones where it has none. */
+static int launch_traced(struct run *r, int i)
+{
+	int tenant = pick_tenant(r);
+	int prompt = r->trace.prompt[i] ?: len_dist_sample(&r->prompt, &r->rng);
+	int output = r->trace.output[i] ?: len_dist_sample(&r->output, &r->rng);
+
+	prompt += r->o->system_prompt;
+	clamp_lengths(r->o, &prompt, &output);
+	return launch(r, tenant, next_target(r), prompt, output, NULL, NULL);
+}
+
 /* The next turn of an agentic session: the whole conversation so far is its
  * prompt, plus a new user message. */
 static int launch_turn(struct run *r, struct session *s)
@@ -467,8 +485,8 @@ static void finish(struct run *r, CURLMsg *m)
 		/* A failed turn is recorded and the session goes on, as a client
 		 * would: its next turn reconnects if the connection is gone. */
 		q->sess->context += rec->out_tokens;
-		if (q->sess->turn < r->o->turns)
-			q->sess->next_at = t + r->o->think;
+		if (q->sess->turn < q->sess->turns)
+			q->sess->next_at = t + time_dist_sample(&r->think, &r->rng);
 	} else {
 		curl_easy_cleanup(q->easy);
 	}
@@ -503,6 +521,11 @@ static double launch_due(struct run *r, struct session *ss, double *next_arrival
 		}
 		return next;
 	}
+	if (r->trace.n) {
+		while (r->trace_next < r->trace.n && r->trace.t[r->trace_next] <= t)
+			launch_traced(r, r->trace_next++);
+		return r->trace_next < r->trace.n ? r->trace.t[r->trace_next] - t : -1;
+	}
 	while (*next_arrival >= 0 && *next_arrival <= t) {
 		launch_open(r);
 		*next_arrival += arrival_next(arr, &r->rng);
@@ -518,7 +541,7 @@ static int drive(struct run *r, struct session *ss)
 	double next_arrival = -1, wait, limit;
 	int running;
 
-	if (!ss) {
+	if (!ss && !r->trace.n) {
 		if (arrival_parse(r->o->arrival, r->o->rate, &arr))
 			return -EINVAL;
 		next_arrival = arrival_next(&arr, &r->rng);
@@ -660,7 +683,7 @@ static void json_config(FILE *f, const struct opts *o)
 {
 	fprintf(f, "  \"config\": {\"mode\": \"%s\", \"rate\": %g, \"duration_s\": %g, ",
 		o->sessions ? "sessions" : "open", o->rate, o->duration);
-	fprintf(f, "\"sessions\": %d, \"turns\": %d, \"arrival\": \"%s\", \"prompt\": \"%s\", ",
+	fprintf(f, "\"sessions\": %d, \"turns\": \"%s\", \"arrival\": \"%s\", \"prompt\": \"%s\", ",
 		o->sessions, o->turns, o->arrival, o->prompt);
 	fprintf(f, "\"output\": \"%s\", \"seed\": %llu, \"slo_ttft_ms\": %g, \"slo_tpot_ms\": %g, ",
 		o->output, o->seed, o->slo_ttft, o->slo_tpot);
@@ -794,7 +817,11 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: loadgen --target URL [--target URL ...]\n"
 		"               (--rate R --duration S [--arrival poisson|gamma:CV] |\n"
-		"                --sessions N --turns T [--think S] [--duration S])\n"
+		"                --arrival trace:FILE |\n"
+		"                --sessions N [--turns N|DIST] [--think S|TDIST] [--stagger S]\n"
+		"                [--duration S])\n"
+		"               DIST: fixed:N | lognormal:MU,SIGMA | file:PATH\n"
+		"               TDIST (seconds): fixed:S | exp:MEAN | uniform:A,B\n"
 		"               [--prompt lognormal:MU,SIGMA|fixed:N|file:PATH] [--output ...]\n"
 		"               [--tenant NAME:SHARE:CLASS[:SLO_TTFT_MS[:SLO_TPOT_MS]] ...]\n"
 		"               [--seed S] [--slo-ttft MS]\n"
@@ -846,10 +873,10 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		o->sessions = atoi(arg);
 		return 0;
 	case 'u':
-		o->turns = atoi(arg);
+		o->turns = arg;
 		return 0;
 	case 'k':
-		o->think = atof(arg);
+		o->think = arg;
 		return 0;
 	case 'a':
 		o->arrival = arg;
@@ -887,6 +914,9 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case 'B':
 		o->port_base = atoi(arg);
 		return 0;
+	case 'G':
+		o->stagger = atof(arg);
+		return 0;
 	case 'Y':
 		o->system_prompt = atoi(arg);
 		return o->system_prompt >= 0 ? 0 : -EINVAL;
@@ -897,19 +927,29 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-		{ "target", 1, 0, 'T' },	{ "tenant", 1, 0, 'n' },
-		{ "rate", 1, 0, 'r' },		{ "duration", 1, 0, 'd' },
-		{ "sessions", 1, 0, 'S' },	{ "turns", 1, 0, 'u' },
-		{ "think", 1, 0, 'k' },		{ "arrival", 1, 0, 'a' },
-		{ "prompt", 1, 0, 'p' },	{ "output", 1, 0, 'o' },
-		{ "seed", 1, 0, 's' },		{ "slo-ttft", 1, 0, 'F' },
-		{ "slo-tpot", 1, 0, 'P' },	{ "drain", 1, 0, 'D' },
-		{ "max-context", 1, 0, 'm' },	{ "json", 1, 0, 'j' },
-		{ "help", 0, 0, 'h' },		{ "new-connection", 0, 0, 'N' },
-		{ "oracle", 0, 0, 'O' },	{ "session-ports", 1, 0, 'B' },
-		{ "system-prompt", 1, 0, 'Y' }, {}
-	};
+	static const struct option lo[] = { { "target", 1, 0, 'T' },
+					    { "tenant", 1, 0, 'n' },
+					    { "rate", 1, 0, 'r' },
+					    { "duration", 1, 0, 'd' },
+					    { "sessions", 1, 0, 'S' },
+					    { "turns", 1, 0, 'u' },
+					    { "think", 1, 0, 'k' },
+					    { "arrival", 1, 0, 'a' },
+					    { "prompt", 1, 0, 'p' },
+					    { "output", 1, 0, 'o' },
+					    { "seed", 1, 0, 's' },
+					    { "slo-ttft", 1, 0, 'F' },
+					    { "slo-tpot", 1, 0, 'P' },
+					    { "drain", 1, 0, 'D' },
+					    { "max-context", 1, 0, 'm' },
+					    { "json", 1, 0, 'j' },
+					    { "help", 0, 0, 'h' },
+					    { "new-connection", 0, 0, 'N' },
+					    { "oracle", 0, 0, 'O' },
+					    { "session-ports", 1, 0, 'B' },
+					    { "system-prompt", 1, 0, 'Y' },
+					    { "stagger", 1, 0, 'G' },
+					    {} };
 	int c;
 
 	*o = (struct opts){ .arrival = "poisson",
@@ -919,7 +959,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			    .drain = 30,
 			    .max_context = 8192,
 			    .port_base = SESSION_PORT_BASE,
-			    .turns = 1 };
+			    .turns = "1",
+			    .think = "0" };
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
@@ -930,14 +971,28 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (!o->ntenants)
 		parse_tenant("default:1:standard", &o->tenants[o->ntenants++]);
-	if (!o->ntargets || o->max_context < 2 || o->turns < 1 || optind != argc)
+	if (!o->ntargets || o->max_context < 2 || o->stagger < 0 || optind != argc)
 		return -EINVAL;
 	if (o->sessions > 0)
 		return o->port_base > 0 &&
 				       o->port_base + (long)SESSION_PORTS * o->sessions <= 65536 ?
 			       0 :
 			       -EINVAL;
+	if (!strncmp(o->arrival, "trace:", 6))
+		return 0; /* the trace says when, and until when */
 	return o->rate > 0 && o->duration > 0 ? 0 : -EINVAL;
+}
+
+/* N, or a length distribution; turns are at least 1. */
+static int turns_parse(const char *spec, struct len_dist *d)
+{
+	char buf[32];
+
+	if (strspn(spec, "0123456789") == strlen(spec) && *spec) {
+		snprintf(buf, sizeof(buf), "fixed:%s", spec);
+		return len_dist_parse(buf, d);
+	}
+	return len_dist_parse(spec, d);
 }
 
 static struct session *sessions_new(struct run *r)
@@ -946,6 +1001,8 @@ static struct session *sessions_new(struct run *r)
 
 	for (int i = 0; ss && i < r->o->sessions; i++) {
 		ss[i].idx = i;
+		ss[i].turns = len_dist_sample(&r->turns, &r->rng);
+		ss[i].next_at = r->o->stagger * i / r->o->sessions;
 		ss[i].tenant = pick_tenant(r);
 		ss[i].target = i % r->o->ntargets;
 		ss[i].easy = curl_easy_init();
@@ -972,6 +1029,21 @@ int main(int argc, char **argv)
 	if (len_dist_parse(o.prompt, &r.prompt) || len_dist_parse(o.output, &r.output)) {
 		fprintf(stderr, "loadgen: bad --prompt or --output distribution\n");
 		return 2;
+	}
+	if (turns_parse(o.turns, &r.turns) || time_dist_parse(o.think, &r.think)) {
+		fprintf(stderr, "loadgen: bad --turns or --think distribution\n");
+		return 2;
+	}
+	if (!strncmp(o.arrival, "trace:", 6)) {
+		int line, err = trace_load(o.arrival + 6, &r.trace, &line);
+
+		if (err) {
+			fprintf(stderr, "loadgen: %s:%d: %s\n", o.arrival + 6, line,
+				err == -EINVAL ?
+					"not a trace line (T [PROMPT [OUTPUT]], T ascending)" :
+					strerror(-err));
+			return 2;
+		}
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	r.multi = curl_multi_init();
