@@ -164,7 +164,8 @@ bench: $(BENCH_BIN)
 bench-datapath: $(BENCH_BIN)
 	$(Q)$(RECORD) $(RESULTS)/bench-datapath.md $(BENCH_BIN) datapath host forward
 
-# Routing policies under one seeded workload (tests/bench/bench_routing.c);
+# Routing policies on the scenario files of tests/bench/scenarios/ (or
+# BENCH_ROUTING_FLAGS="--scenario FILE ..."; tests/bench/bench_routing.c);
 # results.md and the PNG plots land in $(O)/bench-routing.
 bench-routing: $(BENCH_ROUTING_BIN) $(AGENT_BIN) $(INFERGATECTL_BIN) $(LLMSIM_BIN) $(LOADGEN_BIN)
 	$(Q)IG_BUILD=$(O) $(RECORD) --append $(O)/bench-routing/results.md \
