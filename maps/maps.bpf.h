@@ -264,4 +264,11 @@ struct {
 	__type(value, struct ig_wl_stats);
 } ig_wl_stats SEC(".maps");
 
+/* The gateway's connection decisions for its peers (maps/sync.h): written
+ * only while IG_CFG_SYNC is set; the agent reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, IG_SYNC_BYTES);
+} ig_sync SEC(".maps");
+
 #endif /* __IG_MAPS_BPF_H */
