@@ -2,8 +2,8 @@
 /* Connection-state sync (ig_sync, a ring buffer): the gateway's own
  * connection-table decisions, for the agent to send to its peer gateways
  * (docs/scale-out.md). Written only while IG_CFG_SYNC is set: a new entry
- * (the SYN's choice, or a flow met mid-stream), its handshake's ACK, and
- * its FIN or RST. */
+ * (the SYN's choice, or a flow met mid-stream), its handshake's ACK, the
+ * first traffic after it, and its FIN or RST. */
 #ifndef __IG_MAPS_SYNC_H
 #define __IG_MAPS_SYNC_H
 
@@ -14,7 +14,7 @@
 
 enum ig_sync_op {
 	IG_SYNC_NEW = 1, /* an entry was made (flags: its state) */
-	IG_SYNC_EST = 2, /* a half-open entry saw the handshake's ACK */
+	IG_SYNC_EST = 2, /* the handshake's ACK, or the first traffic after it */
 	IG_SYNC_CLOSE = 3, /* FIN or RST: the entry is closed */
 };
 

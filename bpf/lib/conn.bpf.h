@@ -141,7 +141,9 @@ static __always_inline __u32 conn_follow(const struct conn_times *t, struct ig_c
 			return 0; /* the 5-tuple is reused for a new connection */
 	} else {
 		conn_advance(ct, p);
-		if (t->sync && !(was & IG_CONN_F_EST) && (ct->flags & IG_CONN_F_EST))
+		/* The ACK, and the first traffic after it: a peer's copy
+		 * of a live session is then as safe from replacement. */
+		if (t->sync && ((ct->flags ^ was) & (IG_CONN_F_EST | IG_CONN_F_CONFIRMED)))
 			sync_emit(key, ct, IG_SYNC_EST);
 	}
 	ct->last_ns = now;

@@ -84,8 +84,9 @@ static int sync_socket(struct sync *s)
 	if (bind(s->sock, (struct sockaddr *)&ss, len)) {
 		err = -errno;
 		addr_str(s->cfg.listen.addr.addr, a, sizeof(a));
-		log_errno(LOG_LVL_ERR, err, "sync: bind %s:%u (sync.listen: an address of this host?)",
-			  a, s->cfg.listen.port);
+		log_errno(LOG_LVL_ERR, err,
+			  "sync: bind %s:%u (sync.listen: an address of this host?)", a,
+			  s->cfg.listen.port);
 		return err;
 	}
 	return 0;
@@ -204,8 +205,7 @@ int sync_apply(struct sync *s, const struct sync_rec *r, __u64 now)
 	return -SYNC_REJ_OP;
 }
 
-static void sync_lag(struct sync *s, const struct sync_hdr *h, const struct sync_rec *r,
-		     __u64 wall)
+static void sync_lag(struct sync *s, const struct sync_hdr *h, const struct sync_rec *r, __u64 wall)
 {
 	double lag = ((double)wall - (double)h->sent_ns) / 1e9 + r->age_us / 1e6;
 
@@ -283,10 +283,11 @@ void sync_sweep_begin(struct sync *s, __u64 now)
  * established entry is deleted at the peers too; one with traffic since the
  * last refresh is sent again, so the peers' idle timeouts (udp_idle,
  * tcp_idle) do not end a flow alive here. */
-void sync_sweep_entry(struct sync *s, const struct dp_conn *c, bool expired, bool open,
-		      __u64 now)
+void sync_sweep_entry(struct sync *s, const struct dp_conn *c, bool expired, bool open, __u64 now)
 {
-	struct sync_rec r = { .key = c->key, .service = c->val.service, .backend = c->val.backend,
+	struct sync_rec r = { .key = c->key,
+			      .service = c->val.service,
+			      .backend = c->val.backend,
 			      .prio = c->val.prio };
 	__u64 idle = now > c->val.last_ns ? now - c->val.last_ns : 0;
 
@@ -381,8 +382,8 @@ int sync_start(struct sync *s, const struct ig_cfg *cfg, const struct dp_maps *m
 	err = sync_socket(s) ?: sync_epoll(s);
 	if (err)
 		goto fail;
-	log_info("sync: listening on the underlay, %u peers, batches of %u, queue %u",
-		 s->n_peers, s->cfg.batch, s->cfg.queue);
+	log_info("sync: listening on the underlay, %u peers, batches of %u, queue %u", s->n_peers,
+		 s->cfg.batch, s->cfg.queue);
 	return 0;
 fail:
 	sync_stop(s);

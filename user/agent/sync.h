@@ -75,8 +75,7 @@ bool sync_perform(struct sync *s);
 /* The sweep: before the walk (now: CLOCK_MONOTONIC_COARSE), each entry it
  * keeps or deletes (expired: it is deleted; open: established, not closed). */
 void sync_sweep_begin(struct sync *s, __u64 now);
-void sync_sweep_entry(struct sync *s, const struct dp_conn *c, bool expired, bool open,
-		      __u64 now);
+void sync_sweep_entry(struct sync *s, const struct dp_conn *c, bool expired, bool open, __u64 now);
 /* The /metrics families. */
 void sync_render(const struct sync *s, struct mbuf *m);
 /* Queue one record (tests and benchmarks use it too); false when dropped. */

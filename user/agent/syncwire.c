@@ -145,8 +145,7 @@ int sync_rec_parse(const void *buf, unsigned int i, const struct sync_known *kno
 		return -SYNC_REJ_OP;
 	if (r->key.proto != IPPROTO_TCP && r->key.proto != IPPROTO_UDP)
 		return -SYNC_REJ_PROTO;
-	if (r->flags & ~SYNC_WF__ALL || (r->flags == SYNC_WF_CONFIRMED) ||
-	    r->prio >= IG_PRIO__MAX)
+	if (r->flags & ~SYNC_WF__ALL || (r->flags == SYNC_WF_CONFIRMED) || r->prio >= IG_PRIO__MAX)
 		return -SYNC_REJ_FLAGS;
 	if (!r->key.tenant || r->key.tenant >= IG_TENANT_MAX)
 		return -SYNC_REJ_TENANT;

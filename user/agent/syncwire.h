@@ -36,19 +36,19 @@ enum sync_wire_flags {
 };
 
 /* Why a datagram or record was refused: /metrics' reason label. */
-#define SYNC_REJECTS(X)                  \
-	X(SHORT, "short")                \
-	X(MAGIC, "magic")                \
-	X(VERSION, "version")            \
-	X(TYPE, "type")                  \
-	X(LENGTH, "length")              \
-	X(PEER, "unknown-peer")          \
-	X(OP, "op")                      \
-	X(PROTO, "proto")                \
-	X(FLAGS, "flags")                \
-	X(SERVICE, "unknown-service")    \
-	X(BACKEND, "unknown-backend")    \
-	X(TENANT, "tenant")              \
+#define SYNC_REJECTS(X)               \
+	X(SHORT, "short")             \
+	X(MAGIC, "magic")             \
+	X(VERSION, "version")         \
+	X(TYPE, "type")               \
+	X(LENGTH, "length")           \
+	X(PEER, "unknown-peer")       \
+	X(OP, "op")                   \
+	X(PROTO, "proto")             \
+	X(FLAGS, "flags")             \
+	X(SERVICE, "unknown-service") \
+	X(BACKEND, "unknown-backend") \
+	X(TENANT, "tenant")           \
 	X(TABLE_FULL, "table-full")
 
 #define SYNC_REJ_ENUM_(n, s) SYNC_REJ_##n,
