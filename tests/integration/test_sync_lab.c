@@ -66,10 +66,11 @@ static void topology(void)
 	sh(cl, "ip addr add 198.18.0.2/24 dev c0 && ip link set c0 up && "
 	       "ip route add 198.19.0.0/16 via 198.18.0.1");
 	cr_assert_eq(netns_tx_off(cl, "c0"), 0);
-	sh(rt, "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 "
-	       "net.ipv4.conf.default.rp_filter=0 && ip addr add 198.18.0.1/24 dev r0 && "
-	       "sysctl -qw net.ipv4.conf.r0.rp_filter=0 && ip link set r0 up && ip link add br0 type bridge && ip link set br0 mtu 1600 && "
-	       "ip addr add 198.18.20.254/24 dev br0 && ip link set br0 up");
+	sh(rt,
+	   "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 "
+	   "net.ipv4.conf.default.rp_filter=0 && ip addr add 198.18.0.1/24 dev r0 && "
+	   "sysctl -qw net.ipv4.conf.r0.rp_filter=0 && ip link set r0 up && ip link add br0 type bridge && ip link set br0 mtu 1600 && "
+	   "ip addr add 198.18.20.254/24 dev br0 && ip link set br0 up");
 	for (int g = 0; g < 2; g++) {
 		char r[8], b[8];
 
@@ -100,16 +101,17 @@ static void topology(void)
 		cr_assert_eq(netns_veth(rt, bh, hs[h - 1], "e0"), 0);
 		snprintf(cmd, sizeof(cmd), "ip link set %s mtu 1600 master br0 up", bh);
 		sh(rt, cmd);
-		snprintf(cmd, sizeof(cmd),
-			 "sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 "
-			 "&& ip link set e0 mtu 1600 && ip addr add 198.18.20.%d/24 dev e0 && "
-			 "ip link set e0 up && ethtool -K e0 gro on >/dev/null && "
-			 "ip route add 198.18.0.0/24 via 198.18.20.254 && "
-			 "ip link add vx100 address 02:00:00:00:64:%02x type vxlan id 100 "
-			 "dstport 4789 local 198.18.20.%d nolearning && ip link set vx100 up && "
-			 "sysctl -qw net.ipv4.conf.vx100.rp_filter=0 && ip addr add " VIP
-			 "/32 dev vx100",
-			 10 + h, h, 10 + h);
+		snprintf(
+			cmd, sizeof(cmd),
+			"sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 "
+			"&& ip link set e0 mtu 1600 && ip addr add 198.18.20.%d/24 dev e0 && "
+			"ip link set e0 up && ethtool -K e0 gro on >/dev/null && "
+			"ip route add 198.18.0.0/24 via 198.18.20.254 && "
+			"ip link add vx100 address 02:00:00:00:64:%02x type vxlan id 100 "
+			"dstport 4789 local 198.18.20.%d nolearning && ip link set vx100 up && "
+			"sysctl -qw net.ipv4.conf.vx100.rp_filter=0 && ip addr add " VIP
+			"/32 dev vx100",
+			10 + h, h, 10 + h);
 		sh(hs[h - 1], cmd);
 	}
 	/* Next hops resolved before any traffic: an unresolved neighbour
@@ -144,26 +146,29 @@ static void write_config(int g)
 
 static void agent_start(int g)
 {
-	cr_assert_eq(netns_run(NULL,
-			       "nsenter --net=/run/netns/%s %s --config %s/gw%d.yaml "
-			       "--pin-root %s/g%d/v%d >>%s/agent%d.log 2>&1 & echo $! > %s/agent%d.pid",
-			       gw[g], agent_bin, dir, g + 1, base, g + 1, IG_ABI_VERSION, dir, g + 1,
-			       dir, g + 1),
-		     0);
+	cr_assert_eq(
+		netns_run(NULL,
+			  "nsenter --net=/run/netns/%s %s --config %s/gw%d.yaml "
+			  "--pin-root %s/g%d/v%d >>%s/agent%d.log 2>&1 & echo $! > %s/agent%d.pid",
+			  gw[g], agent_bin, dir, g + 1, base, g + 1, IG_ABI_VERSION, dir, g + 1,
+			  dir, g + 1),
+		0);
 	cr_assert_eq(netns_run(gw[g], "for t in $(seq 100); do curl -sf -o /dev/null "
 				      "http://127.0.0.1:9469/metrics && exit 0; sleep 0.1; done; "
 				      "exit 1"),
-		     0, "gateway %d's agent did not come up (see %s/agent%d.log)", g + 1, dir, g + 1);
+		     0, "gateway %d's agent did not come up (see %s/agent%d.log)", g + 1, dir,
+		     g + 1);
 }
 
 static double metric(int g, const char *line)
 {
 	char out[256];
 
-	if (netns_run_output(gw[g], out, sizeof(out),
-			     "curl -s http://127.0.0.1:9469/metrics | grep -v '^#' | grep -F '%s ' | "
-			     "head -1 | awk '{print $NF}'",
-			     line) ||
+	if (netns_run_output(
+		    gw[g], out, sizeof(out),
+		    "curl -s http://127.0.0.1:9469/metrics | grep -v '^#' | grep -F '%s ' | "
+		    "head -1 | awk '{print $NF}'",
+		    line) ||
 	    !out[0])
 		return -1;
 	return atof(out);
@@ -300,7 +305,8 @@ static void flood(int n)
 			 * port varies (the TCP checksum goes stale, unchecked
 			 * on the way; the hosts drop the SYNs). */
 			memcpy(pb_hdr(&syn, PB_TCP, 0), &sport, 2);
-			while (sendto(s, syn.buf, syn.len, 0, (struct sockaddr *)&ll, sizeof(ll)) < 0)
+			while (sendto(s, syn.buf, syn.len, 0, (struct sockaddr *)&ll, sizeof(ll)) <
+			       0)
 				if (errno != ENOBUFS && errno != EAGAIN)
 					_exit(96);
 		}
@@ -334,10 +340,11 @@ static void setup(void)
 static void teardown(void)
 {
 	for (int g = 0; g < 2; g++)
-		netns_run(gw[g],
-			  "curl -s http://127.0.0.1:9469/metrics | grep -E '^infergate_(sync|conns|datapath)' | "
-			  "grep -v ' 0$' | sed 's/^/gw%d: /' >&2",
-			  g + 1);
+		netns_run(
+			gw[g],
+			"curl -s http://127.0.0.1:9469/metrics | grep -E '^infergate_(sync|conns|datapath)' | "
+			"grep -v ' 0$' | sed 's/^/gw%d: /' >&2",
+			g + 1);
 	netns_run(NULL, "kill $(cat %s/agent1.pid) $(cat %s/agent2.pid) 2>/dev/null; sleep 0.3",
 		  dir, dir);
 	for (int h = 1; h <= NHOSTS; h++)
@@ -383,8 +390,9 @@ Test(gw_sync, sessions_survive_gateway_failover_on_their_backends)
 	cr_expect_eq(reset, 0, "%d answers of %d sessions lost after the failover", reset,
 		     SESSIONS);
 	cr_expect_eq(moved, 0, "%d sessions moved to another backend", moved);
-	cr_expect_gt(metric_wait(1, "infergate_datapath_events_total{event=\"conn-table-hits\"}", 1), 0,
-		     "gateway 2 carried nothing: the test tested nothing");
+	cr_expect_gt(metric_wait(1, "infergate_datapath_events_total{event=\"conn-table-hits\"}",
+				 1),
+		     0, "gateway 2 carried nothing: the test tested nothing");
 	/* New connections go on through gateway 2. */
 	s[0] = client_connect();
 	cr_assert_geq(s[0], 0);

@@ -446,7 +446,7 @@ void sync_render(const struct sync *s, struct mbuf *m)
 	mbuf_family(m, "infergate_sync_rejects_total", "counter",
 		    "Received datagrams (short, magic, version, type, length, unknown-peer) and "
 		    "records (the others) refused.");
-	for (unsigned int i = 0; i < SYNC_REJ__MAX; i++)
+	for (unsigned int i = SYNC_REJ_NONE_ + 1; i < SYNC_REJ__MAX; i++)
 		mbuf_printf(m, "infergate_sync_rejects_total{reason=\"%s\"} %llu\n",
 			    sync_reject_str(i), (unsigned long long)s->st.rejects[i]);
 	mbuf_family(m, "infergate_sync_queue_drops_total", "counter",

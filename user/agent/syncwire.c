@@ -9,9 +9,9 @@
 
 #include "user/agent/syncwire.h"
 
-static const char *const sync_reject_names[] = {
+static const char *const sync_reject_names[] = { "?",
 #define SYNC_REJ_STR_(n, s) s,
-	SYNC_REJECTS(SYNC_REJ_STR_)
+						 SYNC_REJECTS(SYNC_REJ_STR_)
 #undef SYNC_REJ_STR_
 };
 

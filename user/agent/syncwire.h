@@ -52,7 +52,8 @@ enum sync_wire_flags {
 	X(TABLE_FULL, "table-full")
 
 #define SYNC_REJ_ENUM_(n, s) SYNC_REJ_##n,
-enum sync_reject { SYNC_REJECTS(SYNC_REJ_ENUM_) SYNC_REJ__MAX };
+/* From 1: the parsers return 0 or -(enum sync_reject). */
+enum sync_reject { SYNC_REJ_NONE_, SYNC_REJECTS(SYNC_REJ_ENUM_) SYNC_REJ__MAX };
 #undef SYNC_REJ_ENUM_
 const char *sync_reject_str(unsigned int r);
 
