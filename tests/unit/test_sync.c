@@ -59,8 +59,8 @@ static size_t dgram(__u8 *buf, const struct sync_rec *r, unsigned int n)
 Test(sync_wire, exact_bytes)
 {
 	static const __u8 hdr[SYNC_HDR_LEN] = {
-		'I',  'G',  'S',  'Y',	1, 1, 0, 1, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
-		0,    0,    0,	  0,	0, 0, 0, 41, 0,	  0,	0,    0,    0,	  0,	0,    5,
+		'I', 'G', 'S', 'Y', 1, 1, 0, 1,	 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+		0,   0,	  0,   0,   0, 0, 0, 41, 0,    0,    0,	   0,	 0,    0,    0,	   5,
 	};
 	static const __u8 head[8] = { SYNC_OP_PUT, SYNC_WF_EST, 1, IPPROTO_TCP, 0, 0, 0, 1 };
 	static const __u8 tail[16] = { 0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, 250 };
@@ -136,10 +136,10 @@ Test(sync_wire, record_rejects)
 	struct sync_rec r;
 
 	known_init();
-#define BAD(field, value, want)         \
-	do {                            \
-		r = rec();              \
-		field = value;          \
+#define BAD(field, value, want)                                            \
+	do {                                                               \
+		r = rec();                                                 \
+		field = value;                                             \
 		cr_expect_eq(parse_one(&r), -(want), #field " = " #value); \
 	} while (0)
 	BAD(r.op, 0, SYNC_REJ_OP);
@@ -242,9 +242,8 @@ Test(sync_config, defaults_and_errors)
 			   &cfg, &err),
 		      0);
 	cr_expect(strstr(err.text, "family"), "%s", err.text);
-	cr_expect_neq(load("sync:\n  listen: 198.18.20.1:7946\n  peers: [198.18.20.2]\n", &cfg,
-			   &err),
-		      0);
+	cr_expect_neq(
+		load("sync:\n  listen: 198.18.20.1:7946\n  peers: [198.18.20.2]\n", &cfg, &err), 0);
 	cr_expect(strstr(err.text, "t.yaml:"), "%s", err.text);
 	cr_expect_neq(load("sync:\n  listen: 198.18.20.1:7946\n  peers: [198.18.20.2:7946]\n"
 			   "  batch: 1025\n",
