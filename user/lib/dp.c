@@ -1156,6 +1156,18 @@ int dp_conn_sync_put(struct dp_conns *c, const struct ig_conn_key *k, const stru
 	return 0;
 }
 
+int dp_conns_get(struct dp_conns *c, const struct ig_conn_key *k, struct ig_conn *v)
+{
+	struct ig_conn_bucket *b;
+	struct dp_conn e;
+	int w = dp_conn_find(&c->t, k, &b);
+
+	if (w < 0 || !dp_conn_copy(b, w, &e))
+		return -ENOENT;
+	*v = e.val;
+	return 0;
+}
+
 int dp_conn_sync_close(struct dp_conns *c, const struct ig_conn_key *k, __u64 now)
 {
 	struct ig_conn_bucket *b;

@@ -201,6 +201,8 @@ void dp_conns_close(struct dp_conns *t);
  * counts from the entries. */
 int dp_conn_sync_put(struct dp_conns *t, const struct ig_conn_key *k, const struct ig_conn *v,
 		     const struct ig_config *cfg, __u64 now);
+/* The entry of k through the mapping; -ENOENT when there is none. */
+int dp_conns_get(struct dp_conns *t, const struct ig_conn_key *k, struct ig_conn *v);
 /* Mark the entry of k closed (a peer saw its FIN or RST); its last-seen
  * time becomes now, so it lingers like the datapath's own. -ENOENT: none. */
 int dp_conn_sync_close(struct dp_conns *t, const struct ig_conn_key *k, __u64 now);
