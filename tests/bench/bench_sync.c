@@ -86,13 +86,15 @@ static int gw_load(struct gw *g)
 		struct ig_backend be = { .service = 1, .weight = 100 };
 
 		pb_addr16(id == 1 ? "198.18.255.11" : "198.18.255.12", be.addr);
-		err = dp_backend_set(&g->maps, id, &be) ?: dp_backend_set_load(&g->maps, id, 0, 100);
+		err = dp_backend_set(&g->maps, id, &be) ?:
+							  dp_backend_set_load(&g->maps, id, 0, 100);
 	}
 	for (int i = 0; i < 13; i++)
 		table[i] = 1 + i % 2;
 	err = err ?: dp_service_key(&k, VIP, 80, IPPROTO_TCP) ?: dp_service_set(&g->maps, &k, &s);
-	return err ?: dp_svc_backends_set(&g->maps, 1, (const __u32[]){ 1, 2 }, 2) ?:
-		      dp_maglev_swap(&g->maps, 1, table, 13);
+	return err								    ?:
+		       dp_svc_backends_set(&g->maps, 1, (const __u32[]){ 1, 2 }, 2) ?:
+		       dp_maglev_swap(&g->maps, 1, table, 13);
 }
 
 /* The agent's configuration as far as sync reads it. */
@@ -179,8 +181,8 @@ static double throughput(unsigned int base, __u32 batch, int *bad)
 		}
 		sync_perform(&ga.s);
 		/* B reads until it has all of them (or nothing comes for 1 s). */
-		for (double last = now_s(); gb.s.st.received - received0 < 2ULL * (i + 1000) &&
-					   now_s() - last < 1;) {
+		for (double last = now_s();
+		     gb.s.st.received - received0 < 2ULL * (i + 1000) && now_s() - last < 1;) {
 			__u64 before = gb.s.st.received;
 
 			sync_perform(&gb.s);
@@ -249,8 +251,8 @@ static int syn_send(unsigned int n, struct ig_conn_key *k)
 	k->dport = htons(80);
 	k->proto = IPPROTO_TCP;
 	k->tenant = 1;
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = b.buf, .data_size_in = b.len,
-		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = b.buf, .data_size_in = b.len, .data_out = out,
+		    .data_size_out = sizeof(out), .repeat = 1);
 	if (bpf_prog_test_run_opts(bpf_program__fd(ga.skel->progs.xdp_gateway), &o))
 		return -1;
 	return o.retval == XDP_TX ? 0 : -1;

@@ -42,7 +42,7 @@
 
 static char cl[NETNS_NAME_MAX], rt[NETNS_NAME_MAX], gw[2][NETNS_NAME_MAX],
 	hs[NHOSTS][NETNS_NAME_MAX];
-static char dir[64], base[96], agent_bin[256];
+static char dir[64], base[96], agent_bin[256], ctl_bin[288];
 static pid_t servers[NHOSTS + 1];
 
 static void sh(const char *ns, const char *cmd)
@@ -327,6 +327,7 @@ static void setup(void)
 	cr_assert(mkdtemp(dir));
 	snprintf(base, sizeof(base), "/sys/fs/bpf/ig-synclab-%d", getpid());
 	cr_assert(realpath(build, agent_bin));
+	snprintf(ctl_bin, sizeof(ctl_bin), "%s/infergatectl", agent_bin);
 	strcat(agent_bin, "/infergated");
 	topology();
 	for (int h = 1; h <= NHOSTS; h++)
@@ -362,6 +363,7 @@ TestSuite(gw_sync, .init = setup, .fini = teardown, .timeout = 120);
 Test(gw_sync, sessions_survive_gateway_failover_on_their_backends)
 {
 	int s[SESSIONS], first[SESSIONS], on[NHOSTS + 1] = {}, reset = 0, moved = 0;
+	char out[64];
 	double applied;
 
 	for (int i = 0; i < SESSIONS; i++) {
@@ -377,6 +379,12 @@ Test(gw_sync, sessions_survive_gateway_failover_on_their_backends)
 	applied = metric_wait(1, APPLIED, 3 * SESSIONS);
 	cr_assert_geq(applied, 3 * SESSIONS, "gateway 2 applied %.0f records", applied);
 	cr_expect_eq(metric(1, "infergate_sync_lost_total{peer=\"198.18.20.1:7946\"}"), 0);
+	/* infergatectl on gateway 2 shows them: open, from the peer. */
+	cr_assert_eq(netns_run_output(NULL, out, sizeof(out),
+				      "%s --pin-root %s/g2/v%d conns | grep -c ' open synced$'",
+				      ctl_bin, base, IG_ABI_VERSION),
+		     0);
+	cr_expect_eq(atoi(out), SESSIONS, "infergatectl conns on gateway 2: %s", out);
 	gateway1_fails();
 	for (int i = 0; i < SESSIONS; i++) {
 		int now = ask(s[i]);
