@@ -264,7 +264,7 @@ struct {
 	__type(value, struct ig_wl_stats);
 } ig_wl_stats SEC(".maps");
 
-/* The gateway's connection decisions for its peers (maps/sync.h): written
+/* The gateway's connection decisions for its peers (maps/connsync.h): written
  * only while IG_CFG_SYNC is set; the agent reads it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -19,7 +19,7 @@ struct dp_maps {
 	int host_addrs; /* GPU hosts: own VTEPs and infrastructure prefixes */
 	int wl_stats; /* GPU hosts: traffic per workload interface */
 	int names, operator; /* operator.h: names for tools, standing requests */
-	int sync; /* sync.h: connection decisions for the peer gateways */
+	int sync; /* connsync.h: connection decisions for the peer gateways */
 	bool owned; /* fds were opened from pins and are closed by dp_close() */
 };
 

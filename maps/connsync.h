@@ -4,8 +4,8 @@
  * (docs/scale-out.md). Written only while IG_CFG_SYNC is set: a new entry
  * (the SYN's choice, or a flow met mid-stream), its handshake's ACK, the
  * first traffic after it, and its FIN or RST. */
-#ifndef __IG_MAPS_SYNC_H
-#define __IG_MAPS_SYNC_H
+#ifndef __IG_MAPS_CONNSYNC_H
+#define __IG_MAPS_CONNSYNC_H
 
 #include "maps/common.h"
 #include "maps/conn.h"
@@ -30,4 +30,4 @@ struct ig_sync_ev {
 };
 IG_ASSERT_SIZE(struct ig_sync_ev, 72);
 
-#endif /* __IG_MAPS_SYNC_H */
+#endif /* __IG_MAPS_CONNSYNC_H */
