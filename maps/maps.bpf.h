@@ -271,4 +271,14 @@ struct {
 	__uint(max_entries, IG_SYNC_BYTES);
 } ig_sync SEC(".maps");
 
+/* Records ig_sync had no room for. A map of its own: a counter appended to
+ * ig_counters would change its size, and an agent could no longer adopt the
+ * pins of the datapath it upgrades. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ig_sync_lost SEC(".maps");
+
 #endif /* __IG_MAPS_BPF_H */

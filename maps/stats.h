@@ -98,8 +98,7 @@ enum ig_drop_reason { IG_DROP_REASONS(IG_DROP_ENUM_) IG_DROP__MAX };
 	X(TOO_BIG_SENT, "icmp-too-big-sent")        \
 	X(CONN_EST, "conn-established")             \
 	X(CONN_REPLACED, "conn-entry-replaced")     \
-	X(CONN_FULL, "conn-bucket-full")            \
-	X(SYNC_LOST, "sync-ring-full")
+	X(CONN_FULL, "conn-bucket-full")
 
 #define IG_CNT_ENUM_(name, str) IG_CNT_##name,
 enum ig_counter { IG_COUNTERS(IG_CNT_ENUM_) IG_CNT__MAX };

@@ -2,21 +2,24 @@
 /* Connection-state sync (docs/scale-out.md): the connection table's own
  * decisions, written to ig_sync for the agent to send to the peer gateways.
  * Off (one test of a flag) unless the agent set IG_CFG_SYNC. A full ring
- * drops the record and counts it (sync-ring-full): the packet's verdict never
+ * drops the record and counts it (ig_sync_lost): the packet's verdict never
  * depends on sync. */
 #ifndef __IG_SYNC_BPF_H
 #define __IG_SYNC_BPF_H
 
 #include "maps/maps.bpf.h"
-#include "bpf/lib/stats.bpf.h"
 
 static __always_inline void sync_emit(const struct ig_conn_key *key, const struct ig_conn *ct,
 				      __u8 op)
 {
 	struct ig_sync_ev *e = bpf_ringbuf_reserve(&ig_sync, sizeof(*e), 0);
+	__u32 zero = 0;
+	__u64 *lost;
 
 	if (!e) {
-		count(IG_CNT_SYNC_LOST);
+		lost = bpf_map_lookup_elem(&ig_sync_lost, &zero);
+		if (lost)
+			(*lost)++; /* per CPU */
 		return;
 	}
 	e->ts_ns = bpf_ktime_get_ns();

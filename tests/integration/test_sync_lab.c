@@ -431,7 +431,7 @@ Test(gw_sync, syn_flood_drops_are_bounded_and_counted)
 	flood(20000);
 	usleep(1500 * 1000);
 	drops = metric(0, "infergate_sync_queue_drops_total");
-	ring_full = metric(0, "infergate_datapath_events_total{event=\"sync-ring-full\"}");
+	ring_full = metric(0, "infergate_sync_ring_full_total");
 	ring = metric(0, "infergate_sync_entries_total{direction=\"ring\"}");
 	sent = metric(0, "infergate_sync_entries_total{direction=\"sent\"}");
 	depth = metric(0, "infergate_sync_queue_depth");

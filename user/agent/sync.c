@@ -117,7 +117,6 @@ static int sync_ring_record(void *ctx, void *data, size_t size)
 {
 	struct sync *s = ctx;
 	const struct ig_sync_ev *e = data;
-	__u64 now = clock_ns(CLOCK_MONOTONIC);
 	struct sync_rec r = {};
 
 	if (size < sizeof(*e))
@@ -129,8 +128,9 @@ static int sync_ring_record(void *ctx, void *data, size_t size)
 	r.key = e->key;
 	r.service = e->service;
 	r.backend = e->backend;
-	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC: the age rides on the wire. */
-	r.age_us = now > e->ts_ns ? (__u32)((now - e->ts_ns) / 1000) : 0;
+	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC; the age at sending rides
+	 * on the wire (clocks of two machines are not comparable). */
+	r.ts_ns = e->ts_ns;
 	sync_queue(s, &r);
 	/* The record is consumed either way; stop after the budget. */
 	return ++s->ring_taken >= SYNC_RING_BUDGET ? -EAGAIN : 0;
@@ -141,8 +141,8 @@ static int sync_send_one(struct sync *s)
 {
 	__u32 n = s->q_len < s->cfg.batch ? s->q_len : s->cfg.batch;
 	struct sync_hdr h = { .epoch = s->epoch, .seq = s->seq, .count = (__u16)n };
-	__u64 now = clock_ns(CLOCK_MONOTONIC);
 	size_t len = SYNC_HDR_LEN + (size_t)n * SYNC_REC_LEN;
+	__u64 now = clock_ns(CLOCK_MONOTONIC);
 	struct sockaddr_storage ss;
 	struct sync_rec *r;
 	socklen_t sl;
@@ -151,10 +151,10 @@ static int sync_send_one(struct sync *s)
 	h.sent_ns = clock_ns(CLOCK_REALTIME);
 	for (__u32 i = 0; i < n; i++) {
 		r = &s->q[(s->q_head + i) % s->cfg.queue];
-		/* The time it waited in the queue counts in its age. */
+		/* Its time in the ring and the queue; the sweep's have none. */
+		r->age_us = r->ts_ns && now > r->ts_ns ? (__u32)((now - r->ts_ns) / 1000) : 0;
 		sync_rec_put(s->buf + SYNC_HDR_LEN + (size_t)i * SYNC_REC_LEN, r);
 	}
-	(void)now;
 	sync_hdr_put(s->buf, &h);
 	for (unsigned int p = 0; p < s->n_peers; p++) {
 		sl = sync_sockaddr(&s->peers[p].at, &ss);
@@ -423,7 +423,7 @@ static void sync_peer_counter(struct mbuf *m, const struct sync *s, const char *
 
 void sync_render(const struct sync *s, struct mbuf *m)
 {
-	__u64 now = clock_ns(CLOCK_MONOTONIC);
+	__u64 now = clock_ns(CLOCK_MONOTONIC), lost = 0;
 	char a[INET6_ADDRSTRLEN];
 
 	mbuf_family(m, "infergate_sync_peers", "gauge", "Peer gateways configured (sync.peers).");
@@ -449,6 +449,10 @@ void sync_render(const struct sync *s, struct mbuf *m)
 	for (unsigned int i = SYNC_REJ_NONE_ + 1; i < SYNC_REJ__MAX; i++)
 		mbuf_printf(m, "infergate_sync_rejects_total{reason=\"%s\"} %llu\n",
 			    sync_reject_str(i), (unsigned long long)s->st.rejects[i]);
+	mbuf_family(m, "infergate_sync_ring_full_total", "counter",
+		    "Records the datapath could not write: the ig_sync ring was full.");
+	dp_sync_lost(s->maps, &lost);
+	mbuf_printf(m, "infergate_sync_ring_full_total %llu\n", (unsigned long long)lost);
 	mbuf_family(m, "infergate_sync_queue_drops_total", "counter",
 		    "Records dropped because the send queue (sync.queue) was full.");
 	mbuf_printf(m, "infergate_sync_queue_drops_total %llu\n",

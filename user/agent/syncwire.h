@@ -73,6 +73,7 @@ struct sync_rec {
 	__u32 service;
 	__u32 backend;
 	__u32 age_us; /* from the datapath's decision to the send */
+	__u64 ts_ns; /* the sender's: CLOCK_MONOTONIC of the decision (not sent) */
 };
 
 /* What the receiving gateway serves, to check records against: a record

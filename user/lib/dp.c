@@ -25,11 +25,11 @@ const char *const dp_map_names[] = {
 	"ig_tx_ports",	   "ig_events",	   "ig_vni_tenants", "ig_vteps",    "ig_endpoints",
 	"ig_workloads",	   "ig_tn_drops",  "ig_tn_usage",    "ig_tn_conns", "ig_shed",
 	"ig_tn_resp",	   "ig_flow_resp", "ig_host_addrs",  "ig_wl_stats", "ig_names",
-	"ig_operator",	   "ig_sync",
+	"ig_operator",	   "ig_sync",	   "ig_sync_lost",
 };
 const size_t dp_map_count = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
 /* ig_host_addrs and what follows (ig_wl_stats, ig_names, ig_operator)
- * came after ABI 1's first pins; ig_sync after ABI 2's. */
+ * came after ABI 1's first pins; ig_sync and ig_sync_lost after ABI 2's. */
 #define DP_FIRST_OPTIONAL 27
 _Static_assert(sizeof(dp_map_names) / sizeof(dp_map_names[0]) ==
 		       sizeof(struct dp_maps) / sizeof(int) - 1,
@@ -1239,6 +1239,12 @@ int dp_sync_ring_fd(const struct dp_sync_ring *r)
 int dp_sync_ring_consume(struct dp_sync_ring *r)
 {
 	return ring_buffer__consume(r->rb);
+}
+
+int dp_sync_lost(const struct dp_maps *m, __u64 *n)
+{
+	*n = 0;
+	return m->sync_lost < 0 ? -ENOENT : dp_percpu_sum(m->sync_lost, 0, 0, n);
 }
 
 void dp_sync_ring_close(struct dp_sync_ring *r)

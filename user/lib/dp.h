@@ -19,7 +19,8 @@ struct dp_maps {
 	int host_addrs; /* GPU hosts: own VTEPs and infrastructure prefixes */
 	int wl_stats; /* GPU hosts: traffic per workload interface */
 	int names, operator; /* operator.h: names for tools, standing requests */
-	int sync; /* connsync.h: connection decisions for the peer gateways */
+	int sync, sync_lost; /* connsync.h: decisions for the peer gateways, and
+			      * those the ring had no room for */
 	bool owned; /* fds were opened from pins and are closed by dp_close() */
 };
 
@@ -224,6 +225,8 @@ int dp_sync_ring_fd(const struct dp_sync_ring *r);
  * records consumed or a negative errno. */
 int dp_sync_ring_consume(struct dp_sync_ring *r);
 void dp_sync_ring_close(struct dp_sync_ring *r);
+/* Records the datapath could not write to ig_sync (its ring was full). */
+int dp_sync_lost(const struct dp_maps *m, __u64 *n);
 
 /* Sum a u64 at field_off of a per-CPU map's value at key over all CPUs. */
 int dp_percpu_sum(int map_fd, __u32 key, __u32 field_off, __u64 *sum);
