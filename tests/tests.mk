@@ -35,7 +35,7 @@ $(BPFT_BIN): $(call san,$(BPFT_SRCS)) $(TESTLIB_SAN) $(AGENTLIB_SAN) $(LIB_SAN)
 	$(link_san)
 $(INTEG_BIN): $(call san,$(INTEG_SRCS)) $(TESTLIB_SAN) $(LABLIB_SAN) $(LIB_SAN)
 	$(link_san)
-$(BENCH_BIN): $(call obj,$(BENCH_SRCS)) $(TESTLIB) $(LABLIB) $(LIB)
+$(BENCH_BIN): $(call obj,$(BENCH_SRCS)) $(TESTLIB) $(LABLIB) $(AGENTLIB) $(LIB)
 	$(link_prog)
 $(BENCH_ROUTING_BIN): $(call obj,$(BENCH_ROUTING_SRCS) user/agent/cfgtree.c \
 		tools/lab/loadgen/dist.c) $(LABLIB) $(LIB)

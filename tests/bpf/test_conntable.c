@@ -7,7 +7,10 @@
  * half-open entries and never an established one; half-open entries time
  * out (and stop counting against the tenant's cap), closed ones go after
  * the linger; a full table under a SYN flood and a SYN+ACK flood keeps
- * every established entry on its backend across a weight change. */
+ * every established entry on its backend across a weight change. With
+ * sync on, the ring carries NEW, EST and CLOSE records; a peer's entry
+ * (dp_conn_sync_put) carries mid-flow packets to its backend and never
+ * replaces a live entry. */
 #include <sched.h>
 #include <string.h>
 #include <time.h>
@@ -571,4 +574,152 @@ Test(conntable, half_full_table_under_syn_ack_flood_keeps_every_session)
 	cr_expect_gt(want, 32, "too many buckets full of sessions: the test tests little");
 	cr_expect_eq(got, want, "new connections get entries again (%d of %d)", got, want);
 	expect_all_kept(est, be, n);
+}
+
+/* ---- connection-state sync (docs/scale-out.md) ---- */
+
+struct sync_seen {
+	int n;
+	struct ig_sync_ev ev[16];
+};
+
+static int sync_take(void *ctx, void *data, size_t size)
+{
+	struct sync_seen *s = ctx;
+
+	cr_assert_eq(size, sizeof(struct ig_sync_ev));
+	if (s->n < 16)
+		memcpy(&s->ev[s->n], data, size);
+	s->n++;
+	return 0;
+}
+
+static void sync_drain(struct sync_seen *s)
+{
+	struct dp_sync_ring *r;
+
+	memset(s, 0, sizeof(*s));
+	cr_assert_eq(dp_sync_ring_open(&maps, sync_take, s, &r), 0);
+	cr_assert_geq(dp_sync_ring_consume(r), 0);
+	dp_sync_ring_close(r);
+}
+
+static void sync_on(void)
+{
+	struct ig_config cfg;
+
+	cr_assert_eq(dp_config_get(&maps, &cfg), 0);
+	cfg.flags |= IG_CFG_SYNC;
+	cr_assert_eq(dp_config_set(&maps, &cfg), 0);
+}
+
+Test(conntable, sync_records_follow_the_connection)
+{
+	struct flow f = flow(700, VIP4), g = flow(701, VIP4);
+	struct sync_seen s;
+	struct ig_conn_key k;
+	int be;
+
+	load(16);
+	connect_flow(&g);
+	send_seg(&g, FIN);
+	sync_drain(&s);
+	cr_expect_eq(s.n, 0, "sync off: nothing in the ring");
+	sync_on();
+	be = connect_flow(&f);
+	cr_assert_gt(send_seg(&f, DATA), 0); /* a confirmed session: no more records */
+	cr_assert_gt(send_seg(&f, FIN), 0);
+	cr_assert_gt(send_seg(&f, FIN), 0); /* a retransmitted FIN: closed once */
+	sync_drain(&s);
+	cr_assert_eq(s.n, 4, "NEW, EST, EST (confirmed), CLOSE: got %d records", s.n);
+	key_of(&f, &k);
+	for (int i = 0; i < 4; i++) {
+		cr_expect_eq(memcmp(&s.ev[i].key, &k, sizeof(k)), 0, "record %d's key", i);
+		cr_expect_eq(s.ev[i].backend, (__u32)be);
+		cr_expect_eq(s.ev[i].service, SVC_TCP);
+		cr_expect_gt(s.ev[i].ts_ns, 0);
+	}
+	cr_expect_eq(s.ev[0].op, IG_SYNC_NEW);
+	cr_expect_eq(s.ev[0].flags & (IG_CONN_F_EST | IG_CONN_F_CLOSING), 0);
+	cr_expect_eq(s.ev[1].op, IG_SYNC_EST);
+	cr_expect_eq(s.ev[1].flags, IG_CONN_F_EST);
+	cr_expect_eq(s.ev[2].op, IG_SYNC_EST);
+	cr_expect_eq(s.ev[2].flags, IG_CONN_F_EST | IG_CONN_F_CONFIRMED);
+	cr_expect_eq(s.ev[3].op, IG_SYNC_CLOSE);
+	cr_expect(s.ev[3].flags & IG_CONN_F_CLOSING);
+}
+
+/* A peer's entry, written as the agent writes it (dp_conn_sync_put). */
+static int sync_put(const struct flow *f, __u32 backend, __u32 flags)
+{
+	struct ig_conn v = { .backend = backend, .service = SVC_TCP, .flags = flags };
+	struct timespec ts;
+	struct ig_config cfg;
+	struct ig_conn_key k;
+	struct dp_conns *t;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	key_of(f, &k);
+	cr_assert_eq(dp_config_get(&maps, &cfg), 0);
+	cr_assert_eq(dp_conns_open(&maps, &t), 0);
+	err = dp_conn_sync_put(t, &k, &v, &cfg, (__u64)ts.tv_sec * SEC_NS + ts.tv_nsec);
+	dp_conns_close(t);
+	return err;
+}
+
+#define SYNCED_EST (IG_CONN_F_SYNCED | IG_CONN_F_EST | IG_CONN_F_CONFIRMED)
+
+Test(conntable, a_synced_entry_carries_mid_flow_packets_to_its_backend)
+{
+	struct ig_conn v;
+	struct flow f;
+	int m;
+
+	load(16);
+	sync_on();
+	/* 16 flows alternating between the backends: Maglev (what a
+	 * mid-flow packet without an entry gets) agrees with all by chance
+	 * once in 65536. */
+	for (unsigned int i = 0; i < 16; i++) {
+		f = flow(800 + i, VIP4);
+		cr_assert_eq(sync_put(&f, 1 + i % 2, SYNCED_EST), 0);
+		cr_expect_eq(send_seg(&f, ACK), (int)(1 + i % 2), "flow %u's ACK", i);
+		cr_expect_eq(send_seg(&f, DATA), (int)(1 + i % 2), "flow %u's data", i);
+		cr_expect_eq(entry(&f, &v), SYNCED_EST, "flow %u: the entry stays as it came", i);
+	}
+	/* A flow this gateway met mid-stream (Maglev's pick), then the peer's
+	 * decision arrives: the peer's backend wins, in place. */
+	f = flow(900, VIP4);
+	m = send_seg(&f, ACK);
+	cr_assert_gt(m, 0);
+	cr_assert_eq(sync_put(&f, 3 - m, SYNCED_EST), 0);
+	cr_expect_eq(send_seg(&f, DATA), 3 - m);
+	/* An EST that overtook its NEW: the late NEW does not take it back. */
+	cr_assert_eq(sync_put(&f, 3 - m, IG_CONN_F_SYNCED), 0);
+	cr_expect_eq(entry(&f, NULL), SYNCED_EST);
+	/* The client's FIN through this gateway closes it, once. */
+	cr_expect_eq(send_seg(&f, FIN), 3 - m);
+	cr_expect(entry(&f, NULL) & IG_CONN_F_CLOSING);
+}
+
+Test(conntable, a_synced_entry_never_replaces_a_live_one)
+{
+	struct flow est[8], f = flow(1000, VIP4), h;
+
+	load(1);
+	for (int i = 0; i < 8; i++) {
+		est[i] = flow(1100 + i, VIP4);
+		connect_flow(&est[i]);
+	}
+	cr_expect_eq(sync_put(&f, 1, SYNCED_EST), -ENOSPC);
+	cr_expect_eq(entry(&f, NULL), -1);
+	/* A half-open way is fair game. */
+	send_seg(&est[0], RST);
+	h = flow(1200, VIP4);
+	cr_assert_gt(send_seg(&h, SYN), 0);
+	cr_expect_eq(sync_put(&f, 2, SYNCED_EST), 0);
+	cr_expect_eq(entry(&f, NULL), SYNCED_EST);
+	for (int i = 1; i < 8; i++)
+		cr_expect_eq(entry(&est[i], NULL), IG_CONN_F_EST | IG_CONN_F_CONFIRMED);
 }

@@ -144,6 +144,8 @@ static int agent_write_config(struct agent *a)
 	c.flood_rate = g->flood_rate;
 	c.event_sample = g->event_sample;
 	c.underlay_mtu = g->underlay_mtu;
+	if (a->sync_on)
+		c.flags |= IG_CFG_SYNC;
 	if (a->host)
 		host_fill_config(a->host, &c);
 	return dp_config_set(&a->ld.maps, &c);
@@ -551,11 +553,53 @@ void agent_perform(struct agent *a)
 {
 	scraper_perform(&a->sc, agent_probe_done, a);
 	host_events(a->host);
+	if (a->sync_on)
+		a->sync_more = sync_perform(&a->sync);
 }
 
 int agent_event_fd(const struct agent *a)
 {
 	return host_fd(a->host);
+}
+
+int agent_sync_fd(const struct agent *a)
+{
+	return a->sync_on ? sync_fd(&a->sync) : -1;
+}
+
+static bool agent_sync_same(const struct config_sync *x, const struct config_sync *y)
+{
+	if (x->enabled != y->enabled || x->n_peers != y->n_peers || x->batch != y->batch ||
+	    x->queue != y->queue || x->refresh_ns != y->refresh_ns ||
+	    memcmp(&x->listen, &y->listen, sizeof(x->listen)))
+		return false;
+	for (unsigned int i = 0; i < x->n_peers; i++)
+		if (memcmp(&x->peers[i], &y->peers[i], sizeof(x->peers[i])))
+			return false;
+	return true;
+}
+
+/* Start, restart or stop sync for a->cfg (old: the configuration before a
+ * reload, or NULL at start). A sync that cannot start fails the start; after
+ * a reload it is logged and the gateway runs on without it. */
+static int agent_sync_update(struct agent *a, const struct ig_cfg *old)
+{
+	int err;
+
+	if (old && agent_sync_same(&old->sync, &a->cfg.sync)) {
+		if (a->sync_on)
+			sync_known_set(&a->sync, &a->cfg);
+		return 0;
+	}
+	if (a->sync_on) {
+		sync_stop(&a->sync);
+		a->sync_on = false;
+	}
+	if (!a->cfg.sync.enabled || !agent_is_gateway(a))
+		return 0;
+	err = sync_start(&a->sync, &a->cfg, &a->ld.maps);
+	a->sync_on = !err;
+	return err;
 }
 
 /* ---- names and the operator's requests ---- */
@@ -716,6 +760,8 @@ int agent_tick(struct agent *a, __u64 now)
 		if (b->health_next_ns < next)
 			next = b->health_next_ns;
 	}
+	if (a->sync_more)
+		return 0; /* the ring or the socket had more than one call's budget */
 	hw = host_tick(a->host);
 	if (next > now && (__u64)hw < (next - now) / 1000000)
 		return hw;
@@ -735,6 +781,7 @@ static __u64 coarse_now_ns(void)
 
 struct sweep {
 	struct ig_config cfg;
+	struct sync *sync; /* NULL without sync */
 	__u64 now;
 	__u64 *open_per_be, *open_per_tn, *counted_per_tn;
 	__u64 by_state[AGENT_CONN__MAX];
@@ -749,6 +796,8 @@ static int agent_sweep_entry(struct dp_conn *c, void *arg)
 	struct sweep *sw = arg;
 	enum conn_class cl = conn_classify(&sw->cfg, &c->key, &c->val, sw->now);
 
+	if (sw->sync)
+		sync_sweep_entry(sw->sync, c, cl == CONN_IDLE, cl == CONN_OPEN, sw->now);
 	if (cl == CONN_IDLE)
 		return 1;
 	sw->by_state[cl == CONN_CLOSING	  ? AGENT_CONN_CLOSING :
@@ -778,6 +827,10 @@ int agent_sweep(struct agent *a)
 			    .open_per_tn = tn,
 			    .counted_per_tn = capped };
 
+	if (!err && a->sync_on) {
+		sw.sync = &a->sync;
+		sync_sweep_begin(&a->sync, sw.now);
+	}
 	if (!err) {
 		dp_config_get(&a->ld.maps, &sw.cfg);
 		err = dp_conns_walk(&a->ld.maps, agent_sweep_entry, &sw, &a->swept);
@@ -1098,6 +1151,8 @@ void agent_publish(struct agent *a)
 	host_render(a->host, &m, &a->cfg);
 	agent_render_nvml(a, &m);
 	agent_render_latency(a, &m);
+	if (a->sync_on)
+		sync_render(&a->sync, &m);
 	mbuf_process(&m);
 	if (!m.err && a->ms)
 		metrics_publish(a->ms, m.buf, m.len);
@@ -1175,6 +1230,7 @@ int agent_start(struct agent *a, const struct agent_opts *opts)
 					     loader_open_host_only(&a->ld, opts->pin_root));
 	if (!err && a->cfg.host.present)
 		err = host_start(&a->host, &a->ld, a->nl, opts->compat_flags, &a->cfg.host);
+	err = err ?: agent_sync_update(a, NULL);
 	err = err ?: agent_attach(a) ?: agent_apply(a);
 	if (!err)
 		agent_retire_stale(a);
@@ -1245,6 +1301,8 @@ int agent_reload(struct agent *a)
 	agent_free_runtime(a);
 	old = a->cfg;
 	a->cfg = next;
+	if (agent_sync_update(a, &old))
+		log_err("reload: sync could not start: this gateway runs without it");
 	err = agent_apply(a);
 	agent_drain_removed(a, &old);
 	agent_delete_removed_services(a, &old);
@@ -1259,6 +1317,9 @@ int agent_reload(struct agent *a)
 
 void agent_stop(struct agent *a, bool detach)
 {
+	if (a->sync_on)
+		sync_stop(&a->sync);
+	a->sync_on = false;
 	metrics_stop(a->ms);
 	a->ms = NULL;
 	nvml_close(a->nvml);

@@ -15,6 +15,7 @@
 #include "user/agent/metrics.h"
 #include "user/agent/score.h"
 #include "user/agent/scrape.h"
+#include "user/agent/sync.h"
 #include "user/agent/telemetry.h"
 #include "user/lib/dp.h"
 #include "user/lib/loader.h"
@@ -96,6 +97,9 @@ struct agent {
 	struct hist h_delay; /* a scrape's arrival to its table in the datapath */
 	__u64 pins_restored; /* pins put back after they were removed (pins.c) */
 	bool pins_failed; /* the last check could not restore one: logged once */
+	struct sync sync; /* connection-state sync with peer gateways (sync.h) */
+	bool sync_on; /* sync is running */
+	bool sync_more; /* sync_perform left work: the loop does not sleep */
 };
 
 /* Load the configuration, open or adopt the datapath, attach, fill the maps,
@@ -116,6 +120,8 @@ int agent_sweep(struct agent *a);
 void agent_perform(struct agent *a);
 /* A descriptor the event loop also waits on (a host's link events), or -1. */
 int agent_event_fd(const struct agent *a);
+/* The sync's descriptor (its ring and socket), or -1 without sync. */
+int agent_sync_fd(const struct agent *a);
 /* At start: every backend of ig_backends (adopted pins) that the
  * configuration lacks is set draining; returns how many (adopt.c). */
 unsigned int agent_retire_stale(struct agent *a);

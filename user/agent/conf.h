@@ -168,6 +168,19 @@ struct config_listen {
 	__u16 port;
 };
 
+/* The sync: section (docs/scale-out.md): connection-state sync with the
+ * peer gateways, over UDP on the underlay. Absent: no sync. */
+#define CONFIG_SYNC_PEERS_MAX 32
+struct config_sync {
+	bool enabled; /* the section is present */
+	struct config_listen listen; /* where this gateway receives */
+	unsigned int n_peers;
+	struct config_listen *peers; /* where its peers receive */
+	__u32 batch; /* records per datagram, 1..SYNC_BATCH_MAX */
+	__u32 queue; /* records waiting to be sent, at most; more are dropped */
+	__u64 refresh_ns; /* established entries with traffic are sent again; 0 = never */
+};
+
 struct ig_cfg {
 	unsigned int n_ifaces;
 	struct config_iface *ifaces;
@@ -182,6 +195,7 @@ struct ig_cfg {
 	struct config_listen metrics;
 	struct config_governance governance;
 	struct config_host host; /* host: section (GPU hosts) */
+	struct config_sync sync; /* sync: section (gateways) */
 };
 
 /* Parse and check the file at path into out. Returns 0, or a negative errno
