@@ -432,7 +432,11 @@ Test(scaleout, router_learns_vip_from_both_gateways_ecmp)
 	for (int g = 1; g <= NGW; g++) {
 		cr_expect_eq(so_metric_wait(g, ANNOUNCED, 1), 1, "gw%d announces the VIP", g);
 		cr_expect_eq(so_metric(g, CHANGES), 1, "gw%d: one change, the announcement", g);
+		cr_expect_eq(so_metric(g, "infergate_vip_announce_errors_total"), 0);
 	}
+	cr_expect_eq(netns_run(so.gw[0].ns, "curl -s http://127.0.0.1:9469/metrics | "
+					    "promtool check metrics >&2"),
+		     0, "the page with the announcement families passes promtool");
 	cr_assert_eq(so_curl(60), 60, "every connection answered");
 	usleep(1100 * 1000); /* the page is rendered once a second */
 	c1 = so_metric(1, NEWCONNS);
@@ -441,6 +445,18 @@ Test(scaleout, router_learns_vip_from_both_gateways_ecmp)
 	cr_expect_eq(c1 + c2, 60, "each connection went through one gateway");
 	cr_expect_gt(c1, 5, "the L4 hash sends some through gw1");
 	cr_expect_gt(c2, 5, "and some through gw2");
+	/* The service opts out on gw2 (SIGHUP): gw2 stops announcing; back in:
+	 * announced again. */
+	sh(NULL, "sed -i 's/^    policy: maglev$/    policy: maglev\\n    announce: false/' %s",
+	   so.gw[1].conf);
+	so_agent_signal(2, SIGHUP);
+	cr_expect_geq(so_route_wait(0x1, 5), 0, "announce: false withdraws it on reload");
+	sh(NULL, "sed -i '/^    announce: false$/d' %s", so.gw[1].conf);
+	so_agent_signal(2, SIGHUP);
+	cr_expect_geq(so_route_wait(0x3, 5), 0, "and announce: true brings it back");
+	/* Its counter started again with the VIP's return to the set. */
+	cr_expect_eq(so_metric_wait(2, ANNOUNCED, 1), 1);
+	cr_expect_eq(so_metric(2, CHANGES), 1);
 }
 
 /* (b) Every backend down: both gateways withdraw the VIP and the router has
