@@ -528,17 +528,16 @@ Test(scaleout, graceful_stop_withdraws_before_detaching)
 
 /* ---- with connection-state sync (the other half of #21) ---- */
 
-/* 200 streams of 6 s, 10 small chunks a second; the client's file appears
- * once each has its first chunk. */
-#define STREAM_SECS 6
+/* 200 streams of secs seconds, 10 small chunks a second; the client's file
+ * appears once each has its first chunk. */
 #define STREAM_HZ 10
 
-static void so_streams_start(void)
+static void so_streams_start(int secs)
 {
 	sh(so.cl,
 	   "nohup python3 tests/integration/streams.py %s 80 %d %d %d %s/started "
 	   ">%s/streams.out 2>%s/streams.err &",
-	   VIP, STREAMS, STREAM_SECS, STREAM_HZ, so.dir, so.dir, so.dir);
+	   VIP, STREAMS, secs, STREAM_HZ, so.dir, so.dir, so.dir);
 	cr_assert_eq(netns_run(NULL,
 			       "for t in $(seq 200); do test -e %s/started && exit 0; sleep 0.1; "
 			       "done; exit 1",
@@ -615,11 +614,11 @@ static void so_failover(const char *policy, bool sync)
 
 	so_gateways_up(policy, sync);
 	churn = so_weights_churn();
-	so_streams_start();
+	so_streams_start(6);
+	usleep(1100 * 1000); /* the page is rendered once a second */
 	before = so_metric(1, NEWCONNS);
 	cr_log_info("%s: gw1 took %.0f of the %d streams", policy, before, STREAMS);
 	cr_expect_gt(before, 0, "some streams go through gw1: the failover moves them");
-	usleep(1000 * 1000);
 	so_gateway_fail(1);
 	t = so_route_wait(0x2, 5);
 	kill(churn, SIGKILL);
@@ -657,19 +656,31 @@ Test(scaleout, failover_without_sync_resets_streams, .timeout = 150)
 }
 
 /* (d) A gateway joining: gw2 comes up while the streams run through gw1
- * alone; the flows the router moves to gw2 keep their backends. */
+ * alone. As docs/scale-out.md says to deploy it, its agent starts first and
+ * learns the established flows from gw1's sync refreshes (refresh: 1s here,
+ * sent at gw1's next sweep), then its FRR announces the VIP; the flows the
+ * router moves to gw2 keep their backends. */
 Test(scaleout, gateway_joining_keeps_flows, .timeout = 150)
 {
 	char extra[256];
-	double moved;
+	double moved, applied = -1;
 
-	for (int g = 1; g <= NGW; g++)
-		so_write_config(g, "least-loaded", so_sync_config(g, extra, sizeof(extra)));
+	for (int g = 1; g <= NGW; g++) {
+		so_sync_config(g, extra, sizeof(extra));
+		strcat(extra, "  refresh: 1s\n");
+		so_write_config(g, "least-loaded", extra);
+	}
 	so_frr_gateway(1);
 	so_agent_start(1, NULL);
 	cr_assert_geq(so_route_wait(0x1, 15), 0);
-	so_streams_start();
-	so_agent_start(2, NULL); /* agent first: it learns the flows, then announces */
+	so_streams_start(15);
+	so_agent_start(2, NULL);
+	for (int t = 0; t < 120 && applied < STREAMS; t++) {
+		usleep(100 * 1000);
+		applied = so_metric(2, "infergate_sync_entries_total{direction=\"applied\"}");
+	}
+	cr_log_info("gw2 applied %.0f synced entries before announcing", applied);
+	cr_expect_geq(applied, STREAMS, "the joining gateway learned the running flows");
 	so_frr_gateway(2);
 	cr_expect_geq(so_route_wait(0x3, 10), 0, "the router spreads over both again");
 	usleep(1500 * 1000);
