@@ -33,6 +33,7 @@ Test(config_announce, values_and_opt_out)
 	cr_expect_eq(cfg.announce.protocol, 201);
 	cr_expect_eq(cfg.announce.metric, 20);
 	cr_expect_eq(cfg.announce.withdraw_grace_ns, 500000000ULL);
+	cr_expect_eq(cfg.announce.hold_ns, 7000000000ULL);
 	cr_expect(cfg.services[0].announce, "announced by default");
 	cr_expect_not(cfg.services[1].announce, "announce: false opts out");
 	config_free(&cfg);
@@ -47,6 +48,7 @@ Test(config_announce, absent_and_defaults)
 	cr_expect_not(cfg.announce.present, "no section: nothing is announced");
 	cr_expect_eq(cfg.announce.protocol, CONFIG_ANNOUNCE_PROTO);
 	cr_expect_eq(cfg.announce.withdraw_grace_ns, 2000000000ULL);
+	cr_expect_eq(cfg.announce.hold_ns, 0, "announce at once by default");
 	config_free(&cfg);
 }
 

@@ -1203,6 +1203,7 @@ int agent_start(struct agent *a, const struct agent_opts *opts)
 		agent_retire_stale(a);
 	err = err ?: announce_configure(&a->an, &a->cfg, a->nl);
 	if (!err) {
+		announce_hold(&a->an, a->cfg.announce.hold_ns);
 		agent_announce(a);
 		announce_reconcile(&a->an, a->nl); /* a previous run's leftovers */
 	}

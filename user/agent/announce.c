@@ -112,10 +112,30 @@ void announce_want(struct announce *an, const struct config_addr *vip)
 		v->want = true;
 }
 
+void announce_hold(struct announce *an, __u64 hold_ns)
+{
+	an->hold_until_ns = hold_ns ? announce_now() + hold_ns : 0;
+	if (an->on && hold_ns)
+		log_info("announcing nothing for %llu ms (announce.hold)",
+			 (unsigned long long)hold_ns / 1000000);
+}
+
+static bool announce_held(struct announce *an)
+{
+	if (!an->hold_until_ns)
+		return false;
+	if (announce_now() < an->hold_until_ns)
+		return true;
+	an->hold_until_ns = 0;
+	return false;
+}
+
 int announce_commit(struct announce *an, struct netlink *nl)
 {
 	int changed = 0;
 
+	if (announce_held(an))
+		return 0;
 	for (unsigned int i = 0; an->on && i < an->n; i++) {
 		struct announce_vip *v = &an->vips[i];
 
@@ -150,7 +170,7 @@ void announce_reconcile(struct announce *an, struct netlink *nl)
 	struct announce_seen s = { .an = an, .cap = 256 };
 	int n;
 
-	if (!an->on)
+	if (!an->on || announce_held(an))
 		return;
 	s.stray = calloc(s.cap, IG_ADDR_LEN);
 	s.present = calloc(an->n ? an->n : 1, sizeof(bool));
@@ -191,6 +211,8 @@ int announce_withdraw_all(struct announce *an, struct netlink *nl)
 	for (unsigned int i = 0; an->on && i < an->n; i++)
 		if (an->vips[i].announced && !announce_route(an, nl, &an->vips[i], false))
 			n++;
+	an->hold_until_ns = 0;
+	announce_reconcile(an, nl); /* a predecessor's routes, kept during a hold */
 	return n;
 }
 

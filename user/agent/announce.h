@@ -29,6 +29,7 @@ struct announce {
 	unsigned int n;
 	struct announce_vip *vips;
 	__u64 errors; /* route changes the kernel refused */
+	__u64 hold_until_ns; /* CLOCK_MONOTONIC: no route changes before (announce.hold) */
 	struct log_streak log;
 };
 
@@ -48,7 +49,13 @@ int announce_commit(struct announce *an, struct netlink *nl);
  * are not announced (a previous run's, a VIP removed while the agent was
  * down) are deleted, announced ones that vanished are added again. */
 void announce_reconcile(struct announce *an, struct netlink *nl);
-/* Withdraw every VIP (graceful stop); returns how many were announced. */
+/* The agent started: commit and reconcile change nothing for hold_ns
+ * (announce.hold), so a joining gateway announces only once its sync peers
+ * have sent it their flows, and a restarted one keeps what its predecessor
+ * announced until it has checked its backends. */
+void announce_hold(struct announce *an, __u64 hold_ns);
+/* Withdraw every VIP (graceful stop), and any other route of the agent's
+ * protocol left in the table; returns how many were announced. */
 int announce_withdraw_all(struct announce *an, struct netlink *nl);
 void announce_render(const struct announce *an, struct mbuf *m);
 void announce_free(struct announce *an);

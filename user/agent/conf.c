@@ -630,6 +630,7 @@ static const struct cfg_field cfg_announce_fields[] = {
 	CFG_FIELD(struct config_announce, "metric", CT_UINT, metric, 0, 0, 4294967295.0),
 	CFG_FIELD(struct config_announce, "withdraw_grace", CT_DURATION, withdraw_grace_ns, 0, 0,
 		  CFG_MIN),
+	CFG_FIELD(struct config_announce, "hold", CT_DURATION, hold_ns, 0, 0, CFG_HOUR),
 };
 
 /* zebra deletes routes of its own protocols (RTPROT_ZEBRA and 186..198, its

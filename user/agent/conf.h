@@ -178,6 +178,7 @@ struct config_announce {
 	__u8 protocol; /* rtnetlink protocol of the agent's routes: finds its own */
 	__u32 metric; /* the routes' priority */
 	__u64 withdraw_grace_ns; /* --detach: wait after withdrawing before detaching */
+	__u64 hold_ns; /* after start, announce nothing (and change no route) this long */
 };
 
 #define CONFIG_ANNOUNCE_PROTO 240 /* default protocol: none of iproute2's or FRR's */
