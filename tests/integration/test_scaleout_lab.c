@@ -207,8 +207,9 @@ static void so_frr_gateway(int g)
 	cr_assert_eq(frr_start(&so.gw[g - 1].frr, so.gw[g - 1].ns, FRR_BGPD, conf), 0);
 }
 
-/* The agent's file: policy, optional extra lines under the root (sync:). */
-static void so_write_config(int g, const char *policy, const char *extra)
+/* The agent's file: policy, optional extra root sections (sync:) and
+ * announce: lines (announce_more). */
+static void so_write_config(int g, const char *policy, const char *extra, const char *announce_more)
 {
 	char text[4096];
 	int n;
@@ -233,9 +234,9 @@ static void so_write_config(int g, const char *policy, const char *extra)
 	snprintf(text + n, sizeof(text) - n,
 		 "telemetry:\n  interval: 300ms\n  timeout: 250ms\n"
 		 "scoring:\n  ewma_alpha: 1\n  hysteresis: 0.02\n"
-		 "metrics:\n  listen: 127.0.0.1:9469\n"
+		 "metrics:\n  listen: 127.0.0.1:9469\n%s"
 		 "announce:\n  table: %d\n  withdraw_grace: 1s\n%s",
-		 TABLE, extra ? extra : "");
+		 extra ? extra : "", TABLE, announce_more ? announce_more : "");
 	fx_write_file(so.gw[g - 1].conf, text);
 }
 
@@ -390,7 +391,8 @@ static void so_gateways_up(const char *policy, bool sync)
 	char extra[256];
 
 	for (int g = 1; g <= NGW; g++) {
-		so_write_config(g, policy, sync ? so_sync_config(g, extra, sizeof(extra)) : NULL);
+		so_write_config(g, policy, sync ? so_sync_config(g, extra, sizeof(extra)) : NULL,
+				NULL);
 		so_frr_gateway(g);
 		so_agent_start(g, NULL);
 	}
@@ -498,8 +500,8 @@ Test(scaleout, graceful_stop_withdraws_before_detaching)
 	bool xdp_on, alive;
 	double t;
 
-	so_write_config(1, "maglev", NULL);
-	so_write_config(2, "maglev", NULL);
+	so_write_config(1, "maglev", NULL, NULL);
+	so_write_config(2, "maglev", NULL, NULL);
 	so_frr_gateway(1);
 	so_frr_gateway(2);
 	so_agent_start(1, "--detach");
@@ -656,33 +658,36 @@ Test(scaleout, failover_without_sync_resets_streams, .timeout = 150)
 }
 
 /* (d) A gateway joining: gw2 comes up while the streams run through gw1
- * alone. As docs/scale-out.md says to deploy it, its agent starts first and
- * learns the established flows from gw1's sync refreshes (refresh: 1s here,
- * sent at gw1's next sweep), then its FRR announces the VIP; the flows the
- * router moves to gw2 keep their backends. */
+ * alone, its FRR first, as on a real machine where FRR runs from boot. Its
+ * agent holds the announcement for announce.hold (7 s) while it learns the
+ * established flows from gw1's sync refreshes (refresh: 1s, sent at gw1's
+ * sweeps, every 5 s); then the router moves a share of the flows to gw2,
+ * and they keep their backends. */
 Test(scaleout, gateway_joining_keeps_flows, .timeout = 150)
 {
 	char extra[256];
-	double moved, applied = -1;
+	double t0, t, moved, applied;
 
 	for (int g = 1; g <= NGW; g++) {
 		so_sync_config(g, extra, sizeof(extra));
 		strcat(extra, "  refresh: 1s\n");
-		so_write_config(g, "least-loaded", extra);
+		so_write_config(g, "least-loaded", extra, g == 2 ? "  hold: 7s\n" : NULL);
 	}
 	so_frr_gateway(1);
 	so_agent_start(1, NULL);
 	cr_assert_geq(so_route_wait(0x1, 15), 0);
-	so_streams_start(15);
-	so_agent_start(2, NULL);
-	for (int t = 0; t < 120 && applied < STREAMS; t++) {
-		usleep(100 * 1000);
-		applied = so_metric(2, "infergate_sync_entries_total{direction=\"applied\"}");
-	}
-	cr_log_info("gw2 applied %.0f synced entries before announcing", applied);
-	cr_expect_geq(applied, STREAMS, "the joining gateway learned the running flows");
 	so_frr_gateway(2);
-	cr_expect_geq(so_route_wait(0x3, 10), 0, "the router spreads over both again");
+	so_streams_start(16);
+	t0 = now_s();
+	so_agent_start(2, NULL);
+	t = so_route_wait(0x3, 15);
+	cr_expect_geq(t, 0, "the router spreads over both again");
+	t = now_s() - t0;
+	applied = so_metric(2, "infergate_sync_entries_total{direction=\"applied\"}");
+	cr_log_info("gw2 announced %.1f s after its agent started, with %.0f synced entries", t,
+		    applied);
+	cr_expect_geq(t, 6.5, "not before announce.hold");
+	cr_expect_geq(applied, STREAMS, "the joining gateway knew the running flows");
 	usleep(1500 * 1000);
 	moved = so_metric(2, "infergate_service_packets_total{service=\"chat\"}");
 	cr_log_info("gw2 carried %.0f packets of the running streams", moved);
