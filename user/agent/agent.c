@@ -163,6 +163,26 @@ static bool agent_drained(const struct agent_backend *b)
 	return b->draining || b->cfg->drain || (b->op.flags & IG_OP_F_DRAIN);
 }
 
+/* A VIP is announced while a service on it (not opted out) has a backend
+ * that can take new connections here: healthy and not drained. */
+static void agent_announce(struct agent *a)
+{
+	if (!a->an.on)
+		return;
+	announce_clear(&a->an);
+	for (unsigned int s = 0; s < a->n_svc; s++) {
+		const struct agent_service *svc = &a->svc[s];
+		bool ok = false;
+
+		for (unsigned int i = 0; svc->cfg->announce && !ok && i < svc->n; i++)
+			ok = agent_healthy(&a->be[svc->first + i]) &&
+			     !agent_drained(&a->be[svc->first + i]);
+		if (ok)
+			announce_want(&a->an, &svc->cfg->vip);
+	}
+	announce_commit(&a->an, a->nl);
+}
+
 /* The weight the datapath gets: the operator's pinned one, else telemetry's. */
 static __u32 agent_weight(const struct agent_backend *b)
 {
@@ -747,7 +767,9 @@ int agent_tick(struct agent *a, __u64 now)
 	if (now >= a->next_sweep_ns) {
 		a->next_sweep_ns = now + SWEEP_PERIOD_NS;
 		agent_sweep(a);
+		announce_reconcile(&a->an, a->nl);
 	}
+	agent_announce(a); /* health results since the last tick */
 	for (unsigned int i = 0; i < a->n_be; i++) {
 		struct agent_backend *b = &a->be[i];
 
@@ -1147,6 +1169,7 @@ void agent_publish(struct agent *a)
 	agent_render_datapath(a, &m);
 	agent_render_services(a, &m);
 	governor_render(&a->gov, &m);
+	announce_render(&a->an, &m);
 	agent_render_backends(a, &m, now);
 	host_render(a->host, &m, &a->cfg);
 	agent_render_nvml(a, &m);
@@ -1234,6 +1257,12 @@ int agent_start(struct agent *a, const struct agent_opts *opts)
 	err = err ?: agent_attach(a) ?: agent_apply(a);
 	if (!err)
 		agent_retire_stale(a);
+	err = err ?: announce_configure(&a->an, &a->cfg, a->nl);
+	if (!err) {
+		announce_hold(&a->an, a->cfg.announce.hold_ns);
+		agent_announce(a);
+		announce_reconcile(&a->an, a->nl); /* a previous run's leftovers */
+	}
 	err = err ?: metrics_start(&a->ms, a->cfg.metrics.addr.addr, a->cfg.metrics.port);
 	if (err)
 		return err;
@@ -1306,6 +1335,11 @@ int agent_reload(struct agent *a)
 	err = agent_apply(a);
 	agent_drain_removed(a, &old);
 	agent_delete_removed_services(a, &old);
+	/* VIPs that left the file are withdrawn, the others decided again. */
+	if (!announce_configure(&a->an, &a->cfg, a->nl)) {
+		agent_announce(a);
+		announce_reconcile(&a->an, a->nl);
+	}
 	config_free(&old);
 	if (err)
 		log_errno(LOG_LVL_ERR, err, "reload applied with errors");
@@ -1315,8 +1349,32 @@ int agent_reload(struct agent *a)
 	return err;
 }
 
+/* Graceful stop: the router stops sending here before anything else goes.
+ * Before detaching, the routers get withdraw_grace to move the flows to the
+ * other gateways; without --detach the datapath keeps serving anyway. */
+static void agent_withdraw(struct agent *a, bool detach)
+{
+	__u64 grace = a->cfg.announce.withdraw_grace_ns;
+	struct timespec ts = { .tv_sec = grace / 1000000000ULL, .tv_nsec = grace % 1000000000ULL };
+	int n;
+
+	if (!a->nl)
+		return;
+	n = announce_withdraw_all(&a->an, a->nl);
+	if (n > 0)
+		log_info("stopping: %d VIPs withdrawn", n);
+	if (n > 0 && detach && grace) {
+		log_info("waiting %llu ms for the routers before detaching",
+			 (unsigned long long)grace / 1000000);
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
+}
+
 void agent_stop(struct agent *a, bool detach)
 {
+	agent_withdraw(a, detach);
+	announce_free(&a->an);
 	if (a->sync_on)
 		sync_stop(&a->sync);
 	a->sync_on = false;

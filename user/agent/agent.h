@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "user/agent/announce.h"
 #include "user/agent/conf.h"
 #include "user/agent/governor.h"
 #include "user/agent/metrics.h"
@@ -85,6 +86,7 @@ struct agent {
 	struct agent_backend *be;
 	struct agent_service *svc;
 	struct governor gov; /* token governance: tenants, host maps, shed levels */
+	struct announce an; /* VIP routes FRR announces (announce: section) */
 	__u64 next_scrape_ns;
 	__u64 next_sweep_ns;
 	__u64 swept; /* idle connection entries removed */

@@ -425,6 +425,7 @@ static const struct cfg_field cfg_service_fields[] = {
 	CFG_ENUM(struct config_service, "priority", prio, 0, prio_str, IG_PRIO__MAX),
 	CFG_FIELD(struct config_service, "maglev_size", CT_UINT, maglev_size, 0, MAGLEV_SIZE_MIN,
 		  MAGLEV_SIZE_MAX),
+	CFG_FIELD(struct config_service, "announce", CT_BOOL, announce, 0, 0, 0),
 	CFG_CUSTOM("backends", CF_REQ, cfg_backends),
 };
 
@@ -475,6 +476,7 @@ static int cfg_service(struct cfg_ctx *c, const struct cfg_node *v, void *obj, u
 	s->policy = IG_POLICY_MAGLEV;
 	s->prio = IG_PRIO__MAX; /* the tenant's, resolved at the end */
 	s->maglev_size = MAGLEV_SIZE_DEFAULT;
+	s->announce = true;
 	c->item = i;
 	err = cfg_map(c, v, cfg_service_fields, ARRAY_SIZE(cfg_service_fields), s);
 	if (!err)
@@ -691,6 +693,31 @@ static int cfg_governance(struct cfg_ctx *c, const struct cfg_node *v, void *obj
 	return err;
 }
 
+static const struct cfg_field cfg_announce_fields[] = {
+	CFG_FIELD(struct config_announce, "table", CT_UINT, table, CF_REQ, 1, 252),
+	CFG_FIELD(struct config_announce, "protocol", CT_UINT, protocol, 0, 5, 255),
+	CFG_FIELD(struct config_announce, "metric", CT_UINT, metric, 0, 0, 4294967295.0),
+	CFG_FIELD(struct config_announce, "withdraw_grace", CT_DURATION, withdraw_grace_ns, 0, 0,
+		  CFG_MIN),
+	CFG_FIELD(struct config_announce, "hold", CT_DURATION, hold_ns, 0, 0, CFG_HOUR),
+};
+
+/* zebra deletes routes of its own protocols (RTPROT_ZEBRA and 186..198, its
+ * daemons') that it finds at start: the agent's would vanish. */
+static int cfg_announce(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
+{
+	struct config_announce *an = &((struct ig_cfg *)obj)->announce;
+	int err = cfg_map(c, v, cfg_announce_fields, ARRAY_SIZE(cfg_announce_fields), an);
+
+	if (!err && (an->protocol == 11 || (an->protocol >= 186 && an->protocol <= 198)))
+		err = cfg_fail_key(c, v, "protocol",
+				   "%u is one of FRR's own route protocols (11, 186-198), which "
+				   "zebra removes at start",
+				   an->protocol);
+	an->present = !err;
+	return err;
+}
+
 /* gateway and services are required where an interface has role gateway,
  * host where one has role host (cfg_resolve_roles, config_host_resolve). */
 static const struct cfg_field cfg_root_fields[] = {
@@ -699,6 +726,7 @@ static const struct cfg_field cfg_root_fields[] = {
 	CFG_CUSTOM("telemetry", 0, cfg_telemetry),    CFG_CUSTOM("scoring", 0, cfg_scoring),
 	CFG_CUSTOM("metrics", 0, cfg_metrics),	      CFG_CUSTOM("governance", 0, cfg_governance),
 	CFG_CUSTOM("host", 0, config_host_parse),     CFG_CUSTOM("sync", 0, cfg_sync),
+	CFG_CUSTOM("announce", 0, cfg_announce),
 };
 
 /* A gateway needs its section and its services; a host-only file has none. */
@@ -713,6 +741,9 @@ static int cfg_resolve_roles(struct cfg_ctx *c, const struct cfg_node *root)
 		return cfg_fail_key(c, root, "gateway", "missing required field");
 	if (gw && !cfg_get(root, "services"))
 		return cfg_fail_key(c, root, "services", "missing required field");
+	if (!gw && cfg_get(root, "announce"))
+		return cfg_fail_key(c, root, "announce",
+				    "announces a gateway's VIPs: no interface has role gateway");
 	return 0;
 }
 
@@ -820,6 +851,8 @@ static void cfg_defaults(struct ig_cfg *cfg)
 	cfg->sync.batch = CFG_SYNC_BATCH;
 	cfg->sync.queue = CFG_SYNC_QUEUE;
 	cfg->sync.refresh_ns = CFG_SYNC_REFRESH;
+	cfg->announce.protocol = CONFIG_ANNOUNCE_PROTO;
+	cfg->announce.withdraw_grace_ns = 2 * CFG_S;
 }
 
 int config_load_mem(const char *name, const char *buf, size_t len, struct ig_cfg *out,

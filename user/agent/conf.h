@@ -152,6 +152,7 @@ struct config_service {
 	unsigned int tenant_idx; /* index into ig_cfg.tenants */
 	__u32 tenant_id;
 	__u32 maglev_size; /* prime <= IG_MAGLEV_MAX */
+	bool announce; /* its VIP is announced (announce: section); default true */
 	unsigned int n_backends; /* >= 1 */
 	struct config_backend *backends;
 };
@@ -181,6 +182,20 @@ struct config_sync {
 	__u64 refresh_ns; /* established entries with traffic are sent again; 0 = never */
 };
 
+/* The announce: section (docs/scale-out.md): the VIPs this gateway serves
+ * become blackhole host routes in a kernel routing table that the local FRR
+ * imports (zebra's `ip import-table`) and announces with BGP. */
+struct config_announce {
+	bool present; /* the file has an announce: section */
+	__u32 table; /* kernel routing table, 1..252 (what `ip import-table` takes) */
+	__u8 protocol; /* rtnetlink protocol of the agent's routes: finds its own */
+	__u32 metric; /* the routes' priority */
+	__u64 withdraw_grace_ns; /* --detach: wait after withdrawing before detaching */
+	__u64 hold_ns; /* after start, announce nothing (and change no route) this long */
+};
+
+#define CONFIG_ANNOUNCE_PROTO 240 /* default protocol: none of iproute2's or FRR's */
+
 struct ig_cfg {
 	unsigned int n_ifaces;
 	struct config_iface *ifaces;
@@ -196,6 +211,7 @@ struct ig_cfg {
 	struct config_governance governance;
 	struct config_host host; /* host: section (GPU hosts) */
 	struct config_sync sync; /* sync: section (gateways) */
+	struct config_announce announce;
 };
 
 /* Parse and check the file at path into out. Returns 0, or a negative errno

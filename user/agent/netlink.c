@@ -362,3 +362,90 @@ int netlink_if_addrs(struct netlink *nl, int ifindex, __u8 (*addrs)[16], unsigne
 	nl_cache_free(cache);
 	return n;
 }
+
+/* ---- VIP routes (announcement) ---- */
+
+static struct rtnl_route *vip_route(const struct netlink_vip_route *r, const __u8 dst[16])
+{
+	struct rtnl_route *route = rtnl_route_alloc();
+	struct nl_addr *a = nl_addr_of(dst);
+
+	if (!route || !a) {
+		rtnl_route_put(route);
+		nl_addr_put(a);
+		return NULL;
+	}
+	nl_addr_set_prefixlen(a, is_v4mapped(dst) ? 32 : 128);
+	rtnl_route_set_family(route, nl_addr_get_family(a));
+	rtnl_route_set_dst(route, a);
+	nl_addr_put(a); /* the route holds its own reference */
+	rtnl_route_set_table(route, r->table);
+	rtnl_route_set_protocol(route, r->proto);
+	rtnl_route_set_priority(route, r->metric);
+	/* A blackhole needs no interface, and in the gateway's main table
+	 * (zebra installs what it imports) it drops what the XDP program
+	 * passes up for the VIP instead of routing it back to the router. */
+	rtnl_route_set_type(route, RTN_BLACKHOLE);
+	rtnl_route_set_scope(route, RT_SCOPE_UNIVERSE);
+	return route;
+}
+
+int netlink_vip_add(struct netlink *nl, const struct netlink_vip_route *r, const __u8 dst[16])
+{
+	struct rtnl_route *route = vip_route(r, dst);
+	int err;
+
+	if (!route)
+		return -ENOMEM;
+	err = nl_errno(rtnl_route_add(nl->sk, route, NLM_F_CREATE | NLM_F_REPLACE));
+	rtnl_route_put(route);
+	return err;
+}
+
+int netlink_vip_del(struct netlink *nl, const struct netlink_vip_route *r, const __u8 dst[16])
+{
+	struct rtnl_route *route = vip_route(r, dst);
+	int err;
+
+	if (!route)
+		return -ENOMEM;
+	err = nl_errno(rtnl_route_delete(nl->sk, route, 0));
+	rtnl_route_put(route);
+	return err;
+}
+
+int netlink_vip_list(struct netlink *nl, const struct netlink_vip_route *r,
+		     void (*fn)(const __u8 dst[16], void *ctx), void *ctx)
+{
+	struct nl_cache *cache = NULL;
+	struct nl_object *o;
+	int err, n = 0;
+
+	/* The dump covers every table (libnl asks for all of them). */
+	err = nl_errno(rtnl_route_alloc_cache(nl->sk, AF_UNSPEC, 0, &cache));
+	if (err)
+		return err;
+	for (o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *route = (struct rtnl_route *)o;
+		struct nl_addr *d = rtnl_route_get_dst(route);
+		__u8 dst[16] = { 0 };
+		unsigned int len;
+
+		if (rtnl_route_get_table(route) != r->table ||
+		    rtnl_route_get_protocol(route) != r->proto || !d)
+			continue;
+		len = nl_addr_get_len(d);
+		if (nl_addr_get_prefixlen(d) != len * 8 || (len != 4 && len != 16))
+			continue;
+		if (len == 4) {
+			dst[10] = dst[11] = 0xff;
+			memcpy(dst + 12, nl_addr_get_binary_addr(d), 4);
+		} else {
+			memcpy(dst, nl_addr_get_binary_addr(d), 16);
+		}
+		fn(dst, ctx);
+		n++;
+	}
+	nl_cache_free(cache);
+	return n;
+}

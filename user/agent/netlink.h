@@ -51,4 +51,20 @@ int netlink_peer_mac(struct netlink *nl, int ifindex, __u8 mac[6]);
 int netlink_if_addrs(struct netlink *nl, int ifindex, __u8 (*addrs)[16], unsigned int *lens,
 		     int max);
 
+/* VIP announcement (user/agent/announce.h): a blackhole host route for dst
+ * (16 bytes, IPv4-mapped for IPv4) in table, with protocol proto and
+ * priority metric; FRR imports the table and announces it. Adding replaces
+ * (an existing route is fine); deleting a missing route is -ENOENT. */
+struct netlink_vip_route {
+	__u32 table;
+	__u8 proto;
+	__u32 metric;
+};
+int netlink_vip_add(struct netlink *nl, const struct netlink_vip_route *r, const __u8 dst[16]);
+int netlink_vip_del(struct netlink *nl, const struct netlink_vip_route *r, const __u8 dst[16]);
+/* Every host route in r->table with protocol r->proto (the agent's own,
+ * perhaps a previous run's): fn(dst, ctx) for each. >= 0 (how many) or -errno. */
+int netlink_vip_list(struct netlink *nl, const struct netlink_vip_route *r,
+		     void (*fn)(const __u8 dst[16], void *ctx), void *ctx);
+
 #endif /* __IG_NETLINK_H */
