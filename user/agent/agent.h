@@ -12,6 +12,7 @@
 
 #include "user/agent/conf.h"
 #include "user/agent/governor.h"
+#include "user/agent/hosttok.h"
 #include "user/agent/metrics.h"
 #include "user/agent/score.h"
 #include "user/agent/scrape.h"
@@ -84,6 +85,7 @@ struct agent {
 	struct agent_backend *be;
 	struct agent_service *svc;
 	struct governor gov; /* token governance: tenants, host maps, shed levels */
+	struct hosttok tok; /* a GPU host's token counts (with host:) */
 	__u64 next_scrape_ns;
 	__u64 next_sweep_ns;
 	__u64 swept; /* idle connection entries removed */
