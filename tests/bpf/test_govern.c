@@ -583,7 +583,9 @@ Test(govern_host, workload_responses_are_not_counted_twice, .init = fx_require_r
 {
 	struct tc_host_egress *h = tc_host_egress__open_and_load();
 	struct ig_config cfg = { .flags = IG_CFG_ENABLED };
-	struct ig_endpoint ep = { .flags = IG_EP_F_LOCAL | IG_EP_F_VIP, .tenant = TN, .ifindex = 7 };
+	struct ig_endpoint ep = { .flags = IG_EP_F_LOCAL | IG_EP_F_VIP,
+				  .tenant = TN,
+				  .ifindex = 7 };
 	struct fx_result res;
 	struct dp_maps hm;
 	__u64 bytes = 0, pkts = 0;

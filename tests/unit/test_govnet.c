@@ -53,8 +53,9 @@ Test(hostpage, bad_page_is_an_error_and_empty)
 	static const char good[] = "infergate_host_tokens_updated_seconds 1\n"
 				   "infergate_host_tenant_tokens_total{tenant=\"ta\","
 				   "source=\"measured\"} 1\n";
-	static const char bad[] = "infergate_host_tenant_tokens_total{tenant=\"ta\",source=\"measured"
-				  "\"} 5\ninfergate_host_tokens_updated_seconds{ 3\n";
+	static const char bad[] =
+		"infergate_host_tenant_tokens_total{tenant=\"ta\",source=\"measured"
+		"\"} 5\ninfergate_host_tokens_updated_seconds{ 3\n";
 	struct prom_error err;
 
 	cr_assert_eq(hostpage_parse(good, strlen(good), &page, &err), 0);

@@ -134,8 +134,9 @@ void govnet_done(struct govnet *g, struct probe *p, __u64 now_ns)
 		return;
 	}
 	if (g->page->updated_s < 0) {
-		govnet_fail(h, now_ns, "no infergate_host_tokens_updated_seconds (not an "
-				       "infergated host, or one without a host: section)");
+		govnet_fail(h, now_ns,
+			    "no infergate_host_tokens_updated_seconds (not an "
+			    "infergated host, or one without a host: section)");
 		return;
 	}
 	log_streak_ok(&h->log, LOG_LVL_INFO, now_ns, "governance: host %s read again",
@@ -177,8 +178,8 @@ void govnet_render(const struct govnet *g, struct mbuf *m, __u64 now_ns)
 		    "1 when the last scrape of the GPU host's token counts (governance.hosts) "
 		    "worked.");
 	for (unsigned int k = 0; k < g->n; k++)
-		mbuf_printf(m, "infergate_governance_host_up{host=\"%s\"} %d\n",
-			    g->h[k].cfg->name, g->h[k].up);
+		mbuf_printf(m, "infergate_governance_host_up{host=\"%s\"} %d\n", g->h[k].cfg->name,
+			    g->h[k].up);
 	mbuf_family(m, "infergate_governance_host_age_seconds", "gauge",
 		    "Age of the host's last good scrape; -1 before the first.");
 	for (unsigned int k = 0; k < g->n; k++)

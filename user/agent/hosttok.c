@@ -129,25 +129,28 @@ void hosttok_done(struct hosttok *t, struct probe *p, __u64 now_ns)
 	if (err) {
 		w->errors++;
 		log_streak_fail(&w->log, LOG_LVL_WARN, now_ns,
-				"workload %s: token counter at %s not read: %s (its tokens are "
-				"estimated from bytes while this lasts)",
-				w->name, p->url, p->ok ? perr.msg : p->error);
-		w->measured = false;
-		w->base = false;
+				"workload %s: token counter at %s not read: %s (after %u failures "
+				"its tokens are estimated from bytes)",
+				w->name, p->url, p->ok ? perr.msg : p->error, HOSTTOK_FAILS_MAX);
+		/* A failure or two: the next good scrape counts the gap. */
+		if (++w->fails >= HOSTTOK_FAILS_MAX) {
+			w->measured = false;
+			w->base = false;
+		}
 		free(set);
 		t->dirty = true;
 		return;
 	}
+	w->fails = 0;
 	log_streak_ok(&w->log, LOG_LVL_INFO, now_ns, "workload %s: token counter at %s read again",
 		      w->name, p->url);
 	telemetry_aggregate(set, &agg);
 	free(set);
 	if (!(agg.have & TELEM_HAVE(TELEM_GEN_TOKENS))) {
-		if (w->measured || !w->errors)
-			log_streak_fail(&w->log, LOG_LVL_WARN, now_ns,
-					"workload %s: %s has no generated-token counter: its "
-					"tokens are estimated from bytes",
-					w->name, p->url);
+		log_streak_fail(&w->log, LOG_LVL_WARN, now_ns,
+				"workload %s: %s has no generated-token counter: its tokens are "
+				"estimated from bytes",
+				w->name, p->url);
 		w->errors++;
 		w->measured = false;
 		w->base = false;
@@ -241,15 +244,19 @@ void hosttok_render(const struct hosttok *t, struct mbuf *m)
 		    "Response tokens of the tenant on this host since the agent started: "
 		    "measured (inference servers' generated-token counters) or estimated "
 		    "(response bytes no counter covers / governance.bytes_per_token).");
-	for (unsigned int i = 0; i < t->cfg->n_tenants; i++) {
-		const struct config_tenant *tn = &t->cfg->tenants[i];
+	/* The tenants it serves: a gateway waits for a silent host's tenants. */
+	for (unsigned int i = 0; i < t->cfg->host.n_tenants; i++) {
+		const struct config_host_tenant *tn = &t->cfg->host.tenants[i];
 
-		mbuf_printf(m,
-			    "infergate_host_tenant_tokens_total{tenant=\"%s\",source=\"measured\"} "
-			    "%.0f\n"
-			    "infergate_host_tenant_tokens_total{tenant=\"%s\",source=\"estimated\"} "
-			    "%.0f\n",
-			    tn->name, t->measured[tn->id], tn->name, t->estimated[tn->id]);
+		if (tn->id >= IG_TENANT_MAX)
+			continue;
+		mbuf_printf(
+			m,
+			"infergate_host_tenant_tokens_total{tenant=\"%s\",source=\"measured\"} "
+			"%.0f\n"
+			"infergate_host_tenant_tokens_total{tenant=\"%s\",source=\"estimated\"} "
+			"%.0f\n",
+			tn->name, t->measured[tn->id], tn->name, t->estimated[tn->id]);
 	}
 	mbuf_family(m, "infergate_host_tokens_updated_seconds", "gauge",
 		    "The host's monotonic clock when its token counts last moved (the gateway "
@@ -275,11 +282,12 @@ void hosttok_render(const struct hosttok *t, struct mbuf *m)
 		const struct hosttok_wl *w = &t->wl[i];
 		bool cal = w->measured && w->bpt > 0;
 
-		mbuf_printf(m,
-			    "infergate_host_workload_bytes_per_token{workload=\"%s\",source=\"%s\"} "
-			    "%.2f\n",
-			    w->name, cal ? "calibrated" : "configured",
-			    cal ? w->bpt : t->cfg->governance.bytes_per_token);
+		mbuf_printf(
+			m,
+			"infergate_host_workload_bytes_per_token{workload=\"%s\",source=\"%s\"} "
+			"%.2f\n",
+			w->name, cal ? "calibrated" : "configured",
+			cal ? w->bpt : t->cfg->governance.bytes_per_token);
 	}
 	mbuf_family(m, "infergate_host_workload_token_scrape_errors_total", "counter",
 		    "Scrapes of the workload's metrics that failed or had no token counter.");

@@ -29,6 +29,9 @@ struct host;
  * (a few SSE events are mostly headers). */
 #define HOSTTOK_CALIB_MIN 32
 #define HOSTTOK_CALIB_WEIGHT 0.3 /* of a new ratio in the moving average */
+/* Failed scrapes in a row before a workload's tokens are estimated from its
+ * bytes instead (fewer: the next good scrape counts the gap). */
+#define HOSTTOK_FAILS_MAX 3
 
 struct hosttok_wl {
 	char name[CONFIG_NAME_MAX];
@@ -42,6 +45,7 @@ struct hosttok_wl {
 	double bpt; /* calibrated bytes per token; 0: not yet */
 	double tokens; /* generated tokens counted (measured) */
 	__u64 errors;
+	unsigned int fails; /* failed scrapes in a row */
 	struct log_streak log;
 };
 
