@@ -89,7 +89,8 @@ static void token_count(void)
 	cr_expect_leq(fabs(m + e - truth), 0.1 * truth,
 		      "the gateway counted %.0f + %.0f tokens, loadgen received %ld", m, e, truth);
 	cr_expect_leq(e, 0.02 * truth, "tb's tokens are measured, not estimated");
-	cr_expect_eq(govlab_metric(&g, 1, "infergate_host_workload_tokens_measured{workload=\"b1\"}"),
+	cr_expect_eq(govlab_metric(&g, 1,
+				   "infergate_host_workload_tokens_measured{workload=\"b1\"}"),
 		     1);
 	cr_expect_eq(govlab_metric(&g, 1,
 				   "infergate_host_workload_bytes_per_token{workload=\"b1\","
@@ -120,8 +121,9 @@ static double runaway_throttled(void)
 	cr_expect_not(govlab_connects(&g, GOVLAB_VIP_A), "a new connection of ta got through");
 	cr_expect(govlab_connects(&g, GOVLAB_VIP_B1), "tb's new connection was refused");
 	cr_expect_eq(throttled("tb"), 0);
-	cr_expect_geq(govlab_metric(&g, GW, "infergate_tenant_tokens_per_window{tenant=\"ta\","
-					    "source=\"measured\"}"),
+	cr_expect_geq(govlab_metric(&g, GW,
+				    "infergate_tenant_tokens_per_window{tenant=\"ta\","
+				    "source=\"measured\"}"),
 		      GOVLAB_TA_TOKENS);
 	return t;
 }
@@ -147,8 +149,9 @@ static void host_down(void)
 		     GOVLAB_WINDOW_S);
 	cr_expect_eq(govlab_metric(&g, GW, "infergate_tenant_usage_known{tenant=\"ta\"}"), 0);
 	cr_expect_eq(govlab_metric(&g, GW, "infergate_tenant_usage_known{tenant=\"tb\"}"), 0);
-	cr_expect_gt(govlab_metric(&g, GW, "infergate_governance_host_scrapes_total{host=\"h1\","
-					   "result=\"error\"}"),
+	cr_expect_gt(govlab_metric(&g, GW,
+				   "infergate_governance_host_scrapes_total{host=\"h1\","
+				   "result=\"error\"}"),
 		     5);
 	cr_assert_eq(netns_run_output(NULL, out, sizeof(out),
 				      "tail -n +%d %s/gw.log | grep -c 'host h1 .* not read'",

@@ -94,8 +94,8 @@ static int gl_host_conf(struct govlab *g, int h)
 			      "    - {name: %s, interface: w%s, tenant: t%c, addresses: "
 			      "[198.18.%d.%d], vips: [%s],\n"
 			      "       metrics: http://198.18.100.%d:8000/metrics}\n",
-			      wls[i].name, wls[i].name, wls[i].tenant, wls[i].tenant == 'a' ? 64 : 65,
-			      wls[i].idx, wls[i].vip, 4 * i + 2);
+			      wls[i].name, wls[i].name, wls[i].tenant,
+			      wls[i].tenant == 'a' ? 64 : 65, wls[i].idx, wls[i].vip, 4 * i + 2);
 	}
 	if (n >= sizeof(text))
 		return -E2BIG;
@@ -111,8 +111,7 @@ static int gl_gw_conf(struct govlab *g)
 	n = snprintf(text, sizeof(text),
 		     "interfaces:\n  - {name: g0, role: gateway}\ngateway:\n  vtep: " LAB_GW_VTEP
 		     "\n");
-	snprintf(buf, sizeof(buf), tenants_gw, GOVLAB_TA_TOKENS, GOVLAB_WINDOW_S,
-		 GOVLAB_WINDOW_S);
+	snprintf(buf, sizeof(buf), tenants_gw, GOVLAB_TA_TOKENS, GOVLAB_WINDOW_S, GOVLAB_WINDOW_S);
 	n += snprintf(text + n, sizeof(text) - n, "%s", buf);
 	snprintf(buf, sizeof(buf), common, GOVLAB_INTERVAL_MS, "127.0.0.1:9469");
 	n += snprintf(text + n, sizeof(text) - n, "%s", buf);
@@ -170,9 +169,11 @@ int govlab_agent_start(struct govlab *g, int m)
 			    gl_ns(g, m), g->build, g->dir, mname[m], strrchr(g->dir, '/') + 1,
 			    mname[m], g->dir, mname[m], g->dir, mname[m]);
 
-	return err ?: netns_run(gl_ns(g, m),
-				"for t in $(seq 150); do curl -sf -o /dev/null "
-				"http://127.0.0.1:9469/metrics && exit 0; sleep 0.1; done; exit 1");
+	return err   ?:
+		       netns_run(
+			       gl_ns(g, m),
+			       "for t in $(seq 150); do curl -sf -o /dev/null "
+			       "http://127.0.0.1:9469/metrics && exit 0; sleep 0.1; done; exit 1");
 }
 
 int govlab_agent_kill(struct govlab *g, int m)
@@ -209,8 +210,10 @@ int govlab_streams(struct govlab *g, const char *tag, const char *vip, int n, in
 
 void govlab_streams_stop(struct govlab *g, const char *tag)
 {
-	netns_run(NULL, "for f in $(ls %s/%s.*.pid 2>/dev/null); do kill $(cat $f) 2>/dev/null; rm -f $f; done",
-		  g->dir, tag);
+	netns_run(
+		NULL,
+		"for f in $(ls %s/%s.*.pid 2>/dev/null); do kill $(cat $f) 2>/dev/null; rm -f $f; done",
+		g->dir, tag);
 }
 
 int govlab_stream_tokens(struct govlab *g, const char *tag, int i, bool *done)
@@ -242,10 +245,12 @@ int govlab_loadgen(struct govlab *g, const char *vip, double seconds, long *toke
 			"--turns 100 --think 0.05 --duration %g --prompt fixed:16 "
 			"--output fixed:40 --seed 3 --json %s/loadgen.json >/dev/null 2>&1",
 			g->build, vip, seconds, g->dir);
-	err = err ?: netns_run_output(NULL, out, sizeof(out),
-				      "python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); "
-				      "print(r[\"summary\"][\"output_tokens\"])' %s/loadgen.json",
-				      g->dir);
+	err = err   ?:
+		      netns_run_output(
+			      NULL, out, sizeof(out),
+			      "python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); "
+			      "print(r[\"summary\"][\"output_tokens\"])' %s/loadgen.json",
+			      g->dir);
 	if (!err)
 		*tokens = atol(out);
 	return err;
