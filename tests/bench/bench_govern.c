@@ -137,15 +137,18 @@ static int bench_tokens(void)
 	for (int r = 0; r < TOKEN_RUNS; r++) {
 		double m0 = metric(0, "infergate_tenant_tokens_total{tenant=\"tb\","
 				      "source=\"measured\"}"),
-		       b0 = metric(1, "infergate_host_workload_response_bytes_total{workload=\"b1\","
-				      "tenant=\"tb\"}"),
+		       b0 = metric(1,
+				   "infergate_host_workload_response_bytes_total{workload=\"b1\","
+				   "tenant=\"tb\"}"),
 		       m, b, bpt;
 		long truth = 0;
 
-		if (m0 < 0 || b0 < 0 || govlab_loadgen(&gl, GOVLAB_VIP_B1, 3, &truth) || truth < 100)
+		if (m0 < 0 || b0 < 0 || govlab_loadgen(&gl, GOVLAB_VIP_B1, 3, &truth) ||
+		    truth < 100)
 			return -EIO;
 		usleep(5 * GOVLAB_INTERVAL_MS * 1000);
-		m = metric(0, "infergate_tenant_tokens_total{tenant=\"tb\",source=\"measured\"}") - m0;
+		m = metric(0, "infergate_tenant_tokens_total{tenant=\"tb\",source=\"measured\"}") -
+		    m0;
 		b = metric(1, "infergate_host_workload_response_bytes_total{workload=\"b1\","
 			      "tenant=\"tb\"}") -
 		    b0;

@@ -256,7 +256,7 @@ static int agent_write_services(struct agent *a)
 	 * agent judges its own flows, with its calibrated bytes per token. */
 	a->gov.sc = &a->sc;
 	a->gov.local_flows = a->host && !agent_is_gateway(a);
-	a->gov.flow_bpt = agent_flow_bpt;
+	a->gov.flow_bpt = a->gov.local_flows ? agent_flow_bpt : NULL;
 	a->gov.flow_ctx = &a->tok;
 	err = err ?: governor_apply(&a->gov, &a->cfg, &a->ld.maps, telemetry);
 	free(telemetry);

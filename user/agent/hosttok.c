@@ -225,6 +225,8 @@ static bool hosttok_addr_in(const struct config_addr *a, unsigned int n,
 
 double hosttok_bpt(const struct hosttok *t, const __u8 saddr[IG_ADDR_LEN])
 {
+	if (!t->cfg)
+		return 4; /* never called so: the agent asks only with a host: section */
 	for (unsigned int i = 0; i < t->n_wl; i++) {
 		const struct hosttok_wl *w = &t->wl[i];
 
