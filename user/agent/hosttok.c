@@ -91,6 +91,7 @@ int hosttok_apply(struct hosttok *t, const struct ig_cfg *cfg, const struct dp_m
 	t->maps = maps;
 	t->host = host;
 	t->sc = sc;
+	t->pending = 0; /* the old round's scrapes were cancelled */
 	t->dirty = true;
 	return 0;
 }
@@ -113,6 +114,15 @@ static __u64 hosttok_wl_resp(const struct hosttok *t, const struct hosttok_wl *w
 	if (ifindex <= 0 || dp_wl_stats(t->maps, ifindex, &s))
 		return 0;
 	return s.resp_bytes;
+}
+
+static void hosttok_publish(struct hosttok *t);
+
+/* The round's last scrape is in: the counts move, all at once. */
+static void hosttok_round_done(struct hosttok *t)
+{
+	if (t->pending && !--t->pending)
+		hosttok_publish(t);
 }
 
 void hosttok_done(struct hosttok *t, struct probe *p, __u64 now_ns)
@@ -138,7 +148,7 @@ void hosttok_done(struct hosttok *t, struct probe *p, __u64 now_ns)
 			w->base = false;
 		}
 		free(set);
-		t->dirty = true;
+		hosttok_round_done(t);
 		return;
 	}
 	w->fails = 0;
@@ -154,19 +164,12 @@ void hosttok_done(struct hosttok *t, struct probe *p, __u64 now_ns)
 		w->errors++;
 		w->measured = false;
 		w->base = false;
-		t->dirty = true;
+		hosttok_round_done(t);
 		return;
 	}
-	{
-		double d = hosttok_sample(w, agg.gen_tokens, hosttok_wl_resp(t, w));
-
-		w->tokens += d;
-		if (w->cfg->tenant_id < IG_TENANT_MAX)
-			t->measured[w->cfg->tenant_id] += d;
-	}
+	w->pending += hosttok_sample(w, agg.gen_tokens, hosttok_wl_resp(t, w));
 	w->measured = true;
-	t->updated_s = hosttok_clock_s();
-	t->dirty = true;
+	hosttok_round_done(t);
 }
 
 /* Response bytes of each tenant that no token counter covered since the
@@ -201,17 +204,37 @@ static void hosttok_estimate(struct hosttok *t)
 	free(covered);
 }
 
+/* Measured tokens of the round and the estimate move together, stamped
+ * with one time: a gateway's rate is over the host's clock, so each move
+ * must cover the time since the last. */
+static void hosttok_publish(struct hosttok *t)
+{
+	for (unsigned int i = 0; i < t->n_wl; i++) {
+		struct hosttok_wl *w = &t->wl[i];
+
+		w->tokens += w->pending;
+		if (w->cfg->tenant_id < IG_TENANT_MAX)
+			t->measured[w->cfg->tenant_id] += w->pending;
+		w->pending = 0;
+	}
+	hosttok_estimate(t);
+	t->updated_s = hosttok_clock_s();
+	t->pending = 0;
+	t->dirty = true;
+}
+
 void hosttok_step(struct hosttok *t, __u64 now_ns)
 {
 	(void)now_ns;
 	if (!t->cfg)
 		return;
-	hosttok_estimate(t);
-	t->updated_s = hosttok_clock_s();
-	t->dirty = true;
+	if (t->pending) /* a round not over by the next: what came in counts */
+		hosttok_publish(t);
 	for (unsigned int i = 0; i < t->n_wl; i++)
-		if (t->wl[i].cfg->metrics[0])
-			scraper_start(t->sc, &t->wl[i].probe);
+		if (t->wl[i].cfg->metrics[0] && !scraper_start(t->sc, &t->wl[i].probe))
+			t->pending++;
+	if (!t->pending) /* nothing to wait for: the estimate alone */
+		hosttok_publish(t);
 }
 
 static bool hosttok_addr_in(const struct config_addr *a, unsigned int n,

@@ -44,6 +44,7 @@ struct hosttok_wl {
 	__u64 step_resp; /* its response bytes at the last step (the estimate) */
 	double bpt; /* calibrated bytes per token; 0: not yet */
 	double tokens; /* generated tokens counted (measured) */
+	double pending; /* counted this round, published when the round is in */
 	__u64 errors;
 	unsigned int fails; /* failed scrapes in a row */
 	struct log_streak log;
@@ -60,6 +61,7 @@ struct hosttok {
 	double *measured, *estimated;
 	__u64 *tn_resp; /* ig_tn_resp bytes at the last step */
 	bool *tn_base;
+	unsigned int pending; /* scrapes of this round still out */
 	double updated_s; /* CLOCK_MONOTONIC seconds of the last change */
 	bool dirty; /* changed since the page was last rendered */
 };
@@ -69,8 +71,9 @@ struct hosttok {
 int hosttok_apply(struct hosttok *t, const struct ig_cfg *cfg, const struct dp_maps *maps,
 		  struct host *host, struct scraper *sc);
 void hosttok_free(struct hosttok *t);
-/* Every telemetry interval: the estimate of uncovered bytes, then the
- * workloads' scrapes start. */
+/* Every telemetry interval: the workloads' scrapes start (a round); once
+ * the last is in, the round's measured tokens and the estimate of the
+ * bytes no counter covered move together, stamped with one time. */
 void hosttok_step(struct hosttok *t, __u64 now_ns);
 /* A workload's scrape finished (its probe's owner is the hosttok_wl). */
 void hosttok_done(struct hosttok *t, struct probe *p, __u64 now_ns);
