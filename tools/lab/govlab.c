@@ -163,11 +163,12 @@ static int gl_workload(struct govlab *g, int i)
 
 int govlab_agent_start(struct govlab *g, int m)
 {
+	/* IG_GOVLAB_WRAP runs the agents under a tool (valgrind ...). */
 	int err = netns_run(NULL,
-			    "nsenter --net=/run/netns/%s %s/infergated --config %s/%s.yaml "
+			    "nsenter --net=/run/netns/%s %s %s/infergated --config %s/%s.yaml "
 			    "--pin-root /sys/fs/bpf/%s/%s >>%s/%s.log 2>&1 & echo $! > %s/%s.pid",
-			    gl_ns(g, m), g->build, g->dir, mname[m], strrchr(g->dir, '/') + 1,
-			    mname[m], g->dir, mname[m], g->dir, mname[m]);
+			    gl_ns(g, m), getenv("IG_GOVLAB_WRAP") ?: "", g->build, g->dir, mname[m],
+			    strrchr(g->dir, '/') + 1, mname[m], g->dir, mname[m], g->dir, mname[m]);
 
 	return err   ?:
 		       netns_run(
