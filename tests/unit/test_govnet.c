@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <criterion/criterion.h>
 
 #include "user/agent/govnet.h"
@@ -216,4 +217,34 @@ Test(govnet, a_host_restart_is_a_baseline)
 	arrive(1, 4 * NS, 13, 0, 0);
 	cr_expect(govnet_tenant(&g, 0, 4 * NS, &m, &e));
 	cr_expect_float_eq(m, 50, 1e-9);
+}
+
+/* governance.host_metrics_port: every backend's VTEP is a host, once, and
+ * not when governance.hosts lists its URL already. */
+Test(govnet, hosts_from_backends_vteps)
+{
+	static struct config_backend be[3];
+	static struct config_service svc[2];
+	static const __u8 v4[2][16] = { { [10] = 0xff, [11] = 0xff, 198, 18, 11, 2 },
+					{ [10] = 0xff, [11] = 0xff, 198, 18, 13, 2 } };
+	struct ig_cfg c = cfg;
+
+	memcpy(be[0].vtep.addr, v4[0], 16); /* h1's URL is listed already */
+	memcpy(be[1].vtep.addr, v4[1], 16);
+	memcpy(be[2].vtep.addr, v4[1], 16); /* a second GPU on the same host */
+	for (int i = 0; i < 3; i++)
+		be[i].vtep.family = AF_INET;
+	svc[0] = (struct config_service){ .n_backends = 2, .backends = be };
+	svc[1] = (struct config_service){ .n_backends = 1, .backends = be + 2 };
+	c.services = svc;
+	c.n_services = 2;
+	c.governance.host_metrics_port = 9469;
+	govnet_free(&g);
+	cr_assert_eq(govnet_apply(&g, &c, &sc), 0);
+	cr_assert_eq(g.n, 3);
+	cr_expect_str_eq(g.h[2].cfg->name, "198.18.13.2");
+	cr_expect_str_eq(g.h[2].probe.url, "http://198.18.13.2:9469/metrics");
+	c.governance.host_metrics_port = 0;
+	cr_assert_eq(govnet_apply(&g, &c, &sc), 0);
+	cr_expect_eq(g.n, 2);
 }

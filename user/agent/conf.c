@@ -639,6 +639,8 @@ static const struct cfg_field cfg_governance_fields[] = {
 		  0),
 	CFG_CUSTOM("host_maps", 0, cfg_host_maps),
 	CFG_CUSTOM("hosts", 0, cfg_gov_hosts),
+	CFG_FIELD(struct config_governance, "host_metrics_port", CT_UINT, host_metrics_port, 0, 1,
+		  65535),
 };
 
 static int cfg_governance(struct cfg_ctx *c, const struct cfg_node *v, void *obj)

@@ -113,6 +113,9 @@ struct config_governance {
 	char (*host_maps)[CONFIG_PATH_MAX]; /* pinned map dirs of GPU-host datapaths */
 	unsigned int n_hosts;
 	struct config_gov_host *hosts; /* GPU-host agents scraped for token counts */
+	/* Non-zero: every backend's VTEP is a host too, its agent's /metrics on
+	 * this port (http://VTEP:PORT/metrics), unless hosts lists that URL. */
+	__u16 host_metrics_port;
 };
 
 struct config_metrics_src {

@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "user/agent/govnet.h"
+#include "user/lib/addr.h"
 
 static void govnet_host_free(struct govnet_host *h, struct scraper *sc)
 {
@@ -26,19 +28,60 @@ void govnet_free(struct govnet *g)
 	for (int s = 0; s < HOSTPAGE__SRC; s++)
 		free(g->total[s]);
 	free(g->page);
+	free(g->vteps);
 	memset(g, 0, sizeof(*g));
+}
+
+/* With governance.host_metrics_port, every backend's VTEP not listed in
+ * governance.hosts (by URL) is a host, named by its address. */
+static int govnet_vteps(struct govnet *g, const struct ig_cfg *cfg, unsigned int *n)
+{
+	const struct config_governance *gc = &cfg->governance;
+	unsigned int cap = 0;
+
+	*n = 0;
+	for (unsigned int s = 0; gc->host_metrics_port && s < cfg->n_services; s++)
+		cap += cfg->services[s].n_backends;
+	if (!cap)
+		return 0;
+	g->vteps = calloc(cap, sizeof(*g->vteps));
+	if (!g->vteps)
+		return -ENOMEM;
+	for (unsigned int s = 0; s < cfg->n_services; s++) {
+		for (unsigned int b = 0; b < cfg->services[s].n_backends; b++) {
+			const struct config_addr *a = &cfg->services[s].backends[b].vtep;
+			struct config_gov_host h = {};
+			bool dup = false;
+
+			addr_str(a->addr, h.name, sizeof(h.name));
+			snprintf(h.url, sizeof(h.url), "http://%s%s%s:%u/metrics",
+				 a->family == AF_INET6 ? "[" : "", h.name,
+				 a->family == AF_INET6 ? "]" : "", gc->host_metrics_port);
+			for (unsigned int i = 0; !dup && i < gc->n_hosts; i++)
+				dup = !strcmp(gc->hosts[i].url, h.url);
+			for (unsigned int i = 0; !dup && i < *n; i++)
+				dup = !strcmp(g->vteps[i].url, h.url);
+			if (!dup)
+				g->vteps[(*n)++] = h;
+		}
+	}
+	return 0;
 }
 
 int govnet_apply(struct govnet *g, const struct ig_cfg *cfg, struct scraper *sc)
 {
 	const struct config_governance *gc = &cfg->governance;
-	unsigned int nt = cfg->n_tenants ? cfg->n_tenants : 1;
+	unsigned int nt = cfg->n_tenants ? cfg->n_tenants : 1, nv;
+	int err;
 
 	/* Every host starts again: a reload may change tenants (their order). */
 	govnet_free(g);
 	g->cfg = cfg;
 	g->sc = sc;
-	g->n = gc->n_hosts;
+	err = govnet_vteps(g, cfg, &nv);
+	if (err)
+		return err;
+	g->n = gc->n_hosts + nv;
 	g->h = calloc(g->n ? g->n : 1, sizeof(*g->h));
 	g->page = calloc(1, sizeof(*g->page));
 	if (!g->h || !g->page)
@@ -49,7 +92,7 @@ int govnet_apply(struct govnet *g, const struct ig_cfg *cfg, struct scraper *sc)
 	for (unsigned int i = 0; i < g->n; i++) {
 		struct govnet_host *h = &g->h[i];
 
-		h->cfg = &gc->hosts[i];
+		h->cfg = i < gc->n_hosts ? &gc->hosts[i] : &g->vteps[i - gc->n_hosts];
 		h->probe.kind = PROBE_METRICS;
 		h->probe.owner = h;
 		h->probe.timeout_ms = cfg->telemetry.timeout_ns / 1000000;

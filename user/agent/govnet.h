@@ -45,6 +45,7 @@ struct govnet {
 	/* Per tenant of the configuration: tokens counted over every host. */
 	double *total[HOSTPAGE__SRC];
 	struct hostpage *page; /* parse buffer */
+	struct config_gov_host *vteps; /* hosts from backends' VTEPs (host_metrics_port) */
 };
 
 int govnet_apply(struct govnet *g, const struct ig_cfg *cfg, struct scraper *sc);
