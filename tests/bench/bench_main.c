@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `make bench`: every benchmark in one run, each printing its own table.
  * `bench-datapath [NAME...]` runs only the named ones (datapath, maglev,
- * agent, host, forward, sync). */
+ * agent, host, forward, sync, govern). */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +11,7 @@ int bench_agent(void);
 int bench_host(void);
 int bench_forward(void);
 int bench_sync(void);
+int bench_govern(void);
 
 static const struct {
 	const char *name;
@@ -18,6 +19,7 @@ static const struct {
 } benches[] = {
 	{ "datapath", bench_datapath }, { "maglev", bench_maglev },   { "agent", bench_agent },
 	{ "host", bench_host },		{ "forward", bench_forward }, { "sync", bench_sync },
+	{ "govern", bench_govern },
 };
 
 static int wanted(int argc, char **argv, const char *name)

@@ -261,6 +261,11 @@ static int agent_write_svc_backends(struct agent *a, const struct agent_service 
 	return dp_svc_backends_set(&a->ld.maps, s->cfg->id, ids, n);
 }
 
+static double agent_flow_bpt(const void *tok, const __u8 saddr[IG_ADDR_LEN])
+{
+	return hosttok_bpt(tok, saddr);
+}
+
 static int agent_write_services(struct agent *a)
 {
 	bool *telemetry = calloc(a->n_svc ? a->n_svc : 1, sizeof(*telemetry));
@@ -269,7 +274,12 @@ static int agent_write_services(struct agent *a)
 	for (unsigned int s = 0; !err && s < a->n_svc; s++)
 		for (unsigned int i = 0; i < a->svc[s].n; i++)
 			telemetry[s] |= a->be[a->svc[s].first + i].cfg->n_metrics > 0;
-	/* The tenants, with their limits, and the shed levels. */
+	/* The tenants, with their limits, and the shed levels. A GPU host's
+	 * agent judges its own flows, with its calibrated bytes per token. */
+	a->gov.sc = &a->sc;
+	a->gov.local_flows = a->host && !agent_is_gateway(a);
+	a->gov.flow_bpt = a->gov.local_flows ? agent_flow_bpt : NULL;
+	a->gov.flow_ctx = &a->tok;
 	err = err ?: governor_apply(&a->gov, &a->cfg, &a->ld.maps, telemetry);
 	free(telemetry);
 
@@ -559,11 +569,20 @@ static void agent_health_done(struct agent *a, struct agent_backend *b, struct p
 	agent_rescore(a, b, false, agent_now_ns());
 }
 
+/* Probes of the token governance across machines (probe.tag). */
+enum { AGENT_PROBE_GOVNET = 1, AGENT_PROBE_HOSTTOK };
+
 static void agent_probe_done(struct probe *p, void *ctx)
 {
 	struct agent_backend *b = p->owner;
+	struct agent *a = ctx;
 
-	if (p->kind == PROBE_METRICS)
+	if (p->tag == AGENT_PROBE_GOVNET) {
+		govnet_done(&a->gov.net, p, agent_now_ns());
+		governor_runaway(&a->gov, agent_now_ns());
+	} else if (p->tag == AGENT_PROBE_HOSTTOK) {
+		hosttok_done(&a->tok, p, agent_now_ns());
+	} else if (p->kind == PROBE_METRICS)
 		agent_metrics_done(ctx, b, p);
 	else
 		agent_health_done(ctx, b, p);
@@ -575,6 +594,8 @@ void agent_perform(struct agent *a)
 	host_events(a->host);
 	if (a->sync_on)
 		a->sync_more = sync_perform(&a->sync);
+	if (a->tok.dirty) /* the gateways read a host's token counts fresh */
+		agent_publish(a);
 }
 
 int agent_event_fd(const struct agent *a)
@@ -763,6 +784,8 @@ int agent_tick(struct agent *a, __u64 now)
 		}
 		agent_operator_read(a, false);
 		agent_govern(a, now);
+		govnet_start(&a->gov.net);
+		hosttok_step(&a->tok, now);
 	}
 	if (now >= a->next_sweep_ns) {
 		a->next_sweep_ns = now + SWEEP_PERIOD_NS;
@@ -1172,6 +1195,7 @@ void agent_publish(struct agent *a)
 	announce_render(&a->an, &m);
 	agent_render_backends(a, &m, now);
 	host_render(a->host, &m, &a->cfg);
+	hosttok_render(&a->tok, &m);
 	agent_render_nvml(a, &m);
 	agent_render_latency(a, &m);
 	if (a->sync_on)
@@ -1179,6 +1203,7 @@ void agent_publish(struct agent *a)
 	mbuf_process(&m);
 	if (!m.err && a->ms)
 		metrics_publish(a->ms, m.buf, m.len);
+	a->tok.dirty = false;
 	mbuf_free(&m);
 }
 
@@ -1222,7 +1247,12 @@ static int agent_apply(struct agent *a)
 		err = agent_rebuild_service(a, &a->svc[s]);
 	a->next_scrape_ns = now;
 	if (!err && a->host)
-		err = host_apply(a->host, &a->cfg.host);
+		err = host_apply(a->host, &a->cfg.host) ?:
+			      hosttok_apply(&a->tok, &a->cfg, &a->ld.maps, a->host, &a->sc);
+	for (unsigned int i = 0; !err && i < a->gov.net.n; i++)
+		a->gov.net.h[i].probe.tag = AGENT_PROBE_GOVNET;
+	for (unsigned int i = 0; !err && i < a->tok.n_wl; i++)
+		a->tok.wl[i].probe.tag = AGENT_PROBE_HOSTTOK;
 	return err;
 }
 
@@ -1383,6 +1413,7 @@ void agent_stop(struct agent *a, bool detach)
 	nvml_close(a->nvml);
 	a->nvml = NULL;
 	agent_free_runtime(a);
+	hosttok_free(&a->tok);
 	host_stop(a->host, detach);
 	a->host = NULL;
 	if (detach && a->ld.gw)

@@ -13,6 +13,7 @@
 #include "user/agent/announce.h"
 #include "user/agent/conf.h"
 #include "user/agent/governor.h"
+#include "user/agent/hosttok.h"
 #include "user/agent/metrics.h"
 #include "user/agent/score.h"
 #include "user/agent/scrape.h"
@@ -87,6 +88,7 @@ struct agent {
 	struct agent_service *svc;
 	struct governor gov; /* token governance: tenants, host maps, shed levels */
 	struct announce an; /* VIP routes FRR announces (announce: section) */
+	struct hosttok tok; /* a GPU host's token counts (with host:) */
 	__u64 next_scrape_ns;
 	__u64 next_sweep_ns;
 	__u64 swept; /* idle connection entries removed */

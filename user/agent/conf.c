@@ -667,6 +667,36 @@ static int cfg_host_maps(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 		       cfg_host_map);
 }
 
+static const struct cfg_field cfg_gov_host_fields[] = {
+	CFG_FIELD(struct config_gov_host, "name", CT_NAME, name, CF_REQ, 0, 0),
+	CFG_FIELD(struct config_gov_host, "url", CT_STR, url, CF_REQ, 0, 0),
+};
+
+static int cfg_gov_host(struct cfg_ctx *c, const struct cfg_node *v, void *obj, unsigned int i)
+{
+	struct config_gov_host *h = obj, *all = h - i;
+	int err = cfg_map(c, v, cfg_gov_host_fields, ARRAY_SIZE(cfg_gov_host_fields), h);
+
+	if (err)
+		return err;
+	if (strncmp(h->url, "file:///", strlen("file:///")) &&
+	    (strncmp(h->url, "http://", strlen("http://")) || !h->url[7] || h->url[7] == '/'))
+		return cfg_fail_key(c, v, "url", "'%s' is not an http:// or file:/// URL",
+				    cfg_token(c, h->url));
+	for (unsigned int j = 0; j < i; j++)
+		if (!strcmp(all[j].name, h->name))
+			return cfg_fail_key(c, v, "name", "'%s' is already used by hosts[%u]",
+					    h->name, j);
+	return 0;
+}
+
+static int cfg_gov_hosts(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
+{
+	struct config_governance *g = obj;
+
+	return cfg_seq(c, v, sizeof(*g->hosts), (void **)&g->hosts, &g->n_hosts, cfg_gov_host);
+}
+
 static const struct cfg_field cfg_governance_fields[] = {
 	CFG_FIELD(struct config_governance, "shed_batch_at", CT_DOUBLE, shed_batch_at, CF_GT_MIN, 0,
 		  1),
@@ -679,6 +709,9 @@ static const struct cfg_field cfg_governance_fields[] = {
 	CFG_FIELD(struct config_governance, "cut_runaway_flows", CT_BOOL, cut_runaway_flows, 0, 0,
 		  0),
 	CFG_CUSTOM("host_maps", 0, cfg_host_maps),
+	CFG_CUSTOM("hosts", 0, cfg_gov_hosts),
+	CFG_FIELD(struct config_governance, "host_metrics_port", CT_UINT, host_metrics_port, 0, 1,
+		  65535),
 };
 
 static int cfg_governance(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
@@ -937,6 +970,7 @@ void config_free(struct ig_cfg *cfg)
 	free(cfg->ifaces);
 	free(cfg->governance.host_maps);
 	free(cfg->sync.peers);
+	free(cfg->governance.hosts);
 	config_host_free(&cfg->host);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -95,6 +95,13 @@ struct config_tenant {
 	struct config_budget budget;
 };
 
+/* A GPU host whose agent publishes its token counts (governance.hosts):
+ * the gateway's agent scrapes url (its /metrics) every telemetry interval. */
+struct config_gov_host {
+	char name[CONFIG_NAME_MAX];
+	char url[CONFIG_URL_MAX]; /* http://host:port/metrics, or file:///path */
+};
+
 /* The governance: section: load shedding and runaway control. */
 struct config_governance {
 	double shed_batch_at; /* saturation that sheds new batch connections */
@@ -104,6 +111,11 @@ struct config_governance {
 	bool cut_runaway_flows; /* cut a flow over its budget at the host, not just log it */
 	unsigned int n_host_maps;
 	char (*host_maps)[CONFIG_PATH_MAX]; /* pinned map dirs of GPU-host datapaths */
+	unsigned int n_hosts;
+	struct config_gov_host *hosts; /* GPU-host agents scraped for token counts */
+	/* Non-zero: every backend's VTEP is a host too, its agent's /metrics on
+	 * this port (http://VTEP:PORT/metrics), unless hosts lists that URL. */
+	__u16 host_metrics_port;
 };
 
 struct config_metrics_src {

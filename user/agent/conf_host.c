@@ -132,6 +132,7 @@ static const struct cfg_field cfg_wl_fields[] = {
 	CFG_CUSTOM("addresses", CF_REQ, cfg_wl_addrs),
 	CFG_FIELD(struct config_workload, "mac", CT_STR, mac_str, 0, 0, 0),
 	CFG_CUSTOM("vips", 0, cfg_wl_vips),
+	CFG_FIELD(struct config_workload, "metrics", CT_STR, metrics, 0, 0, 0),
 };
 
 static int cfg_wl(struct cfg_ctx *c, const struct cfg_node *v, void *obj, unsigned int i)
@@ -141,6 +142,10 @@ static int cfg_wl(struct cfg_ctx *c, const struct cfg_node *v, void *obj, unsign
 
 	if (err)
 		return err;
+	if (w->metrics[0] && strncmp(w->metrics, "file:///", 8) &&
+	    (strncmp(w->metrics, "http://", 7) || !w->metrics[7] || w->metrics[7] == '/'))
+		return cfg_fail_key(c, v, "metrics", "'%s' is not an http:// or file:/// URL",
+				    cfg_token(c, w->metrics));
 	w->has_mac = w->mac_str[0] != '\0';
 	if (w->has_mac && (strlen(w->mac_str) != 17 || mac_parse(w->mac_str, w->mac) ||
 			   (w->mac[0] & 1) || !memcmp(w->mac, "\0\0\0\0\0\0", 6)))

@@ -839,6 +839,14 @@ void host_render(struct host *h, struct mbuf *m, const struct ig_cfg *cfg)
 	host_render_links(h, m);
 }
 
+int host_wl_ifindex(const struct host *h, const char *name)
+{
+	for (unsigned int i = 0; h && i < h->n_wl; i++)
+		if (!strcmp(h->wl[i].name, name))
+			return h->wl[i].mac_known ? h->wl[i].ifindex : 0;
+	return 0;
+}
+
 void host_stop(struct host *h, bool detach)
 {
 	if (!h)

@@ -105,6 +105,9 @@ void host_events(struct host *h);
 int host_tick(struct host *h);
 /* The host families of the /metrics page; tenants name the ids. */
 void host_render(struct host *h, struct mbuf *m, const struct ig_cfg *cfg);
+/* The interface of the workload of that name while it is registered in
+ * ig_wl_stats (its interface exists and its MAC is known), else 0. */
+int host_wl_ifindex(const struct host *h, const char *name);
 /* Close; with detach, the programs leave their interfaces. */
 void host_stop(struct host *h, bool detach);
 
