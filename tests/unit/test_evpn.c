@@ -239,7 +239,7 @@ static int load(const char *text, struct ig_cfg *cfg, struct config_error *err)
 	return config_load_mem("e.yaml", text, strlen(text), cfg, err);
 }
 
-#define HOST_HEAD                                 \
+#define HOST_HEAD                                   \
 	"interfaces:\n  - {name: e0, role: host}\n" \
 	"tenants:\n  - {name: ta, id: 1, vni: 6400}\n"
 
@@ -272,8 +272,8 @@ Test(evpn, config_errors)
 	struct config_error err = {};
 	struct ig_cfg cfg;
 
-	cr_expect_eq(load(HOST_HEAD "host:\n  vtep: 198.18.11.2\n  tenants: [{name: ta}]\n",
-			  &cfg, &err),
+	cr_expect_eq(load(HOST_HEAD "host:\n  vtep: 198.18.11.2\n  tenants: [{name: ta}]\n", &cfg,
+			  &err),
 		     -EINVAL);
 	cr_expect_str_eq(err.text,
 			 "e.yaml:7:13: host.tenants[0].vteps: missing (only optional with an "

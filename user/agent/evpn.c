@@ -154,8 +154,8 @@ static int ep_tmp_cmp(const void *a, const void *b)
 	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-unsigned int evpn_table_endpoints(const struct evpn_table *t, struct evpn_ep *out,
-				  unsigned int max, unsigned int *conflicts)
+unsigned int evpn_table_endpoints(const struct evpn_table *t, struct evpn_ep *out, unsigned int max,
+				  unsigned int *conflicts)
 {
 	struct ep_tmp *tmp = calloc(t->n_nb + 1, sizeof(*tmp));
 	unsigned int n = 0, k = 0;
@@ -323,9 +323,9 @@ static void evpn_on_neigh(const struct netlink_neigh *n, void *ctx)
 	int r = 0;
 
 	for (unsigned int i = 0; i < e->n_vnis && !v; i++)
-		if (e->vnis[i].up && (e->vnis[i].ifs.vx == n->ifindex ||
-				      e->vnis[i].ifs.br == n->ifindex ||
-				      e->vnis[i].ifs.port == n->ifindex))
+		if (e->vnis[i].up &&
+		    (e->vnis[i].ifs.vx == n->ifindex || e->vnis[i].ifs.br == n->ifindex ||
+		     e->vnis[i].ifs.port == n->ifindex))
 			v = &e->vnis[i];
 	if (!v)
 		return; /* not one of ours */
@@ -510,8 +510,8 @@ void evpn_render(const struct evpn *e, struct mbuf *m)
 			nb += e->learned.nb[j].vni == e->vnis[i].vni;
 		mbuf_printf(m, "infergate_evpn_remote_vteps{vni=\"%u\"} %u\n", e->vnis[i].vni, vt);
 		mbuf_printf(m, "infergate_evpn_remote_macs{vni=\"%u\"} %u\n", e->vnis[i].vni, mac);
-		mbuf_printf(m, "infergate_evpn_remote_neighbours{vni=\"%u\"} %u\n",
-			    e->vnis[i].vni, nb);
+		mbuf_printf(m, "infergate_evpn_remote_neighbours{vni=\"%u\"} %u\n", e->vnis[i].vni,
+			    nb);
 	}
 	mbuf_family(m, "infergate_evpn_local_entries", "gauge",
 		    "FDB and neighbour entries the agent gives the EVPN daemon for local "

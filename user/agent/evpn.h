@@ -65,8 +65,8 @@ struct evpn_ep {
 	__u8 vtep[16];
 };
 /* Into out (max entries, sorted by address); returns how many. */
-unsigned int evpn_table_endpoints(const struct evpn_table *t, struct evpn_ep *out,
-				  unsigned int max, unsigned int *conflicts);
+unsigned int evpn_table_endpoints(const struct evpn_table *t, struct evpn_ep *out, unsigned int max,
+				  unsigned int *conflicts);
 void evpn_table_free(struct evpn_table *t);
 
 /* ---- the agent's part on the machine ---- */

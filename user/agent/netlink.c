@@ -435,9 +435,10 @@ static int evpn_no_addrgen(struct netlink *nl, int ifindex)
 	return nl_do(nl, msg);
 }
 
-static int evpn_link_up(struct netlink *nl, int ifindex, int master)
+static int evpn_link_set(struct netlink *nl, int ifindex, int master, bool up)
 {
-	struct nl_msg *msg = nl_link_msg(RTM_SETLINK, 0, AF_UNSPEC, ifindex, IFF_UP, IFF_UP);
+	struct nl_msg *msg =
+		nl_link_msg(RTM_SETLINK, 0, AF_UNSPEC, ifindex, up ? IFF_UP : 0, up ? IFF_UP : 0);
 
 	if (!msg)
 		return -ENOMEM;
@@ -448,10 +449,10 @@ static int evpn_link_up(struct netlink *nl, int ifindex, int master)
 	return nl_do(nl, msg);
 }
 
-/* A bridge port that forwards nothing, either way, and learns nothing. The
- * bridge resets a port's state when its link comes back up: the agent
- * asserts it again on each reconcile. */
-static int evpn_port_off(struct netlink *nl, int ifindex)
+/* A bridge port that learns nothing; with off, it also forwards nothing,
+ * either way (state disabled). The bridge resets a port's state when its
+ * link comes back up: the agent asserts it again on each reconcile. */
+static int evpn_port_set(struct netlink *nl, int ifindex, bool off)
 {
 	struct nl_msg *msg = nl_link_msg(RTM_SETLINK, 0, AF_BRIDGE, ifindex, 0, 0);
 	struct nlattr *pi;
@@ -459,13 +460,49 @@ static int evpn_port_off(struct netlink *nl, int ifindex)
 	if (!msg)
 		return -ENOMEM;
 	pi = nla_nest_start(msg, IFLA_PROTINFO | NLA_F_NESTED);
-	if (!pi || nla_put_u8(msg, IFLA_BRPORT_STATE, BR_STATE_DISABLED) ||
+	if (!pi || (off && nla_put_u8(msg, IFLA_BRPORT_STATE, BR_STATE_DISABLED)) ||
 	    nla_put_u8(msg, IFLA_BRPORT_LEARNING, 0)) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
 	nla_nest_end(msg, pi);
 	return nl_do(nl, msg);
+}
+
+/* net.ipv6.conf.<dev>.<key> = val (this namespace's, as the agent sees
+ * /proc/sys/net). */
+static int evpn_sysctl(const char *dev, const char *key, const char *val)
+{
+	char path[128];
+	FILE *f;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", dev, key);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	if (fputs(val, f) < 0)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+/* A device that sends nothing of its own: no IPv6 (the ports), or for
+ * the bridge, which holds IPv6 neighbours for zebra, IPv6 without an
+ * address, not a router, MLDv1 (which reports no group it has). */
+static int evpn_quiet(struct netlink *nl, const char *dev, bool bridge)
+{
+	int ifindex = (int)if_nametoindex(dev);
+
+	if (!ifindex)
+		return -ENODEV;
+	if (!bridge)
+		return evpn_sysctl(dev, "disable_ipv6", "1");
+	return evpn_sysctl(dev, "force_mld_version", "1")  ?:
+		       evpn_no_addrgen(nl, ifindex)	   ?:
+		       evpn_sysctl(dev, "forwarding", "0") ?:
+							     evpn_sysctl(dev, "accept_ra", "0");
 }
 
 /* Create a link of kind with its data (may be NULL); -EEXIST if it is. */
@@ -482,6 +519,12 @@ static int evpn_create(struct netlink *nl, const char *name, const char *kind, _
 	err |= nla_put_string(msg, IFLA_IFNAME, name);
 	li = nla_nest_start(msg, IFLA_LINKINFO);
 	err |= !li || nla_put_string(msg, IFLA_INFO_KIND, kind);
+	if (!err && !vtep) { /* the bridge: no multicast snooping (no MLD of its own) */
+		data = nla_nest_start(msg, IFLA_INFO_DATA);
+		err |= !data || nla_put_u8(msg, IFLA_BR_MCAST_SNOOPING, 0);
+		if (data)
+			nla_nest_end(msg, data);
+	}
 	if (!err && vtep) {
 		data = nla_nest_start(msg, IFLA_INFO_DATA);
 		err |= !data || nla_put_u32(msg, IFLA_VXLAN_ID, vni);
@@ -544,31 +587,35 @@ int netlink_evpn_vni_up(struct netlink *nl, __u32 vni, const __u8 vtep[16], __u1
 		netlink_evpn_vni_down(nl, vni);
 		out->vx = 0;
 	}
-	if (!if_nametoindex(br)) {
-		err = evpn_create(nl, br, "bridge", 0, NULL, 0);
-		err = err ?: evpn_no_addrgen(nl, (int)if_nametoindex(br));
-	}
+	/* Each device is made quiet and a port learning nothing before it
+	 * comes up. */
+	if (!if_nametoindex(br))
+		err = evpn_create(nl, br, "bridge", 0, NULL, 0) ?: evpn_quiet(nl, br, true);
 	out->br = (int)if_nametoindex(br);
 	if (!err && !out->vx) {
-		err = evpn_create(nl, vx, "vxlan", vni, vtep, port);
+		err = evpn_create(nl, vx, "vxlan", vni, vtep, port) ?: evpn_quiet(nl, vx, false);
 		out->vx = (int)if_nametoindex(vx);
-		err = err ?: evpn_no_addrgen(nl, out->vx);
+		err = err ?: evpn_link_set(nl, out->vx, out->br, false);
 	}
 	if (!err && !if_nametoindex(pt)) {
 		err = nl_errno(rtnl_link_veth_add(nl->sk, pt, peer, getpid()));
-		err = err ?: evpn_no_addrgen(nl, (int)if_nametoindex(pt));
-		err = err ?: evpn_no_addrgen(nl, (int)if_nametoindex(peer));
+		err = err ?: evpn_quiet(nl, pt, false) ?: evpn_quiet(nl, peer, false);
+		err = err ?: evpn_link_set(nl, (int)if_nametoindex(pt), out->br, false);
 	}
 	out->port = (int)if_nametoindex(pt);
 	peer_if = (int)if_nametoindex(peer);
 	if (!err && (!out->br || !out->vx || !out->port || !peer_if))
 		err = -ENODEV;
-	err = err ?: evpn_link_up(nl, out->br, 0);
-	err = err ?: evpn_link_up(nl, out->vx, out->br);
-	err = err ?: evpn_link_up(nl, out->port, out->br);
-	err = err ?: evpn_link_up(nl, peer_if, 0);
-	err = err ?: evpn_port_off(nl, out->vx);
-	err = err ?: evpn_port_off(nl, out->port);
+	err = err ?: evpn_port_set(nl, out->vx, false) ?: evpn_port_set(nl, out->port, false);
+	err = err ?: evpn_link_set(nl, out->br, 0, true);
+	err = err ?: evpn_link_set(nl, out->vx, out->br, true);
+	err = err ?: evpn_link_set(nl, out->port, out->br, true);
+	err = err ?: evpn_link_set(nl, peer_if, 0, true);
+	/* The vxlan port forwards nothing either way: a frame the kernel's
+	 * vxlan socket decapsulated dies here, and the bridge never hands
+	 * one to the vxlan device. The port veth stays forwarding: it gives
+	 * the bridge its carrier, which zebra needs to install neighbours. */
+	err = err ?: evpn_port_set(nl, out->vx, true);
 	return err;
 }
 
