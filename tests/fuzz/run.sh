@@ -15,6 +15,7 @@ for t in "$@"; do
 	case $t in
 	prom | telemetry) seeds="tests/data/metrics tests/data/metrics/invalid" ;;
 	config) seeds="tests/data/config" ;;
+	neigh) seeds="" ;;
 	*) echo "run.sh: unknown target $t" >&2; exit 2 ;;
 	esac
 	mkdir -p "$build/fuzz-corpus/$t" "$build/fuzz-artifacts"

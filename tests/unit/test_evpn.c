@@ -6,6 +6,7 @@
  * message parser (user/agent/netlink.c) takes exact bytes and refuses
  * malformed ones; the evpn: section's defaults and errors. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/neighbour.h>
@@ -230,6 +231,28 @@ Test(evpn, parse_refuses_malformed)
 	len = fdb_msg(&m, RTM_NEWNEIGH, 0);
 	cr_assert_eq(netlink_neigh_parse(&m, len, &n), 0);
 	cr_expect(!n.has_dst, "the bridge's own entry: no VTEP");
+}
+
+/* A last attribute of 5 bytes ends the message unaligned: the walk must
+ * stop there, not read past the end (tests/fuzz/corpus/neigh/neigh-crash-*). */
+Test(evpn, parse_short_last_attribute)
+{
+	static const __u8 one = 1;
+	struct netlink_neigh n;
+	struct nmsg m;
+	size_t len = fdb_msg(&m, RTM_NEWNEIGH, 0);
+	size_t off = len - NLMSG_LENGTH(sizeof(struct ndmsg));
+	__u8 *heap;
+
+	put_attr(&m, off, 99, &one, 1);
+	len += RTA_LENGTH(1);
+	m.h.nlmsg_len = (unsigned int)len;
+	heap = malloc(len); /* exactly len bytes: ASan sees any read past them */
+	cr_assert(heap);
+	memcpy(heap, &m, len);
+	cr_expect_eq(netlink_neigh_parse(heap, len, &n), 0);
+	cr_expect(n.has_mac);
+	free(heap);
 }
 
 /* ---- the evpn: section ---- */

@@ -679,7 +679,7 @@ int netlink_neigh_parse(const void *buf, size_t len, struct netlink_neigh *out)
 	const struct nlmsghdr *h = buf;
 	const struct ndmsg *nd;
 	const struct rtattr *a;
-	size_t left;
+	int left;
 
 	memset(out, 0, sizeof(*out));
 	if (len < NLMSG_HDRLEN || h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > len)
@@ -696,10 +696,12 @@ int netlink_neigh_parse(const void *buf, size_t len, struct netlink_neigh *out)
 	out->flags = nd->ndm_flags;
 	if (out->family != AF_BRIDGE && out->family != AF_INET && out->family != AF_INET6)
 		return -EINVAL;
-	a = (const struct rtattr *)((const char *)nd + NLMSG_ALIGN(sizeof(*nd)));
-	left = h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*nd)));
 	if (h->nlmsg_len < NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*nd))))
 		return -EINVAL;
+	a = (const struct rtattr *)((const char *)nd + NLMSG_ALIGN(sizeof(*nd)));
+	/* Signed: RTA_NEXT subtracts the aligned length, which may pass the
+	 * end of a short last attribute (found by tests/fuzz/fuzz_neigh). */
+	left = (int)(h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*nd))));
 	for (; RTA_OK(a, left); a = RTA_NEXT(a, left)) {
 		size_t n = RTA_PAYLOAD(a);
 		const __u8 *p = RTA_DATA(a);
