@@ -16,6 +16,7 @@ for t in "$@"; do
 	prom | telemetry | hostpage) seeds="tests/data/metrics tests/data/metrics/invalid" ;;
 	config) seeds="tests/data/config" ;;
 	sync) seeds="" ;; # tests/fuzz/corpus/sync: datagrams of the wire format
+	neigh) seeds="" ;; # tests/fuzz/corpus/neigh: FDB and neighbour messages
 	*) echo "run.sh: unknown target $t" >&2; exit 2 ;;
 	esac
 	mkdir -p "$build/fuzz-corpus/$t" "$build/fuzz-artifacts"

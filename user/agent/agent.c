@@ -13,6 +13,7 @@
 
 #include "user/agent/agent.h"
 #include "user/agent/conncount.h"
+#include "user/agent/evpn.h"
 #include "user/agent/gpuhost.h"
 #include "user/agent/netlink.h"
 #include "user/agent/nvml.h"
@@ -1196,6 +1197,7 @@ void agent_publish(struct agent *a)
 	agent_render_backends(a, &m, now);
 	host_render(a->host, &m, &a->cfg);
 	hosttok_render(&a->tok, &m);
+	evpn_render(a->evpn, &m);
 	agent_render_nvml(a, &m);
 	agent_render_latency(a, &m);
 	if (a->sync_on)
@@ -1228,6 +1230,8 @@ static int agent_attach(struct agent *a)
 
 /* Maps and runtime for the current configuration; tables from capacity
  * until telemetry arrives (score_update publishes at its first step). */
+static int agent_evpn_apply(struct agent *a);
+
 static int agent_apply(struct agent *a)
 {
 	__u64 now = agent_now_ns();
@@ -1246,6 +1250,8 @@ static int agent_apply(struct agent *a)
 	for (unsigned int s = 0; !err && s < a->n_svc; s++)
 		err = agent_rebuild_service(a, &a->svc[s]);
 	a->next_scrape_ns = now;
+	if (!err && a->evpn)
+		err = agent_evpn_apply(a);
 	if (!err && a->host)
 		err = host_apply(a->host, &a->cfg.host) ?:
 			      hosttok_apply(&a->tok, &a->cfg, &a->ld.maps, a->host, &a->sc);
@@ -1253,6 +1259,44 @@ static int agent_apply(struct agent *a)
 		a->gov.net.h[i].probe.tag = AGENT_PROBE_GOVNET;
 	for (unsigned int i = 0; !err && i < a->tok.n_wl; i++)
 		a->tok.wl[i].probe.tag = AGENT_PROBE_HOSTTOK;
+	return err;
+}
+
+/* ---- EVPN (docs/evpn.md) ---- */
+
+/* The VNIs this machine serves: a gateway every tenant's, a host those of
+ * host.tenants; its VTEP is the host's (a box that is both has one). A host
+ * follows the kernel's tables once its objects exist. A failed VNI is
+ * logged and counted; the others and the datapath go on. */
+static int agent_evpn_apply(struct agent *a)
+{
+	const struct ig_cfg *c = &a->cfg;
+	unsigned int n = 0, cap = c->n_tenants + c->host.n_tenants + 1;
+	__u32 *vnis = calloc(cap, sizeof(*vnis)), *tenants = calloc(cap, sizeof(*tenants));
+	int err = vnis && tenants ? 0 : -ENOMEM;
+
+	for (unsigned int i = 0; !err && agent_is_gateway(a) && i < c->n_tenants; i++) {
+		tenants[n] = c->tenants[i].id;
+		vnis[n++] = c->tenants[i].vni;
+	}
+	for (unsigned int i = 0; !err && c->host.present && i < c->host.n_tenants; i++) {
+		bool dup = false;
+
+		for (unsigned int j = 0; j < n; j++)
+			dup |= vnis[j] == c->host.tenants[i].vni;
+		if (dup)
+			continue;
+		tenants[n] = c->host.tenants[i].id;
+		vnis[n++] = c->host.tenants[i].vni;
+	}
+	if (!err)
+		evpn_apply(a->evpn, &c->evpn,
+			   c->host.present ? c->host.vtep.addr : c->gateway.vtep.addr, vnis,
+			   tenants, n);
+	free(vnis);
+	free(tenants);
+	if (!err && a->host && !a->evpn->watching)
+		evpn_watch(a->evpn);
 	return err;
 }
 
@@ -1284,6 +1328,10 @@ int agent_start(struct agent *a, const struct agent_opts *opts)
 	if (!err && a->cfg.host.present)
 		err = host_start(&a->host, &a->ld, a->nl, opts->compat_flags, &a->cfg.host);
 	err = err ?: agent_sync_update(a, NULL);
+	if (!err && a->cfg.evpn.present)
+		err = evpn_start(&a->evpn, a->nl);
+	if (!err && a->host)
+		host_set_evpn(a->host, a->evpn);
 	err = err ?: agent_attach(a) ?: agent_apply(a);
 	if (!err)
 		agent_retire_stale(a);
@@ -1350,9 +1398,10 @@ int agent_reload(struct agent *a)
 		log_err("reload rejected, the running configuration stays: %s", cerr.text);
 		return err;
 	}
-	if (a->cfg.host.present != next.host.present) {
+	if (a->cfg.host.present != next.host.present || a->cfg.evpn.present != next.evpn.present) {
 		a->reload_errors++;
-		log_err("reload rejected: the host: section can only change with a restart");
+		log_err("reload rejected: the host: and evpn: sections can only appear or go "
+			"with a restart");
 		config_free(&next);
 		return -EINVAL;
 	}
@@ -1416,6 +1465,8 @@ void agent_stop(struct agent *a, bool detach)
 	hosttok_free(&a->tok);
 	host_stop(a->host, detach);
 	a->host = NULL;
+	evpn_stop(a->evpn);
+	a->evpn = NULL;
 	if (detach && a->ld.gw)
 		loader_detach(&a->ld);
 	loader_close(&a->ld);

@@ -24,6 +24,7 @@
 #include "user/lib/log.h"
 
 struct host;
+struct evpn;
 struct netlink;
 struct nvml;
 
@@ -83,6 +84,7 @@ struct agent {
 	struct metrics_server *ms;
 	struct nvml *nvml; /* NULL unless telemetry.nvml and the library loads */
 	struct host *host; /* GPU host datapath (user/agent/gpuhost.h); NULL without host: */
+	struct evpn *evpn; /* evpn: section (user/agent/evpn.h); NULL without it */
 	unsigned int n_be, n_svc;
 	struct agent_backend *be;
 	struct agent_service *svc;

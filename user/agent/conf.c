@@ -759,7 +759,7 @@ static const struct cfg_field cfg_root_fields[] = {
 	CFG_CUSTOM("telemetry", 0, cfg_telemetry),    CFG_CUSTOM("scoring", 0, cfg_scoring),
 	CFG_CUSTOM("metrics", 0, cfg_metrics),	      CFG_CUSTOM("governance", 0, cfg_governance),
 	CFG_CUSTOM("host", 0, config_host_parse),     CFG_CUSTOM("sync", 0, cfg_sync),
-	CFG_CUSTOM("announce", 0, cfg_announce),
+	CFG_CUSTOM("announce", 0, cfg_announce),      CFG_CUSTOM("evpn", 0, config_evpn_parse),
 };
 
 /* A gateway needs its section and its services; a host-only file has none. */

@@ -12,6 +12,7 @@
 
 #include "maps/ig_abi.h"
 #include "user/agent/cfgtree.h"
+#include "user/agent/conf_evpn.h"
 #include "user/agent/conf_host.h"
 #include "user/agent/score.h"
 #include "user/agent/telemetry.h"
@@ -224,6 +225,7 @@ struct ig_cfg {
 	struct config_host host; /* host: section (GPU hosts) */
 	struct config_sync sync; /* sync: section (gateways) */
 	struct config_announce announce;
+	struct config_evpn evpn; /* evpn: section (docs/evpn.md) */
 };
 
 /* Parse and check the file at path into out. Returns 0, or a negative errno

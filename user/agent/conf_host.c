@@ -87,7 +87,7 @@ static int cfg_ht_vteps(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 
 static const struct cfg_field cfg_ht_fields[] = {
 	CFG_FIELD(struct config_host_tenant, "name", CT_NAME, name, CF_REQ, 0, 0),
-	CFG_CUSTOM("vteps", CF_REQ, cfg_ht_vteps),
+	CFG_CUSTOM("vteps", 0, cfg_ht_vteps), /* required without evpn: */
 };
 
 static int cfg_ht(struct cfg_ctx *c, const struct cfg_node *v, void *obj, unsigned int i)
@@ -274,6 +274,13 @@ static int cfg_resolve_tenants(struct cfg_ctx *c, const struct cfg_node *hv)
 		}
 		t->id = cfg->tenants[k].id;
 		t->vni = cfg->tenants[k].vni;
+		/* With EVPN the VTEPs are learned; static ones are optional. */
+		if (!cfg->evpn.present && !cfg_get(list->kids[i], "vteps")) {
+			cfg_push(c, ".tenants[%u]", i);
+			return cfg_fail_key(c, list->kids[i], "vteps",
+					    "missing (only optional with an evpn: section, which "
+					    "learns them)");
+		}
 		for (unsigned int j = 0; j < t->n_vteps; j++) {
 			if (t->vteps[j].family == h->vtep.family)
 				continue;
@@ -387,7 +394,9 @@ static int cfg_resolve_refs(struct cfg_ctx *c, const struct cfg_node *hv)
 		err = cfg_tenant_served(c, ep->kids[i], e->tenant, &e->tenant_id);
 		for (unsigned int j = 0; !err && e->has_vtep && j < t->n_vteps; j++)
 			ok |= !memcmp(t->vteps[j].addr, e->vtep.addr, IG_ADDR_LEN);
-		if (!err && e->has_vtep && !ok)
+		/* With EVPN the VTEP may be a learned one: the datapath's
+		 * membership check still applies to what is sent. */
+		if (!err && e->has_vtep && !ok && !((struct ig_cfg *)c->data)->evpn.present)
 			err = cfg_fail_key(c, ep->kids[i], "vtep",
 					   "%s is not among host.tenants '%s' vteps",
 					   addr_str(e->vtep.addr, s, sizeof(s)), e->tenant);

@@ -668,11 +668,21 @@ static int dp_vtep_key(struct ig_vtep_key *k, __u32 vni, const __u8 addr[IG_ADDR
 
 int dp_vtep_allow(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN])
 {
+	return dp_vtep_allow_flags(m, vni, addr, 0);
+}
+
+int dp_vtep_allow_flags(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN],
+			__u32 flags)
+{
 	struct ig_vtep_key k;
-	__u32 reserved = 0;
 	int err = dp_vtep_key(&k, vni, addr);
 
-	return err ? err : dp_update(m->vteps, &k, &reserved, "ig_vteps");
+	return err ? err : dp_update(m->vteps, &k, &flags, "ig_vteps");
+}
+
+int dp_vtep_flags(int vteps_fd, const struct ig_vtep_key *k, __u32 *flags)
+{
+	return bpf_map_lookup_elem(vteps_fd, k, flags) ? -errno : 0;
 }
 
 int dp_vtep_deny(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN])

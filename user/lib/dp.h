@@ -118,6 +118,10 @@ int dp_vni_get(const struct dp_maps *m, __u32 vni, __u32 *tenant);
 /* Allow, or stop allowing, VXLAN with vni from and to the VTEP at addr. */
 int dp_vtep_allow(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN]);
 int dp_vtep_deny(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN]);
+/* The same with the entry's source (enum ig_vtep_flags), and reading it. */
+int dp_vtep_allow_flags(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN],
+			__u32 flags);
+int dp_vtep_flags(int vteps_fd, const struct ig_vtep_key *k, __u32 *flags);
 /* A tenant address: local (ifindex set), remote (vtep set) or neither. */
 int dp_endpoint_set(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN],
 		    const struct ig_endpoint *ep);
