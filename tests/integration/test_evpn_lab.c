@@ -244,6 +244,23 @@ static double metric(int h, const char *line)
 	return atof(out);
 }
 
+/* The value once the page has caught up with what came before: the page is
+ * rendered once a second, so a baseline read right after traffic may miss
+ * its last packets. Reads until two reads 1.2 s apart agree (at most 6 s). */
+static double metric_settled(int h, const char *line)
+{
+	double v = metric(h, line), w;
+
+	for (int i = 0; i < 5; i++) {
+		usleep(1200 * 1000);
+		w = metric(h, line);
+		if (w == v)
+			break;
+		v = w;
+	}
+	return v;
+}
+
 /* The page is rendered once a second: poll up to ms for at least want. */
 static double metric_reach(int h, const char *line, double want, int ms)
 {
@@ -285,6 +302,17 @@ static double wl_rx(int h, const struct wl *w)
 		 "infergate_host_workload_rx_packets_total{workload=\"%s\",tenant=\"t%c\"}",
 		 w->name, w->t);
 	return metric(h, line);
+}
+
+/* wl_rx once the page has caught up (a baseline). */
+static double wl_rx_settled(int h, const struct wl *w)
+{
+	char line[160];
+
+	snprintf(line, sizeof(line),
+		 "infergate_host_workload_rx_packets_total{workload=\"%s\",tenant=\"t%c\"}",
+		 w->name, w->t);
+	return metric_settled(h, line);
 }
 
 /* infergatectl --json on host h, from its pins. */
@@ -627,7 +655,7 @@ static void same_tenant_and_cross(void)
 static void hostile_vtep(void)
 {
 	double vtep = drops(2, 'a', "vxlan-vtep-not-allowed"),
-	       other = drops(2, 'b', "endpoint-other-tenant"), rx_a2 = wl_rx(2, &wls[A2]),
+	       other = drops(2, 'b', "endpoint-other-tenant"), rx_a2 = wl_rx_settled(2, &wls[A2]),
 	       rx_b2 = wl_rx(2, &wls[B2]);
 	char out[8192];
 
