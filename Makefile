@@ -101,7 +101,7 @@ $(O)/san/%.o: %.c | $(BPF_SKELS)
 .DEFAULT_GOAL := all
 # Keep the unlinked BPF objects: their .d files name them.
 .SECONDARY:
-.PHONY: all deps check check-layers test-unit test-monitoring test-bpf test-integration demo bench bench-datapath \
+.PHONY: all deps check check-layers test-unit test-monitoring test-bpf test-integration demo bench bench-datapath bench-govern \
 	bench-routing results-snapshot image image-ref test-image format \
 	check-format install clean help
 
@@ -155,8 +155,12 @@ test-integration: $(INTEG_BIN) $(BPF_OBJS)
 RESULTS := $(O)/results
 RECORD := tests/bench/record.sh
 
-bench: $(BENCH_BIN)
-	$(Q)$(RECORD) $(RESULTS)/bench.md $(BENCH_BIN)
+bench: $(BENCH_BIN) $(AGENT_BIN) $(LLMSIM_BIN) $(LOADGEN_BIN)
+	$(Q)IG_BUILD=$(O) $(RECORD) $(RESULTS)/bench.md $(BENCH_BIN)
+
+# Runaway control across machines alone (tests/bench/bench_govern.c).
+bench-govern: $(BENCH_BIN) $(AGENT_BIN) $(LLMSIM_BIN) $(LOADGEN_BIN)
+	$(Q)IG_BUILD=$(O) $(RECORD) $(RESULTS)/bench-govern.md $(BENCH_BIN) govern
 
 # The datapath's benchmarks in one run: the gateway per packet, the GPU
 # hosts' path, and forwarding rate through the gateway namespace (XDP
@@ -164,7 +168,8 @@ bench: $(BENCH_BIN)
 bench-datapath: $(BENCH_BIN)
 	$(Q)$(RECORD) $(RESULTS)/bench-datapath.md $(BENCH_BIN) datapath host forward
 
-# Routing policies under one seeded workload (tests/bench/bench_routing.c);
+# Routing policies on the scenario files of tests/bench/scenarios/ (or
+# BENCH_ROUTING_FLAGS="--scenario FILE ..."; tests/bench/bench_routing.c);
 # results.md and the PNG plots land in $(O)/bench-routing.
 bench-routing: $(BENCH_ROUTING_BIN) $(AGENT_BIN) $(INFERGATECTL_BIN) $(LLMSIM_BIN) $(LOADGEN_BIN)
 	$(Q)IG_BUILD=$(O) $(RECORD) --append $(O)/bench-routing/results.md \
@@ -234,8 +239,9 @@ help:
 	@echo '  fuzz              each libFuzzer target for FUZZ_SECONDS (default 60)'
 	@echo '  test-bpf          BPF_PROG_TEST_RUN fixtures (root)'
 	@echo '  test-integration  network-namespace labs with real traffic (root)'
-	@echo '  bench             every benchmark: datapath, Maglev, agent, hosts, forwarding (root)'
+	@echo '  bench             every benchmark: datapath, Maglev, agent, hosts, forwarding, governance (root)'
 	@echo '  bench-datapath    gateway per packet, GPU-host path, forwarding pps XDP vs iptables (root)'
+	@echo '  bench-govern      runaway start to throttle across machines, token-estimate error (root)'
 	@echo '  bench-routing     routing policies (kube-proxy, RR, least-conn, Maglev, least-loaded,'
 	@echo '                    oracle) on llmsim hosts: $(O)/bench-routing/results.md + PNGs (root)'
 	@echo '  results-snapshot  copy $(O)/results/*.md (what bench* and test-kernels measured) to docs/results/'

@@ -9,6 +9,7 @@
 enum ig_config_flags {
 	IG_CFG_ENABLED = 1 << 0, /* steer traffic to VIPs; off = XDP_PASS everything */
 	IG_CFG_VTEP6 = 1 << 1, /* underlay is IPv6 (vtep_addr is not v4-mapped) */
+	IG_CFG_SYNC = 1 << 2, /* write connection decisions to ig_sync (maps/connsync.h) */
 };
 
 struct ig_config {

@@ -43,6 +43,7 @@ enum ig_conn_flags {
 	IG_CONN_F_COUNTED = 1 << 1, /* counted in ig_tn_conns against the tenant's cap */
 	IG_CONN_F_EST = 1 << 2, /* the handshake's ACK (TCP) or any UDP packet seen */
 	IG_CONN_F_CONFIRMED = 1 << 3, /* traffic after the handshake: a live session */
+	IG_CONN_F_SYNCED = 1 << 4, /* made by the agent from a peer gateway's sync */
 };
 
 /* An entry as userspace sees it (dp_conn_get, dp_conn_put, dp_conns_walk):

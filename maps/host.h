@@ -21,14 +21,21 @@
 #define IG_TN_DROP_KEY(tenant, reason) ((__u32)(tenant) << 8 | (__u32)(reason))
 #define IG_TN_DROP_MAX (IG_TENANT_MAX * IG_TN_DROP_REASONS)
 
-/* ig_vteps key: VXLAN from addr may carry vni. The value is a __u32, 0
- * (reserved). The host's own east-west encapsulation checks the same pair, so
+/* ig_vteps key: VXLAN from addr may carry vni. The value is a __u32 of
+ * enum ig_vtep_flags (where the entry comes from; the datapath reads only
+ * the key). The host's own east-west encapsulation checks the same pair, so
  * it never sends a VNI to a VTEP that is not a member. */
 struct ig_vtep_key {
 	__u8 addr[IG_ADDR_LEN]; /* outer source address, IPv4-mapped for IPv4 */
 	__u32 vni; /* 24-bit, host order */
 };
 IG_ASSERT_SIZE(struct ig_vtep_key, 20);
+
+enum ig_vtep_flags {
+	/* Learned from BGP EVPN (a type-3 route zebra installed); 0: the
+	 * agent's configuration. For tools; the datapath does not read it. */
+	IG_VTEP_F_EVPN = 1 << 0,
+};
 
 struct ig_endpoint_key {
 	__u8 addr[IG_ADDR_LEN]; /* workload address or VIP, IPv4-mapped for IPv4 */
@@ -42,6 +49,9 @@ enum ig_endpoint_flags {
 	IG_EP_F_REMOTE = 1 << 1,
 	/* A service VIP (a workload may send from it: direct server return). */
 	IG_EP_F_VIP = 1 << 2,
+	/* Learned from BGP EVPN (a type-2 route zebra installed), not from the
+	 * configuration. For tools; the datapath does not read it. */
+	IG_EP_F_EVPN = 1 << 3,
 	/* Neither local nor remote: the address belongs to the tenant (e.g. a VIP
 	 * served on other hosts only); other tenants are kept from it, its own
 	 * tenant reaches it through the client side. */

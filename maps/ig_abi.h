@@ -10,6 +10,7 @@
 #include "maps/tenant.h"
 #include "maps/stats.h"
 #include "maps/events.h"
+#include "maps/connsync.h"
 #include "maps/host.h"
 #include "maps/govern.h"
 #include "maps/operator.h"

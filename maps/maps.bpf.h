@@ -264,4 +264,21 @@ struct {
 	__type(value, struct ig_wl_stats);
 } ig_wl_stats SEC(".maps");
 
+/* The gateway's connection decisions for its peers (maps/connsync.h): written
+ * only while IG_CFG_SYNC is set; the agent reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, IG_SYNC_BYTES);
+} ig_sync SEC(".maps");
+
+/* Records ig_sync had no room for. A map of its own: a counter appended to
+ * ig_counters would change its size, and an agent could no longer adopt the
+ * pins of the datapath it upgrades. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} ig_sync_lost SEC(".maps");
+
 #endif /* __IG_MAPS_BPF_H */

@@ -12,7 +12,9 @@ TESTLIB_SAN := $(O)/libigtest-san.a
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 BPFT_SRCS := $(wildcard tests/bpf/*.c)
 INTEG_SRCS := $(wildcard tests/integration/*.c)
-BENCH_SRCS := $(filter-out tests/bench/bench_routing.c,$(wildcard tests/bench/*.c))
+# bench-routing's driver and its scenario files' schema (also unit-tested).
+BENCH_ROUTING_SRCS := tests/bench/bench_routing.c tests/bench/scenario.c
+BENCH_SRCS := $(filter-out $(BENCH_ROUTING_SRCS),$(wildcard tests/bench/*.c))
 
 UNIT_BIN := $(O)/tests/unit-tests
 BPFT_BIN := $(O)/tests/bpf-tests
@@ -26,15 +28,17 @@ $(TESTLIB): $(call obj,$(TESTLIB_SRCS))
 $(TESTLIB_SAN): $(call san,$(TESTLIB_SRCS))
 	$(ar_lib)
 
-$(UNIT_BIN): $(call san,$(UNIT_SRCS) $(SIMTOOL_SRCS)) $(TESTLIB_SAN) $(AGENTLIB_SAN) $(LIB_SAN)
+$(UNIT_BIN): $(call san,$(UNIT_SRCS) $(SIMTOOL_SRCS) tests/bench/scenario.c) $(TESTLIB_SAN) \
+		$(AGENTLIB_SAN) $(LIB_SAN)
 	$(link_san)
 $(BPFT_BIN): $(call san,$(BPFT_SRCS)) $(TESTLIB_SAN) $(AGENTLIB_SAN) $(LIB_SAN)
 	$(link_san)
 $(INTEG_BIN): $(call san,$(INTEG_SRCS)) $(TESTLIB_SAN) $(LABLIB_SAN) $(LIB_SAN)
 	$(link_san)
-$(BENCH_BIN): $(call obj,$(BENCH_SRCS)) $(TESTLIB) $(LABLIB) $(LIB)
+$(BENCH_BIN): $(call obj,$(BENCH_SRCS)) $(TESTLIB) $(LABLIB) $(AGENTLIB) $(LIB)
 	$(link_prog)
-$(BENCH_ROUTING_BIN): $(call obj,tests/bench/bench_routing.c) $(LABLIB) $(LIB)
+$(BENCH_ROUTING_BIN): $(call obj,$(BENCH_ROUTING_SRCS) user/agent/cfgtree.c \
+		tools/lab/loadgen/dist.c) $(LABLIB) $(LIB)
 	$(link_prog)
 
 # libFuzzer targets: fuzz and test-fuzz.

@@ -20,6 +20,7 @@
 #include "bpf/lib/stats.bpf.h"
 #include "bpf/lib/steer.bpf.h"
 #include "bpf/lib/govern.bpf.h"
+#include "bpf/lib/sync.bpf.h"
 #include "maps/flowhash.h"
 
 #define TCP_F_FIN 0x01
@@ -85,6 +86,7 @@ struct conn_times {
 	__u64 linger; /* closed */
 	__u64 udp;
 	__u64 tcp; /* established TCP; 0 = never */
+	__u32 sync; /* IG_CFG_SYNC: decisions go to ig_sync */
 };
 
 static __always_inline void conn_times_get(const struct ig_config *cfg, struct conn_times *t)
@@ -93,6 +95,7 @@ static __always_inline void conn_times_get(const struct ig_config *cfg, struct c
 	t->linger = cfg->linger_ns ?: IG_CONN_LINGER_DEFAULT_NS;
 	t->udp = cfg->udp_idle_ns ?: IG_UDP_IDLE_DEFAULT_NS;
 	t->tcp = cfg->tcp_idle_ns;
+	t->sync = cfg->flags & IG_CFG_SYNC;
 }
 
 /* The first ACK makes a half-open entry established; traffic after it (or
@@ -114,11 +117,15 @@ static __always_inline void conn_advance(struct ig_conn_slot *ct, const struct p
 	__sync_fetch_and_or(&ct->flags, IG_CONN_F_CONFIRMED);
 }
 
-/* An existing entry: its backend, or 0 when the flow must be steered anew. */
+/* An existing entry (its way's slot; cold: its cold record, read only to
+ * sync its prio): its backend, or 0 when the flow must be steered anew.
+ * With sync on, the handshake's ACK and a FIN or RST go to the peers. */
 static __always_inline __u32 conn_follow(const struct conn_times *t, struct ig_conn_slot *ct,
-					 const struct pkt *p, __u64 now, __u32 tenant)
+					 const struct ig_conn_cold *cold, const struct pkt *p,
+					 __u64 now, const struct ig_conn_key *key)
 {
 	struct ig_backend *be = backend_get(ct->backend);
+	__u32 tenant = key->tenant, was = ct->flags;
 
 	if (!be || be->state == IG_BE_DOWN) {
 		count(IG_CNT_RESTEER_DOWN);
@@ -135,13 +142,20 @@ static __always_inline __u32 conn_follow(const struct conn_times *t, struct ig_c
 			return 0; /* the 5-tuple is reused for a new connection */
 	} else {
 		conn_advance(ct, p);
+		/* The ACK, and the first traffic after it: a peer's copy
+		 * of a live session is then as safe from replacement. */
+		if (t->sync && ((ct->flags ^ was) & (IG_CONN_F_EST | IG_CONN_F_CONFIRMED)))
+			sync_emit(key, ct, cold->prio, IG_SYNC_EST);
 	}
 	/* Coarsely: a busy flow's line stays clean (IG_CONN_REFRESH_NS). */
 	if (now - ct->last_ns >= IG_CONN_REFRESH_NS)
 		ct->last_ns = now;
 	if (p->proto == IPPROTO_TCP && (p->tcp_flags & (TCP_F_FIN | TCP_F_RST)) &&
-	    conn_release(ct, tenant))
+	    conn_release(ct, tenant)) {
 		count(IG_CNT_CONN_CLOSED);
+		if (t->sync)
+			sync_emit(key, ct, cold->prio, IG_SYNC_CLOSE);
+	}
 	count(IG_CNT_CONN_HIT);
 	return ct->backend;
 }
@@ -220,6 +234,11 @@ static __always_inline int conn_key_eq_now(const struct ig_conn_slot *s,
 #pragma unroll
 	for (int i = 0; i < (int)(sizeof(*key) / 4); i++)
 		diff |= x[i] ^ y[i];
+	/* diff is computed here, not sunk past the tag's test: the eleven
+	 * words kept live across it spilled (conn_way_find took 144 bytes
+	 * of the 512 it shares with the program, which then failed to load
+	 * once sync had grown the program's own frame). */
+	asm volatile("" : "+r"(diff));
 	return !diff;
 }
 
@@ -409,6 +428,10 @@ static __always_inline void conn_insert(const struct ig_service *svc, struct con
 	inflight_add(r->backend, 1);
 	count(IG_CNT_NEW_CONN);
 	r->new_conn = 1;
+	/* What conn_take wrote to the slot, from the local copy: once the
+	 * tag is published another CPU may take the way again. */
+	if (cc->t.sync)
+		sync_emit_rec(key, nct.backend, nct.service, nct.flags, nct.prio, IG_SYNC_NEW);
 }
 
 /* The entry of key (hash: its flow hash), read only, or NULL: for a
@@ -444,8 +467,8 @@ static __always_inline int conn_lookup(struct conn_ctx *cc, const struct ig_conn
 		return 0;
 	w = conn_way_find(cc->b, key, cc->tag);
 	if (w >= 0 && w < IG_CONN_WAYS) {
-		r->backend =
-			conn_follow(&cc->t, &cc->b->ways[conn_way_index(w)], p, now, key->tenant);
+		r->backend = conn_follow(&cc->t, &cc->b->ways[conn_way_index(w)],
+					 &cc->b->cold[conn_way_index(w)], p, now, key);
 		if (r->backend)
 			return 1;
 		/* Closed, expired or its backend is down: the new entry

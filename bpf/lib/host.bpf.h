@@ -564,7 +564,7 @@ count:
 /* tc egress on a GPU host's uplink: responses of inference servers that run
  * in the host's own namespace (the kernel's vxlan device delivers to them;
  * they answer the client directly). The source address names the tenant: a
- * VIP or local workload address in ig_endpoints. Everything else passes. */
+ * VIP in ig_endpoints that no local workload holds. Everything else passes. */
 static __always_inline int host_egress(struct __sk_buff *skb)
 {
 	struct host_ctx h = { .skb = skb };
@@ -582,7 +582,9 @@ static __always_inline int host_egress(struct __sk_buff *skb)
 	    (p.flags & PKT_F_FRAG) || host_v4mapped_v6(&p))
 		return TC_ACT_OK; /* not ours to judge: the stack sent it */
 	src = bpf_map_lookup_elem(&ig_endpoints, p.saddr);
-	if (!src || !(src->flags & (IG_EP_F_VIP | IG_EP_F_LOCAL)) || !src->tenant)
+	/* A local endpoint is a workload behind tc_workload, which counted
+	 * (and, cut, dropped) its response already. */
+	if (!src || !(src->flags & IG_EP_F_VIP) || (src->flags & IG_EP_F_LOCAL) || !src->tenant)
 		return TC_ACT_OK;
 	h.cfg = cfg;
 	h.p = &p;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `make bench`: every benchmark in one run, each printing its own table.
  * `bench-datapath [NAME...]` runs only the named ones (datapath, maglev,
- * agent, host, forward). */
+ * agent, host, forward, sync, govern). */
 #include <stdio.h>
 #include <string.h>
 
@@ -10,13 +10,16 @@ int bench_maglev(void);
 int bench_agent(void);
 int bench_host(void);
 int bench_forward(void);
+int bench_sync(void);
+int bench_govern(void);
 
 static const struct {
 	const char *name;
 	int (*run)(void);
 } benches[] = {
 	{ "datapath", bench_datapath }, { "maglev", bench_maglev },   { "agent", bench_agent },
-	{ "host", bench_host },		{ "forward", bench_forward },
+	{ "host", bench_host },		{ "forward", bench_forward }, { "sync", bench_sync },
+	{ "govern", bench_govern },
 };
 
 static int wanted(int argc, char **argv, const char *name)

@@ -1,66 +1,67 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* `make bench-routing`: the routing-policy comparison. The netns lab (a
- * client, a gateway, four GPU hosts running llmsim, two of them busy with
- * background work that bypasses the gateway) runs the same seeded loadgen
- * workload under each policy: kube-proxy's iptables random DNAT, round-robin,
- * least-conn, infergate's telemetry-weighted Maglev and least-loaded (the
- * agent running), and loadgen's per-request oracle straight to the hosts.
- * Every run gets freshly started servers, so each policy meets the same
- * background. Writes results.md, the loadgen JSON of every run and gnuplot
- * PNGs (TTFT CDFs; tokens/s and p90 TTFT against offered load). */
+/* `make bench-routing`: the routing-policy comparison, driven by scenario
+ * files (tests/bench/scenario.h, docs/benchmarks.md). For each scenario the
+ * netns lab gets a client, a gateway and the scenario's GPU hosts running
+ * llmsim with its constants and background load; then, for every load of its
+ * sweep, every seed and every policy, fresh servers, the agent where the
+ * policy needs it, the failure events on their schedule and one loadgen run:
+ * kube-proxy's iptables random DNAT, round-robin, least-conn, infergate's
+ * telemetry-weighted Maglev and least-loaded, and loadgen's per-request
+ * oracle straight to the hosts. Writes results.md (means over the seeds with
+ * their ranges, and whether a difference is beyond them), every run's loadgen
+ * JSON, and gnuplot PNGs: TTFT CDFs, tokens/s and p90 TTFT against load,
+ * requests per backend. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include "tests/bench/scenario.h"
 #include "tools/lab/lab.h"
 #include "user/lib/log.h"
 
 #define VIP "198.19.0.10"
-#define HOSTS 4
-#define SWEEP_MAX 5
-#define RATE_MAX 4096
-
-enum policy { P_IPTABLES, P_RR, P_LC, P_MAGLEV, P_LL, P_ORACLE, P__MAX };
+#define VNI 100
+#define SCENARIOS_MAX 16
+#define POLICIES SC_P__MAX
+#define DEFAULT_SCENARIOS \
+	"reference", "heterogeneous", "agentic", "large-model", "failover", "prefix-affinity"
+#define DEFAULT_SCENARIOS_TEXT \
+	"reference, heterogeneous, agentic,\n              large-model, failover, prefix-affinity"
 
 static const struct {
-	const char *name; /* file names and the plots' keys */
 	const char *label; /* the report's */
 	const char *cfg; /* infergated's policy, or NULL: no agent */
-} policies[P__MAX] = {
-	[P_IPTABLES] = { "kube-proxy", "kube-proxy (iptables DNAT, statistic random)", NULL },
-	[P_RR] = { "round-robin", "round-robin (xdp_gateway)", "round-robin" },
-	[P_LC] = { "least-conn", "least-conn (xdp_gateway, in-flight only)", "least-conn" },
-	[P_MAGLEV] = { "maglev", "infergate Maglev, telemetry weights", "maglev" },
-	[P_LL] = { "least-loaded", "infergate least-loaded", "least-loaded" },
-	[P_ORACLE] = { "oracle", "per-request oracle (loadgen, no gateway)", NULL },
+} policies[POLICIES] = {
+	[SC_P_IPTABLES] = { "kube-proxy (iptables DNAT, statistic random)", NULL },
+	[SC_P_RR] = { "round-robin (xdp_gateway)", "round-robin" },
+	[SC_P_LC] = { "least-conn (xdp_gateway, in-flight only)", "least-conn" },
+	[SC_P_MAGLEV] = { "infergate Maglev, telemetry weights", "maglev" },
+	[SC_P_LL] = { "infergate least-loaded", "least-loaded" },
+	[SC_P_ORACLE] = { "per-request oracle (loadgen, no gateway)", NULL },
 };
 
-struct scenario {
-	const char *name;
-	const char *title;
-	const char *profile[HOSTS];
-	double bg[HOSTS]; /* background requests/s, bypassing the gateway */
-	double rate; /* open loop: requests/s; 0 for sessions */
-	int sessions;
-	int turns;
-	double think;
-	const char *prompt; /* loadgen length distributions ("@" = the run's dir) */
-	const char *output;
-};
-
-struct result {
+/* One loadgen run's figures. */
+struct run {
 	bool ran;
-	int completed;
-	int failed;
-	double tok_s;
+	int requests, completed, failed;
+	double tok_s; /* within the arrivals' window */
 	double ttft_mean, ttft_p90, e2e_mean;
-	char picks[64];
+	int per_host[SC_HOSTS_MAX]; /* requests each backend answered */
+};
+
+/* A policy's runs at one load, one per seed, and their summary. */
+struct cell {
+	struct run runs[SC_SEEDS_MAX];
+	unsigned int n;
 };
 
 struct bench {
@@ -72,56 +73,120 @@ struct bench {
 	int agent_pid;
 	int run;
 	bool quick;
-	double scale; /* llmsim --time-scale */
-	double duration; /* seconds of arrivals per run */
-	double settle; /* seconds of agent scrapes before traffic */
+	double duration; /* > 0: overrides the scenarios' */
+	double settle; /* >= 0: overrides the scenarios' */
+	unsigned int max_seeds; /* 0: the scenarios' */
+	unsigned int policy_mask; /* 0: the scenarios' */
 };
 
-static int sh(const char *ns, const char *cmd)
+static double ns_s(__u64 ns)
 {
-	return netns_run(ns, "%s", cmd) ? -EIO : 0;
+	return ns / 1e9;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (int)s) * 1e9) };
+
+	if (s > 0)
+		nanosleep(&ts, NULL);
+}
+
+static double mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static double sc_duration(const struct bench *b, const struct scenario *sc)
+{
+	return b->duration > 0 ? b->duration : ns_s(sc->duration_ns);
+}
+
+static double sc_settle(const struct bench *b, const struct scenario *sc)
+{
+	return b->settle >= 0 ? b->settle : ns_s(sc->settle_ns);
 }
 
 /* ---- the lab's pieces ---- */
 
-static void servers_stop(struct bench *b)
+static void server_stop(struct bench *b, int h)
 {
-	for (int h = 1; h <= HOSTS; h++)
-		netns_run(b->lab.h[h - 1],
-			  "test -e %s/llmsim-h%d.pid && kill $(cat %s/llmsim-h%d.pid) 2>/dev/null; "
-			  "rm -f %s/llmsim-h%d.pid; true",
-			  b->out, h, b->out, h, b->out, h);
+	netns_run(b->lab.h[h],
+		  "test -e %s/llmsim-h%d.pid && kill $(cat %s/llmsim-h%d.pid) "
+		  "2>/dev/null; rm -f %s/llmsim-h%d.pid; true",
+		  b->out, h + 1, b->out, h + 1, b->out, h + 1);
+}
+
+static void servers_stop(struct bench *b, unsigned int n)
+{
+	for (unsigned int h = 0; h < n; h++)
+		server_stop(b, h);
 	/* llmsim stops at SIGTERM; the port must be free for the next one. */
-	for (int h = 1; h <= HOSTS; h++)
-		netns_run(b->lab.h[h - 1],
+	for (unsigned int h = 0; h < n; h++)
+		netns_run(b->lab.h[h],
 			  "for t in $(seq 50); do curl -s -o /dev/null -m 0.2 http://127.0.0.1/ || "
 			  "exit 0; sleep 0.1; done; exit 1");
 }
 
-/* Fresh servers with the scenario's profiles and background, same seeds
- * every run, then a moment for the background to reach its steady state. */
-static int servers_start(struct bench *b, const struct scenario *sc)
+/* A host's llmsim flags: its constants where the scenario sets them. */
+static void host_flags(const struct sc_host *h, char *buf, size_t len)
+{
+	const char *names[6] = { "step-base",	      "step-per-seq", "step-per-ctx-token",
+				 "prefill-per-token", "prefill-base", "prefill-floor" };
+	const double vals[6] = { h->step_base,	       h->step_per_seq, h->step_per_ctx_token,
+				 h->prefill_per_token, h->prefill_base, h->prefill_floor };
+	size_t n = 0;
+
+	n += snprintf(buf + n, len - n, "--profile %s --gpus %u --kv-blocks %u --block-size %u",
+		      h->profile ? "slow" : "fast", h->gpus, h->kv_blocks, h->block_size);
+	for (int i = 0; i < 6; i++)
+		if (vals[i] != SC_UNSET)
+			n += snprintf(buf + n, len - n, " --%s %.9g", names[i], vals[i]);
+	if (h->max_batched_tokens)
+		n += snprintf(buf + n, len - n, " --max-batched-tokens %u", h->max_batched_tokens);
+	if (h->max_seqs)
+		n += snprintf(buf + n, len - n, " --max-seqs %u", h->max_seqs);
+	if (h->prefix_cache_blocks != SC_UNSET)
+		n += snprintf(buf + n, len - n, " --prefix-cache-blocks %.0f",
+			      h->prefix_cache_blocks);
+	if (h->bg_rate > 0)
+		snprintf(buf + n, len - n, " --background %g --bg-prompt %u --bg-output %u",
+			 h->bg_rate, h->bg_prompt, h->bg_output);
+}
+
+static int server_start(struct bench *b, const struct scenario *sc, int h, __u64 seed)
+{
+	char flags[512];
+
+	host_flags(&sc->hosts[h], flags, sizeof(flags));
+	return netns_run(b->lab.h[h],
+			 "nohup %s/tools/llmsim --listen 0.0.0.0:80 --name h%d %s --time-scale %g "
+			 "--seed %llu >>%s/llmsim-h%d.log 2>&1 & echo $! > %s/llmsim-h%d.pid",
+			 b->build, h + 1, flags, sc->time_scale,
+			 (unsigned long long)(seed * 100 + h + 1), b->out, h + 1, b->out, h + 1) ?
+		       -EIO :
+		       0;
+}
+
+/* Fresh servers with the scenario's hosts, seeded per run, then a moment
+ * for the background to reach its steady state. */
+static int servers_start(struct bench *b, const struct scenario *sc, __u64 seed)
 {
 	int err = 0;
 
-	servers_stop(b);
-	for (int h = 1; !err && h <= HOSTS; h++) {
-		err = netns_run(b->lab.h[h - 1],
-				"nohup %s/tools/llmsim --listen 0.0.0.0:80 --name h%d --profile %s "
-				"--kv-blocks 2048 --time-scale %g --seed %d --background %g "
-				"--bg-prompt 1024 --bg-output 192 >>%s/llmsim-h%d.log 2>&1 & "
-				"echo $! > %s/llmsim-h%d.pid",
-				b->build, h, sc->profile[h - 1], b->scale, h, sc->bg[h - 1], b->out,
-				h, b->out, h) ?
-			      -EIO :
-			      0;
-	}
-	for (int h = 1; !err && h <= HOSTS; h++)
-		err = lab_wait_http(&b->lab, h, VIP, 80);
+	servers_stop(b, sc->n_hosts);
+	for (unsigned int h = 0; !err && h < sc->n_hosts; h++)
+		err = server_start(b, sc, h, seed);
+	for (unsigned int h = 0; !err && h < sc->n_hosts; h++)
+		err = lab_wait_http(&b->lab, h + 1, VIP, 80);
 	return err;
 }
 
-static int agent_config(struct bench *b, const char *policy, char *path, size_t len)
+static int agent_config(struct bench *b, const struct scenario *sc, const char *policy, char *path,
+			size_t len)
 {
 	FILE *f;
 
@@ -132,16 +197,20 @@ static int agent_config(struct bench *b, const char *policy, char *path, size_t 
 	fprintf(f,
 		"interfaces: [{name: g0, role: gateway}]\n"
 		"gateway: {vtep: " LAB_GW_VTEP "}\n"
-		"tenants: [{name: bench, id: 1, vni: 100, priority: interactive}]\n"
+		"tenants: [{name: bench, id: 1, vni: %d, priority: interactive}]\n"
 		"services:\n  - name: chat\n    id: 1\n    vip: " VIP "\n    port: 80\n"
 		"    tenant: bench\n    policy: %s\n    backends:\n",
-		policy);
-	for (int h = 1; h <= HOSTS; h++)
+		VNI, policy);
+	/* The health checks' defaults (2 s, timeout 1 s) on the lab's clock:
+	 * llmsim runs time-scaled, so do they. */
+	for (unsigned int h = 1; h <= sc->n_hosts; h++)
 		fprintf(f,
-			"      - {name: h%d, id: %d, vtep: 198.18.%d.2, capacity: 32, "
-			"inner_mac: \"02:00:00:00:64:%02x\",\n"
-			"         metrics: [{url: \"http://198.18.%d.2/metrics\", format: vllm}]}\n",
-			h, h, 10 + h, h, 10 + h);
+			"      - {name: h%u, id: %u, vtep: 198.18.%u.2, capacity: %.0f, "
+			"inner_mac: \"02:00:00:00:%02x:%02x\",\n"
+			"         metrics: [{url: \"http://198.18.%u.2/metrics\", format: vllm}],\n"
+			"         health: {type: tcp, interval: %dms, timeout: %dms}}\n",
+			h, h, 10 + h, sc->hosts[h - 1].capacity, VNI, h, 10 + h,
+			(int)(2000 * sc->time_scale), (int)(1000 * sc->time_scale));
 	fprintf(f, "telemetry: {interval: 200ms, timeout: 150ms}\n"
 		   "metrics: {listen: \"127.0.0.1:9489\"}\n");
 	return fclose(f) ? -errno : 0;
@@ -150,13 +219,12 @@ static int agent_config(struct bench *b, const char *policy, char *path, size_t 
 /* infergated in the gateway namespace, pinned under a root of this run's
  * own (no connection entry or in-flight count carries over), until its
  * XDP link exists; then a few scrapes so weights follow telemetry. */
-static int agent_start(struct bench *b, const char *policy)
+static int agent_start(struct bench *b, const struct scenario *sc, const char *policy)
 {
 	char cfg[320], pid[32], *root = b->root;
-	struct timespec ts = { (time_t)b->settle, (long)((b->settle - (int)b->settle) * 1e9) };
 	int err;
 
-	err = agent_config(b, policy, cfg, sizeof(cfg));
+	err = agent_config(b, sc, policy, cfg, sizeof(cfg));
 	if (err)
 		return err;
 	snprintf(b->root, sizeof(b->root), "%s/run%d/v%d", b->pins, ++b->run, IG_ABI_VERSION);
@@ -169,7 +237,7 @@ static int agent_start(struct bench *b, const char *policy)
 	if (err || netns_run_output(NULL, pid, sizeof(pid), "cat %s/agent.pid", b->out))
 		return -EIO;
 	b->agent_pid = atoi(pid);
-	nanosleep(&ts, NULL);
+	sleep_s(sc_settle(b, sc));
 	return 0;
 }
 
@@ -183,30 +251,30 @@ static void agent_stop(struct bench *b)
 	b->agent_pid = 0;
 }
 
-/* kube-proxy's rules for a ClusterIP Service with four endpoints: one
+/* kube-proxy's rules for a ClusterIP Service with an endpoint per host: one
  * chain per service, each endpoint chosen with the statistic match so that
  * all are equally likely, DNAT to the endpoint; conntrack undoes it on the
  * replies, which come back through the gateway (the hosts' route). */
-static int iptables_on(struct bench *b)
+static int iptables_on(struct bench *b, unsigned int n)
 {
-	char rules[1024];
-	int n = 0;
+	char rules[2048];
+	int len = 0;
 
-	n += snprintf(rules + n, sizeof(rules) - n,
-		      "iptables -t nat -N IG-SVC-CHAT && "
-		      "iptables -t nat -A PREROUTING -d " VIP
-		      "/32 -p tcp --dport 80 -j IG-SVC-CHAT");
-	for (int h = 1; h <= HOSTS; h++) {
-		n += snprintf(rules + n, sizeof(rules) - n,
-			      " && iptables -t nat -A IG-SVC-CHAT -p tcp");
-		if (h < HOSTS)
-			n += snprintf(rules + n, sizeof(rules) - n,
-				      " -m statistic --mode random --probability %.11f",
-				      1.0 / (HOSTS - h + 1));
-		n += snprintf(rules + n, sizeof(rules) - n,
-			      " -j DNAT --to-destination 198.18.%d.2:80", 10 + h);
+	len += snprintf(rules + len, sizeof(rules) - len,
+			"iptables -t nat -N IG-SVC-CHAT && "
+			"iptables -t nat -A PREROUTING -d " VIP
+			"/32 -p tcp --dport 80 -j IG-SVC-CHAT");
+	for (unsigned int h = 1; h <= n; h++) {
+		len += snprintf(rules + len, sizeof(rules) - len,
+				" && iptables -t nat -A IG-SVC-CHAT -p tcp");
+		if (h < n)
+			len += snprintf(rules + len, sizeof(rules) - len,
+					" -m statistic --mode random --probability %.11f",
+					1.0 / (n - h + 1));
+		len += snprintf(rules + len, sizeof(rules) - len,
+				" -j DNAT --to-destination 198.18.%u.2:80", 10 + h);
 	}
-	return sh(b->lab.gw, rules);
+	return netns_run(b->lab.gw, "%s", rules) ? -EIO : 0;
 }
 
 static void iptables_off(struct bench *b)
@@ -215,64 +283,96 @@ static void iptables_off(struct bench *b)
 			     "conntrack -F 2>/dev/null; true");
 }
 
-/* Where the connections went, one count per host: the gateway's per-backend
- * new connections (infergatectl), or the packets each kube-proxy rule
- * DNATed (the first of each connection). Also kept in base.backends. */
-static void spread_read(struct bench *b, enum policy p, const char *base, char *out, size_t len)
-{
-	char buf[2048], *s = buf;
-	size_t n = 0;
+/* ---- failure events, beside the workload ---- */
 
-	out[0] = 0;
-	if (p == P_IPTABLES) {
-		if (netns_run_output(b->lab.gw, buf, sizeof(buf),
-				     "iptables -t nat -L IG-SVC-CHAT -n -v -x | tee %s.backends | "
-				     "awk '/DNAT/ {printf \"%%s \", $1}'",
-				     base))
-			return;
-	} else {
-		if (netns_run_output(
-			    NULL, buf, sizeof(buf),
-			    "%s/infergatectl --pin-root %s backends | tee %s.backends | "
-			    "awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == \"NEW_CONNS\") c = i; "
-			    "next } { printf \"%%s \", $c }'",
-			    b->build, b->root, base))
-			return;
+static void event_do(struct bench *b, const struct scenario *sc, const struct sc_event *e,
+		     __u64 seed)
+{
+	int h = (int)e->host;
+
+	switch (e->action) {
+	case SC_KILL:
+		netns_run(b->lab.h[h], "kill -9 $(cat %s/llmsim-h%d.pid) 2>/dev/null; true", b->out,
+			  h + 1);
+		break;
+	case SC_RESTART:
+		server_stop(b, h);
+		server_start(b, sc, h, seed + 1000);
+		break;
+	case SC_DRAIN:
+	case SC_UNDRAIN:
+		if (b->agent_pid > 0)
+			netns_run(NULL, "%s/infergatectl --pin-root %s %s chat/h%d >/dev/null",
+				  b->build, b->root, e->action == SC_DRAIN ? "drain" : "undrain",
+				  h + 1);
+		break;
 	}
-	for (char *tok; (tok = strtok_r(s, " \n", &s)) && n + 16 < len;)
-		n += snprintf(out + n, len - n, "%s%s", n ? ", " : "", tok);
+}
+
+/* A child process that carries out the events at their times after t0;
+ * drain and undrain need the agent (the policies without it ignore them). */
+static pid_t events_start(struct bench *b, const struct scenario *sc, __u64 seed)
+{
+	double t0 = mono_s();
+	pid_t pid;
+
+	if (!sc->n_events)
+		return 0;
+	pid = fork();
+	if (pid)
+		return pid < 0 ? 0 : pid;
+	for (unsigned int i = 0; i < sc->n_events; i++) {
+		sleep_s(t0 + ns_s(sc->events[i].at_ns) - mono_s());
+		event_do(b, sc, &sc->events[i], seed);
+	}
+	_exit(0);
+}
+
+static void events_wait(pid_t pid)
+{
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
 }
 
 /* ---- loadgen and its JSON ---- */
 
-static int loadgen_run(struct bench *b, const struct scenario *sc, double rate, enum policy p,
-		       const char *json)
+static int loadgen_run(struct bench *b, const struct scenario *sc, double mult, enum sc_policy p,
+		       __u64 seed, const char *json)
 {
-	char targets[512], work[512], prompt[320], output[320];
-	int n = 0;
+	char targets[1024], work[1024], tenants[1024];
+	int n = 0, k = 0;
 
-	if (p == P_ORACLE) {
-		for (int h = 1; h <= HOSTS; h++)
+	if (p == SC_P_ORACLE) {
+		for (unsigned int h = 1; h <= sc->n_hosts; h++)
 			n += snprintf(targets + n, sizeof(targets) - n,
-				      "--target http://198.18.%d.2/v1/completions ", 10 + h);
+				      "--target http://198.18.%u.2/v1/completions ", 10 + h);
 		snprintf(targets + n, sizeof(targets) - n, "--oracle");
 	} else {
 		snprintf(targets, sizeof(targets), "--target http://" VIP "/v1/completions");
 	}
-	snprintf(prompt, sizeof(prompt), sc->prompt[0] == '@' ? "file:%s/%s" : "%.0s%s", b->out,
-		 sc->prompt + (sc->prompt[0] == '@'));
-	snprintf(output, sizeof(output), sc->output[0] == '@' ? "file:%s/%s" : "%.0s%s", b->out,
-		 sc->output + (sc->output[0] == '@'));
+	for (unsigned int t = 0; t < sc->n_tenants; t++)
+		k += snprintf(tenants + k, sizeof(tenants) - k, " --tenant %s:%g:%s:%g:%g",
+			      sc->tenants[t].name, sc->tenants[t].share,
+			      sc_class_name(sc->tenants[t].cls), sc->tenants[t].slo_ttft_ns / 1e6,
+			      sc->tenants[t].slo_tpot_ns / 1e6);
 	if (sc->sessions)
-		snprintf(work, sizeof(work), "--sessions %d --turns %d --think %g --duration %g",
-			 sc->sessions, sc->turns, sc->think * b->scale, b->duration);
+		snprintf(work, sizeof(work),
+			 "--sessions %u --turns %s --think %s --stagger %g --duration %g",
+			 sc->sessions, sc->turns, sc->think, ns_s(sc->stagger_ns),
+			 sc_duration(b, sc));
+	else if (!strncmp(sc->arrival, "trace:", 6))
+		snprintf(work, sizeof(work), "--arrival %s", sc->arrival);
 	else
-		snprintf(work, sizeof(work), "--rate %g --duration %g --new-connection", rate,
-			 b->duration);
+		snprintf(work, sizeof(work), "--rate %g --duration %g --arrival %s",
+			 sc->rate * mult, sc_duration(b, sc), sc->arrival);
 	return netns_run(b->lab.cl,
-			 "%s/tools/loadgen %s %s --prompt %s --output %s --seed 7 --drain 40 "
-			 "--max-context 8192 --json %s >%s.txt 2>&1",
-			 b->build, targets, work, prompt, output, json, json);
+			 "%s/tools/loadgen %s %s%s%s --prompt %s --output %s --system-prompt %u "
+			 "--seed %llu --drain %g --max-context %u --slo-ttft %g --slo-tpot %g "
+			 "--json %s >%s.txt 2>&1",
+			 b->build, targets, work, tenants,
+			 sc->new_connection ? " --new-connection" : "", sc->prompt, sc->output,
+			 sc->system_prompt, (unsigned long long)seed, ns_s(sc->drain_ns),
+			 sc->max_context, sc->slo_ttft_ns / 1e6, sc->slo_tpot_ns / 1e6, json, json);
 }
 
 /* The number after "key": at or after from; 0 when absent. */
@@ -283,10 +383,12 @@ static double json_num(const char *text, const char *from, const char *key)
 	return p ? atof(p + strlen(key)) : 0;
 }
 
-static int result_read(const char *json, struct result *r, const char *cdf)
+/* A run's figures from loadgen's JSON, and every completed request's TTFT,
+ * one a line, for the CDF. */
+static int run_read(const char *json, struct run *r, const char *cdf)
 {
-	static char text[1 << 22];
-	const char *ttft, *e2e, *line, *picks;
+	static char text[1 << 23];
+	const char *ttft, *e2e, *line;
 	FILE *f = fopen(json, "r"), *out;
 	size_t n;
 
@@ -297,286 +399,479 @@ static int result_read(const char *json, struct result *r, const char *cdf)
 	text[n] = 0;
 	fclose(f);
 	r->ran = true;
+	r->requests = (int)json_num(text, NULL, "\"requests\": ");
 	r->completed = (int)json_num(text, NULL, "\"completed\": ");
 	r->failed = (int)json_num(text, NULL, "\"failed\": ");
-	r->tok_s = json_num(text, NULL, "\"output_tokens_per_s\": ");
+	/* within the arrivals' window, so one straggler does not move it; a
+	 * trace has no window */
+	r->tok_s = json_num(text, NULL, "\"window_output_tokens_per_s\": ") ?:
+			   json_num(text, NULL, "\"output_tokens_per_s\": ");
 	ttft = strstr(text, "\"ttft_ms\": {");
 	e2e = strstr(text, "\"e2e_ms\": {");
 	r->ttft_mean = ttft ? json_num(text, ttft, "\"mean\": ") : 0;
 	r->ttft_p90 = ttft ? json_num(text, ttft, "\"p90\": ") : 0;
 	r->e2e_mean = e2e ? json_num(text, e2e, "\"mean\": ") : 0;
-	picks = strstr(text, "\"picks\": [");
-	if (picks)
-		sscanf(picks + 10, "%63[^]]", r->picks);
 	out = fopen(cdf, "w");
 	if (!out)
 		return -errno;
-	/* Every completed request's TTFT, one a line, for the CDF. */
 	line = strstr(text, "\"requests\": [");
 	while (line && (line = strchr(line, '\n'))) {
-		char buf[512];
+		char buf[1024];
+		const char *be;
 
 		line++;
 		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(line, "\n"), line);
-		if (strstr(buf, "\"ok\": true"))
-			fprintf(out, "%.3f\n", json_num(buf, NULL, "\"ttft_ms\": "));
+		if (!strstr(buf, "\"ok\": true"))
+			continue;
+		fprintf(out, "%.3f\n", json_num(buf, NULL, "\"ttft_ms\": "));
+		be = strstr(buf, "\"backend\": \"h");
+		if (be) {
+			int h = atoi(be + 13);
+
+			if (h >= 1 && h <= SC_HOSTS_MAX)
+				r->per_host[h - 1]++;
+		}
 	}
 	return fclose(out) ? -errno : 0;
 }
 
 /* ---- runs ---- */
 
-/* Mixed requests, sampled independently for prompt and output: seven in
- * ten short (a code snippet), three long (a multi-page analysis). */
-static int lengths_write(struct bench *b)
+/* One scenario at one load under one policy with one seed; tag names its
+ * files. */
+static int run_one(struct bench *b, const struct scenario *sc, double mult, enum sc_policy p,
+		   __u64 seed, const char *tag, struct run *r)
 {
-	static const int prompt[] = { 128, 192, 256, 256, 320, 384, 512, 2048, 3072, 4096 };
-	static const int output[] = { 32, 48, 64, 64, 96, 96, 128, 256, 384, 512 };
-	char path[320];
-	FILE *f;
+	char json[400], cdf[400];
+	pid_t ev;
+	int err;
 
-	for (int k = 0; k < 2; k++) {
-		snprintf(path, sizeof(path), "%s/%s", b->out,
-			 k ? "output-mixed.txt" : "prompt-mixed.txt");
-		f = fopen(path, "w");
-		if (!f)
-			return -errno;
-		for (int i = 0; i < 10; i++)
-			fprintf(f, "%d\n", k ? output[i] : prompt[i]);
-		if (fclose(f))
-			return -errno;
+	snprintf(json, sizeof(json), "%s/%s-%s-s%llu.json", b->out, tag, sc_policy_name(p),
+		 (unsigned long long)seed);
+	snprintf(cdf, sizeof(cdf), "%s/%s-%s-s%llu.ttft", b->out, tag, sc_policy_name(p),
+		 (unsigned long long)seed);
+	printf("  %-13s seed %-4llu", sc_policy_name(p), (unsigned long long)seed);
+	fflush(stdout);
+	err = servers_start(b, sc, seed);
+	if (!err && policies[p].cfg)
+		err = agent_start(b, sc, policies[p].cfg);
+	else if (!err)
+		sleep_s(sc_settle(b, sc)); /* the same time for the background to settle */
+	if (!err && p == SC_P_IPTABLES)
+		err = iptables_on(b, sc->n_hosts);
+	if (!err) {
+		ev = events_start(b, sc, seed);
+		if (loadgen_run(b, sc, mult, p, seed, json))
+			printf(" (loadgen: some requests failed, see %s.txt)", json);
+		events_wait(ev);
 	}
+	agent_stop(b);
+	if (p == SC_P_IPTABLES)
+		iptables_off(b);
+	err = err ?: run_read(json, r, cdf);
+	if (err) {
+		printf(" FAILED (%d)\n", err);
+		return err;
+	}
+	printf(" %5d ok %3d failed %8.1f tok/s  TTFT mean %7.1f p90 %7.1f ms  e2e mean %7.1f ms [",
+	       r->completed, r->failed, r->tok_s, r->ttft_mean, r->ttft_p90, r->e2e_mean);
+	for (unsigned int h = 0; h < sc->n_hosts; h++)
+		printf("%s%d", h ? ", " : "", r->per_host[h]);
+	printf("]\n");
 	return 0;
 }
 
-static void sleep_s(double s)
+static unsigned int run_policies(const struct bench *b, const struct scenario *sc)
 {
-	struct timespec ts = { (time_t)s, (long)((s - (int)s) * 1e9) };
-
-	nanosleep(&ts, NULL);
+	return b->policy_mask ? b->policy_mask & sc->policies : sc->policies;
 }
 
-/* One scenario at one rate under one policy; tag names its files. */
-static int run_one(struct bench *b, const struct scenario *sc, double rate, enum policy p,
-		   const char *tag, struct result *r)
+static unsigned int run_seeds(const struct bench *b, const struct scenario *sc)
 {
-	char json[400], cdf[400], spread[64];
-	int err;
-
-	snprintf(json, sizeof(json), "%s/%s-%s.json", b->out, tag, policies[p].name);
-	snprintf(cdf, sizeof(cdf), "%s/%s-%s.ttft", b->out, tag, policies[p].name);
-	printf("  %-13s", policies[p].name);
-	fflush(stdout);
-	err = servers_start(b, sc);
-	if (!err && policies[p].cfg)
-		err = agent_start(b, policies[p].cfg);
-	else if (!err)
-		sleep_s(b->settle); /* the same time for the background to settle */
-	if (!err && p == P_IPTABLES)
-		err = iptables_on(b);
-	if (!err && loadgen_run(b, sc, rate, p, json))
-		printf(" (loadgen: some requests failed, see %s.txt)", json);
-	if (!err && p != P_ORACLE)
-		spread_read(b, p, json, spread, sizeof(spread));
-	agent_stop(b);
-	if (p == P_IPTABLES)
-		iptables_off(b);
-	err = err ?: result_read(json, r, cdf);
-	if (!err && p != P_ORACLE)
-		snprintf(r->picks, sizeof(r->picks), "%s", spread);
-	if (err)
-		printf(" FAILED (%d)\n", err);
-	else
-		printf(" %5d ok %3d failed %8.1f tok/s  TTFT mean %7.1f p90 %7.1f ms  e2e mean "
-		       "%7.1f ms  [%s]\n",
-		       r->completed, r->failed, r->tok_s, r->ttft_mean, r->ttft_p90, r->e2e_mean,
-		       r->picks);
-	return err;
+	return b->max_seeds && b->max_seeds < sc->n_seeds ? b->max_seeds : sc->n_seeds;
 }
 
-static int run_scenario(struct bench *b, const struct scenario *sc, double rate, const char *tag,
-			struct result *res)
+/* Every policy, seed by seed: the seeds' runs of different policies
+ * alternate, so a slow moment of the machine does not fall on one policy. */
+static int run_load(struct bench *b, const struct scenario *sc, double mult, const char *tag,
+		    struct cell cells[POLICIES])
 {
 	int err = 0;
 
 	printf("\n%s (%s)", sc->title, tag);
-	if (rate > 0)
-		printf(", %g requests/s", rate);
+	if (sc->rate > 0 && !sc->sessions)
+		printf(", %g requests/s", sc->rate * mult);
 	printf("\n");
-	for (int p = 0; p < P__MAX; p++)
-		err = run_one(b, sc, rate, p, tag, &res[p]) ?: err;
+	for (unsigned int s = 0; s < run_seeds(b, sc); s++)
+		for (int p = 0; p < POLICIES; p++) {
+			if (!(run_policies(b, sc) & (1u << p)))
+				continue;
+			err = run_one(b, sc, mult, p, sc->seeds[s], tag, &cells[p].runs[s]) ?: err;
+			cells[p].n = s + 1;
+		}
 	return err;
 }
 
 /* ---- the report ---- */
 
-static double pct(double x, double base)
+struct stat3 {
+	double mean, lo, hi;
+};
+
+/* Mean and range of a field over a cell's runs. */
+static struct stat3 cell_stat(const struct cell *c, size_t off)
 {
-	return base > 0 ? (x / base - 1) * 100 : 0;
+	struct stat3 s = { 0, INFINITY, -INFINITY };
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < c->n; i++) {
+		double v;
+
+		if (!c->runs[i].ran)
+			continue;
+		v = *(const double *)((const char *)&c->runs[i] + off);
+		s.mean += v;
+		s.lo = fmin(s.lo, v);
+		s.hi = fmax(s.hi, v);
+		n++;
+	}
+	if (!n)
+		return (struct stat3){ 0, 0, 0 };
+	s.mean /= n;
+	return s;
 }
 
-static void report_table(FILE *f, const struct scenario *sc, double rate, const struct result *res)
+#define STAT(c, field) cell_stat(c, offsetof(struct run, field))
+
+static bool cell_ran(const struct cell *c)
 {
-	const struct result *rr = &res[P_RR], * or = &res[P_ORACLE];
+	return c->n && c->runs[0].ran;
+}
+
+/* "1234 [1200–1260]", or the mean alone with one seed. */
+static void fmt_stat(char *buf, size_t len, struct stat3 s, unsigned int n)
+{
+	if (n > 1)
+		snprintf(buf, len, "%.1f [%.0f–%.0f]", s.mean, s.lo, s.hi);
+	else
+		snprintf(buf, len, "%.1f", s.mean);
+}
+
+/* A difference is beyond noise when the seeds' ranges do not overlap. */
+static const char *noise(struct stat3 a, struct stat3 b, unsigned int n)
+{
+	if (n < 2)
+		return "";
+	return a.hi < b.lo || b.hi < a.lo ? "" : " (noise)";
+}
+
+static void report_table(FILE *f, const struct bench *b, const struct scenario *sc, double mult,
+			 const struct cell cells[POLICIES])
+{
+	const struct cell *rr = &cells[SC_P_RR], *orc = &cells[SC_P_ORACLE];
+	struct stat3 rr_tok = STAT(rr, tok_s), rr_ttft = STAT(rr, ttft_mean),
+		     or_p90 = STAT(orc, ttft_p90), or_tok = STAT(orc, tok_s);
 
 	fprintf(f, "\n### %s", sc->title);
-	if (rate > 0)
-		fprintf(f, " (%g requests/s offered)", rate);
-	fprintf(f, "\n\n| policy | done | failed | output tok/s | vs RR | mean TTFT ms | vs RR | "
-		   "p90 TTFT ms | vs oracle | mean e2e ms | vs RR | requests per host |\n"
+	if (sc->rate > 0 && !sc->sessions)
+		fprintf(f, " (%g requests/s offered)", sc->rate * mult);
+	fprintf(f, "\n\n%u seed(s); mean [min–max] over them; \"(noise)\": the ranges overlap.\n\n",
+		run_seeds(b, sc));
+	fprintf(f, "| policy | done | failed | output tok/s | vs RR | vs oracle | mean TTFT ms | "
+		   "vs RR | p90 TTFT ms | vs oracle | mean e2e ms | requests per backend |\n"
 		   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
-	for (int p = 0; p < P__MAX; p++) {
-		const struct result *r = &res[p];
+	for (int p = 0; p < POLICIES; p++) {
+		const struct cell *c = &cells[p];
+		struct stat3 tok = STAT(c, tok_s), ttft = STAT(c, ttft_mean),
+			     p90 = STAT(c, ttft_p90), e2e = STAT(c, e2e_mean);
+		char t[64], m[64], q[64], e[64], hosts[128] = "";
+		int done = 0, failed = 0, len = 0;
 
-		if (!r->ran) {
-			fprintf(f, "| %s | did not run | | | | | | | | | | |\n", policies[p].label);
+		if (!cell_ran(c)) {
+			if (run_policies(b, sc) & (1u << p))
+				fprintf(f, "| %s | did not run | | | | | | | | | | |\n",
+					policies[p].label);
 			continue;
 		}
-		fprintf(f,
-			"| %s | %d | %d | %.1f | %+.0f%% | %.1f | %+.0f%% | %.1f | %.2f× | %.1f | "
-			"%+.0f%% | %s |\n",
-			policies[p].label, r->completed, r->failed, r->tok_s,
-			pct(r->tok_s, rr->tok_s), r->ttft_mean, pct(r->ttft_mean, rr->ttft_mean),
-			r->ttft_p90, or->ttft_p90 > 0 ? r->ttft_p90 / or->ttft_p90 : 0, r->e2e_mean,
-			pct(r->e2e_mean, rr->e2e_mean), r->picks);
+		for (unsigned int i = 0; i < c->n; i++) {
+			done += c->runs[i].completed;
+			failed += c->runs[i].failed;
+		}
+		for (unsigned int h = 0; h < sc->n_hosts; h++) {
+			int sum = 0;
+
+			for (unsigned int i = 0; i < c->n; i++)
+				sum += c->runs[i].per_host[h];
+			len += snprintf(hosts + len, sizeof(hosts) - len, "%s%d", h ? ", " : "",
+					sum);
+		}
+		fmt_stat(t, sizeof(t), tok, c->n);
+		fmt_stat(m, sizeof(m), ttft, c->n);
+		fmt_stat(q, sizeof(q), p90, c->n);
+		fmt_stat(e, sizeof(e), e2e, c->n);
+		fprintf(f, "| %s | %d | %d | %s | ", policies[p].label, done, failed, t);
+		if (cell_ran(rr) && rr_tok.mean > 0)
+			fprintf(f, "%+.0f%%%s", (tok.mean / rr_tok.mean - 1) * 100,
+				noise(tok, rr_tok, c->n));
+		fprintf(f, " | ");
+		if (cell_ran(orc) && or_tok.mean > 0)
+			fprintf(f, "%.2f×", tok.mean / or_tok.mean);
+		fprintf(f, " | %s | ", m);
+		if (cell_ran(rr) && rr_ttft.mean > 0)
+			fprintf(f, "%+.0f%%%s", (ttft.mean / rr_ttft.mean - 1) * 100,
+				noise(ttft, rr_ttft, c->n));
+		fprintf(f, " | %s | ", q);
+		if (cell_ran(orc) && or_p90.mean > 0)
+			fprintf(f, "%.2f×%s", p90.mean / or_p90.mean, noise(p90, or_p90, c->n));
+		fprintf(f, " | %s | %s |\n", e, hosts);
 	}
 }
 
-/* The issue's targets, for infergate's better policy (lower mean TTFT)
- * against round-robin in the same run. */
-static void report_targets(FILE *f, const struct result *res)
+/* The issue's targets for infergate's better policy (lower p90 TTFT): at
+ * least 0.95x the oracle's tokens/s and at most 1.25x its p90 TTFT; and the
+ * seed targets against round-robin. */
+static void report_targets(FILE *f, const struct cell cells[POLICIES])
 {
-	const struct result *rr = &res[P_RR], * or = &res[P_ORACLE];
-	enum policy best = res[P_LL].ttft_mean < res[P_MAGLEV].ttft_mean ? P_LL : P_MAGLEV;
-	const struct result *ig = &res[best];
-	double tok = pct(ig->tok_s, rr->tok_s), ttft = -pct(ig->ttft_mean, rr->ttft_mean);
-	double e2e = -pct(ig->e2e_mean, rr->e2e_mean);
-	double orc = or->ttft_p90 > 0 ? ig->ttft_p90 / or->ttft_p90 : 0;
+	const struct cell *rr = &cells[SC_P_RR], *orc = &cells[SC_P_ORACLE];
+	enum sc_policy best;
+	struct stat3 tok, p90, ttft, e2e;
+
+	if (!cell_ran(&cells[SC_P_MAGLEV]) && !cell_ran(&cells[SC_P_LL]))
+		return;
+	best = !cell_ran(&cells[SC_P_MAGLEV]) ? SC_P_LL :
+	       !cell_ran(&cells[SC_P_LL])     ? SC_P_MAGLEV :
+	       STAT(&cells[SC_P_LL], ttft_p90).mean < STAT(&cells[SC_P_MAGLEV], ttft_p90).mean ?
+					    SC_P_LL :
+					    SC_P_MAGLEV;
+	tok = STAT(&cells[best], tok_s);
+	p90 = STAT(&cells[best], ttft_p90);
+	ttft = STAT(&cells[best], ttft_mean);
+	e2e = STAT(&cells[best], e2e_mean);
+	fprintf(f, "\nTargets, %s:", policies[best].label);
+	if (cell_ran(orc)) {
+		double t = tok.mean / STAT(orc, tok_s).mean,
+		       q = p90.mean / STAT(orc, ttft_p90).mean;
+
+		fprintf(f,
+			" output tokens/s %.2f× the oracle's (target ≥ 0.95×: %s), p90 TTFT %.2f× "
+			"the oracle's (target ≤ 1.25×: %s);",
+			t, t >= 0.95 ? "met" : "missed", q, q <= 1.25 ? "met" : "missed");
+	}
+	if (cell_ran(rr)) {
+		double t = (tok.mean / STAT(rr, tok_s).mean - 1) * 100;
+		double m = (1 - ttft.mean / STAT(rr, ttft_mean).mean) * 100;
+		double e = (1 - e2e.mean / STAT(rr, e2e_mean).mean) * 100;
+
+		fprintf(f,
+			" against round-robin: tokens/s %+.0f%% (+40%%: %s), mean TTFT %.0f%% lower "
+			"(61%%: %s), mean e2e %.0f%% lower (34%%: %s)",
+			t, t >= 40 ? "met" : "missed", m, m >= 61 ? "met" : "missed", e,
+			e >= 34 ? "met" : "missed");
+	}
+	fprintf(f, ".\n");
+}
+
+/* TTFT CDFs of the first seed, and requests per backend. */
+static void plot_scenario(FILE *f, const struct bench *b, const struct scenario *sc,
+			  const char *tag, const struct cell cells[POLICIES])
+{
+	bool first = true;
 
 	fprintf(f,
-		"\nTargets, %s against round-robin: output tokens/s %+.0f%% (target +40%%: %s), "
-		"mean TTFT %.0f%% lower (target 61%%: %s), mean e2e %.0f%% lower (target 34%%: "
-		"%s), p90 TTFT %.2f× the oracle's (target ≤ 1.25×: %s).\n",
-		policies[best].label, tok, tok >= 40 ? "met" : "missed", ttft,
-		ttft >= 61 ? "met" : "missed", e2e, e2e >= 34 ? "met" : "missed", orc,
-		orc > 0 && orc <= 1.25 ? "met" : "missed");
+		"set output '%s/ttft-cdf-%s.png'\nset title 'TTFT CDF, %s'\n"
+		"set xlabel 'time to first token (ms)'\nset ylabel 'fraction of requests'\n"
+		"set logscale x\nset yrange [0:1]\nset style data lines\nplot ",
+		b->out, tag, tag);
+	for (int p = 0; p < POLICIES; p++) {
+		if (!cell_ran(&cells[p]))
+			continue;
+		fprintf(f, "%s'%s/%s-%s-s%llu.ttft' using 1:(1.0) smooth cnormal lw 2 title '%s'",
+			first ? "" : ", ", b->out, tag, sc_policy_name(p),
+			(unsigned long long)sc->seeds[0], sc_policy_name(p));
+		first = false;
+	}
+	fprintf(f, "\nunset logscale x\nset yrange [*:*]\n");
+	fprintf(f,
+		"set output '%s/backends-%s.png'\nset title 'Requests per backend, %s'\n"
+		"set style data histograms\nset style fill solid 0.8\nset xlabel 'policy'\n"
+		"set ylabel 'requests (all seeds)'\nplot ",
+		b->out, tag, tag);
+	for (unsigned int h = 0; h < sc->n_hosts; h++)
+		fprintf(f, "%s'%s/backends-%s.dat' using %u:xtic(1) title 'h%u'", h ? ", " : "",
+			b->out, tag, h + 2, h + 1);
+	fprintf(f, "\nset style data lines\n");
 }
 
-static int plot(struct bench *b, const char *tags[], int ntags, const double *rates, int nrates)
+static int backends_write(const struct bench *b, const struct scenario *sc, const char *tag,
+			  const struct cell cells[POLICIES])
 {
-	char path[320];
+	char path[400];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/plots.gp", b->out);
+	snprintf(path, sizeof(path), "%s/backends-%s.dat", b->out, tag);
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "set terminal pngcairo size 900,560 font ',10'\nset grid\nset key bottom right\n"
-		   "set datafile separator whitespace\n");
-	for (int t = 0; t < ntags; t++) {
-		fprintf(f,
-			"set output '%s/ttft-cdf-%s.png'\nset title 'TTFT CDF, %s'\n"
-			"set xlabel 'time to first token (ms)'\nset ylabel 'fraction of requests'\n"
-			"set logscale x\nset yrange [0:1]\nplot ",
-			b->out, tags[t], tags[t]);
-		for (int p = 0; p < P__MAX; p++)
-			fprintf(f, "%s'%s/%s-%s.ttft' using 1:(1.0) smooth cnormal lw 2 title '%s'",
-				p ? ", " : "", b->out, tags[t], policies[p].name, policies[p].name);
-		fprintf(f, "\nunset logscale x\nset yrange [*:*]\n");
-	}
-	fprintf(f, "set key top left\nset xlabel 'offered load (requests/s)'\n");
-	for (int k = 0; k < 2; k++) {
-		fprintf(f,
-			"set output '%s/sweep-%s.png'\nset title '%s against offered load'\n"
-			"set ylabel '%s'\nplot ",
-			b->out, k ? "p90-ttft" : "tokens", k ? "p90 TTFT" : "output tokens/s",
-			k ? "p90 TTFT (ms)" : "output tokens/s");
-		for (int p = 0; p < P__MAX; p++)
-			fprintf(f, "%s'%s/sweep.dat' using 1:%d with linespoints lw 2 title '%s'",
-				p ? ", " : "", b->out, 2 + 2 * p + k, policies[p].name);
-		fprintf(f, "\nset logscale y\n"); /* p90 TTFT spans decades */
-	}
-	if (fclose(f))
-		return -errno;
-	(void)rates, (void)nrates;
-	return netns_run(NULL, "gnuplot %s/plots.gp 2>%s/gnuplot.log", b->out, b->out) ? -EIO : 0;
-}
+	for (int p = 0; p < POLICIES; p++) {
+		if (!cell_ran(&cells[p]))
+			continue;
+		fprintf(f, "%s", sc_policy_name(p));
+		for (unsigned int h = 0; h < sc->n_hosts; h++) {
+			int sum = 0;
 
-static int sweep_write(struct bench *b, const double *rates, int n, struct result (*res)[P__MAX])
-{
-	char path[320];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/sweep.dat", b->out);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "# rate");
-	for (int p = 0; p < P__MAX; p++)
-		fprintf(f, " %s_tok_s %s_p90_ttft_ms", policies[p].name, policies[p].name);
-	fprintf(f, "\n");
-	for (int i = 0; i < n; i++) {
-		fprintf(f, "%g", rates[i]);
-		for (int p = 0; p < P__MAX; p++)
-			fprintf(f, " %.1f %.1f", res[i][p].tok_s, res[i][p].ttft_p90);
+			for (unsigned int i = 0; i < cells[p].n; i++)
+				sum += cells[p].runs[i].per_host[h];
+			fprintf(f, " %d", sum);
+		}
 		fprintf(f, "\n");
 	}
 	return fclose(f) ? -errno : 0;
 }
 
-static int report_write(struct bench *b, const struct scenario *const *scs, const char *const *tags,
-			const double *rates, struct result (*res)[P__MAX], int n, int ref)
+/* tokens/s and p90 TTFT against offered load, for a scenario with a sweep. */
+static int sweep_write(FILE *gp, const struct bench *b, const struct scenario *sc,
+		       struct cell (*loads)[POLICIES], unsigned int n)
 {
-	char path[320];
+	char path[400];
+	double order[SC_SWEEP_MAX];
+	unsigned int idx[SC_SWEEP_MAX];
 	FILE *f;
+	bool first;
 
-	snprintf(path, sizeof(path), "%s/results.md", b->out);
+	snprintf(path, sizeof(path), "%s/sweep-%.63s.dat", b->out, sc->name);
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
-	fprintf(f,
-		"## Routing benchmark\n\nFour llmsim GPU hosts behind the gateway (llmsim "
-		"--time-scale %g, KV cache 2048 blocks of 16 tokens), one seeded loadgen workload "
-		"per scenario, %g s of arrivals per run, fresh servers for every run. Times are "
-		"wall-clock milliseconds in the time-scaled lab (divide by %g for simulated GPU "
-		"time); tokens/s likewise.\n",
-		b->scale, b->duration, b->scale);
-	for (int i = 0; i < n; i++) {
-		report_table(f, scs[i], rates[i], res[i]);
-		if (i == ref)
-			report_targets(f, res[i]);
+	/* ascending load */
+	for (unsigned int i = 0; i < n; i++) {
+		order[i] = sc->sweep[i];
+		idx[i] = i;
 	}
-	fprintf(f, "\nPlots: ttft-cdf-<scenario>.png (");
-	for (int i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? ", " : "", tags[i]);
-	fprintf(f, "), sweep-tokens.png and sweep-p90-ttft.png (the reference scenario "
-		   "against offered load).\n");
-	return fclose(f) ? -errno : 0;
+	for (unsigned int i = 1; i < n; i++)
+		for (unsigned int j = i; j > 0 && order[j] < order[j - 1]; j--) {
+			double t = order[j];
+			unsigned int k = idx[j];
+
+			order[j] = order[j - 1], idx[j] = idx[j - 1];
+			order[j - 1] = t, idx[j - 1] = k;
+		}
+	for (unsigned int i = 0; i < n; i++) {
+		fprintf(f, "%g", sc->rate * order[i]);
+		for (int p = 0; p < POLICIES; p++)
+			fprintf(f, " %.1f %.1f", STAT(&loads[idx[i]][p], tok_s).mean,
+				STAT(&loads[idx[i]][p], ttft_p90).mean);
+		fprintf(f, "\n");
+	}
+	if (fclose(f))
+		return -errno;
+	fprintf(gp, "set key top left\nset xlabel 'offered load (requests/s)'\n");
+	for (int k = 0; k < 2; k++) {
+		fprintf(gp,
+			"set output '%s/sweep-%s-%s.png'\nset title '%s, %s against offered load'\n"
+			"set ylabel '%s'\nplot ",
+			b->out, sc->name, k ? "p90-ttft" : "tokens", sc->name,
+			k ? "p90 TTFT" : "output tokens/s",
+			k ? "p90 TTFT (ms)" : "output tokens/s");
+		first = true;
+		for (int p = 0; p < POLICIES; p++) {
+			if (!cell_ran(&loads[0][p]))
+				continue;
+			fprintf(gp, "%s'%s' using 1:%d with linespoints lw 2 title '%s'",
+				first ? "" : ", ", path, 2 + 2 * p + k, sc_policy_name(p));
+			first = false;
+		}
+		fprintf(gp, "\n%s", k ? "unset logscale y\n" : "set logscale y\n");
+	}
+	return 0;
 }
 
-static void bench_cleanup(struct bench *b)
+static void bench_cleanup(struct bench *b, unsigned int nhosts)
 {
 	agent_stop(b);
-	servers_stop(b);
+	servers_stop(b, nhosts);
 	lab_destroy(&b->lab);
 	netns_run(NULL, "rm -rf %s", b->pins);
 }
 
-static void usage(FILE *f)
+/* Everything for one scenario: its lab, its loads, its report section. */
+static int scenario_run(struct bench *b, const struct scenario *sc, FILE *md, FILE *gp)
 {
-	fprintf(f, "usage: ig-bench-routing [--out DIR] [--quick] [--time-scale X] [--duration S]\n"
-		   "                        [--rate R] [--settle S]\n"
-		   "  --rate: the reference load in requests/s (the sweep runs 0.5x, 1x, 1.5x)\n"
-		   "  --settle: seconds between fresh servers and traffic (background, scrapes)\n"
-		   "  --quick: the reference scenario only, at one load, short runs (the test)\n");
+	static struct cell loads[SC_SWEEP_MAX][POLICIES];
+	unsigned int nloads = b->quick ? 1 : sc->n_sweep;
+	char tag[96];
+	int err;
+
+	memset(loads, 0, sizeof(loads));
+	printf("\n== %s: %u hosts (time scale %g), %g s per run\n", sc->name, sc->n_hosts,
+	       sc->time_scale, sc_duration(b, sc));
+	err = lab_create(&b->lab, (int)sc->n_hosts);
+	for (unsigned int h = 1; !err && h <= sc->n_hosts; h++)
+		err = lab_host_vni(&b->lab, (int)h, VNI, VIP);
+	/* The oracle reaches the hosts directly, through the gateway's stack. */
+	err = err ?:
+		      netns_run(b->lab.cl, "ip route add 198.18.8.0/21 via 198.18.0.1 && "
+					   "ip route add 198.18.16.0/21 via 198.18.0.1") ?
+		      -EIO :
+		      0;
+	for (unsigned int i = 0; !err && i < nloads; i++) {
+		if (nloads > 1)
+			snprintf(tag, sizeof(tag), "%.63s-x%g", sc->name, sc->sweep[i]);
+		else
+			snprintf(tag, sizeof(tag), "%.63s", sc->name);
+		run_load(b, sc, sc->sweep[i], tag, loads[i]);
+		report_table(md, b, sc, sc->sweep[i], loads[i]);
+		if (i == 0)
+			report_targets(md, loads[i]);
+		plot_scenario(gp, b, sc, tag, loads[i]);
+		err = backends_write(b, sc, tag, loads[i]);
+	}
+	if (!err && nloads > 1)
+		err = sweep_write(gp, b, sc, loads, nloads);
+	bench_cleanup(b, sc->n_hosts);
+	if (err)
+		return err;
+	for (unsigned int i = 0; i < nloads; i++)
+		for (int p = 0; p < POLICIES; p++)
+			for (unsigned int s = 0; s < loads[i][p].n; s++)
+				if (!loads[i][p].runs[s].completed)
+					return -EIO; /* a policy that completed nothing */
+	return 0;
 }
 
-static int parse_opts(int argc, char **argv, struct bench *b, double *rate)
+static void usage(FILE *f)
 {
-	static const struct option lo[] = { { "out", 1, 0, 'o' },	 { "quick", 0, 0, 'q' },
-					    { "time-scale", 1, 0, 't' }, { "duration", 1, 0, 'd' },
-					    { "rate", 1, 0, 'r' },	 { "settle", 1, 0, 's' },
-					    { "help", 0, 0, 'h' },	 {} };
+	fprintf(f,
+		"usage: ig-bench-routing [--out DIR] [--scenario FILE ...] [--policy NAME ...]\n"
+		"                        [--seeds N] [--quick] [--duration S] [--settle S]\n"
+		"  --scenario: a scenario file (docs/benchmarks.md); default: the shipped ones\n"
+		"              (tests/bench/scenarios/: " DEFAULT_SCENARIOS_TEXT ")\n"
+		"  --policy: kube-proxy, round-robin, least-conn, maglev, least-loaded, oracle\n"
+		"            (default: the scenario's)\n"
+		"  --seeds N: at most the first N of each scenario's seeds\n"
+		"  --quick: the first scenario only (reference by default), one seed, its first\n"
+		"           load, 2 s runs (the test)\n"
+		"  --duration, --settle: override the scenarios'\n");
+}
+
+static int policy_parse(const char *s, unsigned int *mask)
+{
+	for (int p = 0; p < POLICIES; p++) {
+		if (!strcmp(s, sc_policy_name(p))) {
+			*mask |= 1u << p;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_opts(int argc, char **argv, struct bench *b, const char **files,
+		      unsigned int *nfiles)
+{
+	static const struct option lo[] = {
+		{ "out", 1, 0, 'o' },	 { "quick", 0, 0, 'q' },    { "duration", 1, 0, 'd' },
+		{ "settle", 1, 0, 's' }, { "scenario", 1, 0, 'S' }, { "policy", 1, 0, 'p' },
+		{ "seeds", 1, 0, 'n' },	 { "help", 0, 0, 'h' },	    {}
+	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -587,17 +882,29 @@ static int parse_opts(int argc, char **argv, struct bench *b, double *rate)
 		case 'q':
 			b->quick = true;
 			break;
-		case 't':
-			b->scale = atof(optarg);
-			break;
 		case 'd':
 			b->duration = atof(optarg);
-			break;
-		case 'r':
-			*rate = atof(optarg);
+			if (!(b->duration > 0))
+				return -EINVAL;
 			break;
 		case 's':
 			b->settle = atof(optarg);
+			if (!(b->settle >= 0))
+				return -EINVAL;
+			break;
+		case 'S':
+			if (*nfiles == SCENARIOS_MAX)
+				return -E2BIG;
+			files[(*nfiles)++] = optarg;
+			break;
+		case 'p':
+			if (policy_parse(optarg, &b->policy_mask))
+				return -EINVAL;
+			break;
+		case 'n':
+			b->max_seeds = (unsigned int)atoi(optarg);
+			if (!b->max_seeds)
+				return -EINVAL;
 			break;
 		case 'h':
 			usage(stdout);
@@ -606,105 +913,83 @@ static int parse_opts(int argc, char **argv, struct bench *b, double *rate)
 			return -EINVAL;
 		}
 	}
-	if (!b->duration)
-		b->duration = b->quick ? 2 : 10;
-	if (b->settle < 0)
-		b->settle = b->quick ? 0.5 : 3;
-	return b->scale > 0 && b->duration > 0 && *rate > 0 && optind == argc ? 0 : -EINVAL;
+	if (b->quick) {
+		b->max_seeds = 1;
+		if (!b->duration)
+			b->duration = 2;
+		if (b->settle < 0)
+			b->settle = 0.5;
+	}
+	return optind == argc ? 0 : -EINVAL;
 }
 
 int main(int argc, char **argv)
 {
-	static struct scenario ref = {
-		.name = "reference",
-		.title =
-			"Reference: 4 backends, h1 and h2 pre-loaded, mixed short and long requests",
-		.profile = { "fast", "fast", "fast", "fast" },
-		.bg = { 3, 3, 0, 0 },
-		.prompt = "@prompt-mixed.txt",
-		.output = "@output-mixed.txt",
-	};
-	static struct scenario het = {
-		.name = "heterogeneous",
-		.title = "Heterogeneous: h1, h2 fast GPUs, h3, h4 twice as slow, no background",
-		.profile = { "fast", "fast", "slow", "slow" },
-		.prompt = "@prompt-mixed.txt",
-		.output = "@output-mixed.txt",
-	};
-	static struct scenario agentic = {
-		.name = "agentic",
-		.title = "Agentic sessions: multi-turn, one connection each, h1 and h2 pre-loaded",
-		.profile = { "fast", "fast", "fast", "fast" },
-		.bg = { 3, 3, 0, 0 },
-		.sessions = 16,
-		.turns = 4,
-		.think = 1.0,
-		.prompt = "lognormal:5.5,0.5",
-		.output = "lognormal:4.5,0.5",
-	};
-	static struct bench b = { .scale = 0.25, .settle = -1 };
-	static struct result res[SWEEP_MAX + 2][P__MAX];
-	static char tagbuf[SWEEP_MAX][32];
-	const struct scenario *scs[SWEEP_MAX + 2];
-	const char *tags[SWEEP_MAX + 2];
-	double rates[SWEEP_MAX + 2], rate = 10, mult[] = { 0.5, 1, 1.5 };
-	int n = 0, nsweep, ref_i = 0, err;
+	static const char *const shipped[] = { DEFAULT_SCENARIOS };
+	static struct bench b = { .settle = -1 };
+	static struct scenario scs[SCENARIOS_MAX];
+	const char *files[SCENARIOS_MAX];
+	char paths[SCENARIOS_MAX][320], path[320];
+	unsigned int nfiles = 0, nsc;
+	struct config_error cerr;
+	const char *src = getenv("IG_SRCDIR") ?: ".";
+	FILE *md, *gp;
+	int err = 0, failed = 0;
 
 	b.build = getenv("IG_BUILD") ?: "build";
 	snprintf(b.out, sizeof(b.out), "%s/bench-routing", b.build);
-	if (parse_opts(argc, argv, &b, &rate)) {
+	if (parse_opts(argc, argv, &b, files, &nfiles)) {
 		usage(stderr);
 		return 2;
 	}
+	if (!nfiles) {
+		for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+			snprintf(paths[i], sizeof(paths[i]), "%s/tests/bench/scenarios/%s.yaml",
+				 src, shipped[i]);
+			files[nfiles++] = paths[i];
+		}
+	}
+	nsc = b.quick ? 1 : nfiles;
+	/* Every file is checked before any lab comes up. */
+	for (unsigned int i = 0; i < nsc; i++) {
+		if (scenario_load(files[i], &scs[i], &cerr)) {
+			fprintf(stderr, "ig-bench-routing: %s\n", cerr.text);
+			return 2;
+		}
+	}
 	snprintf(b.pins, sizeof(b.pins), "/sys/fs/bpf/ig-bench-%d", getpid());
 	log_setup_libbpf();
-	if (netns_run(NULL, "mkdir -p %s && rm -f %s/*.json %s/*.png %s/results.md", b.out, b.out,
-		      b.out, b.out) ||
-	    lengths_write(&b))
+	if (netns_run(NULL, "mkdir -p %s && rm -f %s/*.json %s/*.png %s/*.dat %s/results.md", b.out,
+		      b.out, b.out, b.out, b.out))
 		return 1;
-	printf("bench-routing: 4 llmsim hosts (time scale %g), %g s per run, output in %s\n",
-	       b.scale, b.duration, b.out);
-	err = lab_create(&b.lab, HOSTS);
-	for (int h = 1; !err && h <= HOSTS; h++)
-		err = lab_host_vni(&b.lab, h, 100, VIP);
-	/* The oracle reaches the hosts directly, through the gateway's stack. */
-	err = err ?: sh(b.lab.cl, "ip route add 198.18.8.0/21 via 198.18.0.1");
-	nsweep = b.quick ? 1 : 3;
-	for (int i = 0; !err && i < nsweep; i++) {
-		double r = rate * (b.quick ? 1 : mult[i]);
-
-		if (r == rate) {
-			ref_i = n;
-			snprintf(tagbuf[i], sizeof(tagbuf[i]), "reference");
-		} else {
-			snprintf(tagbuf[i], sizeof(tagbuf[i]), "load-%g", r);
+	snprintf(path, sizeof(path), "%s/results.md", b.out);
+	md = fopen(path, "w");
+	snprintf(path, sizeof(path), "%s/plots.gp", b.out);
+	gp = fopen(path, "w");
+	if (!md || !gp)
+		return 1;
+	fprintf(md,
+		"## Routing benchmark\n\nScenario files: %u (tests/bench/scenarios/ unless named "
+		"otherwise). Each run: fresh llmsim servers, one seeded loadgen workload; times "
+		"are wall-clock milliseconds in the time-scaled lab (divide by the time scale for "
+		"simulated GPU time); output tokens/s counts tokens that arrived within the "
+		"arrivals' window.\n",
+		nsc);
+	fprintf(gp, "set terminal pngcairo size 900,560 font ',10'\nset grid\nset key bottom "
+		    "right\nset datafile separator whitespace\n");
+	for (unsigned int i = 0; i < nsc; i++) {
+		fprintf(md, "\n## %s (%s)\n", scs[i].name, files[i]);
+		err = scenario_run(&b, &scs[i], md, gp);
+		if (err) {
+			fprintf(stderr, "ig-bench-routing: %s failed (%d)\n", scs[i].name, err);
+			failed++;
 		}
-		scs[n] = &ref, tags[n] = tagbuf[i], rates[n] = r;
-		run_scenario(&b, &ref, r, tags[n], res[n]);
-		n++;
+		scenario_free(&scs[i]);
 	}
-	if (!err && !b.quick) {
-		scs[n] = &het, tags[n] = het.name, rates[n] = rate;
-		run_scenario(&b, &het, rate, het.name, res[n++]);
-		scs[n] = &agentic, tags[n] = agentic.name, rates[n] = 0;
-		run_scenario(&b, &agentic, 0, agentic.name, res[n++]);
-	}
-	bench_cleanup(&b);
-	if (err) {
-		fprintf(stderr, "bench-routing: the lab failed (%d)\n", err);
+	if (fclose(md) | fclose(gp))
 		return 1;
-	}
-	err = sweep_write(&b, rates, nsweep, res);
-	err = err ?: plot(&b, tags, n, rates, nsweep);
-	err = err ?: report_write(&b, scs, tags, rates, res, n, ref_i);
-	if (err) {
-		fprintf(stderr, "bench-routing: writing the report failed (%d)\n", err);
-		return 1;
-	}
+	if (netns_run(NULL, "gnuplot %s/plots.gp 2>%s/gnuplot.log", b.out, b.out))
+		fprintf(stderr, "ig-bench-routing: gnuplot failed, see %s/gnuplot.log\n", b.out);
 	netns_run(NULL, "cat %s/results.md", b.out);
-	for (int i = 0; i < n; i++)
-		for (int p = 0; p < P__MAX; p++)
-			if (!res[i][p].ran || !res[i][p].completed)
-				return 1;
-	return 0;
+	return failed ? 1 : 0;
 }

@@ -7,7 +7,13 @@
  * half-open entries and never an established one; half-open entries time
  * out (and stop counting against the tenant's cap), closed ones go after
  * the linger; a full table under a SYN flood and a SYN+ACK flood keeps
- * every established entry on its backend across a weight change. */
+ * every established entry on its backend across a weight change. With
+ * sync on, the ring carries NEW, EST and CLOSE records; a peer's entry
+ * (dp_conn_sync_put) carries mid-flow packets to its backend and never
+ * replaces a live entry. The ABI 3 layout: an entry takes its home way
+ * when it is empty (the datapath's and a peer's alike), its cold record
+ * holds what the datapath made (a sync record's prio comes from it), and
+ * a stale last-seen time is refreshed. */
 #include <sched.h>
 #include <string.h>
 #include <time.h>
@@ -672,4 +678,262 @@ Test(conntable, a_stale_last_seen_is_refreshed)
 	cr_assert_eq(send_seg(&f, DATA), 1);
 	cr_assert_geq(entry(&f, &v), 0);
 	cr_expect_geq(v.last_ns, t0, "last seen not refreshed");
+}
+
+/* ---- connection-state sync (docs/scale-out.md) ---- */
+
+struct sync_seen {
+	int n;
+	struct ig_sync_ev ev[16];
+};
+
+static int sync_take(void *ctx, void *data, size_t size)
+{
+	struct sync_seen *s = ctx;
+
+	cr_assert_eq(size, sizeof(struct ig_sync_ev));
+	if (s->n < 16)
+		memcpy(&s->ev[s->n], data, size);
+	s->n++;
+	return 0;
+}
+
+static void sync_drain(struct sync_seen *s)
+{
+	struct dp_sync_ring *r;
+
+	memset(s, 0, sizeof(*s));
+	cr_assert_eq(dp_sync_ring_open(&maps, sync_take, s, &r), 0);
+	cr_assert_geq(dp_sync_ring_consume(r), 0);
+	dp_sync_ring_close(r);
+}
+
+static void sync_on(void)
+{
+	struct ig_config cfg;
+
+	cr_assert_eq(dp_config_get(&maps, &cfg), 0);
+	cfg.flags |= IG_CFG_SYNC;
+	cr_assert_eq(dp_config_set(&maps, &cfg), 0);
+}
+
+Test(conntable, sync_records_follow_the_connection)
+{
+	struct flow f = flow(700, VIP4), g = flow(701, VIP4);
+	struct sync_seen s;
+	struct ig_conn_key k;
+	int be;
+
+	load(16);
+	connect_flow(&g);
+	send_seg(&g, FIN);
+	sync_drain(&s);
+	cr_expect_eq(s.n, 0, "sync off: nothing in the ring");
+	sync_on();
+	be = connect_flow(&f);
+	cr_assert_gt(send_seg(&f, DATA), 0); /* a confirmed session: no more records */
+	cr_assert_gt(send_seg(&f, FIN), 0);
+	cr_assert_gt(send_seg(&f, FIN), 0); /* a retransmitted FIN: closed once */
+	sync_drain(&s);
+	cr_assert_eq(s.n, 4, "NEW, EST, EST (confirmed), CLOSE: got %d records", s.n);
+	key_of(&f, &k);
+	for (int i = 0; i < 4; i++) {
+		cr_expect_eq(memcmp(&s.ev[i].key, &k, sizeof(k)), 0, "record %d's key", i);
+		cr_expect_eq(s.ev[i].backend, (__u32)be);
+		cr_expect_eq(s.ev[i].service, SVC_TCP);
+		cr_expect_gt(s.ev[i].ts_ns, 0);
+	}
+	cr_expect_eq(s.ev[0].op, IG_SYNC_NEW);
+	cr_expect_eq(s.ev[0].flags & (IG_CONN_F_EST | IG_CONN_F_CLOSING), 0);
+	cr_expect_eq(s.ev[1].op, IG_SYNC_EST);
+	cr_expect_eq(s.ev[1].flags, IG_CONN_F_EST);
+	cr_expect_eq(s.ev[2].op, IG_SYNC_EST);
+	cr_expect_eq(s.ev[2].flags, IG_CONN_F_EST | IG_CONN_F_CONFIRMED);
+	cr_expect_eq(s.ev[3].op, IG_SYNC_CLOSE);
+	cr_expect(s.ev[3].flags & IG_CONN_F_CLOSING);
+}
+
+/* A peer's entry, written as the agent writes it (dp_conn_sync_put). */
+static int sync_put_prio(const struct flow *f, __u32 backend, __u32 flags, __u8 prio)
+{
+	struct ig_conn v = { .backend = backend, .service = SVC_TCP, .flags = flags, .prio = prio };
+	struct timespec ts;
+	struct ig_config cfg;
+	struct ig_conn_key k;
+	struct dp_conns *t;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	key_of(f, &k);
+	cr_assert_eq(dp_config_get(&maps, &cfg), 0);
+	cr_assert_eq(dp_conns_open(&maps, &t), 0);
+	err = dp_conn_sync_put(t, &k, &v, &cfg, (__u64)ts.tv_sec * SEC_NS + ts.tv_nsec);
+	dp_conns_close(t);
+	return err;
+}
+
+static int sync_put(const struct flow *f, __u32 backend, __u32 flags)
+{
+	return sync_put_prio(f, backend, flags, IG_PRIO_STANDARD);
+}
+
+#define SYNCED_EST (IG_CONN_F_SYNCED | IG_CONN_F_EST | IG_CONN_F_CONFIRMED)
+
+Test(conntable, a_synced_entry_carries_mid_flow_packets_to_its_backend)
+{
+	struct ig_conn v;
+	struct flow f;
+	int m;
+
+	load(16);
+	sync_on();
+	/* 16 flows alternating between the backends: Maglev (what a
+	 * mid-flow packet without an entry gets) agrees with all by chance
+	 * once in 65536. */
+	for (unsigned int i = 0; i < 16; i++) {
+		f = flow(800 + i, VIP4);
+		cr_assert_eq(sync_put(&f, 1 + i % 2, SYNCED_EST), 0);
+		cr_expect_eq(send_seg(&f, ACK), (int)(1 + i % 2), "flow %u's ACK", i);
+		cr_expect_eq(send_seg(&f, DATA), (int)(1 + i % 2), "flow %u's data", i);
+		cr_expect_eq(entry(&f, &v), SYNCED_EST, "flow %u: the entry stays as it came", i);
+	}
+	/* A flow this gateway met mid-stream (Maglev's pick), then the peer's
+	 * decision arrives: the peer's backend wins, in place. */
+	f = flow(900, VIP4);
+	m = send_seg(&f, ACK);
+	cr_assert_gt(m, 0);
+	cr_assert_eq(sync_put(&f, 3 - m, SYNCED_EST), 0);
+	cr_expect_eq(send_seg(&f, DATA), 3 - m);
+	/* An EST that overtook its NEW: the late NEW does not take it back. */
+	cr_assert_eq(sync_put(&f, 3 - m, IG_CONN_F_SYNCED), 0);
+	cr_expect_eq(entry(&f, NULL), SYNCED_EST);
+	/* The client's FIN through this gateway closes it, once. */
+	cr_expect_eq(send_seg(&f, FIN), 3 - m);
+	cr_expect(entry(&f, NULL) & IG_CONN_F_CLOSING);
+}
+
+Test(conntable, a_synced_entry_never_replaces_a_live_one)
+{
+	struct flow est[8], f = flow(1000, VIP4), h;
+
+	load(1);
+	for (int i = 0; i < 8; i++) {
+		est[i] = flow(1100 + i, VIP4);
+		connect_flow(&est[i]);
+	}
+	cr_expect_eq(sync_put(&f, 1, SYNCED_EST), -ENOSPC);
+	cr_expect_eq(entry(&f, NULL), -1);
+	/* A half-open way is fair game. */
+	send_seg(&est[0], RST);
+	h = flow(1200, VIP4);
+	cr_assert_gt(send_seg(&h, SYN), 0);
+	cr_expect_eq(sync_put(&f, 2, SYNCED_EST), 0);
+	cr_expect_eq(entry(&f, NULL), SYNCED_EST);
+	for (int i = 1; i < 8; i++)
+		cr_expect_eq(entry(&est[i], NULL), IG_CONN_F_EST | IG_CONN_F_CONFIRMED);
+}
+
+/* ---- sync and the ABI 3 layout ---- */
+
+static __u32 hash_of(const struct flow *f)
+{
+	struct ig_conn_key k;
+
+	key_of(f, &k);
+	return ig_flow_hash((const __u32 *)k.saddr, (const __u32 *)k.daddr, k.sport, k.dport,
+			    k.proto);
+}
+
+static __u32 home_of(const struct flow *f)
+{
+	return IG_CONN_HOME(IG_CONN_TAG(hash_of(f)));
+}
+
+/* The flow's way as dp_conns_walk reports it (slot and cold record). */
+static struct dp_conn way_of(const struct flow *f)
+{
+	struct dp_conn c = {};
+
+	key_of(f, &c.key);
+	c.way = ~0U;
+	cr_assert_eq(dp_conns_walk(&maps, find_way, &c, NULL), 0);
+	cr_assert_neq(c.way, ~0U, "flow %s:%u has no entry", f->src, f->sport);
+	return c;
+}
+
+Test(conntable, sync_records_carry_the_prio_of_the_cold_record)
+{
+	struct ig_service svc = { .id = SVC_TCP, .tenant = TN, .prio = IG_PRIO_BATCH };
+	struct flow f = flow(1300, VIP4);
+	struct ig_service_key k;
+	struct sync_seen s;
+	int be;
+
+	load(16);
+	cr_assert_eq(dp_service_key(&k, VIP4, 8000, IPPROTO_TCP), 0);
+	cr_assert_eq(dp_service_set(&maps, &k, &svc), 0);
+	sync_on();
+	be = connect_flow(&f);
+	cr_assert_eq(send_seg(&f, FIN), be);
+	sync_drain(&s);
+	cr_assert_eq(s.n, 4, "NEW, EST, EST, CLOSE: got %d records", s.n);
+	for (int i = 0; i < 4; i++) {
+		cr_expect_eq(s.ev[i].prio, IG_PRIO_BATCH, "record %d (op %u): prio %u", i,
+			     s.ev[i].op, s.ev[i].prio);
+		cr_expect_eq(s.ev[i].backend, (__u32)be);
+		cr_expect_eq(s.ev[i].service, SVC_TCP);
+	}
+	cr_expect_eq(way_of(&f).val.prio, IG_PRIO_BATCH);
+}
+
+Test(conntable, a_synced_entry_takes_its_home_way_and_keeps_its_cold_record)
+{
+	struct flow a = flow(1400, VIP4), f, h;
+	struct dp_conn c, d;
+	struct timespec ts;
+	__u64 t0;
+
+	load(1);
+	connect_flow(&a);
+	cr_assert_eq(way_of(&a).way, home_of(&a));
+	/* f's home is a's: f goes to another way, and is found there. */
+	for (unsigned int i = 1;; i++) {
+		f = flow(1400 + i, VIP4);
+		if (home_of(&f) == home_of(&a))
+			break;
+		cr_assert_lt(i, 1000);
+	}
+	cr_assert_eq(sync_put(&f, 2, SYNCED_EST), 0);
+	c = way_of(&f);
+	cr_expect_neq(c.way, home_of(&a));
+	cr_expect_eq(send_seg(&f, DATA), 2, "the peer's entry found outside its home way");
+	/* h's home is empty: h takes it, with its cold record. */
+	for (unsigned int i = 100;; i++) {
+		h = flow(1400 + i, VIP4);
+		if (home_of(&h) != home_of(&a) && home_of(&h) != c.way)
+			break;
+		cr_assert_lt(i, 1000);
+	}
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	t0 = (__u64)ts.tv_sec * SEC_NS + ts.tv_nsec;
+	cr_assert_eq(sync_put_prio(&h, 1, IG_CONN_F_SYNCED, IG_PRIO_INTERACTIVE), 0);
+	c = way_of(&h);
+	cr_expect_eq(c.way, home_of(&h), "way %u, home %u", c.way, home_of(&h));
+	cr_expect_eq(c.val.hash, hash_of(&h));
+	cr_expect_eq(c.val.prio, IG_PRIO_INTERACTIVE);
+	cr_expect_eq(c.val.backend, 1);
+	cr_expect_eq(c.val.service, SVC_TCP);
+	cr_expect_eq(c.val.flags, IG_CONN_F_SYNCED);
+	cr_expect(c.val.first_ns >= t0 && c.val.first_ns == c.val.last_ns);
+	/* Its EST later: rewritten in place; first seen and hash stay. */
+	sleep_ms(30);
+	cr_assert_eq(sync_put_prio(&h, 1, SYNCED_EST, IG_PRIO_INTERACTIVE), 0);
+	d = way_of(&h);
+	cr_expect_eq(d.way, c.way);
+	cr_expect_eq(d.val.first_ns, c.val.first_ns);
+	cr_expect_gt(d.val.last_ns, c.val.last_ns);
+	cr_expect_eq(d.val.hash, c.val.hash);
+	cr_expect_eq(d.val.flags, SYNCED_EST);
+	cr_expect_eq(send_seg(&h, DATA), 1);
+	cr_expect_eq(entries(), 3);
 }

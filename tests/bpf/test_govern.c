@@ -575,3 +575,37 @@ Test(govern_host, responses_counted_and_cut_flows_dropped, .init = fx_require_ro
 	cr_expect_eq(pkts, 4, "only the tenant's responses count");
 	tc_host_egress__destroy(h);
 }
+
+/* A workload behind tc_workload (a local endpoint, its VIP too) was counted
+ * there: its packets leaving by the uplink are not counted a second time,
+ * nor dropped here (its cut is tc_workload's). */
+Test(govern_host, workload_responses_are_not_counted_twice, .init = fx_require_root)
+{
+	struct tc_host_egress *h = tc_host_egress__open_and_load();
+	struct ig_config cfg = { .flags = IG_CFG_ENABLED };
+	struct ig_endpoint ep = { .flags = IG_EP_F_LOCAL | IG_EP_F_VIP,
+				  .tenant = TN,
+				  .ifindex = 7 };
+	struct fx_result res;
+	struct dp_maps hm;
+	__u64 bytes = 0, pkts = 0;
+	__u8 vip[16];
+	struct pb b;
+
+	cr_assert(h, "loading tc_host_egress.bpf.o failed");
+	cr_assert_eq(dp_from_object(&hm, h->obj), 0);
+	cr_assert_eq(dp_config_set(&hm, &cfg), 0);
+	pb_addr16(VIP4, vip);
+	cr_assert_eq(dp_endpoint_set(&hm, vip, &ep), 0);
+	pb_init(&b);
+	pb_eth(&b, CL_MAC, GW_MAC, 0);
+	pb_ipv4(&b, &(struct pb_ip4){ .src = VIP4, .dst = CLIENT4 });
+	pb_tcp(&b, &(struct pb_tcp){ .sport = PORT_INT, .dport = 46000, .flags = PB_TCP_ACK });
+	pb_payload_pattern(&b, 1000, 5);
+	pb_finish(&b);
+	cr_assert_eq(fx_run(h->progs.tc_host_egress, b.buf, b.len, &res), 0);
+	cr_expect_eq(res.verdict, TC_ACT_OK);
+	dp_tenant_resp(&hm, TN, &bytes, &pkts);
+	cr_expect_eq(pkts, 0, "a workload's response counted again at the uplink");
+	tc_host_egress__destroy(h);
+}

@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # tests/fuzz/: libFuzzer targets for every parser of untrusted input: the
 # Prometheus text parser, the telemetry mapping (a backend's /metrics body is
-# network input) and the YAML configuration loader. Built by clang with
+# network input), a GPU host's token page (hostpage), the YAML configuration
+# loader, the sync wire format (a peer gateway's datagrams) and the
+# neighbour/FDB message parser of the EVPN mirror (what BGP peers announce, as
+# zebra installs it). Built by clang with
 # -fsanitize=fuzzer,address,undefined (clang-14's compiler-rt has libFuzzer),
 # from the parsers' own sources, so the coverage is theirs.
 #   make fuzz        each target for FUZZ_SECONDS (default 60), new inputs
@@ -14,15 +17,20 @@
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 4
-FUZZ_TARGETS := prom telemetry config
+FUZZ_TARGETS := prom telemetry config sync hostpage neigh
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_SRCS_prom := user/agent/prom.c
 FUZZ_SRCS_telemetry := user/agent/prom.c user/agent/telemetry.c
-FUZZ_SRCS_config := user/agent/conf.c user/agent/conf_host.c user/agent/cfgtree.c \
+FUZZ_SRCS_sync := user/agent/syncwire.c
+FUZZ_SRCS_hostpage := user/agent/prom.c user/agent/hostpage.c
+FUZZ_SRCS_config := user/agent/conf.c user/agent/conf_host.c user/agent/conf_evpn.c \
+	user/agent/cfgtree.c \
 	user/agent/score.c user/agent/telemetry.c \
 	user/agent/prom.c \
 	user/lib/addr.c user/lib/maglev.c user/lib/names.c user/lib/log.c
+
+FUZZ_SRCS_neigh := user/agent/netlink.c user/lib/log.c
 
 fuzzobj = $(patsubst %.c,$(O)/fuzz/%.o,$(1))
 FUZZ_BINS := $(patsubst %,$(O)/tests/fuzz/fuzz_%,$(FUZZ_TARGETS))

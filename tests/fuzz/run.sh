@@ -13,8 +13,10 @@ export LSAN_OPTIONS="suppressions=$(pwd)/tests/fuzz/lsan.supp:print_suppressions
 shift 2
 for t in "$@"; do
 	case $t in
-	prom | telemetry) seeds="tests/data/metrics tests/data/metrics/invalid" ;;
+	prom | telemetry | hostpage) seeds="tests/data/metrics tests/data/metrics/invalid" ;;
 	config) seeds="tests/data/config" ;;
+	sync) seeds="" ;; # tests/fuzz/corpus/sync: datagrams of the wire format
+	neigh) seeds="" ;; # tests/fuzz/corpus/neigh: FDB and neighbour messages
 	*) echo "run.sh: unknown target $t" >&2; exit 2 ;;
 	esac
 	mkdir -p "$build/fuzz-corpus/$t" "$build/fuzz-artifacts"

@@ -62,6 +62,8 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     addr, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    # Labs open hundreds of streams at once: more than the default backlog of 5.
+    ThreadingHTTPServer.request_queue_size = 256
     srv = ThreadingHTTPServer((addr, port), Handler)
     srv.daemon_threads = True
     srv.name = name

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <criterion/criterion.h>
 
 #include "tests/lib/fixture.h"
@@ -331,18 +332,71 @@ Test(agent, dashboard_and_alerts_query_exported_metrics)
 
 /* health: {type: none}: no checks, so a backend whose server is gone stays
  * up (the operator said so), where the default TCP check takes it down. */
-Test(agent, health_type_none_keeps_a_backend_up)
+/* Without health checks a backend stays up while its server answers; once
+ * the server's metrics port refuses a scrape it is out at once, and back
+ * with the first good scrape. */
+Test(agent, health_type_none_keeps_a_backend_up_until_its_server_refuses)
 {
+	char mfile[96];
+	int c[NHOSTS + 1];
+
 	cr_assert_eq(netns_run(NULL,
 			       "sed -i 's/health: {type: tcp, [^}]*}/health: {type: none}/' %s",
 			       conf),
 		     0);
 	cr_assert_eq(kill(agent_pid(), SIGHUP), 0);
 	cr_expect_eq(metric_wait("infergate_config_reloads_total{result=\"ok\"}", 1), 1);
-	cr_assert_eq(netns_run(lab.h[1], "pkill -f 'httpd.py 0.0.0.0 80 h[2]'"), 0);
 	usleep(1000 * 1000); /* five intervals of the check it no longer has */
 	cr_expect_eq(metric("infergate_backend_up{service=\"chat\",backend=\"h2\"}"), 1);
+	cr_assert_eq(netns_run(lab.h[1], "pkill -f 'httpd.py 0.0.0.0 80 h[2]'"), 0);
+	cr_expect_eq(metric_wait("infergate_backend_up{service=\"chat\",backend=\"h2\"}", 0), 0);
 	cr_expect_eq(metric("infergate_health_errors_total{service=\"chat\",backend=\"h2\"}"), 0);
+	cr_expect_geq(metric("infergate_backend_refusals_total{service=\"chat\",backend=\"h2\"}"),
+		      1);
+	spread(30, c);
+	cr_expect_eq(c[0], 0, "%d connections failed", c[0]);
+	cr_expect_eq(c[2], 0);
+	snprintf(mfile, sizeof(mfile), "%s/h2.prom", dir);
+	cr_assert_eq(lab_host_httpd(&lab, 2, "0.0.0.0", 80, "h2", mfile), 0);
+	cr_expect_eq(metric_wait("infergate_backend_up{service=\"chat\",backend=\"h2\"}", 1), 1);
+}
+
+static double mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* A refused port is an answer: the backend leaves new-connection steering
+ * at the first refused probe or scrape, although `fall` failed health checks
+ * at this interval would take 3 x 5 s. */
+Test(agent, a_refused_port_takes_a_backend_out_at_once)
+{
+	int c[NHOSTS + 1];
+	double t0, t1;
+
+	cr_assert_eq(netns_run(NULL,
+			       "sed -i 's/interval: 200ms, timeout: 150ms, fall: 2/interval: 5s, "
+			       "timeout: 1s, fall: 3/' %s",
+			       conf),
+		     0);
+	cr_assert_eq(kill(agent_pid(), SIGHUP), 0);
+	cr_expect_eq(metric_wait("infergate_config_reloads_total{result=\"ok\"}", 1), 1);
+	usleep(700 * 1000); /* two scrapes after the reload */
+	cr_expect_eq(metric("infergate_backend_up{service=\"chat\",backend=\"h2\"}"), 1);
+	t0 = mono_s();
+	cr_assert_eq(netns_run(lab.h[1], "pkill -f 'httpd.py 0.0.0.0 80 h[2]'"), 0);
+	cr_expect_eq(metric_wait("infergate_backend_up{service=\"chat\",backend=\"h2\"}", 0), 0);
+	t1 = mono_s();
+	cr_expect_lt(t1 - t0, 5.0, "out after %.1f s: that is the fall count, not the refusal",
+		     t1 - t0);
+	cr_expect_geq(metric("infergate_backend_refusals_total{service=\"chat\",backend=\"h2\"}"),
+		      1);
+	spread(60, c);
+	cr_expect_eq(c[0], 0, "%d connections failed", c[0]);
+	cr_expect_eq(c[2], 0, "the dead h2 still got %d new connections", c[2]);
 }
 
 /* The configuration as a Kubernetes ConfigMap mounts it: the file is a

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* `make bench-routing` in its tiny mode (--quick: the reference scenario at
- * one load, one-second runs): the lab comes up, every policy (kube-proxy's
- * iptables, round-robin, least-conn, Maglev, least-loaded, the oracle)
- * completes requests, and the report, its per-run JSON and the plots exist.
- * The numbers themselves are the benchmark's business, not this test's. */
+/* `make bench-routing` on its tiny scenario (tests/bench/scenarios/tiny.yaml:
+ * two hosts, one-second runs, h2 killed at 0.4 s and restarted at 0.7 s):
+ * the lab comes up from the file, every policy (kube-proxy's iptables,
+ * round-robin, least-conn, Maglev, least-loaded, the oracle) completes
+ * requests, every completed request names the backend that served it, the
+ * events ran (h2 started twice per run), and the report and plots exist. A bad scenario file is refused with file:line
+ * before any lab comes up. The numbers are the benchmark's business. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,23 +36,60 @@ Test(bench_routing, every_policy_completes_and_reports, .timeout = 240)
 	fx_require_root();
 	cr_assert(mkdtemp(dir));
 	rc = netns_run(NULL,
-		       "IG_BUILD=%s %s/tools/ig-bench-routing --quick --duration 1 --settle 0.3 "
-		       "--out %s >%s/bench.log 2>&1",
+		       "IG_BUILD=%s %s/tools/ig-bench-routing --scenario "
+		       "tests/bench/scenarios/tiny.yaml --out %s >%s/bench.log 2>&1",
 		       build, build, dir, dir);
 	netns_run_output(NULL, out, sizeof(out), "tail -c 3000 %s/bench.log", dir);
 	cr_expect_eq(rc, 0, "bench-routing failed:\n%s", out);
 	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
-		snprintf(name, sizeof(name), "reference-%s.json", policies[i]);
+		snprintf(name, sizeof(name), "tiny-%s-s1.json", policies[i]);
 		cr_expect(nonempty(dir, name), "no %s", name);
-		snprintf(name, sizeof(name), "reference-%s.ttft", policies[i]);
+		snprintf(name, sizeof(name), "tiny-%s-s1.ttft", policies[i]);
 		cr_expect(nonempty(dir, name), "%s: no completed request", policies[i]);
+		/* every answer names its backend, h1 or h2 */
+		rc = netns_run(
+			NULL,
+			"python3 -c 'import json,sys\n"
+			"q=json.load(open(sys.argv[1]))[\"requests\"]\n"
+			"ok=[x for x in q if x[\"ok\"]]\n"
+			"assert ok and all(x[\"backend\"] in (\"h1\", \"h2\") for x in ok), q\n"
+			"' %s/tiny-%s-s1.json",
+			dir, policies[i]);
+		cr_expect_eq(rc, 0, "%s: a request without its backend", policies[i]);
 	}
+	/* h1 started once per policy's run, h2 also restarted by the event */
+	rc = netns_run_output(NULL, out, sizeof(out), "grep -c listening %s/llmsim-h1.log", dir);
+	cr_expect_str_eq(out, "6\n");
+	rc = netns_run_output(NULL, out, sizeof(out), "grep -c listening %s/llmsim-h2.log", dir);
+	cr_expect_str_eq(out, "12\n");
 	cr_expect(nonempty(dir, "results.md"));
-	cr_expect(nonempty(dir, "sweep.dat"));
-	cr_expect(nonempty(dir, "ttft-cdf-reference.png"));
-	cr_expect(nonempty(dir, "sweep-tokens.png"));
-	cr_expect(nonempty(dir, "sweep-p90-ttft.png"));
+	cr_expect(nonempty(dir, "ttft-cdf-tiny.png"));
+	cr_expect(nonempty(dir, "backends-tiny.png"));
 	rc = netns_run(NULL, "grep -q 'did not run' %s/results.md", dir);
 	cr_expect_neq(rc, 0, "a policy did not run:\n%s", out);
+	rc = netns_run(NULL, "grep -q '^Targets, infergate' %s/results.md", dir);
+	cr_expect_eq(rc, 0, "no targets line:\n%s", out);
+	netns_run(NULL, "rm -rf %s", dir);
+}
+
+Test(bench_routing, a_bad_scenario_is_refused_with_its_line)
+{
+	const char *build = getenv("IG_BUILD") ?: "build";
+	char dir[] = "/tmp/ig-bench-routing-XXXXXX", out[1024];
+	int rc;
+
+	cr_assert(mkdtemp(dir));
+	rc = netns_run(
+		NULL,
+		"printf 'name: bad\nhosts: [{}]\nworkload: {rate: 1}\nevents: [{at: 1s, host: "
+		"2, action: kill}]\n' >%s/bad.yaml",
+		dir);
+	cr_assert_eq(rc, 0);
+	rc = netns_run_output(NULL, out, sizeof(out),
+			      "%s/tools/ig-bench-routing --scenario %s/bad.yaml --out %s/out 2>&1",
+			      build, dir, dir);
+	cr_expect_eq(rc, 2, "%s", out);
+	cr_expect(strstr(out, "bad.yaml:4:25: events[0].host: host 2: there are 1 hosts"), "%s",
+		  out);
 	netns_run(NULL, "rm -rf %s", dir);
 }

@@ -216,6 +216,9 @@ Test(config, example_governance)
 	cr_expect_eq(g->cut_runaway_flows, true);
 	cr_assert_eq(g->n_host_maps, 1);
 	cr_expect_str_eq(g->host_maps[0], "/sys/fs/bpf/infergate/v1/maps");
+	cr_assert_eq(g->n_hosts, 1);
+	cr_expect_str_eq(g->hosts[0].name, "gpu-1");
+	cr_expect_str_eq(g->hosts[0].url, "http://198.18.1.10:9469/metrics");
 	config_free(&cfg);
 	cr_expect_null(cfg.governance.host_maps);
 }
@@ -405,6 +408,11 @@ TC_ERROR(shed_order, "shed-order",
 	 "first")
 TC_ERROR(host_maps, "host-maps",
 	 ":25:7: governance.host_maps[1]: 'sys/fs/bpf/h2' is not an absolute path")
+TC_ERROR(gov_hosts_url, "gov-hosts-url",
+	 ":25:24: governance.hosts[1].url: 'ftp://198.18.12.2/metrics' is not an http:// or "
+	 "file:/// URL")
+TC_ERROR(gov_hosts_dup, "gov-hosts-dup",
+	 ":25:14: governance.hosts[1].name: 'h1' is already used by hosts[0]")
 TC_ERROR(host_maps_dup, "host-maps-dup",
 	 ":23:31: governance.host_maps[1]: '/sys/fs/bpf/h1' is already listed as host_maps[0]")
 

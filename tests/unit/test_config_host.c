@@ -72,6 +72,8 @@ Test(config_host, example)
 	cr_expect(h->workloads[0].has_mac);
 	cr_expect_arr_eq(h->workloads[0].mac, mac, 6);
 	cr_expect_not(h->workloads[1].has_mac, "learned from the interface");
+	cr_expect_str_eq(h->workloads[0].metrics, "http://10.0.0.2:8000/metrics");
+	cr_expect_str_eq(h->workloads[1].metrics, "", "no token counter: estimated");
 	cr_expect_eq(h->workloads[1].tenant_id, 2);
 	cr_assert_eq(h->n_endpoints, 2);
 	cr_expect(h->endpoints[0].has_vtep);
@@ -157,6 +159,9 @@ TH_ERROR(missing, "missing",
 TH_ERROR(no_underlay, "no-underlay", ":20:3: host: no interface has role host (the underlay)")
 TH_ERROR(tenant, "tenant",
 	 ":17:13: host.tenants[1].name: unknown tenant 'initech' (not in tenants:)")
+TH_ERROR(wl_metrics, "wl-metrics",
+	 ":22:17: host.workloads[0].metrics: '198.18.100.2:8000/metrics' is not an http:// or "
+	 "file:/// URL")
 TH_ERROR(wl_tenant, "wl-tenant",
 	 ":20:15: host.workloads[0].tenant: 'globex' is not one of host.tenants")
 TH_ERROR(dup_addr, "dup-addr",

@@ -222,3 +222,141 @@ Test(llmsim, request_parse)
 	cr_expect_eq(sim_req_parse("{\"prompt\":\"a\\q\"}", 16, &r), -EINVAL);
 	cr_expect_eq(sim_req_parse("{\"prompt\":\"a\",\"x\":01}", 21, &r), -EINVAL);
 }
+
+static void setup_prefix(int prefix_blocks)
+{
+	struct sim_profile p;
+	struct sim_config c;
+
+	cr_assert_eq(sim_profile_get("fast", &p), 0);
+	sim_config_default(&c, &p);
+	c.kv_blocks = 1000;
+	c.max_batched_tokens = 4000;
+	c.prefix_blocks = prefix_blocks;
+	cr_assert_eq(engine_init(&e, &c), 0);
+}
+
+/* Prefill only what the cache does not hold, in whole blocks of 16; the
+ * queries and hits count tokens, as vLLM's counters do. */
+Test(llmsim, prefix_cache_skips_cached_prefill)
+{
+	struct sim_prefix sys[] = { { 0xa, 330 }, { 0 } };
+
+	setup_prefix(100);
+	engine_submit_prefix(&e, 400, 1, false, 0, sys);
+	engine_schedule(&e);
+	cr_expect_eq(e.step_prefill, 400, "a cold cache saves nothing");
+	engine_complete(&e);
+	cr_expect_eq(engine_prefix_cached(&e, 0xa), 320, "20 whole blocks of 330 tokens");
+	engine_submit_prefix(&e, 500, 1, false, 0, sys);
+	engine_schedule(&e);
+	cr_expect_eq(e.step_prefill, 180);
+	cr_expect_float_eq(e.step_time, 40e-3, 1e-12,
+			   "the prefill floor: 19.7 ms + 180 tokens is less");
+	engine_complete(&e);
+	cr_expect_eq(e.pc_queries, 900);
+	cr_expect_eq(e.pc_hits, 320);
+	/* the whole prompt cached: its last block is computed again */
+	sys[0].tokens = 320;
+	engine_submit_prefix(&e, 320, 1, false, 0, sys);
+	engine_schedule(&e);
+	cr_expect_eq(e.step_prefill, 320 - 304);
+	engine_complete(&e);
+	/* another key, or none, hits nothing */
+	engine_submit_prefix(&e, 400, 1, false, 0, (struct sim_prefix[]){ { 0xb, 330 }, { 0 } });
+	engine_submit(&e, 400, 1, false, 0);
+	engine_schedule(&e);
+	cr_expect_eq(e.step_prefill, 800);
+}
+
+/* A session's context grows turn by turn: each turn hits what the last one
+ * left and caches more; the longest of the shared prefix and the session's
+ * context wins; the least recently used entry goes first. */
+Test(llmsim, prefix_cache_sessions_and_lru)
+{
+	struct sim_prefix turn[] = { { 0x5, 100 }, { 0x7, 160 } };
+
+	setup_prefix(30);
+	engine_submit_prefix(&e, 200, 1, false, 0, turn);
+	engine_step(&e);
+	cr_expect_eq(engine_prefix_cached(&e, 0x5), 96);
+	cr_expect_eq(engine_prefix_cached(&e, 0x7), 160);
+	turn[1].tokens = 320;
+	engine_submit_prefix(&e, 400, 1, false, 0, turn);
+	engine_schedule(&e);
+	cr_expect_eq(e.step_prefill, 400 - 160, "the session's 160 beat the shared 96");
+	engine_complete(&e);
+	cr_expect_eq(engine_prefix_cached(&e, 0x7), 320);
+	cr_expect_eq(e.pc_blocks, 6 + 20);
+	/* 10 more blocks do not fit in 30: the shared prefix (used least
+	 * recently: the session's entry was touched after it) is evicted */
+	engine_submit_prefix(&e, 200, 1, false, 0, (struct sim_prefix[]){ { 0x9, 160 }, { 0 } });
+	engine_step(&e);
+	cr_expect_eq(engine_prefix_cached(&e, 0x5), 0);
+	cr_expect_eq(engine_prefix_cached(&e, 0x7), 320);
+	cr_expect_eq(engine_prefix_cached(&e, 0x9), 160);
+	cr_expect_eq(e.pc_blocks, 30);
+	/* no cache: nothing saved, nothing counted */
+	engine_fini(&e);
+	setup_prefix(0);
+	engine_submit_prefix(&e, 200, 1, false, 0, turn);
+	engine_step(&e);
+	engine_submit_prefix(&e, 200, 1, false, 0, turn);
+	engine_schedule(&e);
+	cr_expect_eq(e.step_prefill, 200);
+	cr_expect_eq(e.pc_queries, 0);
+}
+
+Test(llmsim, request_prefix_fields)
+{
+	struct sim_req r, r2;
+	const char *both = "{\"prompt_tokens\":900,\"prefix\":\"sys-acme\",\"prefix_tokens\":300,"
+			   "\"session\":\"s17\",\"session_tokens\":700}";
+	const char *sess = "{\"prompt_tokens\":900,\"session\":\"s17\",\"session_tokens\":700}";
+
+	cr_assert_eq(sim_req_parse(both, strlen(both), &r), 0);
+	cr_expect_neq(r.prefix[0].key, 0);
+	cr_expect_eq(r.prefix[0].tokens, 300);
+	cr_expect_eq(r.prefix[1].tokens, 700);
+	cr_expect_neq(r.prefix[0].key, r.prefix[1].key);
+	/* the session alone comes first; its key is the same hash */
+	cr_assert_eq(sim_req_parse(sess, strlen(sess), &r2), 0);
+	cr_expect_eq(r2.prefix[0].key, r.prefix[1].key);
+	cr_expect_eq(r2.prefix[0].tokens, 700);
+	cr_expect_eq(r2.prefix[1].key, 0);
+	cr_expect_eq(sim_req_parse("{\"prompt_tokens\":9,\"prefix_tokens\":3}", 37, &r), -EINVAL);
+	cr_expect_eq(sim_req_parse("{\"prompt_tokens\":9,\"prefix\":\"\"}", 31, &r), -EINVAL);
+	cr_expect_eq(sim_req_parse("{\"prompt_tokens\":9,\"prefix\":3}", 30, &r), -EINVAL);
+	cr_assert_eq(sim_req_parse("{\"prompt_tokens\":9,\"prefix\":\"a\",\"prefix_tokens\":0}", 50,
+				   &r),
+		     0);
+	cr_expect_eq(r.prefix[0].key, 0, "a prefix of 0 tokens is none");
+}
+
+/* A conversation's key caches its whole sequence, prompt and answer: the next
+ * turn, whose first tokens they are, prefills only its new message. */
+Test(llmsim, prefix_cache_conversation_turns)
+{
+	struct sim_prefix conv[] = { { 0xc, 0, true }, { 0 } };
+	struct sim_req r;
+	const char *first = "{\"prompt_tokens\":200,\"session\":\"s1\",\"session_tokens\":0}";
+
+	setup_prefix(100);
+	engine_submit_prefix(&e, 200, 20, false, 0, conv);
+	engine_schedule(&e);
+	cr_expect_eq(e.step_prefill, 200);
+	engine_complete(&e);
+	cr_expect_eq(engine_prefix_cached(&e, 0xc), 192, "the prompt, from its admission");
+	while (e.nrun)
+		engine_step(&e);
+	cr_expect_eq(engine_prefix_cached(&e, 0xc), 208, "220 tokens once answered: 13 blocks");
+	conv[0].tokens = 220;
+	engine_submit_prefix(&e, 300, 20, false, 0, conv);
+	engine_schedule(&e);
+	cr_expect_eq(e.step_prefill, 300 - 208);
+	cr_expect_eq(e.pc_hits, 208);
+	cr_assert_eq(sim_req_parse(first, strlen(first), &r), 0);
+	cr_expect_neq(r.prefix[0].key, 0, "a first turn's session is kept, to be cached");
+	cr_expect(r.prefix[0].whole);
+	cr_expect_eq(r.prefix[0].tokens, 0);
+}

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <criterion/criterion.h>
 
@@ -52,6 +53,10 @@ Test(loadgen, goodput_at_slo)
 	cr_expect_float_eq(stats_goodput(r, 5, 0, 0, 4.0, &good), 1.0, 1e-12);
 	cr_expect_eq(good, 4);
 	cr_expect_float_eq(stats_goodput(r, 5, 0.2, 0, 1.0, &good), 3.0, 1e-12);
+	cr_expect(stats_meets_slo(&r[4], 0.2, 0.05));
+	cr_expect_not(stats_meets_slo(&r[1], 0.2, 0));
+	cr_expect(stats_meets_slo(&r[1], 0, 0.05));
+	cr_expect_not(stats_meets_slo(&r[3], 0, 0));
 }
 
 Test(loadgen, jain_index)
@@ -227,4 +232,72 @@ Test(loadgen, oracle_ties_go_in_turn)
 		cr_expect_eq(oracle_pick(l, 3, s), (int)(s % 3));
 	l[1].kv = 0.01;
 	cr_expect_eq(oracle_pick(l, 3, 1), 2, "a tie only among the cheapest");
+}
+
+Test(loadgen, time_distributions)
+{
+	struct time_dist d;
+	struct rng r;
+	double sum = 0;
+
+	rng_seed(&r, 3);
+	cr_assert_eq(time_dist_parse("1.5", &d), 0);
+	cr_expect_float_eq(time_dist_sample(&d, &r), 1.5, 1e-12);
+	cr_assert_eq(time_dist_parse("fixed:0", &d), 0);
+	cr_expect_float_eq(time_dist_sample(&d, &r), 0, 1e-12);
+	cr_assert_eq(time_dist_parse("uniform:0.5,2", &d), 0);
+	for (int i = 0; i < 1000; i++) {
+		double v = time_dist_sample(&d, &r);
+
+		cr_assert(v >= 0.5 && v < 2, "%g", v);
+	}
+	cr_assert_eq(time_dist_parse("exp:2", &d), 0);
+	for (int i = 0; i < 20000; i++)
+		sum += time_dist_sample(&d, &r);
+	cr_expect_float_eq(sum / 20000, 2.0, 0.06);
+	cr_expect_eq(time_dist_parse("", &d), -EINVAL);
+	cr_expect_eq(time_dist_parse("-1", &d), -EINVAL);
+	cr_expect_eq(time_dist_parse("uniform:2,1", &d), -EINVAL);
+	cr_expect_eq(time_dist_parse("uniform:1", &d), -EINVAL);
+	cr_expect_eq(time_dist_parse("exp:x", &d), -EINVAL);
+	cr_expect_eq(time_dist_parse("1s", &d), -EINVAL);
+}
+
+static int trace_of(const char *text, struct trace *tr, int *line)
+{
+	char path[] = "/tmp/ig-trace-XXXXXX";
+	int fd = mkstemp(path), err;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	err = trace_load(path, tr, line);
+	unlink(path);
+	return err;
+}
+
+Test(loadgen, trace_files)
+{
+	struct trace tr;
+	int line;
+
+	cr_assert_eq(trace_of("# t prompt output\n0 100 5\n0.1 200\n\n0.25 # drawn\n0.25 7 8\n",
+			      &tr, &line),
+		     0);
+	cr_assert_eq(tr.n, 4);
+	cr_expect_float_eq(tr.t[1], 0.1, 1e-12);
+	cr_expect_eq(tr.prompt[0], 100);
+	cr_expect_eq(tr.output[0], 5);
+	cr_expect_eq(tr.prompt[1], 200);
+	cr_expect_eq(tr.output[1], 0, "left out: drawn at run time");
+	cr_expect_eq(tr.prompt[2], 0);
+	cr_expect_eq(tr.output[3], 8);
+	trace_free(&tr);
+	cr_expect_eq(trace_of("0 1\n0.5 1\n0.2 1\n", &tr, &line), -EINVAL);
+	cr_expect_eq(line, 3, "time runs backwards on line 3");
+	cr_expect_eq(trace_of("0 0\n", &tr, &line), -EINVAL);
+	cr_expect_eq(trace_of("0 1 2 3\n", &tr, &line), -EINVAL);
+	cr_expect_eq(trace_of("x\n", &tr, &line), -EINVAL);
+	cr_expect_eq(trace_of("# nothing\n", &tr, &line), -EINVAL);
+	cr_expect_eq(trace_load("/nonexistent/trace", &tr, &line), -ENOENT);
 }

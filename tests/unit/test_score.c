@@ -197,10 +197,15 @@ Test(score, hysteresis_stops_flapping)
 	cr_expect_float_eq(st.pub_load, 0.7, TS_EPS);
 }
 
-Test(score, stale_decays_toward_equal)
+/* Stale telemetry only ever makes a backend look busier: a busy one keeps its
+ * last load (its server may be dead, and an empty-looking queue would make it
+ * the cheapest target), an idle one rises toward the neutral load. Never zero
+ * while stale. */
+Test(score, stale_never_looks_better)
 {
 	struct telemetry_sample hot = ts_load(0.9), cold = ts_load(0.1);
 	struct score_state a, b;
+	__u32 hot_weight;
 	__u64 t;
 
 	ts_p.hysteresis = 0;
@@ -208,29 +213,35 @@ Test(score, stale_decays_toward_equal)
 	score_init(&b, 32);
 	score_update(&ts_p, &a, &hot, TS_SEC, true);
 	score_update(&ts_p, &b, &cold, TS_SEC, true);
+	hot_weight = a.weight;
 	/* within stale_ns (3 s) nothing moves */
 	score_update(&ts_p, &a, NULL, 4 * TS_SEC, true);
+	score_update(&ts_p, &b, NULL, 4 * TS_SEC, true);
 	cr_expect_not(a.stale);
 	cr_expect_float_eq(a.load, 0.9, TS_EPS);
 	score_update(&ts_p, &a, NULL, 5 * TS_SEC, true);
+	score_update(&ts_p, &b, NULL, 5 * TS_SEC, true);
 	cr_expect(a.stale);
-	/* exponential toward 0.5 over the 1 s since the last step, tau 10 s */
-	cr_expect_float_eq(a.load, 0.5 + 0.4 * exp(-0.1), TS_EPS);
+	cr_expect(b.stale);
+	/* the busy one stays as busy; the idle one rises exponentially toward
+	 * 0.5 over the 1 s since its last step, tau 10 s */
+	cr_expect_float_eq(a.load, 0.9, TS_EPS);
+	cr_expect_float_eq(b.load, 0.5 - 0.4 * exp(-0.1), TS_EPS);
 	for (t = 5; t <= 200; t += 5) {
 		score_update(&ts_p, &a, NULL, t * TS_SEC, true);
 		score_update(&ts_p, &b, NULL, t * TS_SEC, true);
-		cr_expect_gt(a.weight, 0, "never zero while stale");
-		cr_expect_gt(b.weight, 0);
+		cr_expect_eq(a.weight, hot_weight, "a stale busy backend never gains weight");
+		cr_expect_gt(b.weight, 0, "never zero while stale");
 	}
-	/* both at stale_load: weights proportional to capacity */
-	cr_expect_float_eq(a.load, 0.5, 1e-6);
+	cr_expect_float_eq(a.load, 0.9, TS_EPS);
 	cr_expect_float_eq(b.load, 0.5, 1e-6);
-	cr_expect_eq(a.weight, 4000);
 	cr_expect_eq(b.weight, 16000);
 	/* a fresh sample after staleness is taken as is, not averaged */
-	score_update(&ts_p, &a, &hot, 201 * TS_SEC, true);
-	cr_expect_not(a.stale);
-	cr_expect_float_eq(a.load, 0.9, TS_EPS);
+	score_update(&ts_p, &b, &hot, 201 * TS_SEC, true);
+	cr_expect_not(b.stale);
+	cr_expect_float_eq(b.load, 0.9, TS_EPS);
+	score_update(&ts_p, &a, &cold, 201 * TS_SEC, true);
+	cr_expect_float_eq(a.load, 0.1, TS_EPS);
 }
 
 Test(score, never_sampled_is_neutral)

@@ -14,6 +14,7 @@
 #define TT_DATA "tests/data/metrics"
 #define TT_QUEUE (TELEM_HAVE(TELEM_WAITING) | TELEM_HAVE(TELEM_RUNNING))
 #define TT_LLM (TT_QUEUE | TELEM_HAVE(TELEM_KV_USAGE))
+#define TT_TOK TELEM_HAVE(TELEM_GEN_TOKENS)
 
 static struct telemetry_set tt_set;
 
@@ -78,8 +79,9 @@ Test(telemetry_files, vllm_v0)
 	tt_parse_file("vllm-v0.prom");
 	cr_expect_eq(tt_set.n, 1);
 	s = tt_get("facebook/opt-125m", "");
-	cr_expect_eq(s->have, TT_LLM);
+	cr_expect_eq(s->have, TT_LLM | TT_TOK);
 	cr_expect_eq(s->sources, 1u << TELEM_SRC_VLLM);
+	cr_expect_eq(s->gen_tokens, 7); /* vllm:generation_tokens_total */
 	cr_expect_eq(s->waiting, 0);
 	cr_expect_eq(s->running, 0);
 	cr_expect_eq(s->kv_usage, 0); /* vllm:gpu_cache_usage_perc */
@@ -87,7 +89,8 @@ Test(telemetry_files, vllm_v0)
 	tt_parse_file("vllm-v0-aibrix.prom");
 	cr_expect_eq(tt_set.n, 1);
 	s = tt_get("Qwen/Qwen2.5-Coder-1.5B-Instruct", "");
-	cr_expect_eq(s->have, TT_LLM);
+	cr_expect_eq(s->have, TT_LLM | TT_TOK);
+	cr_expect_eq(s->gen_tokens, 955);
 }
 
 Test(telemetry_files, vllm_v1)
@@ -97,7 +100,7 @@ Test(telemetry_files, vllm_v1)
 	tt_parse_file("vllm-v1.prom");
 	cr_expect_eq(tt_set.n, 1);
 	s = tt_get("Qwen/Qwen2.5-0.5B-Instruct", "");
-	cr_expect_eq(s->have, TT_LLM); /* vllm:kv_cache_usage_perc, engine="0" */
+	cr_expect_eq(s->have, TT_LLM | TT_TOK); /* vllm:kv_cache_usage_perc, engine="0" */
 	cr_expect_eq(s->waiting + s->running + s->kv_usage, 0);
 }
 
@@ -108,7 +111,8 @@ Test(telemetry_files, sglang)
 	tt_parse_file("sglang.prom");
 	cr_expect_eq(tt_set.n, 1);
 	s = tt_get("meta-llama/Llama-3.1-8B-Instruct", "");
-	cr_expect_eq(s->have, TT_LLM);
+	cr_expect_eq(s->have, TT_LLM | TT_TOK);
+	cr_expect_eq(s->gen_tokens, 7557572);
 	cr_expect_eq(s->sources, 1u << TELEM_SRC_SGLANG);
 	cr_expect_eq(s->waiting, 2826);
 	cr_expect_eq(s->running, 162);
@@ -117,7 +121,8 @@ Test(telemetry_files, sglang)
 	tt_parse_file("sglang-v0.5.prom");
 	cr_expect_eq(tt_set.n, 1);
 	s = tt_get("facebook/opt-125m", ""); /* tp_rank="0" is not part of the key */
-	cr_expect_eq(s->have, TT_LLM);
+	cr_expect_eq(s->have, TT_LLM | TT_TOK);
+	cr_expect_eq(s->gen_tokens, 32);
 	cr_expect_eq(s->waiting, 0);
 	cr_expect_eq(s->kv_usage, 0.25);
 }
@@ -293,6 +298,33 @@ Test(telemetry, vllm_engines_and_models)
 	cr_expect_str_eq(agg.model, "");
 }
 
+/* Generated tokens, runaway control's count: counters summed over engines
+ * and over a host's models; TGI's comes from its histogram's sum. */
+Test(telemetry, generated_tokens)
+{
+	static const char vllm[] =
+		"vllm:generation_tokens_total{engine=\"0\",model_name=\"a\"} 100\n"
+		"vllm:generation_tokens_total{engine=\"1\",model_name=\"a\"} 50\n"
+		"sglang:generation_tokens_total{model_name=\"b\"} 7\n"
+		"vllm:generation_tokens_total{model_name=\"c\"} -3\n";
+	static const char tgi[] = "tgi_request_generated_tokens_bucket{le=\"+Inf\"} 3\n"
+				  "tgi_request_generated_tokens_sum 321\n"
+				  "tgi_request_generated_tokens_count 3\n";
+	struct telemetry_sample agg;
+	struct prom_error err;
+
+	cr_assert_eq(tt_parse_str(vllm, &err), 0, "%s", err.msg);
+	cr_expect_eq(tt_get("a", "")->gen_tokens, 150);
+	cr_expect_eq(tt_get("b", "")->gen_tokens, 7);
+	cr_expect_eq(tt_get("c", "")->gen_tokens, 0); /* clamped, never negative */
+	telemetry_aggregate(&tt_set, &agg);
+	cr_expect_eq(agg.gen_tokens, 157);
+	cr_expect(agg.have & TELEM_HAVE(TELEM_GEN_TOKENS));
+	cr_assert_eq(tt_parse_str(tgi, &err), 0, "%s", err.msg);
+	cr_expect_eq(tt_get("", "")->gen_tokens, 321);
+	cr_expect_eq(tt_get("", "")->sources, 1u << TELEM_SRC_TGI);
+}
+
 Test(telemetry, dcgm_units_clamps_and_keys)
 {
 	static const char in[] =
@@ -331,6 +363,7 @@ Test(telemetry, aggregate_mixed_endpoint)
 	static const char in[] = "sglang:num_queue_reqs{model_name=\"m\"} 5\n"
 				 "sglang:num_running_reqs{model_name=\"m\"} 2\n"
 				 "sglang:token_usage{model_name=\"m\"} 0.9\n"
+				 "sglang:generation_tokens_total{model_name=\"m\"} 12\n"
 				 "DCGM_FI_DEV_GPU_UTIL{UUID=\"GPU-a\"} 50\n"
 				 "DCGM_FI_DEV_GPU_UTIL{UUID=\"GPU-b\"} 100\n"
 				 "DCGM_FI_PROF_SM_ACTIVE{UUID=\"GPU-a\"} 0.2\n"
@@ -355,6 +388,7 @@ Test(telemetry, aggregate_mixed_endpoint)
 	cr_expect_eq(agg.fb_free_mib, 7);
 	cr_expect_eq(agg.power_w, 550.5);
 	cr_expect_eq(agg.xid_last, 48);
+	cr_expect_eq(agg.gen_tokens, 12);
 	cr_expect_eq(agg.have, (1u << TELEM_FIELD_MAX) - 1);
 	cr_expect_eq(agg.sources, (1u << TELEM_SRC_SGLANG) | (1u << TELEM_SRC_DCGM));
 }

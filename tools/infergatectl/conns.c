@@ -71,7 +71,8 @@ static int conn_collect(struct ctl *c, struct conn_list *l)
 	return err;
 }
 
-/* open, half-open (no ACK yet) or closing (FIN or RST seen). */
+/* open, half-open (no ACK yet) or closing (FIN or RST seen); "synced"
+ * follows the state of an entry made from a peer gateway's decision. */
 static const char *conn_state(const struct ig_conn *v)
 {
 	if (v->flags & IG_CONN_F_CLOSING)
@@ -93,20 +94,22 @@ static void conn_print(const struct ctl *c, const struct conn_row *r, __u64 now,
 	if (c->o.json) {
 		printf("%s{\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,\"proto\":\"%s\","
 		       "\"tenant\":%u,\"service\":%u,\"backend\":%u,\"age_s\":%llu,\"idle_s\":%llu,"
-		       "\"closing\":%s,\"state\":\"%s\"}",
+		       "\"closing\":%s,\"state\":\"%s\",\"synced\":%s}",
 		       first ? "" : ",", s, ntohs(r->k.sport), d, ntohs(r->k.dport),
 		       ctl_proto_str(r->k.proto), r->k.tenant, r->v.service, r->v.backend,
 		       conn_secs(now, r->v.first_ns), conn_secs(now, r->v.last_ns),
-		       r->v.flags & IG_CONN_F_CLOSING ? "true" : "false", conn_state(&r->v));
+		       r->v.flags & IG_CONN_F_CLOSING ? "true" : "false", conn_state(&r->v),
+		       r->v.flags & IG_CONN_F_SYNCED ? "true" : "false");
 		return;
 	}
 	snprintf(src, sizeof(src), v6 ? "[%s]:%u" : "%s:%u", s, ntohs(r->k.sport));
 	snprintf(dst, sizeof(dst), v6 ? "[%s]:%u" : "%s:%u", d, ntohs(r->k.dport));
-	printf("%-21s %-21s %-5s %-8s %-8s %-8s %7llus %7llus %s\n", src, dst,
+	printf("%-21s %-21s %-5s %-8s %-8s %-8s %7llus %7llus %s%s\n", src, dst,
 	       ctl_proto_str(r->k.proto), ctl_name_or_id(c, IG_NAME_TENANT, r->k.tenant, tn, 16),
 	       ctl_name_or_id(c, IG_NAME_SERVICE, r->v.service, sv, 16),
 	       ctl_name_or_id(c, IG_NAME_BACKEND, r->v.backend, be, 16),
-	       conn_secs(now, r->v.first_ns), conn_secs(now, r->v.last_ns), conn_state(&r->v));
+	       conn_secs(now, r->v.first_ns), conn_secs(now, r->v.last_ns), conn_state(&r->v),
+	       r->v.flags & IG_CONN_F_SYNCED ? " synced" : "");
 }
 
 /* Keep only the row of --flow (any tenant). */

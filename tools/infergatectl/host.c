@@ -137,8 +137,8 @@ int ctl_endpoints(struct ctl *c)
 	if (c->o.json)
 		printf("{\"endpoints\":[");
 	else
-		printf("%-39s %6s %-6s %-3s %7s %-39s %s\n", "ADDRESS", "TENANT", "KIND", "VIP",
-		       "IFINDEX", "VTEP", "NEXT_HOP_MAC");
+		printf("%-39s %6s %-6s %-3s %7s %-39s %-17s %s\n", "ADDRESS", "TENANT", "KIND",
+		       "VIP", "IFINDEX", "VTEP", "NEXT_HOP_MAC", "SOURCE");
 	for (int i = 0; i < n; i++) {
 		struct ig_endpoint ep;
 		bool remote;
@@ -155,14 +155,16 @@ int ctl_endpoints(struct ctl *c)
 		}
 		if (c->o.json)
 			printf("%s{\"address\":\"%s\",\"tenant\":%u,\"kind\":\"%s\",\"vip\":%s,"
-			       "\"ifindex\":%u,\"vtep\":%s%s%s,\"nh_mac\":%s%s%s}",
+			       "\"ifindex\":%u,\"vtep\":%s%s%s,\"nh_mac\":%s%s%s,\"source\":\"%s\"}",
 			       first ? "" : ",", a, ep.tenant, ep_kind(&ep),
 			       ep.flags & IG_EP_F_VIP ? "true" : "false", ep.ifindex,
 			       remote ? "\"" : "", remote ? vtep : "null", remote ? "\"" : "",
-			       remote ? "\"" : "", remote ? mac : "null", remote ? "\"" : "");
+			       remote ? "\"" : "", remote ? mac : "null", remote ? "\"" : "",
+			       ep.flags & IG_EP_F_EVPN ? "evpn" : "static");
 		else
-			printf("%-39s %6u %-6s %-3s %7u %-39s %s\n", a, ep.tenant, ep_kind(&ep),
-			       ep.flags & IG_EP_F_VIP ? "yes" : "no", ep.ifindex, vtep, mac);
+			printf("%-39s %6u %-6s %-3s %7u %-39s %-17s %s\n", a, ep.tenant,
+			       ep_kind(&ep), ep.flags & IG_EP_F_VIP ? "yes" : "no", ep.ifindex,
+			       vtep, mac, ep.flags & IG_EP_F_EVPN ? "evpn" : "static");
 		first = false;
 	}
 	if (c->o.json)
@@ -195,7 +197,8 @@ int ctl_vnis(struct ctl *c)
 	if (c->o.json)
 		printf("{\"vnis\":[");
 	else
-		printf("%-8s %6s %s\n", "VNI", "TENANT", "ALLOWED_VTEPS");
+		printf("%-8s %6s %s\n", "VNI", "TENANT",
+		       "ALLOWED_VTEPS (learned from EVPN: +evpn)");
 	for (int i = 0; i < n; i++) {
 		__u32 tenant = 0;
 		bool first = true;
@@ -204,13 +207,33 @@ int ctl_vnis(struct ctl *c)
 		printf(c->o.json ? "%s{\"vni\":%u,\"tenant\":%u,\"vteps\":[" : "%s%-8u %6u ",
 		       c->o.json && i ? "," : "", vnis[i], tenant);
 		for (int j = 0; j < nv; j++) {
+			__u32 flags = 0;
+
 			if (vt[j].vni != vnis[i])
 				continue;
-			printf(c->o.json ? "%s\"%s\"" : "%s%s", first ? "" : ",",
-			       addr_str(vt[j].addr, a, sizeof(a)));
+			dp_vtep_flags(c->m.vteps, &vt[j], &flags);
+			printf(c->o.json ? "%s\"%s\"" : "%s%s%s", first ? "" : ",",
+			       addr_str(vt[j].addr, a, sizeof(a)),
+			       !c->o.json && (flags & IG_VTEP_F_EVPN) ? "+evpn" : "");
 			first = false;
 		}
-		printf(c->o.json ? "]}" : "%s\n", first ? "-" : "");
+		if (!c->o.json) {
+			printf("%s\n", first ? "-" : "");
+			continue;
+		}
+		/* The learned ones (EVPN) again, apart: "vteps" keeps its shape. */
+		printf("],\"learned\":[");
+		first = true;
+		for (int j = 0; j < nv; j++) {
+			__u32 flags = 0;
+
+			if (vt[j].vni != vnis[i] || dp_vtep_flags(c->m.vteps, &vt[j], &flags) ||
+			    !(flags & IG_VTEP_F_EVPN))
+				continue;
+			printf("%s\"%s\"", first ? "" : ",", addr_str(vt[j].addr, a, sizeof(a)));
+			first = false;
+		}
+		printf("]}");
 	}
 	/* Pairs whose VNI maps to no tenant here: allowed, but nothing arrives. */
 	if (c->o.json)

@@ -2,7 +2,7 @@
 # tools/lab/: the lab, never installed. llmsim (a simulated GPU inference
 # server), loadgen (a streaming load generator), the netns lab library that
 # tests, benchmarks and the demo build machines with, and the demo.
-LABLIB_SRCS := tools/lab/lab.c tools/lab/netns.c
+LABLIB_SRCS := tools/lab/lab.c tools/lab/netns.c tools/lab/frr.c tools/lab/govlab.c
 LABLIB := $(O)/libiglab.a
 LABLIB_SAN := $(O)/libiglab-san.a
 # llmsim's and loadgen's pure parts, unit-tested.

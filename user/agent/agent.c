@@ -13,6 +13,7 @@
 
 #include "user/agent/agent.h"
 #include "user/agent/conncount.h"
+#include "user/agent/evpn.h"
 #include "user/agent/gpuhost.h"
 #include "user/agent/netlink.h"
 #include "user/agent/nvml.h"
@@ -52,7 +53,8 @@ static int agent_backend_init(struct agent_backend *b, const struct config_backe
 	b->score.fixed_weight = cb->weight;
 	b->n_probes = cb->n_metrics;
 	b->metrics = calloc(cb->n_metrics ? cb->n_metrics : 1, sizeof(*b->metrics));
-	if (!b->metrics)
+	b->serves = calloc(cb->n_metrics ? cb->n_metrics : 1, sizeof(*b->serves));
+	if (!b->metrics || !b->serves)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < cb->n_metrics; i++) {
 		b->metrics[i].kind = PROBE_METRICS;
@@ -82,6 +84,7 @@ static void agent_free_runtime(struct agent *a)
 		scraper_cancel(&a->sc, &a->be[i].health);
 		probe_reset(&a->be[i].health);
 		free(a->be[i].metrics);
+		free(a->be[i].serves);
 	}
 	for (unsigned int i = 0; i < a->n_svc; i++)
 		free(a->svc[i].table);
@@ -142,6 +145,8 @@ static int agent_write_config(struct agent *a)
 	c.flood_rate = g->flood_rate;
 	c.event_sample = g->event_sample;
 	c.underlay_mtu = g->underlay_mtu;
+	if (a->sync_on)
+		c.flags |= IG_CFG_SYNC;
 	if (a->host)
 		host_fill_config(a->host, &c);
 	return dp_config_set(&a->ld.maps, &c);
@@ -149,7 +154,7 @@ static int agent_write_config(struct agent *a)
 
 static bool agent_healthy(const struct agent_backend *b)
 {
-	return b->up && b->reachable;
+	return b->up && b->reachable && !b->scrape_refused;
 }
 
 /* Drained: by the configuration (drain: true), by the operator
@@ -157,6 +162,26 @@ static bool agent_healthy(const struct agent_backend *b)
 static bool agent_drained(const struct agent_backend *b)
 {
 	return b->draining || b->cfg->drain || (b->op.flags & IG_OP_F_DRAIN);
+}
+
+/* A VIP is announced while a service on it (not opted out) has a backend
+ * that can take new connections here: healthy and not drained. */
+static void agent_announce(struct agent *a)
+{
+	if (!a->an.on)
+		return;
+	announce_clear(&a->an);
+	for (unsigned int s = 0; s < a->n_svc; s++) {
+		const struct agent_service *svc = &a->svc[s];
+		bool ok = false;
+
+		for (unsigned int i = 0; svc->cfg->announce && !ok && i < svc->n; i++)
+			ok = agent_healthy(&a->be[svc->first + i]) &&
+			     !agent_drained(&a->be[svc->first + i]);
+		if (ok)
+			announce_want(&a->an, &svc->cfg->vip);
+	}
+	announce_commit(&a->an, a->nl);
 }
 
 /* The weight the datapath gets: the operator's pinned one, else telemetry's. */
@@ -237,6 +262,11 @@ static int agent_write_svc_backends(struct agent *a, const struct agent_service 
 	return dp_svc_backends_set(&a->ld.maps, s->cfg->id, ids, n);
 }
 
+static double agent_flow_bpt(const void *tok, const __u8 saddr[IG_ADDR_LEN])
+{
+	return hosttok_bpt(tok, saddr);
+}
+
 static int agent_write_services(struct agent *a)
 {
 	bool *telemetry = calloc(a->n_svc ? a->n_svc : 1, sizeof(*telemetry));
@@ -245,7 +275,12 @@ static int agent_write_services(struct agent *a)
 	for (unsigned int s = 0; !err && s < a->n_svc; s++)
 		for (unsigned int i = 0; i < a->svc[s].n; i++)
 			telemetry[s] |= a->be[a->svc[s].first + i].cfg->n_metrics > 0;
-	/* The tenants, with their limits, and the shed levels. */
+	/* The tenants, with their limits, and the shed levels. A GPU host's
+	 * agent judges its own flows, with its calibrated bytes per token. */
+	a->gov.sc = &a->sc;
+	a->gov.local_flows = a->host && !agent_is_gateway(a);
+	a->gov.flow_bpt = a->gov.local_flows ? agent_flow_bpt : NULL;
+	a->gov.flow_ctx = &a->tok;
 	err = err ?: governor_apply(&a->gov, &a->cfg, &a->ld.maps, telemetry);
 	free(telemetry);
 
@@ -412,20 +447,66 @@ static void agent_rescore(struct agent *a, struct agent_backend *b, bool fresh, 
 
 /* ---- probes ---- */
 
+/* A refused connection is an answer: nothing listens on the port, so the
+ * backend leaves new-connection steering now, not after `fall` rounds (the
+ * fall count is for timeouts and errors, which may be passing trouble). */
+static void agent_refused(struct agent *a, struct agent_backend *b, const struct probe *p)
+{
+	bool was = agent_healthy(b);
+
+	b->refusals++;
+	if (p->kind == PROBE_METRICS) {
+		b->scrape_refused = true;
+	} else {
+		b->oks = 0;
+		if (b->fails < b->cfg->health.fall)
+			b->fails = b->cfg->health.fall;
+		b->up = false;
+	}
+	if (!was || agent_healthy(b))
+		return;
+	log_warn("backend %s is down (%s refused the connection: out of new-connection "
+		 "steering at once)",
+		 b->cfg->name, p->url);
+	agent_write_backend(a, b);
+	agent_rescore(a, b, false, agent_now_ns());
+}
+
+/* Whether a refused scrape of this source means the server is gone: an
+ * inference server serves its metrics on its own port, a GPU exporter (DCGM)
+ * does not speak for the server. An auto-detected source counts once a good
+ * scrape has shown it is a server's. */
+static bool agent_source_serves(const struct config_metrics_src *src,
+				const struct telemetry_set *set)
+{
+	unsigned int seen = 0;
+
+	if (src->format != CONFIG_FORMAT_AUTO)
+		return src->format != TELEM_SRC_DCGM;
+	for (unsigned int i = 0; set && i < set->n; i++)
+		seen |= set->series[i].sources;
+	return seen && !(seen & (1u << TELEM_SRC_DCGM));
+}
+
 static void agent_metrics_done(struct agent *a, struct agent_backend *b, struct probe *p)
 {
 	struct telemetry_set *set;
 	struct prom_error perr = {};
 	__u64 now = agent_now_ns();
+	unsigned int src = (unsigned int)(p - b->metrics);
 	int err;
 
 	hist_observe(&a->h_scrape, p->seconds);
 	if (!p->ok) {
 		b->scrape_errors++;
-		log_streak_fail(&b->scrape_log, LOG_LVL_WARN, now,
-				"backend %s: scrape of %s failed: %s (its weights decay toward "
-				"equal while this lasts)",
-				b->cfg->name, p->url, p->error);
+		if (p->refused &&
+		    (b->serves[src] || agent_source_serves(&b->cfg->metrics[src], NULL)))
+			agent_refused(a, b, p);
+		log_streak_fail(
+			&b->scrape_log, LOG_LVL_WARN, now,
+			"backend %s: scrape of %s failed: %s (its load is held or rises toward "
+			"neutral while this lasts)",
+			b->cfg->name, p->url, p->error);
 		return;
 	}
 	set = calloc(1, sizeof(*set));
@@ -439,8 +520,16 @@ static void agent_metrics_done(struct agent *a, struct agent_backend *b, struct 
 	} else {
 		log_streak_ok(&b->scrape_log, LOG_LVL_INFO, now,
 			      "backend %s: scrapes of %s work again", b->cfg->name, p->url);
+		b->serves[src] = agent_source_serves(&b->cfg->metrics[src], set);
 		telemetry_aggregate(set, &b->last);
 		b->last_ns = now;
+		if (b->scrape_refused) {
+			b->scrape_refused = false;
+			if (agent_healthy(b))
+				log_warn("backend %s is up (%s answers again)", b->cfg->name,
+					 p->url);
+			agent_write_backend(a, b);
+		}
 		agent_rescore(a, b, true, now);
 		if (a->last_push_ns > now) /* this sample moved a table */
 			hist_observe(&a->h_delay, (a->last_push_ns - now) / 1e9);
@@ -454,6 +543,11 @@ static void agent_health_done(struct agent *a, struct agent_backend *b, struct p
 	const struct config_health *h = &b->cfg->health;
 	bool was = b->up;
 
+	if (!p->ok && p->refused) {
+		b->health_errors++;
+		agent_refused(a, b, p);
+		return;
+	}
 	if (p->ok) {
 		hist_observe(&a->h_health, p->seconds);
 		b->oks++;
@@ -476,11 +570,20 @@ static void agent_health_done(struct agent *a, struct agent_backend *b, struct p
 	agent_rescore(a, b, false, agent_now_ns());
 }
 
+/* Probes of the token governance across machines (probe.tag). */
+enum { AGENT_PROBE_GOVNET = 1, AGENT_PROBE_HOSTTOK };
+
 static void agent_probe_done(struct probe *p, void *ctx)
 {
 	struct agent_backend *b = p->owner;
+	struct agent *a = ctx;
 
-	if (p->kind == PROBE_METRICS)
+	if (p->tag == AGENT_PROBE_GOVNET) {
+		govnet_done(&a->gov.net, p, agent_now_ns());
+		governor_runaway(&a->gov, agent_now_ns());
+	} else if (p->tag == AGENT_PROBE_HOSTTOK) {
+		hosttok_done(&a->tok, p, agent_now_ns());
+	} else if (p->kind == PROBE_METRICS)
 		agent_metrics_done(ctx, b, p);
 	else
 		agent_health_done(ctx, b, p);
@@ -490,11 +593,55 @@ void agent_perform(struct agent *a)
 {
 	scraper_perform(&a->sc, agent_probe_done, a);
 	host_events(a->host);
+	if (a->sync_on)
+		a->sync_more = sync_perform(&a->sync);
+	if (a->tok.dirty) /* the gateways read a host's token counts fresh */
+		agent_publish(a);
 }
 
 int agent_event_fd(const struct agent *a)
 {
 	return host_fd(a->host);
+}
+
+int agent_sync_fd(const struct agent *a)
+{
+	return a->sync_on ? sync_fd(&a->sync) : -1;
+}
+
+static bool agent_sync_same(const struct config_sync *x, const struct config_sync *y)
+{
+	if (x->enabled != y->enabled || x->n_peers != y->n_peers || x->batch != y->batch ||
+	    x->queue != y->queue || x->refresh_ns != y->refresh_ns ||
+	    memcmp(&x->listen, &y->listen, sizeof(x->listen)))
+		return false;
+	for (unsigned int i = 0; i < x->n_peers; i++)
+		if (memcmp(&x->peers[i], &y->peers[i], sizeof(x->peers[i])))
+			return false;
+	return true;
+}
+
+/* Start, restart or stop sync for a->cfg (old: the configuration before a
+ * reload, or NULL at start). A sync that cannot start fails the start; after
+ * a reload it is logged and the gateway runs on without it. */
+static int agent_sync_update(struct agent *a, const struct ig_cfg *old)
+{
+	int err;
+
+	if (old && agent_sync_same(&old->sync, &a->cfg.sync)) {
+		if (a->sync_on)
+			sync_known_set(&a->sync, &a->cfg);
+		return 0;
+	}
+	if (a->sync_on) {
+		sync_stop(&a->sync);
+		a->sync_on = false;
+	}
+	if (!a->cfg.sync.enabled || !agent_is_gateway(a))
+		return 0;
+	err = sync_start(&a->sync, &a->cfg, &a->ld.maps);
+	a->sync_on = !err;
+	return err;
 }
 
 /* ---- names and the operator's requests ---- */
@@ -638,11 +785,15 @@ int agent_tick(struct agent *a, __u64 now)
 		}
 		agent_operator_read(a, false);
 		agent_govern(a, now);
+		govnet_start(&a->gov.net);
+		hosttok_step(&a->tok, now);
 	}
 	if (now >= a->next_sweep_ns) {
 		a->next_sweep_ns = now + SWEEP_PERIOD_NS;
 		agent_sweep(a);
+		announce_reconcile(&a->an, a->nl);
 	}
+	agent_announce(a); /* health results since the last tick */
 	for (unsigned int i = 0; i < a->n_be; i++) {
 		struct agent_backend *b = &a->be[i];
 
@@ -655,6 +806,8 @@ int agent_tick(struct agent *a, __u64 now)
 		if (b->health_next_ns < next)
 			next = b->health_next_ns;
 	}
+	if (a->sync_more)
+		return 0; /* the ring or the socket had more than one call's budget */
 	hw = host_tick(a->host);
 	if (next > now && (__u64)hw < (next - now) / 1000000)
 		return hw;
@@ -674,6 +827,7 @@ static __u64 coarse_now_ns(void)
 
 struct sweep {
 	struct ig_config cfg;
+	struct sync *sync; /* NULL without sync */
 	__u64 now;
 	__u64 *open_per_be, *open_per_tn, *counted_per_tn;
 	__u64 by_state[AGENT_CONN__MAX];
@@ -688,6 +842,8 @@ static int agent_sweep_entry(struct dp_conn *c, void *arg)
 	struct sweep *sw = arg;
 	enum conn_class cl = conn_classify(&sw->cfg, &c->key, &c->val, sw->now);
 
+	if (sw->sync)
+		sync_sweep_entry(sw->sync, c, cl == CONN_IDLE, cl == CONN_OPEN, sw->now);
 	if (cl == CONN_IDLE)
 		return 1;
 	sw->by_state[cl == CONN_CLOSING	  ? AGENT_CONN_CLOSING :
@@ -717,6 +873,10 @@ int agent_sweep(struct agent *a)
 			    .open_per_tn = tn,
 			    .counted_per_tn = capped };
 
+	if (!err && a->sync_on) {
+		sw.sync = &a->sync;
+		sync_sweep_begin(&a->sync, sw.now);
+	}
 	if (!err) {
 		dp_config_get(&a->ld.maps, &sw.cfg);
 		err = dp_conns_walk(&a->ld.maps, agent_sweep_entry, &sw, &a->swept);
@@ -849,6 +1009,7 @@ enum be_field {
 	BF_AGE,
 	BF_SCRAPE_ERR,
 	BF_HEALTH_ERR,
+	BF_REFUSED,
 	BF_WAITING,
 	BF_RUNNING,
 	BF_KV,
@@ -865,13 +1026,17 @@ static const struct {
 		       "Load score as a ratio, 0 idle .. 1 saturated (what the datapath compares)." },
 	[BF_INFLIGHT] = { "infergate_backend_inflight", "gauge",
 			  "Open connections counted by the datapath." },
-	[BF_UP] = { "infergate_backend_up", "gauge", "1 when health checks pass." },
+	[BF_UP] = { "infergate_backend_up", "gauge",
+		    "1 when health checks pass and its server's metrics port does not refuse." },
 	[BF_NEW] = { "infergate_backend_new_connections_total", "counter", "New connections." },
 	[BF_PKTS] = { "infergate_backend_packets_total", "counter", "Packets steered." },
 	[BF_AGE] = { "infergate_telemetry_age_seconds", "gauge",
 		     "Age of the last good scrape; -1 before the first." },
 	[BF_SCRAPE_ERR] = { "infergate_scrape_errors_total", "counter", "Failed scrapes." },
 	[BF_HEALTH_ERR] = { "infergate_health_errors_total", "counter", "Failed health checks." },
+	[BF_REFUSED] = { "infergate_backend_refusals_total", "counter",
+			 "Health checks and server scrapes refused (each takes the backend out "
+			 "at once)." },
 	/* The inputs of the score, from the last good scrape (backends whose
 	 * server does not export one are left out). */
 	[BF_WAITING] = { "infergate_backend_requests_waiting", "gauge",
@@ -909,7 +1074,7 @@ static double agent_be_value(struct agent *a, struct agent_backend *b, enum be_f
 		dp_backend_inflight(&a->ld.maps, b->cfg->id, &infl);
 		return infl;
 	case BF_UP:
-		return b->up;
+		return b->up && !b->scrape_refused;
 	case BF_NEW:
 		return pc(a->ld.maps.be_stats, b->cfg->id, offsetof(struct ig_traffic, new_conns));
 	case BF_PKTS:
@@ -918,6 +1083,8 @@ static double agent_be_value(struct agent *a, struct agent_backend *b, enum be_f
 		return b->last_ns ? (now - b->last_ns) / 1e9 : -1.0;
 	case BF_SCRAPE_ERR:
 		return b->scrape_errors;
+	case BF_REFUSED:
+		return b->refusals;
 	case BF_HEALTH_ERR:
 		return b->health_errors;
 	case BF_WAITING:
@@ -1026,13 +1193,19 @@ void agent_publish(struct agent *a)
 	agent_render_datapath(a, &m);
 	agent_render_services(a, &m);
 	governor_render(&a->gov, &m);
+	announce_render(&a->an, &m);
 	agent_render_backends(a, &m, now);
 	host_render(a->host, &m, &a->cfg);
+	hosttok_render(&a->tok, &m);
+	evpn_render(a->evpn, &m);
 	agent_render_nvml(a, &m);
 	agent_render_latency(a, &m);
+	if (a->sync_on)
+		sync_render(&a->sync, &m);
 	mbuf_process(&m);
 	if (!m.err && a->ms)
 		metrics_publish(a->ms, m.buf, m.len);
+	a->tok.dirty = false;
 	mbuf_free(&m);
 }
 
@@ -1057,6 +1230,8 @@ static int agent_attach(struct agent *a)
 
 /* Maps and runtime for the current configuration; tables from capacity
  * until telemetry arrives (score_update publishes at its first step). */
+static int agent_evpn_apply(struct agent *a);
+
 static int agent_apply(struct agent *a)
 {
 	__u64 now = agent_now_ns();
@@ -1075,8 +1250,53 @@ static int agent_apply(struct agent *a)
 	for (unsigned int s = 0; !err && s < a->n_svc; s++)
 		err = agent_rebuild_service(a, &a->svc[s]);
 	a->next_scrape_ns = now;
+	if (!err && a->evpn)
+		err = agent_evpn_apply(a);
 	if (!err && a->host)
-		err = host_apply(a->host, &a->cfg.host);
+		err = host_apply(a->host, &a->cfg.host) ?:
+			      hosttok_apply(&a->tok, &a->cfg, &a->ld.maps, a->host, &a->sc);
+	for (unsigned int i = 0; !err && i < a->gov.net.n; i++)
+		a->gov.net.h[i].probe.tag = AGENT_PROBE_GOVNET;
+	for (unsigned int i = 0; !err && i < a->tok.n_wl; i++)
+		a->tok.wl[i].probe.tag = AGENT_PROBE_HOSTTOK;
+	return err;
+}
+
+/* ---- EVPN (docs/evpn.md) ---- */
+
+/* The VNIs this machine serves: a gateway every tenant's, a host those of
+ * host.tenants; its VTEP is the host's (a box that is both has one). A host
+ * follows the kernel's tables once its objects exist. A failed VNI is
+ * logged and counted; the others and the datapath go on. */
+static int agent_evpn_apply(struct agent *a)
+{
+	const struct ig_cfg *c = &a->cfg;
+	unsigned int n = 0, cap = c->n_tenants + c->host.n_tenants + 1;
+	__u32 *vnis = calloc(cap, sizeof(*vnis)), *tenants = calloc(cap, sizeof(*tenants));
+	int err = vnis && tenants ? 0 : -ENOMEM;
+
+	for (unsigned int i = 0; !err && agent_is_gateway(a) && i < c->n_tenants; i++) {
+		tenants[n] = c->tenants[i].id;
+		vnis[n++] = c->tenants[i].vni;
+	}
+	for (unsigned int i = 0; !err && c->host.present && i < c->host.n_tenants; i++) {
+		bool dup = false;
+
+		for (unsigned int j = 0; j < n; j++)
+			dup |= vnis[j] == c->host.tenants[i].vni;
+		if (dup)
+			continue;
+		tenants[n] = c->host.tenants[i].id;
+		vnis[n++] = c->host.tenants[i].vni;
+	}
+	if (!err)
+		evpn_apply(a->evpn, &c->evpn,
+			   c->host.present ? c->host.vtep.addr : c->gateway.vtep.addr, vnis,
+			   tenants, n);
+	free(vnis);
+	free(tenants);
+	if (!err && a->host && !a->evpn->watching)
+		evpn_watch(a->evpn);
 	return err;
 }
 
@@ -1107,9 +1327,20 @@ int agent_start(struct agent *a, const struct agent_opts *opts)
 					     loader_open_host_only(&a->ld, opts->pin_root));
 	if (!err && a->cfg.host.present)
 		err = host_start(&a->host, &a->ld, a->nl, opts->compat_flags, &a->cfg.host);
+	err = err ?: agent_sync_update(a, NULL);
+	if (!err && a->cfg.evpn.present)
+		err = evpn_start(&a->evpn, a->nl);
+	if (!err && a->host)
+		host_set_evpn(a->host, a->evpn);
 	err = err ?: agent_attach(a) ?: agent_apply(a);
 	if (!err)
 		agent_retire_stale(a);
+	err = err ?: announce_configure(&a->an, &a->cfg, a->nl);
+	if (!err) {
+		announce_hold(&a->an, a->cfg.announce.hold_ns);
+		agent_announce(a);
+		announce_reconcile(&a->an, a->nl); /* a previous run's leftovers */
+	}
 	err = err ?: metrics_start(&a->ms, a->cfg.metrics.addr.addr, a->cfg.metrics.port);
 	if (err)
 		return err;
@@ -1167,9 +1398,10 @@ int agent_reload(struct agent *a)
 		log_err("reload rejected, the running configuration stays: %s", cerr.text);
 		return err;
 	}
-	if (a->cfg.host.present != next.host.present) {
+	if (a->cfg.host.present != next.host.present || a->cfg.evpn.present != next.evpn.present) {
 		a->reload_errors++;
-		log_err("reload rejected: the host: section can only change with a restart");
+		log_err("reload rejected: the host: and evpn: sections can only appear or go "
+			"with a restart");
 		config_free(&next);
 		return -EINVAL;
 	}
@@ -1177,9 +1409,16 @@ int agent_reload(struct agent *a)
 	agent_free_runtime(a);
 	old = a->cfg;
 	a->cfg = next;
+	if (agent_sync_update(a, &old))
+		log_err("reload: sync could not start: this gateway runs without it");
 	err = agent_apply(a);
 	agent_drain_removed(a, &old);
 	agent_delete_removed_services(a, &old);
+	/* VIPs that left the file are withdrawn, the others decided again. */
+	if (!announce_configure(&a->an, &a->cfg, a->nl)) {
+		agent_announce(a);
+		announce_reconcile(&a->an, a->nl);
+	}
 	config_free(&old);
 	if (err)
 		log_errno(LOG_LVL_ERR, err, "reload applied with errors");
@@ -1189,15 +1428,45 @@ int agent_reload(struct agent *a)
 	return err;
 }
 
+/* Graceful stop: the router stops sending here before anything else goes.
+ * Before detaching, the routers get withdraw_grace to move the flows to the
+ * other gateways; without --detach the datapath keeps serving anyway. */
+static void agent_withdraw(struct agent *a, bool detach)
+{
+	__u64 grace = a->cfg.announce.withdraw_grace_ns;
+	struct timespec ts = { .tv_sec = grace / 1000000000ULL, .tv_nsec = grace % 1000000000ULL };
+	int n;
+
+	if (!a->nl)
+		return;
+	n = announce_withdraw_all(&a->an, a->nl);
+	if (n > 0)
+		log_info("stopping: %d VIPs withdrawn", n);
+	if (n > 0 && detach && grace) {
+		log_info("waiting %llu ms for the routers before detaching",
+			 (unsigned long long)grace / 1000000);
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
+}
+
 void agent_stop(struct agent *a, bool detach)
 {
+	agent_withdraw(a, detach);
+	announce_free(&a->an);
+	if (a->sync_on)
+		sync_stop(&a->sync);
+	a->sync_on = false;
 	metrics_stop(a->ms);
 	a->ms = NULL;
 	nvml_close(a->nvml);
 	a->nvml = NULL;
 	agent_free_runtime(a);
+	hosttok_free(&a->tok);
 	host_stop(a->host, detach);
 	a->host = NULL;
+	evpn_stop(a->evpn);
+	a->evpn = NULL;
 	if (detach && a->ld.gw)
 		loader_detach(&a->ld);
 	loader_close(&a->ld);

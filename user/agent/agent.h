@@ -10,17 +10,21 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "user/agent/announce.h"
 #include "user/agent/conf.h"
 #include "user/agent/governor.h"
+#include "user/agent/hosttok.h"
 #include "user/agent/metrics.h"
 #include "user/agent/score.h"
 #include "user/agent/scrape.h"
+#include "user/agent/sync.h"
 #include "user/agent/telemetry.h"
 #include "user/lib/dp.h"
 #include "user/lib/loader.h"
 #include "user/lib/log.h"
 
 struct host;
+struct evpn;
 struct netlink;
 struct nvml;
 
@@ -36,11 +40,14 @@ struct agent_backend {
 	__u64 health_next_ns;
 	__u32 fails, oks; /* consecutive health results */
 	bool up; /* health checks pass */
+	bool scrape_refused; /* its server's metrics port refused the last scrape */
+	bool *serves; /* per metrics source: it is the inference server's own port */
 	bool reachable; /* the underlay next hop is resolved */
 	bool draining; /* removed from the configuration */
 	struct ig_operator op; /* the operator's standing requests, as last read */
 	__u64 scrape_errors;
 	__u64 health_errors;
+	__u64 refusals; /* refused health checks and server scrapes */
 	struct log_streak scrape_log, route_log; /* one line per failure streak */
 };
 
@@ -77,10 +84,13 @@ struct agent {
 	struct metrics_server *ms;
 	struct nvml *nvml; /* NULL unless telemetry.nvml and the library loads */
 	struct host *host; /* GPU host datapath (user/agent/gpuhost.h); NULL without host: */
+	struct evpn *evpn; /* evpn: section (user/agent/evpn.h); NULL without it */
 	unsigned int n_be, n_svc;
 	struct agent_backend *be;
 	struct agent_service *svc;
 	struct governor gov; /* token governance: tenants, host maps, shed levels */
+	struct announce an; /* VIP routes FRR announces (announce: section) */
+	struct hosttok tok; /* a GPU host's token counts (with host:) */
 	__u64 next_scrape_ns;
 	__u64 next_sweep_ns;
 	__u64 swept; /* idle connection entries removed */
@@ -93,6 +103,9 @@ struct agent {
 	struct hist h_delay; /* a scrape's arrival to its table in the datapath */
 	__u64 pins_restored; /* pins put back after they were removed (pins.c) */
 	bool pins_failed; /* the last check could not restore one: logged once */
+	struct sync sync; /* connection-state sync with peer gateways (sync.h) */
+	bool sync_on; /* sync is running */
+	bool sync_more; /* sync_perform left work: the loop does not sleep */
 };
 
 /* Load the configuration, open or adopt the datapath, attach, fill the maps,
@@ -113,6 +126,8 @@ int agent_sweep(struct agent *a);
 void agent_perform(struct agent *a);
 /* A descriptor the event loop also waits on (a host's link events), or -1. */
 int agent_event_fd(const struct agent *a);
+/* The sync's descriptor (its ring and socket), or -1 without sync. */
+int agent_sync_fd(const struct agent *a);
 /* At start: every backend of ig_backends (adopted pins) that the
  * configuration lacks is set draining; returns how many (adopt.c). */
 unsigned int agent_retire_stale(struct agent *a);

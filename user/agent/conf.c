@@ -18,6 +18,7 @@
 
 #include "user/agent/cfgtree.h"
 #include "user/agent/conf.h"
+#include "user/agent/syncwire.h"
 #include "user/lib/addr.h"
 #include "user/lib/maglev.h"
 #include "user/lib/names.h"
@@ -27,6 +28,12 @@
 /* New flows per second per CPU before the flood guard steers statelessly:
  * far above a gateway's legitimate rate, well below a SYN flood's. */
 #define CFG_FLOOD_RATE 20000
+/* sync: a 1500-byte underlay datagram holds 26 records; 64k records queued
+ * (3.5 MB) ride out a burst of several hundred ms; flows with traffic are
+ * sent again every 10 s, inside the default udp_idle of 30 s. */
+#define CFG_SYNC_BATCH 24
+#define CFG_SYNC_QUEUE 65536
+#define CFG_SYNC_REFRESH (10 * CFG_S)
 
 #define CFG_VNI_MAX 16777215
 #define CFG_METRICS_ADDR "127.0.0.1"
@@ -418,6 +425,7 @@ static const struct cfg_field cfg_service_fields[] = {
 	CFG_ENUM(struct config_service, "priority", prio, 0, prio_str, IG_PRIO__MAX),
 	CFG_FIELD(struct config_service, "maglev_size", CT_UINT, maglev_size, 0, MAGLEV_SIZE_MIN,
 		  MAGLEV_SIZE_MAX),
+	CFG_FIELD(struct config_service, "announce", CT_BOOL, announce, 0, 0, 0),
 	CFG_CUSTOM("backends", CF_REQ, cfg_backends),
 };
 
@@ -468,6 +476,7 @@ static int cfg_service(struct cfg_ctx *c, const struct cfg_node *v, void *obj, u
 	s->policy = IG_POLICY_MAGLEV;
 	s->prio = IG_PRIO__MAX; /* the tenant's, resolved at the end */
 	s->maglev_size = MAGLEV_SIZE_DEFAULT;
+	s->announce = true;
 	c->item = i;
 	err = cfg_map(c, v, cfg_service_fields, ARRAY_SIZE(cfg_service_fields), s);
 	if (!err)
@@ -566,6 +575,68 @@ static int cfg_metrics(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 	return cfg_map(c, v, cfg_metrics_fields, ARRAY_SIZE(cfg_metrics_fields), &cfg->metrics);
 }
 
+/* One peer, ADDRESS:PORT, named once, of the listen address's family. */
+static int cfg_sync_peer(struct cfg_ctx *c, const struct cfg_node *v, void *obj, unsigned int i)
+{
+	struct config_listen *l = (struct config_listen *)obj - i;
+	int err = cfg_need_text(c, v, "ADDRESS:PORT");
+
+	if (err)
+		return err;
+	if (config_listen_parse(v->str, obj))
+		return cfg_fail(c, v, "'%s' is not ADDRESS:PORT (e.g. 198.18.20.2:7946)",
+				cfg_token(c, v->str));
+	for (unsigned int j = 0; j < i; j++)
+		if (!memcmp(&l[j], &l[i], sizeof(l[i])))
+			return cfg_fail(c, v, "'%s' is already listed as peers[%u]",
+					cfg_token(c, v->str), j);
+	return 0;
+}
+
+static int cfg_sync_peers(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
+{
+	struct config_sync *s = obj;
+
+	return cfg_seq(c, v, sizeof(*s->peers), (void **)&s->peers, &s->n_peers, cfg_sync_peer);
+}
+
+static int cfg_sync_listen(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
+{
+	return cfg_listen(c, v, &((struct config_sync *)obj)->listen);
+}
+
+static const struct cfg_field cfg_sync_fields[] = {
+	CFG_CUSTOM("listen", CF_REQ, cfg_sync_listen),
+	CFG_CUSTOM("peers", CF_REQ, cfg_sync_peers),
+	CFG_FIELD(struct config_sync, "batch", CT_UINT, batch, 0, 1, SYNC_BATCH_MAX),
+	CFG_FIELD(struct config_sync, "queue", CT_UINT, queue, 0, 1, 1U << 22),
+	CFG_FIELD(struct config_sync, "refresh", CT_DURATION, refresh_ns, 0, 0, CFG_HOUR),
+};
+
+static int cfg_sync(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
+{
+	struct config_sync *s = &((struct ig_cfg *)obj)->sync;
+	const struct cfg_node *list;
+	int err = cfg_map(c, v, cfg_sync_fields, ARRAY_SIZE(cfg_sync_fields), s);
+
+	if (err)
+		return err;
+	list = cfg_get(v, "peers");
+	if (!s->n_peers)
+		return cfg_fail_key(c, v, "peers", "no peer: list the other gateways");
+	if (s->n_peers > CONFIG_SYNC_PEERS_MAX)
+		return cfg_fail_key(c, v, "peers", "%u peers: at most %d", s->n_peers,
+				    CONFIG_SYNC_PEERS_MAX);
+	for (unsigned int i = 0; i < s->n_peers; i++) {
+		if (s->peers[i].addr.family != s->listen.addr.family)
+			return cfg_fail(c, list->kids[i], "peer is not of listen's address family");
+		if (!memcmp(&s->peers[i], &s->listen, sizeof(s->listen)))
+			return cfg_fail(c, list->kids[i], "peer is this gateway's own listen");
+	}
+	s->enabled = true;
+	return 0;
+}
+
 /* One directory of pinned maps, absolute, named once. */
 static int cfg_host_map(struct cfg_ctx *c, const struct cfg_node *v, void *obj, unsigned int i)
 {
@@ -596,6 +667,36 @@ static int cfg_host_maps(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 		       cfg_host_map);
 }
 
+static const struct cfg_field cfg_gov_host_fields[] = {
+	CFG_FIELD(struct config_gov_host, "name", CT_NAME, name, CF_REQ, 0, 0),
+	CFG_FIELD(struct config_gov_host, "url", CT_STR, url, CF_REQ, 0, 0),
+};
+
+static int cfg_gov_host(struct cfg_ctx *c, const struct cfg_node *v, void *obj, unsigned int i)
+{
+	struct config_gov_host *h = obj, *all = h - i;
+	int err = cfg_map(c, v, cfg_gov_host_fields, ARRAY_SIZE(cfg_gov_host_fields), h);
+
+	if (err)
+		return err;
+	if (strncmp(h->url, "file:///", strlen("file:///")) &&
+	    (strncmp(h->url, "http://", strlen("http://")) || !h->url[7] || h->url[7] == '/'))
+		return cfg_fail_key(c, v, "url", "'%s' is not an http:// or file:/// URL",
+				    cfg_token(c, h->url));
+	for (unsigned int j = 0; j < i; j++)
+		if (!strcmp(all[j].name, h->name))
+			return cfg_fail_key(c, v, "name", "'%s' is already used by hosts[%u]",
+					    h->name, j);
+	return 0;
+}
+
+static int cfg_gov_hosts(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
+{
+	struct config_governance *g = obj;
+
+	return cfg_seq(c, v, sizeof(*g->hosts), (void **)&g->hosts, &g->n_hosts, cfg_gov_host);
+}
+
 static const struct cfg_field cfg_governance_fields[] = {
 	CFG_FIELD(struct config_governance, "shed_batch_at", CT_DOUBLE, shed_batch_at, CF_GT_MIN, 0,
 		  1),
@@ -608,6 +709,9 @@ static const struct cfg_field cfg_governance_fields[] = {
 	CFG_FIELD(struct config_governance, "cut_runaway_flows", CT_BOOL, cut_runaway_flows, 0, 0,
 		  0),
 	CFG_CUSTOM("host_maps", 0, cfg_host_maps),
+	CFG_CUSTOM("hosts", 0, cfg_gov_hosts),
+	CFG_FIELD(struct config_governance, "host_metrics_port", CT_UINT, host_metrics_port, 0, 1,
+		  65535),
 };
 
 static int cfg_governance(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
@@ -622,6 +726,31 @@ static int cfg_governance(struct cfg_ctx *c, const struct cfg_node *v, void *obj
 	return err;
 }
 
+static const struct cfg_field cfg_announce_fields[] = {
+	CFG_FIELD(struct config_announce, "table", CT_UINT, table, CF_REQ, 1, 252),
+	CFG_FIELD(struct config_announce, "protocol", CT_UINT, protocol, 0, 5, 255),
+	CFG_FIELD(struct config_announce, "metric", CT_UINT, metric, 0, 0, 4294967295.0),
+	CFG_FIELD(struct config_announce, "withdraw_grace", CT_DURATION, withdraw_grace_ns, 0, 0,
+		  CFG_MIN),
+	CFG_FIELD(struct config_announce, "hold", CT_DURATION, hold_ns, 0, 0, CFG_HOUR),
+};
+
+/* zebra deletes routes of its own protocols (RTPROT_ZEBRA and 186..198, its
+ * daemons') that it finds at start: the agent's would vanish. */
+static int cfg_announce(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
+{
+	struct config_announce *an = &((struct ig_cfg *)obj)->announce;
+	int err = cfg_map(c, v, cfg_announce_fields, ARRAY_SIZE(cfg_announce_fields), an);
+
+	if (!err && (an->protocol == 11 || (an->protocol >= 186 && an->protocol <= 198)))
+		err = cfg_fail_key(c, v, "protocol",
+				   "%u is one of FRR's own route protocols (11, 186-198), which "
+				   "zebra removes at start",
+				   an->protocol);
+	an->present = !err;
+	return err;
+}
+
 /* gateway and services are required where an interface has role gateway,
  * host where one has role host (cfg_resolve_roles, config_host_resolve). */
 static const struct cfg_field cfg_root_fields[] = {
@@ -629,7 +758,8 @@ static const struct cfg_field cfg_root_fields[] = {
 	CFG_CUSTOM("tenants", CF_REQ, cfg_tenants),   CFG_CUSTOM("services", 0, cfg_services),
 	CFG_CUSTOM("telemetry", 0, cfg_telemetry),    CFG_CUSTOM("scoring", 0, cfg_scoring),
 	CFG_CUSTOM("metrics", 0, cfg_metrics),	      CFG_CUSTOM("governance", 0, cfg_governance),
-	CFG_CUSTOM("host", 0, config_host_parse),
+	CFG_CUSTOM("host", 0, config_host_parse),     CFG_CUSTOM("sync", 0, cfg_sync),
+	CFG_CUSTOM("announce", 0, cfg_announce),      CFG_CUSTOM("evpn", 0, config_evpn_parse),
 };
 
 /* A gateway needs its section and its services; a host-only file has none. */
@@ -644,6 +774,9 @@ static int cfg_resolve_roles(struct cfg_ctx *c, const struct cfg_node *root)
 		return cfg_fail_key(c, root, "gateway", "missing required field");
 	if (gw && !cfg_get(root, "services"))
 		return cfg_fail_key(c, root, "services", "missing required field");
+	if (!gw && cfg_get(root, "announce"))
+		return cfg_fail_key(c, root, "announce",
+				    "announces a gateway's VIPs: no interface has role gateway");
 	return 0;
 }
 
@@ -748,6 +881,11 @@ static void cfg_defaults(struct ig_cfg *cfg)
 	cfg->governance.shed_hysteresis = CFG_SHED_HYSTERESIS;
 	cfg->governance.bytes_per_token = CFG_BYTES_PER_TOKEN;
 	cfg->governance.cut_runaway_flows = true;
+	cfg->sync.batch = CFG_SYNC_BATCH;
+	cfg->sync.queue = CFG_SYNC_QUEUE;
+	cfg->sync.refresh_ns = CFG_SYNC_REFRESH;
+	cfg->announce.protocol = CONFIG_ANNOUNCE_PROTO;
+	cfg->announce.withdraw_grace_ns = 2 * CFG_S;
 }
 
 int config_load_mem(const char *name, const char *buf, size_t len, struct ig_cfg *out,
@@ -831,6 +969,8 @@ void config_free(struct ig_cfg *cfg)
 	free(cfg->tenants);
 	free(cfg->ifaces);
 	free(cfg->governance.host_maps);
+	free(cfg->sync.peers);
+	free(cfg->governance.hosts);
 	config_host_free(&cfg->host);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -12,6 +12,7 @@
 
 #include "maps/ig_abi.h"
 #include "user/agent/cfgtree.h"
+#include "user/agent/conf_evpn.h"
 #include "user/agent/conf_host.h"
 #include "user/agent/score.h"
 #include "user/agent/telemetry.h"
@@ -95,6 +96,13 @@ struct config_tenant {
 	struct config_budget budget;
 };
 
+/* A GPU host whose agent publishes its token counts (governance.hosts):
+ * the gateway's agent scrapes url (its /metrics) every telemetry interval. */
+struct config_gov_host {
+	char name[CONFIG_NAME_MAX];
+	char url[CONFIG_URL_MAX]; /* http://host:port/metrics, or file:///path */
+};
+
 /* The governance: section: load shedding and runaway control. */
 struct config_governance {
 	double shed_batch_at; /* saturation that sheds new batch connections */
@@ -104,6 +112,11 @@ struct config_governance {
 	bool cut_runaway_flows; /* cut a flow over its budget at the host, not just log it */
 	unsigned int n_host_maps;
 	char (*host_maps)[CONFIG_PATH_MAX]; /* pinned map dirs of GPU-host datapaths */
+	unsigned int n_hosts;
+	struct config_gov_host *hosts; /* GPU-host agents scraped for token counts */
+	/* Non-zero: every backend's VTEP is a host too, its agent's /metrics on
+	 * this port (http://VTEP:PORT/metrics), unless hosts lists that URL. */
+	__u16 host_metrics_port;
 };
 
 struct config_metrics_src {
@@ -152,6 +165,7 @@ struct config_service {
 	unsigned int tenant_idx; /* index into ig_cfg.tenants */
 	__u32 tenant_id;
 	__u32 maglev_size; /* prime <= IG_MAGLEV_MAX */
+	bool announce; /* its VIP is announced (announce: section); default true */
 	unsigned int n_backends; /* >= 1 */
 	struct config_backend *backends;
 };
@@ -168,6 +182,33 @@ struct config_listen {
 	__u16 port;
 };
 
+/* The sync: section (docs/scale-out.md): connection-state sync with the
+ * peer gateways, over UDP on the underlay. Absent: no sync. */
+#define CONFIG_SYNC_PEERS_MAX 32
+struct config_sync {
+	bool enabled; /* the section is present */
+	struct config_listen listen; /* where this gateway receives */
+	unsigned int n_peers;
+	struct config_listen *peers; /* where its peers receive */
+	__u32 batch; /* records per datagram, 1..SYNC_BATCH_MAX */
+	__u32 queue; /* records waiting to be sent, at most; more are dropped */
+	__u64 refresh_ns; /* established entries with traffic are sent again; 0 = never */
+};
+
+/* The announce: section (docs/scale-out.md): the VIPs this gateway serves
+ * become blackhole host routes in a kernel routing table that the local FRR
+ * imports (zebra's `ip import-table`) and announces with BGP. */
+struct config_announce {
+	bool present; /* the file has an announce: section */
+	__u32 table; /* kernel routing table, 1..252 (what `ip import-table` takes) */
+	__u8 protocol; /* rtnetlink protocol of the agent's routes: finds its own */
+	__u32 metric; /* the routes' priority */
+	__u64 withdraw_grace_ns; /* --detach: wait after withdrawing before detaching */
+	__u64 hold_ns; /* after start, announce nothing (and change no route) this long */
+};
+
+#define CONFIG_ANNOUNCE_PROTO 240 /* default protocol: none of iproute2's or FRR's */
+
 struct ig_cfg {
 	unsigned int n_ifaces;
 	struct config_iface *ifaces;
@@ -182,6 +223,9 @@ struct ig_cfg {
 	struct config_listen metrics;
 	struct config_governance governance;
 	struct config_host host; /* host: section (GPU hosts) */
+	struct config_sync sync; /* sync: section (gateways) */
+	struct config_announce announce;
+	struct config_evpn evpn; /* evpn: section (docs/evpn.md) */
 };
 
 /* Parse and check the file at path into out. Returns 0, or a negative errno

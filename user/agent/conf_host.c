@@ -87,7 +87,7 @@ static int cfg_ht_vteps(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 
 static const struct cfg_field cfg_ht_fields[] = {
 	CFG_FIELD(struct config_host_tenant, "name", CT_NAME, name, CF_REQ, 0, 0),
-	CFG_CUSTOM("vteps", CF_REQ, cfg_ht_vteps),
+	CFG_CUSTOM("vteps", 0, cfg_ht_vteps), /* required without evpn: */
 };
 
 static int cfg_ht(struct cfg_ctx *c, const struct cfg_node *v, void *obj, unsigned int i)
@@ -132,6 +132,7 @@ static const struct cfg_field cfg_wl_fields[] = {
 	CFG_CUSTOM("addresses", CF_REQ, cfg_wl_addrs),
 	CFG_FIELD(struct config_workload, "mac", CT_STR, mac_str, 0, 0, 0),
 	CFG_CUSTOM("vips", 0, cfg_wl_vips),
+	CFG_FIELD(struct config_workload, "metrics", CT_STR, metrics, 0, 0, 0),
 };
 
 static int cfg_wl(struct cfg_ctx *c, const struct cfg_node *v, void *obj, unsigned int i)
@@ -141,6 +142,10 @@ static int cfg_wl(struct cfg_ctx *c, const struct cfg_node *v, void *obj, unsign
 
 	if (err)
 		return err;
+	if (w->metrics[0] && strncmp(w->metrics, "file:///", 8) &&
+	    (strncmp(w->metrics, "http://", 7) || !w->metrics[7] || w->metrics[7] == '/'))
+		return cfg_fail_key(c, v, "metrics", "'%s' is not an http:// or file:/// URL",
+				    cfg_token(c, w->metrics));
 	w->has_mac = w->mac_str[0] != '\0';
 	if (w->has_mac && (strlen(w->mac_str) != 17 || mac_parse(w->mac_str, w->mac) ||
 			   (w->mac[0] & 1) || !memcmp(w->mac, "\0\0\0\0\0\0", 6)))
@@ -269,6 +274,13 @@ static int cfg_resolve_tenants(struct cfg_ctx *c, const struct cfg_node *hv)
 		}
 		t->id = cfg->tenants[k].id;
 		t->vni = cfg->tenants[k].vni;
+		/* With EVPN the VTEPs are learned; static ones are optional. */
+		if (!cfg->evpn.present && !cfg_get(list->kids[i], "vteps")) {
+			cfg_push(c, ".tenants[%u]", i);
+			return cfg_fail_key(c, list->kids[i], "vteps",
+					    "missing (only optional with an evpn: section, which "
+					    "learns them)");
+		}
 		for (unsigned int j = 0; j < t->n_vteps; j++) {
 			if (t->vteps[j].family == h->vtep.family)
 				continue;
@@ -382,7 +394,9 @@ static int cfg_resolve_refs(struct cfg_ctx *c, const struct cfg_node *hv)
 		err = cfg_tenant_served(c, ep->kids[i], e->tenant, &e->tenant_id);
 		for (unsigned int j = 0; !err && e->has_vtep && j < t->n_vteps; j++)
 			ok |= !memcmp(t->vteps[j].addr, e->vtep.addr, IG_ADDR_LEN);
-		if (!err && e->has_vtep && !ok)
+		/* With EVPN the VTEP may be a learned one: the datapath's
+		 * membership check still applies to what is sent. */
+		if (!err && e->has_vtep && !ok && !((struct ig_cfg *)c->data)->evpn.present)
 			err = cfg_fail_key(c, ep->kids[i], "vtep",
 					   "%s is not among host.tenants '%s' vteps",
 					   addr_str(e->vtep.addr, s, sizeof(s)), e->tenant);

@@ -34,6 +34,9 @@ struct config_workload {
 	struct config_addr *addrs;
 	unsigned int n_vips;
 	struct config_addr *vips; /* VIPs it serves (direct server return) */
+	/* Its inference server's /metrics (http:// or file:///; "" = none):
+	 * the generated-token counter runaway control counts (hosttok.h). */
+	char metrics[256];
 };
 
 /* Addresses of a served tenant that live elsewhere: on another host (vtep)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -59,10 +60,11 @@ static int governor_write_tenant(struct governor *g, const struct gov_tenant *t)
 
 static void governor_host_close(struct gov_host *h)
 {
-	if (h->open)
+	if (h->open && !h->local)
 		dp_close(&h->maps);
 	h->open = false;
 	h->last_ns = 0;
+	h->tn_base = false;
 	free(h->flows);
 	h->flows = NULL;
 	h->n_flows = 0;
@@ -91,6 +93,7 @@ static int governor_host_open(struct gov_host *h)
 	h->open = true;
 	h->resp_id = id;
 	h->last_ns = 0; /* the first read is a baseline */
+	h->tn_base = false;
 	return 0;
 }
 
@@ -100,6 +103,8 @@ static void governor_host_check(struct gov_host *h)
 {
 	__u32 id;
 
+	if (h->local)
+		return;
 	if (h->open) {
 		if (!dp_pinned_map_id(h->dir, "ig_tn_resp", &id) && id == h->resp_id)
 			return;
@@ -142,7 +147,7 @@ int governor_apply(struct governor *g, const struct ig_cfg *cfg, const struct dp
 	g->cfg = cfg;
 	g->maps = maps;
 	g->tn = calloc(cfg->n_tenants ? cfg->n_tenants : 1, sizeof(*g->tn));
-	g->hosts = calloc(gc->n_host_maps ? gc->n_host_maps : 1, sizeof(*g->hosts));
+	g->hosts = calloc(gc->n_host_maps + 1, sizeof(*g->hosts));
 	g->svc = calloc(cfg->n_services ? cfg->n_services : 1, sizeof(*g->svc));
 	if (!g->tn || !g->hosts || !g->svc)
 		return -ENOMEM;
@@ -164,6 +169,18 @@ int governor_apply(struct governor *g, const struct ig_cfg *cfg, const struct dp
 			return -ENOMEM;
 		governor_host_open(h); /* a dead one is retried each step */
 	}
+	if (!err && g->local_flows) {
+		struct gov_host *h = &g->hosts[g->n_hosts++];
+
+		snprintf(h->dir, sizeof(h->dir), "local");
+		h->maps = *maps;
+		h->maps.owned = false;
+		h->local = h->open = true;
+		h->tn_bytes = calloc(IG_TENANT_MAX, sizeof(*h->tn_bytes));
+		if (!h->tn_bytes)
+			return -ENOMEM;
+	}
+	err = err ?: govnet_apply(&g->net, cfg, g->sc);
 	g->n_svc = cfg->n_services;
 	for (unsigned int s = 0; !err && s < g->n_svc; s++) {
 		struct gov_service *sv = &g->svc[s];
@@ -188,6 +205,7 @@ void governor_free(struct governor *g)
 	free(g->hosts);
 	free(g->tn);
 	free(g->svc);
+	govnet_free(&g->net);
 	g->hosts = NULL;
 	g->tn = NULL;
 	g->svc = NULL;
@@ -233,20 +251,18 @@ static void governor_shed(struct governor *g, __u64 now, const double *saturatio
 
 /* ---- runaway tenants ---- */
 
-static void governor_tenant(struct governor *g, struct gov_tenant *t, __u64 delta, __u64 dt,
-			    __u64 now)
+static void governor_tenant(struct governor *g, struct gov_tenant *t, double tokens, __u64 now)
 {
 	const struct config_budget *b = &t->cfg->budget;
-	double tokens =
-		gov_tokens_per_window(delta, g->cfg->governance.bytes_per_token, dt, b->window_ns);
 	char win[32];
 
 	config_format_duration(b->window_ns, win, sizeof(win));
 	switch (gov_judge(&t->usage, tokens, b->tokens, b->window_ns, now)) {
 	case GOV_ENGAGE:
-		log_warn("tenant %s: runaway: about %.0f response tokens per %s, budget %llu: "
-			 "new connections refused (tenant-throttled) until back under budget",
-			 t->cfg->name, tokens, win, (unsigned long long)b->tokens);
+		log_warn("tenant %s: runaway: about %.0f response tokens per %s (%.0f measured), "
+			 "budget %llu: new connections refused (tenant-throttled) until back under "
+			 "budget",
+			 t->cfg->name, tokens, win, t->tok_measured, (unsigned long long)b->tokens);
 		g->runaway[GOV_TENANT_THROTTLED]++;
 		break;
 	case GOV_LIFT:
@@ -261,33 +277,61 @@ static void governor_tenant(struct governor *g, struct gov_tenant *t, __u64 delt
 	governor_write_tenant(g, t);
 }
 
-/* Each tenant's response bytes over every host since the last step. A
- * host's first read (or a counter that went backwards: a new datapath)
- * is a baseline. */
+/* Each tenant's response tokens per window: the bytes of every host_maps
+ * directory since the last step (a host's first read, or a counter that
+ * went backwards: a new datapath, is a baseline) at bytes_per_token, and
+ * the rates of governance.hosts. A tenant a silent host serves is not
+ * judged: missing data neither throttles nor releases it, and a throttle
+ * then needs a full window of data under budget again. */
 static void governor_tenants(struct governor *g, __u64 now)
 {
-	__u64 dt = g->last_ns ? now - g->last_ns : 0;
+	__u64 dt = g->last_ns && now > g->last_ns ? now - g->last_ns : 0;
 
 	for (unsigned int i = 0; i < g->n_tn; i++) {
 		struct gov_tenant *t = &g->tn[i];
 		__u32 id = t->cfg->id;
-		__u64 delta = 0, total = 0;
+		__u64 delta = 0, total = 0, win = t->cfg->budget.window_ns;
+		double m, e, local;
+		bool known;
 
 		for (unsigned int k = 0; k < g->n_hosts; k++) {
 			struct gov_host *h = &g->hosts[k];
 			__u64 bytes, packets;
 
-			if (!h->open || dp_tenant_resp(&h->maps, id, &bytes, &packets))
+			if (h->local || !h->open || dp_tenant_resp(&h->maps, id, &bytes, &packets))
 				continue;
 			total += bytes;
-			if (h->last_ns && bytes >= h->tn_bytes[id])
+			if (h->tn_base && bytes >= h->tn_bytes[id])
 				delta += bytes - h->tn_bytes[id];
 			h->tn_bytes[id] = bytes;
 		}
 		t->resp_bytes = total;
-		if (dt)
-			governor_tenant(g, t, delta, dt, now);
+		t->est_total += delta / g->cfg->governance.bytes_per_token;
+		known = govnet_tenant(&g->net, i, now, &m, &e);
+		t->unknown = !known;
+		if (!dt && !g->net.n)
+			continue;
+		local = dt ? gov_tokens_per_window(delta, g->cfg->governance.bytes_per_token, dt,
+						   win) :
+			     0;
+		t->tok_measured = m * (win / 1e9);
+		t->tok_estimated = e * (win / 1e9) + local;
+		if (!known) {
+			t->usage.tokens = t->tok_measured + t->tok_estimated;
+			if (t->usage.over)
+				t->usage.under_since_ns = 0;
+			continue;
+		}
+		governor_tenant(g, t, t->tok_measured + t->tok_estimated, now);
 	}
+	for (unsigned int k = 0; k < g->n_hosts; k++)
+		g->hosts[k].tn_base = g->hosts[k].open;
+}
+
+void governor_runaway(struct governor *g, __u64 now)
+{
+	governor_tenants(g, now);
+	g->last_ns = now;
 }
 
 /* ---- runaway flows ---- */
@@ -403,10 +447,13 @@ static void governor_flows(struct governor *g, struct gov_host *h, struct gov_te
 			continue;
 		b = &t->cfg->budget;
 		before = f->usage;
-		act = gov_judge(&f->usage,
-				gov_tokens_per_window(delta, g->cfg->governance.bytes_per_token,
-						      now - h->last_ns, b->window_ns),
-				b->flow_tokens, b->window_ns, now);
+		act = gov_judge(
+			&f->usage,
+			gov_tokens_per_window(delta,
+					      g->flow_bpt ? g->flow_bpt(g->flow_ctx, f->key.saddr) :
+							    g->cfg->governance.bytes_per_token,
+					      now - h->last_ns, b->window_ns),
+			b->flow_tokens, b->window_ns, now);
 		if (act != GOV_KEEP && !governor_flow_act(g, h, f, t, act))
 			f->usage = before;
 	}
@@ -541,10 +588,43 @@ static void governor_render_tenants(const struct governor *g, struct mbuf *m)
 		mbuf_printf(m, "infergate_tenant_response_bytes_total{tenant=\"%s\"} %llu\n",
 			    g->tn[i].cfg->name, (unsigned long long)g->tn[i].resp_bytes);
 	mbuf_family(m, "infergate_tenant_response_tokens", "gauge",
-		    "Estimated response tokens per budget window, from the last interval.");
+		    "Response tokens per budget window runaway control judged last (measured "
+		    "plus estimated).");
 	for (unsigned int i = 0; i < g->n_tn; i++)
 		mbuf_printf(m, "infergate_tenant_response_tokens{tenant=\"%s\"} %.0f\n",
 			    g->tn[i].cfg->name, g->tn[i].usage.tokens);
+	mbuf_family(m, "infergate_tenant_tokens_per_window", "gauge",
+		    "The last per-window rate by source: measured (the hosts' inference "
+		    "servers' counters) or estimated (response bytes / bytes_per_token).");
+	for (unsigned int i = 0; i < g->n_tn; i++)
+		mbuf_printf(
+			m,
+			"infergate_tenant_tokens_per_window{tenant=\"%s\",source=\"measured\"} "
+			"%.0f\n"
+			"infergate_tenant_tokens_per_window{tenant=\"%s\",source=\"estimated\"} "
+			"%.0f\n",
+			g->tn[i].cfg->name, g->tn[i].tok_measured, g->tn[i].cfg->name,
+			g->tn[i].tok_estimated);
+	mbuf_family(m, "infergate_tenant_tokens_total", "counter",
+		    "Response tokens counted for the tenant since the start, by source.");
+	for (unsigned int i = 0; i < g->n_tn; i++) {
+		double me = g->net.n ? g->net.total[HOSTPAGE_MEASURED][i] : 0,
+		       es = (g->net.n ? g->net.total[HOSTPAGE_ESTIMATED][i] : 0) +
+			    g->tn[i].est_total;
+
+		mbuf_printf(m,
+			    "infergate_tenant_tokens_total{tenant=\"%s\",source=\"measured\"} "
+			    "%.0f\n"
+			    "infergate_tenant_tokens_total{tenant=\"%s\",source=\"estimated\"} "
+			    "%.0f\n",
+			    g->tn[i].cfg->name, me, g->tn[i].cfg->name, es);
+	}
+	mbuf_family(m, "infergate_tenant_usage_known", "gauge",
+		    "0 while a GPU host serving the tenant has no current token count: it is "
+		    "then neither throttled nor released.");
+	for (unsigned int i = 0; i < g->n_tn; i++)
+		mbuf_printf(m, "infergate_tenant_usage_known{tenant=\"%s\"} %d\n",
+			    g->tn[i].cfg->name, !g->tn[i].unknown);
 	mbuf_family(m, "infergate_tenant_token_budget", "gauge",
 		    "Token budget per window, of the tenant and of each single flow (0 = none).");
 	for (unsigned int i = 0; i < g->n_tn; i++) {
@@ -590,8 +670,10 @@ static void governor_render_flows(const struct governor *g, struct mbuf *m)
 	mbuf_family(m, "infergate_host_maps_up", "gauge",
 		    "1 when the GPU-host maps of governance.host_maps are open and read.");
 	for (unsigned int k = 0; k < g->n_hosts; k++)
-		mbuf_printf(m, "infergate_host_maps_up{dir=\"%s\"} %d\n",
-			    mbuf_label(dir, sizeof(dir), g->hosts[k].dir), g->hosts[k].open);
+		if (!g->hosts[k].local)
+			mbuf_printf(m, "infergate_host_maps_up{dir=\"%s\"} %d\n",
+				    mbuf_label(dir, sizeof(dir), g->hosts[k].dir),
+				    g->hosts[k].open);
 }
 
 static void governor_render_services(const struct governor *g, struct mbuf *m)
@@ -615,4 +697,10 @@ void governor_render(const struct governor *g, struct mbuf *m)
 	governor_render_refusals(g, m);
 	governor_render_flows(g, m);
 	governor_render_services(g, m);
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		govnet_render(&g->net, m, (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec);
+	}
 }

@@ -13,6 +13,7 @@
 
 #include "user/agent/conf.h"
 #include "user/agent/gov.h"
+#include "user/agent/govnet.h"
 #include "user/agent/metrics.h"
 #include "user/lib/dp.h"
 
@@ -22,6 +23,12 @@ struct gov_tenant {
 	const struct config_tenant *cfg;
 	struct gov_usage usage;
 	__u64 resp_bytes; /* response bytes counted on every host, as last read */
+	/* The last estimate by source, tokens per window: measured by the hosts'
+	 * inference servers, or estimated from bytes (governance.hosts' estimated
+	 * counts and every host_maps directory). */
+	double tok_measured, tok_estimated;
+	double est_total; /* tokens estimated from host_maps bytes, since the start */
+	bool unknown; /* a host serving it has no current count: not judged */
 	__u64 open_conns; /* open entries in ig_conns at the agent's last sweep */
 };
 
@@ -38,9 +45,11 @@ struct gov_host {
 	char dir[CONFIG_PATH_MAX];
 	struct dp_maps maps;
 	bool open;
+	bool local; /* this agent's own maps (a GPU host judging its flows) */
 	bool warned; /* its failure is logged once */
 	__u32 resp_id; /* id of the ig_tn_resp map opened, to notice a new datapath */
-	__u64 last_ns; /* when its counters were last read; 0: no baseline yet */
+	__u64 last_ns; /* when its flows were last read; 0: no baseline yet */
+	bool tn_base; /* tn_bytes holds a read */
 	__u64 *tn_bytes; /* response bytes per tenant id at that read */
 	struct gov_flow *flows;
 	unsigned int n_flows;
@@ -65,6 +74,14 @@ struct governor {
 	__u64 since_ns; /* shed levels move only once telemetry had time to arrive */
 	__u64 last_ns; /* the last runaway step */
 	__u64 runaway[GOV__MAX]; /* actions taken, by enum gov_counter; kept across reloads */
+	struct govnet net; /* governance.hosts: token counts from hosts over the network */
+	/* Set by the agent before governor_apply, kept across it: */
+	struct scraper *sc; /* for governance.hosts */
+	/* A GPU host judges its own flows (on maps, as a host_maps entry) with
+	 * bytes per token from flow_bpt (hosttok_bpt); a gateway does not. */
+	bool local_flows;
+	double (*flow_bpt)(const void *ctx, const __u8 saddr[IG_ADDR_LEN]);
+	const void *flow_ctx;
 };
 
 /* From a (re)loaded configuration: writes every tenant's entry (limits,
@@ -80,6 +97,8 @@ void governor_free(struct governor *g);
  * response tokens against its budget, throttling or cutting runaways and
  * lifting them once back under. */
 void governor_step(struct governor *g, __u64 now_ns, const double *saturation);
+/* Tenants' runaway verdicts only, at once when a host's counts arrive. */
+void governor_runaway(struct governor *g, __u64 now_ns);
 /* The governance families of the /metrics page. */
 void governor_render(const struct governor *g, struct mbuf *m);
 

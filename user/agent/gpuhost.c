@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "user/agent/evpn.h"
 #include "user/agent/gpuhost.h"
 #include "user/agent/netlink.h"
 #include "user/lib/addr.h"
@@ -58,6 +59,15 @@ static bool state_has_vtep(const struct host_state *s, const struct ig_vtep_key 
 	return false;
 }
 
+/* The entry's source, or -1 when it is not there. */
+static long long state_vtep_flags(const struct host_state *s, const struct ig_vtep_key *k)
+{
+	for (unsigned int i = 0; i < s->n_vteps; i++)
+		if (!memcmp(&s->vteps[i], k, sizeof(*k)))
+			return s->vtep_flags[i];
+	return -1;
+}
+
 static const struct host_vni *state_vni(const struct host_state *s, __u32 vni)
 {
 	for (unsigned int i = 0; i < s->n_vnis; i++)
@@ -79,6 +89,7 @@ static void state_free(struct host_state *s)
 	free(s->has);
 	free(s->eps);
 	free(s->vteps);
+	free(s->vtep_flags);
 	free(s->vnis);
 	free(s->wls);
 	memset(s, 0, sizeof(*s));
@@ -103,9 +114,10 @@ static int state_read(struct host_state *s, const struct dp_maps *m)
 	s->n_has = n > 0 ? n : 0;
 	s->eps = calloc(IG_ENDPOINT_MAX, sizeof(*s->eps));
 	s->vteps = calloc(IG_VTEP_MAX, sizeof(*s->vteps));
+	s->vtep_flags = calloc(IG_VTEP_MAX, sizeof(*s->vtep_flags));
 	s->vnis = calloc(IG_VNI_MAX, sizeof(*s->vnis));
 	s->wls = calloc(IG_WORKLOAD_MAX, sizeof(*s->wls));
-	if (!s->eps || !s->vteps || !s->vnis || !s->wls)
+	if (!s->eps || !s->vteps || !s->vtep_flags || !s->vnis || !s->wls)
 		return -ENOMEM;
 	n = dp_keys(m->endpoints, sizeof(struct ig_endpoint_key), s->eps, IG_ENDPOINT_MAX);
 	/* Keys were read into the array's start: spread them out. */
@@ -121,6 +133,8 @@ static int state_read(struct host_state *s, const struct dp_maps *m)
 	qsort(s->eps, s->n_eps, sizeof(*s->eps), ep_cmp);
 	n = dp_keys(m->vteps, sizeof(*s->vteps), s->vteps, IG_VTEP_MAX);
 	s->n_vteps = n > 0 ? n : 0;
+	for (unsigned int i = 0; i < s->n_vteps; i++)
+		dp_vtep_flags(m->vteps, &s->vteps[i], &s->vtep_flags[i]);
 	n = dp_keys(m->vni_tenants, sizeof(__u32), s->vnis, IG_VNI_MAX);
 	for (int i = n - 1; i >= 0; i--) {
 		__u32 vni = ((__u32 *)s->vnis)[i];
@@ -291,10 +305,14 @@ static int host_want_addrs(struct host *h, struct host_state *w)
 	return n < 0 ? n : 0;
 }
 
+static int host_want_evpn(struct host *h, struct host_state *w, unsigned int cap);
+static void host_evpn_local(struct host *h);
+static unsigned int host_evpn_count(const struct host *h, unsigned int *n_vteps);
+
 static int host_want(struct host *h, struct host_state *w)
 {
 	const struct config_host *c = h->cfg;
-	unsigned int cap = 0;
+	unsigned int cap = host_evpn_count(h, &w->n_vteps);
 	int err = 0;
 
 	for (unsigned int i = 0; i < c->n_workloads; i++)
@@ -308,9 +326,10 @@ static int host_want(struct host *h, struct host_state *w)
 		return err;
 	w->eps = calloc(cap + 1, sizeof(*w->eps));
 	w->vteps = calloc(w->n_vteps + 1, sizeof(*w->vteps));
+	w->vtep_flags = calloc(w->n_vteps + 1, sizeof(*w->vtep_flags));
 	w->vnis = calloc(c->n_tenants + 1, sizeof(*w->vnis));
 	w->wls = calloc(h->n_wl + 1, sizeof(*w->wls));
-	if (!w->eps || !w->vteps || !w->vnis || !w->wls)
+	if (!w->eps || !w->vteps || !w->vtep_flags || !w->vnis || !w->wls)
 		return -ENOMEM;
 	w->n_vteps = 0;
 	for (unsigned int i = 0; i < c->n_tenants; i++) {
@@ -343,7 +362,7 @@ static int host_want(struct host *h, struct host_state *w)
 			err = want_ep(w, cap, e->addrs[j].addr, &ep);
 	}
 	qsort(w->eps, w->n_eps, sizeof(*w->eps), ep_cmp);
-	return err;
+	return err ?: host_want_evpn(h, w, cap);
 }
 
 /* ---- writing the difference ---- */
@@ -381,8 +400,10 @@ static void host_write_new(struct host *h, const struct host_state *w)
 				   "ig_vni_tenants");
 	}
 	for (unsigned int i = 0; i < w->n_vteps; i++)
-		if (!state_has_vtep(&h->cur, &w->vteps[i]))
-			host_wrote(h, dp_vtep_allow(m, w->vteps[i].vni, w->vteps[i].addr),
+		if (state_vtep_flags(&h->cur, &w->vteps[i]) != w->vtep_flags[i])
+			host_wrote(h,
+				   dp_vtep_allow_flags(m, w->vteps[i].vni, w->vteps[i].addr,
+						       w->vtep_flags[i]),
 				   "allowing VTEP", addr_str(w->vteps[i].addr, s, sizeof(s)));
 	for (unsigned int i = 0; i < w->n_wls; i++) {
 		const struct host_wlv *o = state_wl(&h->cur, w->wls[i].ifindex);
@@ -504,6 +525,7 @@ static int host_sync(struct host *h)
 		return err;
 	}
 	host_write_new(h, &want);
+	host_evpn_local(h);
 	/* Present without an entry yet (its MAC unknown), a workload is
 	 * attached anyway: tc_workload drops what an unregistered interface
 	 * sends (fail closed). */
@@ -660,10 +682,11 @@ void host_events(struct host *h)
 	if (!h || h->fd < 0)
 		return;
 	n = netlink_link_drain(h->nl);
-	if (n <= 0)
-		return;
-	h->link_events += n;
-	host_sync(h);
+	if (n > 0)
+		h->link_events += n;
+	/* Both: evpn's flag is taken even when links changed too. */
+	if (evpn_take_changed(h->evpn) + (n > 0))
+		host_sync(h);
 }
 
 static __u64 host_now_ns(void)
@@ -830,6 +853,8 @@ static void host_render_workloads(struct host *h, struct mbuf *m)
 	}
 }
 
+static void host_render_sources(struct host *h, struct mbuf *m, const struct ig_cfg *cfg);
+
 void host_render(struct host *h, struct mbuf *m, const struct ig_cfg *cfg)
 {
 	if (!h)
@@ -837,6 +862,15 @@ void host_render(struct host *h, struct mbuf *m, const struct ig_cfg *cfg)
 	host_render_tenants(h, m, cfg);
 	host_render_workloads(h, m);
 	host_render_links(h, m);
+	host_render_sources(h, m, cfg);
+}
+
+int host_wl_ifindex(const struct host *h, const char *name)
+{
+	for (unsigned int i = 0; h && i < h->n_wl; i++)
+		if (!strcmp(h->wl[i].name, name))
+			return h->wl[i].mac_known ? h->wl[i].ifindex : 0;
+	return 0;
 }
 
 void host_stop(struct host *h, bool detach)
@@ -861,4 +895,138 @@ void host_stop(struct host *h, bool detach)
 	free(h->wl);
 	free(h->nh);
 	free(h);
+}
+
+/* ---- EVPN: learned entries (user/agent/evpn.c, docs/evpn.md) ---- */
+
+void host_set_evpn(struct host *h, struct evpn *evpn)
+{
+	h->evpn = evpn;
+}
+
+/* Room for what evpn may add: endpoints (returned) and VTEPs (*n_vteps). */
+static unsigned int host_evpn_count(const struct host *h, unsigned int *n_vteps)
+{
+	if (!h->evpn || !h->evpn->cfg.learn)
+		return 0;
+	*n_vteps += h->evpn->learned.n_fdb;
+	return h->evpn->learned.n_nb;
+}
+
+static const struct config_host_tenant *host_vni_tenant(const struct host *h, __u32 vni)
+{
+	for (unsigned int i = 0; i < h->cfg->n_tenants; i++)
+		if (h->cfg->tenants[i].vni == vni)
+			return &h->cfg->tenants[i];
+	return NULL;
+}
+
+/* Learned VTEPs of the VNIs this host serves, and learned endpoints whose
+ * address no workload or configured endpoint has: the configuration wins. */
+static int host_want_evpn(struct host *h, struct host_state *w, unsigned int cap)
+{
+	const struct evpn_table *t;
+	struct ig_vtep_key k;
+	struct evpn_ep *eps;
+	unsigned int n, conflicts, n_cfg = w->n_eps;
+	int err = 0;
+
+	h->evpn_shadowed = 0;
+	if (!h->evpn || !h->evpn->cfg.learn)
+		return 0;
+	t = &h->evpn->learned;
+	for (unsigned int i = 0; evpn_table_vtep(t, i, &k.vni, k.addr); i++) {
+		if (!host_vni_tenant(h, k.vni) || state_has_vtep(w, &k))
+			continue; /* configured: it stays the configuration's */
+		w->vtep_flags[w->n_vteps] = IG_VTEP_F_EVPN;
+		w->vteps[w->n_vteps++] = k;
+	}
+	eps = calloc(t->n_nb + 1, sizeof(*eps));
+	if (!eps)
+		return -ENOMEM;
+	n = evpn_table_endpoints(t, eps, t->n_nb, &conflicts);
+	for (unsigned int i = 0; !err && i < n; i++) {
+		const struct config_host_tenant *tn = host_vni_tenant(h, eps[i].vni);
+		struct ig_endpoint ep = { .flags = IG_EP_F_REMOTE | IG_EP_F_EVPN };
+		struct host_ep key;
+		const __u8 *mac;
+
+		memcpy(key.addr, eps[i].addr, IG_ADDR_LEN);
+		if (!tn)
+			continue;
+		if (bsearch(&key, w->eps, n_cfg, sizeof(key), ep_cmp)) {
+			h->evpn_shadowed++;
+			continue;
+		}
+		ep.tenant = tn->id;
+		memcpy(ep.vtep, eps[i].vtep, IG_ADDR_LEN);
+		mac = host_nh_mac(h, eps[i].vtep);
+		if (mac)
+			memcpy(ep.nh_mac, mac, 6);
+		err = want_ep(w, cap, eps[i].addr, &ep);
+	}
+	free(eps);
+	h->evpn->conflicts = conflicts + h->evpn_shadowed;
+	qsort(w->eps, w->n_eps, sizeof(*w->eps), ep_cmp);
+	return err;
+}
+
+/* The workloads present, for zebra to advertise (their addresses, not the
+ * VIPs: a VIP may be served on several hosts). */
+static void host_evpn_local(struct host *h)
+{
+	if (!h->evpn)
+		return;
+	evpn_local_begin(h->evpn);
+	for (unsigned int i = 0; i < h->n_wl; i++) {
+		const struct host_wl *w = &h->wl[i];
+
+		if (!w->ifindex || !w->mac_known)
+			continue;
+		evpn_local_add(h->evpn, w->cfg->tenant_id, w->val.mac, NULL);
+		for (unsigned int j = 0; j < w->cfg->n_addrs; j++)
+			evpn_local_add(h->evpn, w->cfg->tenant_id, w->val.mac,
+				       w->cfg->addrs[j].addr);
+	}
+	evpn_local_commit(h->evpn);
+}
+
+/* Where each allowed VTEP and endpoint comes from. */
+static void host_render_sources(struct host *h, struct mbuf *m, const struct ig_cfg *cfg)
+{
+	static const char *const src[] = { "static", "evpn" };
+	char a[ADDR_STR_MAX];
+
+	mbuf_family(m, "infergate_host_vtep_allowed", "gauge",
+		    "1 for each VTEP allowed to send the VNI, by source (static: the "
+		    "configuration, evpn: learned).");
+	for (unsigned int i = 0; i < h->cur.n_vteps; i++) {
+		const struct config_host_tenant *tn = host_vni_tenant(h, h->cur.vteps[i].vni);
+
+		mbuf_printf(m,
+			    "infergate_host_vtep_allowed{tenant=\"%s\",vni=\"%u\",vtep=\"%s\","
+			    "source=\"%s\"} 1\n",
+			    tn ? tn->name : "none", h->cur.vteps[i].vni,
+			    addr_str(h->cur.vteps[i].addr, a, sizeof(a)),
+			    src[!!(h->cur.vtep_flags[i] & IG_VTEP_F_EVPN)]);
+	}
+	mbuf_family(m, "infergate_host_endpoints", "gauge",
+		    "Tenant addresses in ig_endpoints, by tenant and source (local: a "
+		    "workload here, static: configured, evpn: learned).");
+	for (unsigned int t = 0; t < h->cfg->n_tenants; t++) {
+		unsigned int n[3] = { 0 };
+
+		for (unsigned int i = 0; i < h->cur.n_eps; i++) {
+			const struct ig_endpoint *ep = &h->cur.eps[i].ep;
+
+			if (ep->tenant != h->cfg->tenants[t].id)
+				continue;
+			n[ep->flags & IG_EP_F_EVPN ? 2 : ep->flags & IG_EP_F_LOCAL ? 0 : 1]++;
+		}
+		for (unsigned int k = 0; k < 3; k++)
+			mbuf_printf(m, "infergate_host_endpoints{tenant=\"%s\",source=\"%s\"} %u\n",
+				    h->cfg->tenants[t].name,
+				    (const char *[]){ "local", "static", "evpn" }[k], n[k]);
+	}
+	(void)cfg;
 }

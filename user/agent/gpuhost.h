@@ -17,6 +17,7 @@
 #include "user/lib/loader.h"
 
 struct netlink;
+struct evpn;
 
 /* A workload of the configuration and where it is now. */
 struct host_wl {
@@ -52,6 +53,7 @@ struct host_state {
 	struct host_ep *eps; /* sorted by address */
 	unsigned int n_eps;
 	struct ig_vtep_key *vteps;
+	__u32 *vtep_flags; /* each one's value: enum ig_vtep_flags (its source) */
 	unsigned int n_vteps;
 	struct host_vni *vnis;
 	unsigned int n_vnis;
@@ -86,6 +88,8 @@ struct host {
 	__u64 retry_ns; /* when the tick retries (CLOCK_MONOTONIC) */
 	int fd; /* link events */
 	__u64 link_events, syncs, attaches, detaches, writes, errors;
+	struct evpn *evpn; /* learned VTEPs and endpoints, or NULL */
+	unsigned int evpn_shadowed; /* learned addresses the configuration has */
 };
 
 /* Load the host programs on ld's maps and find the underlay (cfg->underlay).
@@ -94,6 +98,10 @@ int host_start(struct host **out, struct loader *ld, struct netlink *nl, unsigne
 	       const struct config_host *cfg);
 /* The host's part of ig_config: VTEP address and MAC, underlay ifindex. */
 void host_fill_config(const struct host *h, struct ig_config *c);
+/* Mirror what evpn learns (remote VTEPs, endpoints) into the maps, give it
+ * the local workloads, and reconcile when it learns something (docs/evpn.md).
+ * Configured entries win over learned ones. */
+void host_set_evpn(struct host *h, struct evpn *evpn);
 /* Take cfg (at start and on every reload) and reconcile. */
 int host_apply(struct host *h, const struct config_host *cfg);
 /* The link-event socket for the event loop, or -1. */
@@ -105,6 +113,9 @@ void host_events(struct host *h);
 int host_tick(struct host *h);
 /* The host families of the /metrics page; tenants name the ids. */
 void host_render(struct host *h, struct mbuf *m, const struct ig_cfg *cfg);
+/* The interface of the workload of that name while it is registered in
+ * ig_wl_stats (its interface exists and its MAC is known), else 0. */
+int host_wl_ifindex(const struct host *h, const char *name);
 /* Close; with detach, the programs leave their interfaces. */
 void host_stop(struct host *h, bool detach);
 

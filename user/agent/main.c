@@ -211,7 +211,7 @@ static bool tables_pushed(const struct agent *a)
 
 static int run(struct agent *a, int sfd, struct cfgwatch *w)
 {
-	struct curl_waitfd wfd[3];
+	struct curl_waitfd wfd[4];
 	__u64 next_publish = 0, now, wd_ns = sdnotify_watchdog_ns(), next_wd = 0;
 	unsigned int nfd;
 	bool running = true;
@@ -238,6 +238,9 @@ static int run(struct agent *a, int sfd, struct cfgwatch *w)
 		if (w->fd >= 0)
 			wfd[nfd++] =
 				(struct curl_waitfd){ .fd = w->fd, .events = CURL_WAIT_POLLIN };
+		if (agent_sync_fd(a) >= 0)
+			wfd[nfd++] = (struct curl_waitfd){ .fd = agent_sync_fd(a),
+							   .events = CURL_WAIT_POLLIN };
 		if (agent_event_fd(a) >= 0)
 			wfd[nfd++] = (struct curl_waitfd){ .fd = agent_event_fd(a),
 							   .events = CURL_WAIT_POLLIN };

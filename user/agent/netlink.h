@@ -51,4 +51,64 @@ int netlink_peer_mac(struct netlink *nl, int ifindex, __u8 mac[6]);
 int netlink_if_addrs(struct netlink *nl, int ifindex, __u8 (*addrs)[16], unsigned int *lens,
 		     int max);
 
+/* VIP announcement (user/agent/announce.h): a blackhole host route for dst
+ * (16 bytes, IPv4-mapped for IPv4) in table, with protocol proto and
+ * priority metric; FRR imports the table and announces it. Adding replaces
+ * (an existing route is fine); deleting a missing route is -ENOENT. */
+struct netlink_vip_route {
+	__u32 table;
+	__u8 proto;
+	__u32 metric;
+};
+int netlink_vip_add(struct netlink *nl, const struct netlink_vip_route *r, const __u8 dst[16]);
+int netlink_vip_del(struct netlink *nl, const struct netlink_vip_route *r, const __u8 dst[16]);
+/* Every host route in r->table with protocol r->proto (the agent's own,
+ * perhaps a previous run's): fn(dst, ctx) for each. >= 0 (how many) or -errno. */
+int netlink_vip_list(struct netlink *nl, const struct netlink_vip_route *r,
+		     void (*fn)(const __u8 dst[16], void *ctx), void *ctx);
+/* ---- EVPN (user/agent/evpn.c): the kernel objects zebra reads ---- */
+
+/* One VNI's objects, created as needed and re-asserted on each call: a
+ * bridge igb<vni> (no IPv6 address generated: it sends nothing), a vxlan
+ * device igv<vni> (id vni, local vtep, UDP port, no learning) and a veth
+ * igp<vni> (peer igq<vni>) that holds the local workloads' MACs, both bridge
+ * ports with learning off and in state disabled: the bridge forwards nothing
+ * in either direction. Everything up (zebra advertises a VNI whose vxlan
+ * device is up). ifindexes in out. */
+struct netlink_evpn_ifs {
+	int br, vx, port;
+};
+int netlink_evpn_vni_up(struct netlink *nl, __u32 vni, const __u8 vtep[16], __u16 port,
+			struct netlink_evpn_ifs *out);
+/* Remove VNI vni's objects (zebra withdraws its routes). */
+void netlink_evpn_vni_down(struct netlink *nl, __u32 vni);
+/* A local workload for zebra: a static FDB entry for mac on the port veth
+ * (ifindex port), and with addr (16 bytes, IPv4-mapped; NULL: none) a
+ * permanent neighbour addr -> mac on the bridge br. del removes them. */
+int netlink_evpn_fdb(struct netlink *nl, int port, const __u8 mac[6], bool del);
+int netlink_evpn_neigh(struct netlink *nl, int br, const __u8 addr[16], const __u8 mac[6],
+		       bool del);
+
+/* A neighbour or FDB entry as an event or a dump reports it. */
+struct netlink_neigh {
+	bool del; /* RTM_DELNEIGH */
+	int family; /* AF_BRIDGE: an FDB entry; AF_INET, AF_INET6: a neighbour */
+	int ifindex;
+	__u16 state; /* NUD_* */
+	__u8 flags; /* NTF_* */
+	bool has_mac, has_dst;
+	__u8 mac[6];
+	/* FDB: NDA_DST, the remote VTEP; neighbour: the address. 16 bytes,
+	 * IPv4-mapped for IPv4. */
+	__u8 dst[16];
+};
+/* One RTM_NEWNEIGH/RTM_DELNEIGH message of len bytes: 0, or -EINVAL for
+ * anything malformed (and -ENOENT for another message type). */
+int netlink_neigh_parse(const void *msg, size_t len, struct netlink_neigh *out);
+typedef void (*netlink_neigh_cb)(const struct netlink_neigh *n, void *ctx);
+/* Neighbour events (RTNLGRP_NEIGH) on the link-event socket (opened if
+ * needed; its fd is netlink_link_watch's): netlink_link_drain hands each to
+ * cb. Then the current FDB and neighbour tables are dumped through cb. */
+int netlink_neigh_watch(struct netlink *nl, netlink_neigh_cb cb, void *ctx);
+
 #endif /* __IG_NETLINK_H */

@@ -2,7 +2,8 @@
 /* Backend scoring (see score.h): sample -> load -> EWMA -> hysteresis ->
  * published weight and datapath score, plus the per-service weight vector and
  * saturation. Stale telemetry decays toward a neutral load by wall time, so
- * the result does not depend on how often the caller ticks. */
+ * the result does not depend on how often the caller ticks; it only ever
+ * rises, so staleness never makes a backend look better. */
 #include <math.h>
 #include <string.h>
 
@@ -71,14 +72,22 @@ static void score_smooth(const struct score_params *p, struct score_state *st, d
 	st->seen = true;
 }
 
-/* Exponential decay toward stale_load over the time since the last step. */
+/* Exponential decay toward stale_load over the time since the last step, and
+ * only upward: stale telemetry never makes a backend look less busy than its
+ * last sample did (a dead server's queue is not empty, it is unknown). */
 static void score_decay(const struct score_params *p, struct score_state *st, __u64 now_ns)
 {
 	double dt, keep;
 
-	if (!st->seen || !p->decay_ns) {
+	if (!st->seen) {
 		st->load = p->stale_load;
 		st->seen = true;
+		return;
+	}
+	if (st->load >= p->stale_load)
+		return;
+	if (!p->decay_ns) {
+		st->load = p->stale_load;
 		return;
 	}
 	dt = now_ns > st->update_ns ? (double)(now_ns - st->update_ns) : 0;

@@ -84,6 +84,7 @@ int scraper_start(struct scraper *s, struct probe *p)
 		return -ENOMEM;
 	p->len = 0;
 	p->ok = false;
+	p->refused = false;
 	p->too_big = false;
 	p->http_code = 0;
 	p->error[0] = '\0';
@@ -110,6 +111,11 @@ static void probe_finish(struct probe *p, CURLcode res)
 	if (curl_easy_getinfo(p->easy, CURLINFO_TOTAL_TIME, &p->seconds) != CURLE_OK)
 		p->seconds = 0;
 	if (res != CURLE_OK) {
+		long os_errno = 0;
+
+		/* A refused port is an answer, not a silence: nothing listens. */
+		curl_easy_getinfo(p->easy, CURLINFO_OS_ERRNO, &os_errno);
+		p->refused = res == CURLE_COULDNT_CONNECT && os_errno == ECONNREFUSED;
 		if (p->too_big)
 			snprintf(p->error, sizeof(p->error), "body larger than %u bytes",
 				 PROBE_BODY_MAX);

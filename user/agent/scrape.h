@@ -20,8 +20,10 @@ struct probe {
 	char url[PROBE_URL_MAX]; /* PROBE_TCP: "http://host:port/" (connect only) */
 	long timeout_ms;
 	void *owner; /* for the done callback */
+	unsigned int tag; /* the owner's kind, for the done callback (0: a backend) */
 	/* Results, valid in the done callback. */
 	bool ok; /* transfer succeeded (and for HTTP: a 2xx answer) */
+	bool refused; /* the connection was refused (ECONNREFUSED) */
 	long http_code;
 	double seconds; /* how long the transfer took */
 	char error[CURL_ERROR_SIZE];

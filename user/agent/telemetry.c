@@ -38,6 +38,11 @@ static const struct telem_metric telem_metrics[] = {
 	{ "sglang:num_running_reqs", TELEM_SRC_SGLANG, TELEM_RUNNING, KEY_MODEL_NAME, 1 },
 	/* Share of the KV token pool in use, 0..1. */
 	{ "sglang:token_usage", TELEM_SRC_SGLANG, TELEM_KV_USAGE, KEY_MODEL_NAME, 1 },
+	/* Generated (output) tokens, counters: what runaway control counts
+	 * (user/agent/hosttok.c). Triton exports none in general. */
+	{ "vllm:generation_tokens_total", TELEM_SRC_VLLM, TELEM_GEN_TOKENS, KEY_MODEL_NAME, 1 },
+	{ "sglang:generation_tokens_total", TELEM_SRC_SGLANG, TELEM_GEN_TOKENS, KEY_MODEL_NAME, 1 },
+	{ "tgi_request_generated_tokens_sum", TELEM_SRC_TGI, TELEM_GEN_TOKENS, KEY_NONE, 1 },
 	{ "tgi_queue_size", TELEM_SRC_TGI, TELEM_WAITING, KEY_NONE, 1 },
 	{ "tgi_batch_current_size", TELEM_SRC_TGI, TELEM_RUNNING, KEY_NONE, 1 },
 	{ "nv_inference_pending_request_count", TELEM_SRC_TRITON, TELEM_WAITING, KEY_MODEL, 1 },
@@ -65,6 +70,7 @@ static const size_t telem_field_off[TELEM_FIELD_MAX] = {
 	[TELEM_FB_FREE] = offsetof(struct telemetry_sample, fb_free_mib),
 	[TELEM_POWER] = offsetof(struct telemetry_sample, power_w),
 	[TELEM_XID] = offsetof(struct telemetry_sample, xid_last),
+	[TELEM_GEN_TOKENS] = offsetof(struct telemetry_sample, gen_tokens),
 };
 
 static const char *const telem_field_names[TELEM_FIELD_MAX] = {
@@ -72,7 +78,7 @@ static const char *const telem_field_names[TELEM_FIELD_MAX] = {
 	[TELEM_KV_USAGE] = "kv_usage",	 [TELEM_GPU_UTIL] = "gpu_util",
 	[TELEM_SM_ACTIVE] = "sm_active", [TELEM_FB_USED] = "fb_used_mib",
 	[TELEM_FB_FREE] = "fb_free_mib", [TELEM_POWER] = "power_w",
-	[TELEM_XID] = "xid_last",
+	[TELEM_XID] = "xid_last",	 [TELEM_GEN_TOKENS] = "gen_tokens",
 };
 
 static const char *const telem_source_names[TELEM_SRC_MAX] = {
@@ -189,7 +195,8 @@ static void telem_apply(struct telemetry_sample *ser, const struct telem_metric 
 	v = telem_clamp(m->field, v / m->div);
 	if (!(ser->have & bit))
 		*slot = v;
-	else if (m->field == TELEM_WAITING || m->field == TELEM_RUNNING)
+	else if (m->field == TELEM_WAITING || m->field == TELEM_RUNNING ||
+		 m->field == TELEM_GEN_TOKENS)
 		*slot += v; /* data-parallel engines, model versions: queues add up */
 	else if (v > *slot)
 		*slot = v; /* the same GPU listed once per pod, or the fullest engine */
@@ -243,6 +250,7 @@ void telemetry_aggregate(const struct telemetry_set *set, struct telemetry_sampl
 
 		agg->waiting += s->waiting;
 		agg->running += s->running;
+		agg->gen_tokens += s->gen_tokens;
 		agg->kv_usage = s->kv_usage > agg->kv_usage ? s->kv_usage : agg->kv_usage;
 		agg->gpu_util += s->gpu_util;
 		n_util += !!(s->have & TELEM_HAVE(TELEM_GPU_UTIL));

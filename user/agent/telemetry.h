@@ -23,6 +23,7 @@ enum telemetry_field {
 	TELEM_FB_FREE,
 	TELEM_POWER,
 	TELEM_XID,
+	TELEM_GEN_TOKENS,
 	TELEM_FIELD_MAX,
 };
 
@@ -51,6 +52,10 @@ struct telemetry_sample {
 	double fb_free_mib;
 	double power_w;
 	double xid_last; /* code of the last XID error (DCGM), 0 = none */
+	/* Output tokens generated since the server started (a counter): vLLM
+	 * and SGLang generation_tokens_total, TGI's generated-tokens histogram
+	 * sum. Summed over the labels that are not part of the key. */
+	double gen_tokens;
 	unsigned int have; /* TELEM_HAVE() bits */
 	unsigned int sources; /* 1u << enum telemetry_source */
 	char model[TELEMETRY_NAME_MAX]; /* served model; "" for GPU series */
@@ -73,7 +78,7 @@ struct telemetry_set {
 int telemetry_parse_metrics(const char *buf, size_t len, struct telemetry_set *out,
 			    struct prom_error *err);
 
-/* One endpoint-level sample: waiting, running, memory and power summed, KV
+/* One endpoint-level sample: waiting, running, generated tokens, memory and power summed, KV
  * usage and XID the maximum, GPU and SM activity the mean over the series
  * that have them; have and sources are the union. model and gpu are "". */
 void telemetry_aggregate(const struct telemetry_set *set, struct telemetry_sample *agg);

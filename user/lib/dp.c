@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 
@@ -24,11 +25,12 @@ const char *const dp_map_names[] = {
 	"ig_tx_ports",	   "ig_events",	   "ig_vni_tenants", "ig_vteps",    "ig_endpoints",
 	"ig_workloads",	   "ig_tn_drops",  "ig_tn_usage",    "ig_tn_conns", "ig_shed",
 	"ig_tn_resp",	   "ig_flow_resp", "ig_host_addrs",  "ig_wl_stats", "ig_names",
-	"ig_operator",
+	"ig_operator",	   "ig_sync",	   "ig_sync_lost",
 };
 const size_t dp_map_count = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
 /* ig_host_addrs and what follows (ig_wl_stats, ig_names, ig_operator)
- * came after ABI 1's first pins. */
+ * came after ABI 1's first pins; ig_sync and ig_sync_lost within ABI 2 (every
+ * ABI 3 datapath has them). */
 #define DP_FIRST_OPTIONAL 27
 _Static_assert(sizeof(dp_map_names) / sizeof(dp_map_names[0]) ==
 		       sizeof(struct dp_maps) / sizeof(int) - 1,
@@ -667,11 +669,21 @@ static int dp_vtep_key(struct ig_vtep_key *k, __u32 vni, const __u8 addr[IG_ADDR
 
 int dp_vtep_allow(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN])
 {
+	return dp_vtep_allow_flags(m, vni, addr, 0);
+}
+
+int dp_vtep_allow_flags(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN],
+			__u32 flags)
+{
 	struct ig_vtep_key k;
-	__u32 reserved = 0;
 	int err = dp_vtep_key(&k, vni, addr);
 
-	return err ? err : dp_update(m->vteps, &k, &reserved, "ig_vteps");
+	return err ? err : dp_update(m->vteps, &k, &flags, "ig_vteps");
+}
+
+int dp_vtep_flags(int vteps_fd, const struct ig_vtep_key *k, __u32 *flags)
+{
+	return bpf_map_lookup_elem(vteps_fd, k, flags) ? -errno : 0;
 }
 
 int dp_vtep_deny(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN])
@@ -1065,4 +1077,236 @@ int dp_conn_put(const struct dp_maps *m, const struct ig_conn_key *k, const stru
 out_unmap:
 	munmap(t.b, t.len);
 	return err;
+}
+
+/* ---- connection-state sync (docs/scale-out.md) ---- */
+
+struct dp_conns {
+	struct dp_conn_table t;
+};
+
+int dp_conns_open(const struct dp_maps *m, struct dp_conns **out)
+{
+	struct dp_conns *c = calloc(1, sizeof(*c));
+	int err;
+
+	if (!c)
+		return -ENOMEM;
+	err = dp_conns_map(m, &c->t);
+	if (err) {
+		free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+void dp_conns_close(struct dp_conns *c)
+{
+	if (!c)
+		return;
+	munmap(c->t.b, c->t.len);
+	free(c);
+}
+
+/* How good a victim a way is for a peer's entry, as the datapath ranks
+ * them (conn_class in bpf/lib/conn.bpf.h): lower is better; DP_CV_LIVE is
+ * never taken. */
+enum { DP_CV_EMPTY, DP_CV_EXPIRED, DP_CV_CLOSED, DP_CV_HALF_OPEN, DP_CV_LIVE };
+
+static int dp_conn_class(const struct ig_config *cfg, const struct ig_conn_slot *s, __u32 tag,
+			 __u64 now)
+{
+	__u64 last = s->last_ns, idle = now > last ? now - last : 0;
+	__u64 syn = cfg->syn_timeout_ns ?: IG_SYN_TIMEOUT_DEFAULT_NS;
+	__u64 linger = cfg->linger_ns ?: IG_CONN_LINGER_DEFAULT_NS;
+	__u64 udp = cfg->udp_idle_ns ?: IG_UDP_IDLE_DEFAULT_NS;
+	__u32 flags = s->flags;
+
+	if (tag == IG_CONN_TAG_EMPTY)
+		return DP_CV_EMPTY;
+	if (tag == IG_CONN_TAG_BUSY)
+		return DP_CV_LIVE;
+	if (flags & IG_CONN_F_CLOSING)
+		return idle > linger ? DP_CV_EXPIRED : DP_CV_CLOSED;
+	if (!(flags & IG_CONN_F_EST))
+		return idle > syn ? DP_CV_EXPIRED : DP_CV_HALF_OPEN;
+	if (s->key.proto == IPPROTO_UDP)
+		return idle > udp ? DP_CV_EXPIRED : DP_CV_LIVE;
+	if (cfg->tcp_idle_ns && idle > cfg->tcp_idle_ns)
+		return DP_CV_EXPIRED;
+	if (!(flags & IG_CONN_F_CONFIRMED) && idle > syn)
+		return DP_CV_HALF_OPEN;
+	return DP_CV_LIVE;
+}
+
+/* As conn_way_victim: the flow's home way if it is empty, else the first
+ * empty way, else the best class, the least recently seen among equals. */
+static int dp_conn_victim(const struct ig_config *cfg, struct ig_conn_bucket *b, __u32 hash,
+			  __u64 now, __u32 *tag_seen)
+{
+	int best = -1, best_class = DP_CV_LIVE, c;
+	__u32 home = IG_CONN_HOME(IG_CONN_TAG(hash)) % IG_CONN_WAYS, tag;
+	__u64 best_seen = ~0ULL, seen;
+
+	if (__atomic_load_n(&b->tags[home], __ATOMIC_ACQUIRE) == IG_CONN_TAG_EMPTY)
+		best = home;
+	for (int w = 0; best < 0 && w < IG_CONN_WAYS; w++)
+		if (__atomic_load_n(&b->tags[w], __ATOMIC_ACQUIRE) == IG_CONN_TAG_EMPTY)
+			best = w;
+	if (best >= 0) {
+		*tag_seen = IG_CONN_TAG_EMPTY;
+		return best;
+	}
+	for (int w = 0; w < IG_CONN_WAYS; w++) {
+		tag = __atomic_load_n(&b->tags[w], __ATOMIC_ACQUIRE);
+		c = dp_conn_class(cfg, &b->ways[w], tag, now);
+		seen = __atomic_load_n(&b->ways[w].last_ns, __ATOMIC_RELAXED);
+		if (c < best_class || (c == best_class && c != DP_CV_LIVE && seen < best_seen)) {
+			best = w;
+			best_class = c;
+			best_seen = seen;
+			*tag_seen = tag;
+		}
+	}
+	return best;
+}
+
+int dp_conn_sync_put(struct dp_conns *c, const struct ig_conn_key *k, const struct ig_conn *v,
+		     const struct ig_config *cfg, __u64 now)
+{
+	struct ig_conn_bucket *b;
+	struct ig_conn_slot *cur;
+	struct ig_conn nv;
+	__u32 hash = dp_conn_hash(k), tag_seen = 0, keep;
+	int w = dp_conn_find(&c->t, k, &b);
+
+	if (w >= 0) {
+		/* The flow's own entry (ours, or an earlier sync): rewritten
+		 * in place, field by field, as the datapath writes last_ns;
+		 * its tenant-cap mark stays with it, for the release. */
+		cur = &b->ways[w];
+		keep = __atomic_load_n(&cur->flags, __ATOMIC_RELAXED);
+		/* Never back: an EST that overtook its NEW, or the same
+		 * decision refreshed, keeps the state it reached. */
+		keep &= cur->backend == v->backend && !(keep & IG_CONN_F_CLOSING) ?
+				IG_CONN_F_COUNTED | IG_CONN_F_EST | IG_CONN_F_CONFIRMED :
+				IG_CONN_F_COUNTED;
+		__atomic_store_n(&cur->backend, v->backend, __ATOMIC_RELAXED);
+		__atomic_store_n(&cur->service, v->service, __ATOMIC_RELAXED);
+		b->cold[w].prio = v->prio; /* its first-seen time and hash stay */
+		__atomic_store_n(&cur->last_ns, now, __ATOMIC_RELAXED);
+		__atomic_store_n(&cur->flags, v->flags | keep, __ATOMIC_RELEASE);
+		return 0;
+	}
+	w = dp_conn_victim(cfg, b, hash, now, &tag_seen);
+	if (w < 0 || !__sync_bool_compare_and_swap(&b->tags[w], tag_seen, IG_CONN_TAG_BUSY))
+		return -ENOSPC; /* every way is live (or was just taken) */
+	nv = *v;
+	nv.first_ns = now;
+	nv.last_ns = now;
+	memcpy(&b->ways[w].key, k, sizeof(*k));
+	dp_conn_put_way(b, w, &nv, hash);
+	__atomic_store_n(&b->tags[w], IG_CONN_TAG(hash), __ATOMIC_RELEASE);
+	return 0;
+}
+
+int dp_conns_get(struct dp_conns *c, const struct ig_conn_key *k, struct ig_conn *v)
+{
+	struct ig_conn_bucket *b;
+	struct dp_conn e;
+	int w = dp_conn_find(&c->t, k, &b);
+
+	if (w < 0 || !dp_conn_copy(b, w, &e))
+		return -ENOENT;
+	*v = e.val;
+	return 0;
+}
+
+int dp_conn_sync_close(struct dp_conns *c, const struct ig_conn_key *k, __u64 now)
+{
+	struct ig_conn_bucket *b;
+	int w = dp_conn_find(&c->t, k, &b);
+
+	if (w < 0)
+		return -ENOENT;
+	__atomic_store_n(&b->ways[w].last_ns, now, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&b->ways[w].flags, IG_CONN_F_CLOSING, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+int dp_conn_sync_delete(struct dp_conns *c, const struct ig_conn_key *k,
+			const struct ig_config *cfg, __u64 now)
+{
+	__u32 hash = dp_conn_hash(k), flags;
+	struct ig_conn_bucket *b;
+	__u64 idle, last, half = 0;
+	int w = dp_conn_find(&c->t, k, &b);
+
+	if (w < 0)
+		return -ENOENT;
+	flags = __atomic_load_n(&b->ways[w].flags, __ATOMIC_RELAXED);
+	last = __atomic_load_n(&b->ways[w].last_ns, __ATOMIC_RELAXED);
+	idle = now > last ? now - last : 0;
+	if (!(flags & IG_CONN_F_SYNCED))
+		return -ENOENT;
+	if (!(flags & IG_CONN_F_CLOSING) && flags & IG_CONN_F_EST) {
+		half = (k->proto == IPPROTO_UDP ? cfg->udp_idle_ns ?: IG_UDP_IDLE_DEFAULT_NS :
+						  cfg->tcp_idle_ns) /
+		       2;
+		if (!half || idle < half)
+			return -ENOENT;
+	}
+	/* Fails when the datapath replaced the entry meanwhile: it stays. */
+	return __sync_bool_compare_and_swap(&b->tags[w], IG_CONN_TAG(hash), IG_CONN_TAG_EMPTY) ?
+		       0 :
+		       -ENOENT;
+}
+
+struct dp_sync_ring {
+	struct ring_buffer *rb;
+};
+
+int dp_sync_ring_open(const struct dp_maps *m, dp_sync_cb cb, void *ctx, struct dp_sync_ring **out)
+{
+	struct dp_sync_ring *r;
+	int err;
+
+	if (m->sync < 0)
+		return -ENOENT; /* pins of a datapath older than sync */
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->rb = ring_buffer__new(m->sync, cb, ctx, NULL);
+	if (!r->rb) {
+		err = -errno;
+		free(r);
+		return err;
+	}
+	*out = r;
+	return 0;
+}
+
+int dp_sync_ring_fd(const struct dp_sync_ring *r)
+{
+	return ring_buffer__epoll_fd(r->rb);
+}
+
+int dp_sync_ring_consume(struct dp_sync_ring *r)
+{
+	return ring_buffer__consume(r->rb);
+}
+
+int dp_sync_lost(const struct dp_maps *m, __u64 *n)
+{
+	*n = 0;
+	return m->sync_lost < 0 ? -ENOENT : dp_percpu_sum(m->sync_lost, 0, 0, n);
+}
+
+void dp_sync_ring_close(struct dp_sync_ring *r)
+{
+	if (!r)
+		return;
+	ring_buffer__free(r->rb);
+	free(r);
 }

@@ -19,6 +19,8 @@ struct dp_maps {
 	int host_addrs; /* GPU hosts: own VTEPs and infrastructure prefixes */
 	int wl_stats; /* GPU hosts: traffic per workload interface */
 	int names, operator; /* operator.h: names for tools, standing requests */
+	int sync, sync_lost; /* connsync.h: decisions for the peer gateways, and
+			      * those the ring had no room for */
 	bool owned; /* fds were opened from pins and are closed by dp_close() */
 };
 
@@ -116,6 +118,10 @@ int dp_vni_get(const struct dp_maps *m, __u32 vni, __u32 *tenant);
 /* Allow, or stop allowing, VXLAN with vni from and to the VTEP at addr. */
 int dp_vtep_allow(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN]);
 int dp_vtep_deny(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN]);
+/* The same with the entry's source (enum ig_vtep_flags), and reading it. */
+int dp_vtep_allow_flags(const struct dp_maps *m, __u32 vni, const __u8 addr[IG_ADDR_LEN],
+			__u32 flags);
+int dp_vtep_flags(int vteps_fd, const struct ig_vtep_key *k, __u32 *flags);
 /* A tenant address: local (ifindex set), remote (vtep set) or neither. */
 int dp_endpoint_set(const struct dp_maps *m, const __u8 addr[IG_ADDR_LEN],
 		    const struct ig_endpoint *ep);
@@ -186,6 +192,45 @@ int dp_conn_get(const struct dp_maps *m, const struct ig_conn_key *k, struct ig_
 /* Add or replace the entry of k (tools and tests; the datapath makes its
  * own): its hash is filled in. -ENOSPC when every way of its bucket is taken. */
 int dp_conn_put(const struct dp_maps *m, const struct ig_conn_key *k, const struct ig_conn *v);
+
+/* Connection-state sync (docs/scale-out.md): entries made from a peer
+ * gateway's decisions, through one long-lived mapping of the table. */
+struct dp_conns;
+int dp_conns_open(const struct dp_maps *m, struct dp_conns **out);
+void dp_conns_close(struct dp_conns *t);
+/* Put a peer's entry for k: the existing entry of k is rewritten (its
+ * first-seen time kept), else an empty, expired, closed or half-open way is
+ * taken, never a live established one (the datapath's own rule,
+ * docs/conntable.md); -ENOSPC when there is none. v->hash is filled in.
+ * Counts are not touched: the agent's sweep recounts in-flight and tenant
+ * counts from the entries. */
+int dp_conn_sync_put(struct dp_conns *t, const struct ig_conn_key *k, const struct ig_conn *v,
+		     const struct ig_config *cfg, __u64 now);
+/* The entry of k through the mapping; -ENOENT when there is none. */
+int dp_conns_get(struct dp_conns *t, const struct ig_conn_key *k, struct ig_conn *v);
+/* Mark the entry of k closed (a peer saw its FIN or RST); its last-seen
+ * time becomes now, so it lingers like the datapath's own. -ENOENT: none. */
+int dp_conn_sync_close(struct dp_conns *t, const struct ig_conn_key *k, __u64 now);
+/* Free the entry of k because a peer expired it: only a peer's entry
+ * (IG_CONN_F_SYNCED) that has been idle here for half its own timeout
+ * (closed and half-open ones at once; established TCP never with tcp_idle
+ * 0), so a flow that moved to this gateway keeps its entry. -ENOENT: none
+ * freed. */
+int dp_conn_sync_delete(struct dp_conns *t, const struct ig_conn_key *k,
+			const struct ig_config *cfg, __u64 now);
+
+/* The sync ring (ig_sync): cb() gets each record (struct ig_sync_ev), as
+ * libbpf's ring_buffer does. dp_sync_ring_fd() is an epoll fd to wait on. */
+struct dp_sync_ring;
+typedef int (*dp_sync_cb)(void *ctx, void *data, size_t size);
+int dp_sync_ring_open(const struct dp_maps *m, dp_sync_cb cb, void *ctx, struct dp_sync_ring **out);
+int dp_sync_ring_fd(const struct dp_sync_ring *r);
+/* Consume what is there; a callback's negative return stops it. Returns the
+ * records consumed or a negative errno. */
+int dp_sync_ring_consume(struct dp_sync_ring *r);
+void dp_sync_ring_close(struct dp_sync_ring *r);
+/* Records the datapath could not write to ig_sync (its ring was full). */
+int dp_sync_lost(const struct dp_maps *m, __u64 *n);
 
 /* Sum a u64 at field_off of a per-CPU map's value at key over all CPUs. */
 int dp_percpu_sum(int map_fd, __u32 key, __u32 field_off, __u64 *sum);

@@ -44,19 +44,22 @@ void sim_config_default(struct sim_config *c, const struct sim_profile *p)
 	c->max_batched_tokens = 8192;
 	c->max_seqs = 256;
 	c->pool = 4096;
+	c->prefix_blocks = c->kv_blocks / 4;
 }
 
 int engine_init(struct sim_engine *e, const struct sim_config *c)
 {
 	if (c->kv_blocks < 1 || c->block_size < 1 || c->max_batched_tokens < 1 || c->max_seqs < 1 ||
-	    c->pool < 1)
+	    c->pool < 1 || c->prefix_blocks < 0)
 		return -EINVAL;
 	memset(e, 0, sizeof(*e));
 	e->cfg = *c;
 	e->seqs = calloc(c->pool, sizeof(*e->seqs));
 	e->running = calloc(c->pool, sizeof(*e->running));
 	e->waiting = calloc(c->pool, sizeof(*e->waiting));
-	if (!e->seqs || !e->running || !e->waiting) {
+	/* every entry holds at least one block */
+	e->pc = calloc(c->prefix_blocks ? c->prefix_blocks : 1, sizeof(*e->pc));
+	if (!e->seqs || !e->running || !e->waiting || !e->pc) {
 		engine_fini(e);
 		return -ENOMEM;
 	}
@@ -74,6 +77,8 @@ void engine_fini(struct sim_engine *e)
 	free(e->seqs);
 	free(e->running);
 	free(e->waiting);
+	free(e->pc);
+	e->pc = NULL;
 	e->seqs = NULL;
 	e->running = e->waiting = NULL;
 }
@@ -109,7 +114,102 @@ double engine_kv_usage(const struct sim_engine *e)
 	return (double)(e->cfg.kv_blocks - e->free_blocks) / e->cfg.kv_blocks;
 }
 
+static struct sim_prefix_entry *prefix_find(const struct sim_engine *e, uint64_t key)
+{
+	for (int i = 0; i < e->npc; i++)
+		if (e->pc[i].key == key)
+			return &e->pc[i];
+	return NULL;
+}
+
+int engine_prefix_cached(const struct sim_engine *e, uint64_t key)
+{
+	const struct sim_prefix_entry *pe = key ? prefix_find(e, key) : NULL;
+
+	return pe ? pe->blocks * e->cfg.block_size : 0;
+}
+
+/* Cache (or grow, and touch) key's first blocks, evicting the least recently
+ * used entries to make room. */
+static void prefix_insert(struct sim_engine *e, uint64_t key, int blocks)
+{
+	struct sim_prefix_entry *pe = prefix_find(e, key);
+
+	if (blocks > e->cfg.prefix_blocks)
+		blocks = e->cfg.prefix_blocks;
+	if (!key || blocks < 1)
+		return;
+	if (pe) {
+		pe->used = ++e->pc_clock;
+		if (pe->blocks >= blocks)
+			return;
+		e->pc_blocks -= pe->blocks;
+		pe->blocks = 0; /* out of the eviction below */
+	}
+	while (e->pc_blocks + blocks > e->cfg.prefix_blocks) {
+		int lru = -1;
+
+		for (int i = 0; i < e->npc; i++)
+			if (&e->pc[i] != pe && e->pc[i].blocks &&
+			    (lru < 0 || e->pc[i].used < e->pc[lru].used))
+				lru = i;
+		e->pc_blocks -= e->pc[lru].blocks;
+		e->pc[lru] = e->pc[--e->npc];
+		if (pe == &e->pc[e->npc])
+			pe = &e->pc[lru];
+	}
+	if (!pe) {
+		pe = &e->pc[e->npc++];
+		pe->key = key;
+	}
+	pe->blocks = blocks;
+	pe->used = ++e->pc_clock;
+	e->pc_blocks += blocks;
+}
+
+/* The prefill a cached prefix saves: the longest cached prefix, in whole
+ * blocks, never the whole prompt (its last token is always computed). */
+static int engine_cached_hint(const struct sim_engine *e, const struct sim_seq *s)
+{
+	int bs = e->cfg.block_size, hit = 0;
+
+	for (int i = 0; e->cfg.prefix_blocks && i < SIM_PREFIX_KEYS && s->prefix[i].key; i++) {
+		int c = engine_prefix_cached(e, s->prefix[i].key);
+
+		if (c > s->prefix[i].tokens)
+			c = s->prefix[i].tokens / bs * bs;
+		if (c > hit)
+			hit = c;
+	}
+	return hit >= s->prompt ? (s->prompt - 1) / bs * bs : hit;
+}
+
+/* At admission: the tokens the cache saves; then the prompt's prefixes are
+ * cached for whoever comes next. Only a first admission counts as a query. */
+static int prefix_admit(struct sim_engine *e, struct sim_seq *s)
+{
+	int bs = e->cfg.block_size, hit;
+
+	if (!e->cfg.prefix_blocks)
+		return 0;
+	hit = engine_cached_hint(e, s);
+	if (!s->preemptions) {
+		e->pc_queries += s->prompt;
+		e->pc_hits += hit;
+	}
+	for (int i = 0; i < SIM_PREFIX_KEYS && s->prefix[i].key; i++)
+		prefix_insert(e, s->prefix[i].key,
+			      (s->prefix[i].whole ? s->prompt : s->prefix[i].tokens) / bs);
+	return hit;
+}
+
 int engine_submit(struct sim_engine *e, int prompt, int max_tokens, bool detached, double t)
+{
+	return engine_submit_prefix(e, prompt, max_tokens, detached, t, NULL);
+}
+
+int engine_submit_prefix(struct sim_engine *e, int prompt, int max_tokens, bool detached, double t,
+			 const struct sim_prefix *prefix)
 {
 	struct sim_seq *s;
 	int h;
@@ -134,6 +234,11 @@ int engine_submit(struct sim_engine *e, int prompt, int max_tokens, bool detache
 	s->detached = detached;
 	s->t_arrival = t > e->now ? t : e->now;
 	s->t_first = -1;
+	for (int i = 0; prefix && i < SIM_PREFIX_KEYS && prefix[i].key; i++) {
+		s->prefix[i] = prefix[i];
+		if (s->prefix[i].tokens > prompt)
+			s->prefix[i].tokens = prompt;
+	}
 	e->waiting[e->nwait++] = h;
 	return h;
 }
@@ -246,9 +351,11 @@ static void plan_admit(struct sim_engine *e)
 		int tokens = s->prompt + s->generated;
 		int need = sim_blocks(tokens + 1, e->cfg.block_size);
 
-		if (tokens > budget || need > e->free_blocks)
+		if (tokens - engine_cached_hint(e, s) > budget || need > e->free_blocks)
 			break;
 		list_remove(e->waiting, &e->nwait, h);
+		s->cached = prefix_admit(e, s);
+		tokens -= s->cached;
 		s->state = SEQ_RUNNING;
 		s->prefill = true;
 		s->blocks = need;
@@ -276,6 +383,10 @@ static void finish(struct sim_engine *e, int h)
 {
 	struct sim_seq *s = &e->seqs[h];
 
+	for (int i = 0; e->cfg.prefix_blocks && i < SIM_PREFIX_KEYS && s->prefix[i].key; i++)
+		if (s->prefix[i].whole)
+			prefix_insert(e, s->prefix[i].key,
+				      (s->prompt + s->generated) / e->cfg.block_size);
 	list_remove(e->running, &e->nrun, h);
 	e->free_blocks += s->blocks;
 	s->blocks = 0;

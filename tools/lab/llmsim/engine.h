@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #define SIM_HIST_MAX 20
+#define SIM_PREFIX_KEYS 2 /* a shared system prompt, then the session's context */
 
 /* Step time, seconds: beta0 + beta_seq*D + beta_ctx*C + beta_prefill*P, plus
  * prefill_base and at least prefill_floor when P > 0 (D decode sequences, C
@@ -32,6 +33,28 @@ struct sim_config {
 	int max_batched_tokens;
 	int max_seqs;
 	int pool;
+	int prefix_blocks; /* automatic prefix cache, in KV blocks; 0: none */
+};
+
+/* A prompt's known prefixes: key (non-zero) names the content of its first
+ * tokens; a later key extends an earlier one. A conversation's key (whole)
+ * names the whole sequence: its prompt and, once it finishes, its answer are
+ * cached under it for the next turn, whose first tokens they are. */
+struct sim_prefix {
+	uint64_t key;
+	int tokens;
+	bool whole;
+};
+
+/* vLLM's automatic prefix caching, reduced: an LRU of (prefix key, full
+ * blocks) up to prefix_blocks; a prompt whose prefix is cached prefills only
+ * the rest. The cached blocks are held apart from the KV pool (vLLM keeps them
+ * among its free blocks until it needs them), so a hit saves prefill time,
+ * not cache room. */
+struct sim_prefix_entry {
+	uint64_t key;
+	int blocks;
+	uint64_t used; /* LRU stamp */
 };
 
 enum seq_state { SEQ_FREE, SEQ_WAITING, SEQ_RUNNING, SEQ_DONE };
@@ -45,6 +68,8 @@ struct sim_seq {
 	int blocks;
 	int preemptions;
 	bool prefill; /* prefilled in the planned step */
+	int cached; /* prompt tokens the prefix cache held at its last admission */
+	struct sim_prefix prefix[SIM_PREFIX_KEYS];
 	bool detached; /* no owner: released when it finishes */
 	bool aborted;
 	double t_arrival;
@@ -83,6 +108,13 @@ struct sim_engine {
 	uint64_t finished;
 	struct sim_hist ttft;
 	struct sim_hist e2e;
+	/* the prefix cache */
+	struct sim_prefix_entry *pc;
+	int npc;
+	int pc_blocks; /* held now */
+	uint64_t pc_clock;
+	uint64_t pc_queries; /* prompt tokens looked up (vLLM's prefix_cache_queries) */
+	uint64_t pc_hits; /* of them, found cached (prefix_cache_hits) */
 };
 
 /* "fast" (published single-GPU figures) or "slow" (every constant doubled). */
@@ -95,6 +127,12 @@ void engine_fini(struct sim_engine *e);
 /* Queue a request arriving at simulated time t; returns its handle (>= 0),
  * -EAGAIN when the pool is full, -E2BIG when it can never fit, -EINVAL. */
 int engine_submit(struct sim_engine *e, int prompt, int max_tokens, bool detached, double t);
+/* The same, with the prompt's prefixes (NULL: none; a zero key ends the
+ * list; tokens are clamped to the prompt). */
+int engine_submit_prefix(struct sim_engine *e, int prompt, int max_tokens, bool detached, double t,
+			 const struct sim_prefix *prefix);
+/* Cached tokens of key (whole blocks); 0 when absent. */
+int engine_prefix_cached(const struct sim_engine *e, uint64_t key);
 /* The owner goes away: waiting sequences are dropped now, running ones at the
  * next step, finished ones released. */
 void engine_abort(struct sim_engine *e, int h);

@@ -318,7 +318,8 @@ static enum MHD_Result serve_completion(struct server *s, struct MHD_Connection 
 	st->g = pick_gpu(s);
 	st->created = time(NULL);
 	pthread_mutex_lock(&st->g->mu);
-	st->h = engine_submit(&st->g->e, req.prompt_tokens, req.max_tokens, false, sim_now(s));
+	st->h = engine_submit_prefix(&st->g->e, req.prompt_tokens, req.max_tokens, false,
+				     sim_now(s), req.prefix);
 	if (st->h >= 0) {
 		st->id = st->g->e.seqs[st->h].id;
 		pthread_cond_signal(&st->g->work);
@@ -342,6 +343,8 @@ static enum MHD_Result serve_completion(struct server *s, struct MHD_Connection 
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	/* Which server answered: a client behind a VIP records it per request. */
+	MHD_add_response_header(r, "X-Backend", s->name);
 	ret = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -424,7 +427,18 @@ struct opts {
 	int bg_output;
 	unsigned long long seed;
 	double scale;
+	/* overrides of the profile's constants and the engine's limits; < 0: the
+	 * profile's */
+	double prof[6];
+	int max_batched_tokens;
+	int max_seqs;
+	int prefix_blocks;
 };
+
+/* --step-base ... --prefill-floor: struct sim_profile's constants, in order. */
+static const char *const prof_opts[6] = { "step-base",	       "step-per-seq", "step-per-ctx-token",
+					  "prefill-per-token", "prefill-base", "prefill-floor" };
+enum { OPT_PROF = 256, OPT_MAX_BATCHED = OPT_PROF + 6, OPT_MAX_SEQS, OPT_PREFIX_BLOCKS };
 
 static void usage(FILE *f)
 {
@@ -432,7 +446,14 @@ static void usage(FILE *f)
 		"usage: llmsim --listen ADDR:PORT --name NAME [--profile fast|slow] [--gpus N]\n"
 		"              [--kv-blocks B] [--block-size 16] [--background RATE_RPS]\n"
 		"              [--bg-prompt N] [--bg-output N] [--seed S] [--time-scale X]\n"
-		"  --time-scale X: X wall seconds per simulated second (0.1: ten times faster)\n");
+		"              [--step-base S] [--step-per-seq S] [--step-per-ctx-token S]\n"
+		"              [--prefill-per-token S] [--prefill-base S] [--prefill-floor S]\n"
+		"              [--max-batched-tokens N] [--max-seqs N] [--prefix-cache-blocks N]\n"
+		"  --time-scale X: X wall seconds per simulated second (0.1: ten times faster)\n"
+		"  step time, seconds: step-base + step-per-seq x decoding sequences\n"
+		"    + step-per-ctx-token x their context + prefill-per-token x prefill tokens,\n"
+		"    plus prefill-base and at least prefill-floor when anything prefills\n"
+		"    (defaults: the profile's)\n");
 }
 
 /* "198.18.0.1:8000" or "[2001:db8::1]:8000". */
@@ -463,6 +484,15 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
 	return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -EINVAL;
 }
 
+/* A non-negative number of seconds, the whole argument. */
+static int opt_seconds(const char *s, double *v)
+{
+	char *end;
+
+	*v = strtod(s, &end);
+	return end == s || *end || !(*v >= 0) || *v > 60 ? -EINVAL : 0;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = { { "listen", 1, 0, 'l' },
@@ -477,6 +507,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 					    { "seed", 1, 0, 's' },
 					    { "time-scale", 1, 0, 't' },
 					    { "help", 0, 0, 'h' },
+					    { prof_opts[0], 1, 0, OPT_PROF },
+					    { prof_opts[1], 1, 0, OPT_PROF + 1 },
+					    { prof_opts[2], 1, 0, OPT_PROF + 2 },
+					    { prof_opts[3], 1, 0, OPT_PROF + 3 },
+					    { prof_opts[4], 1, 0, OPT_PROF + 4 },
+					    { prof_opts[5], 1, 0, OPT_PROF + 5 },
+					    { "max-batched-tokens", 1, 0, OPT_MAX_BATCHED },
+					    { "max-seqs", 1, 0, OPT_MAX_SEQS },
+					    { "prefix-cache-blocks", 1, 0, OPT_PREFIX_BLOCKS },
 					    {} };
 	int c;
 
@@ -487,7 +526,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			    .bg_prompt = 512,
 			    .bg_output = 128,
 			    .seed = 1,
-			    .scale = 1.0 };
+			    .scale = 1.0,
+			    .prof = { -1, -1, -1, -1, -1, -1 },
+			    .prefix_blocks = -1 };
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'l':
@@ -526,6 +567,25 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case OPT_PROF ... OPT_PROF + 5:
+			if (opt_seconds(optarg, &o->prof[c - OPT_PROF]))
+				return -EINVAL;
+			break;
+		case OPT_MAX_BATCHED:
+			o->max_batched_tokens = atoi(optarg);
+			if (o->max_batched_tokens < 1)
+				return -EINVAL;
+			break;
+		case OPT_MAX_SEQS:
+			o->max_seqs = atoi(optarg);
+			if (o->max_seqs < 1)
+				return -EINVAL;
+			break;
+		case OPT_PREFIX_BLOCKS:
+			o->prefix_blocks = atoi(optarg);
+			if (o->prefix_blocks < 0)
+				return -EINVAL;
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -546,9 +606,22 @@ static int server_init(struct server *s, const struct opts *o)
 		fprintf(stderr, "llmsim: unknown profile %s (fast or slow)\n", o->profile);
 		return -EINVAL;
 	}
+	{
+		double *k[6] = { &prof.beta0,	     &prof.beta_seq,	 &prof.beta_ctx,
+				 &prof.beta_prefill, &prof.prefill_base, &prof.prefill_floor };
+
+		for (int i = 0; i < 6; i++)
+			if (o->prof[i] >= 0)
+				*k[i] = o->prof[i];
+	}
 	sim_config_default(&cfg, &prof);
 	if (o->kv_blocks)
 		cfg.kv_blocks = o->kv_blocks;
+	cfg.prefix_blocks = o->prefix_blocks >= 0 ? o->prefix_blocks : cfg.kv_blocks / 4;
+	if (o->max_batched_tokens)
+		cfg.max_batched_tokens = o->max_batched_tokens;
+	if (o->max_seqs)
+		cfg.max_seqs = o->max_seqs;
 	cfg.block_size = o->block_size;
 	*s = (struct server){ .name = o->name,
 			      .ngpus = o->gpus,

@@ -77,6 +77,7 @@ static void histogram(struct out *o, const char *model, const char *name, const 
 
 struct totals {
 	double running, waiting, preemptions, prompt, gen, finished, used, blocks;
+	double pc_queries, pc_hits;
 };
 
 static void sum_engines(struct sim_engine *const *es, int n, struct totals *t)
@@ -91,6 +92,8 @@ static void sum_engines(struct sim_engine *const *es, int n, struct totals *t)
 		t->finished += es[i]->finished;
 		t->used += es[i]->cfg.kv_blocks - es[i]->free_blocks;
 		t->blocks += es[i]->cfg.kv_blocks;
+		t->pc_queries += es[i]->pc_queries;
+		t->pc_hits += es[i]->pc_hits;
 	}
 }
 
@@ -119,6 +122,10 @@ int engine_metrics_format(struct sim_engine *const *es, int n, const char *model
 	      "Number of generation tokens processed.", t.gen);
 	gauge(&o, model, "vllm:request_success_total", "counter",
 	      "Count of successfully processed requests.", t.finished);
+	gauge(&o, model, "vllm:prefix_cache_queries_total", "counter",
+	      "Prefix cache queries, in terms of number of queried tokens.", t.pc_queries);
+	gauge(&o, model, "vllm:prefix_cache_hits_total", "counter",
+	      "Prefix cache hits, in terms of number of cached tokens.", t.pc_hits);
 	histogram(&o, model, "vllm:time_to_first_token_seconds",
 		  "Histogram of time to first token in seconds.", es, n,
 		  offsetof(struct sim_engine, ttft));

@@ -157,12 +157,40 @@ static int int_field(struct cur *c, int *out)
 	return 0;
 }
 
+/* FNV-1a over a key as written (escapes included); never 0. */
+static uint64_t key_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
+static bool key_is(const char *k, size_t klen, const char *name)
+{
+	return klen == strlen(name) && !memcmp(k, name, klen);
+}
+
 static int field(struct cur *c, const char *k, size_t klen, struct sim_req *r)
 {
+	static const char *const keys[SIM_PREFIX_KEYS][2] = { { "prefix", "prefix_tokens" },
+							      { "session", "session_tokens" } };
 	const char *s;
 	size_t chars;
 
 	ws(c);
+	for (int i = 0; i < SIM_PREFIX_KEYS; i++) {
+		if (key_is(k, klen, keys[i][0])) {
+			if (string(c, &s, NULL) || c->p - 1 == s)
+				return -EINVAL;
+			r->prefix[i].key = key_hash(s, c->p - 1 - s);
+			r->prefix[i].whole = i == 1;
+			return 0;
+		}
+		if (key_is(k, klen, keys[i][1]))
+			return int_field(c, &r->prefix[i].tokens);
+	}
 	if (klen == 6 && !memcmp(k, "prompt", 6) && c->p < c->end && *c->p == '"') {
 		if (string(c, &s, &chars))
 			return -EINVAL;
@@ -215,5 +243,19 @@ int sim_req_parse(const char *body, size_t len, struct sim_req *r)
 	ws(&c);
 	if (c.p != c.end || r->prompt_tokens < 1 || r->max_tokens < 1)
 		return -EINVAL;
+	/* a length without its key is an error; a shared prefix of 0 tokens is
+	 * none, a session of 0 (its first turn) is cached for the next; the
+	 * session comes first in the engine's list when the shared prefix is
+	 * absent */
+	for (int i = 0; i < SIM_PREFIX_KEYS; i++) {
+		if (!r->prefix[i].key && r->prefix[i].tokens)
+			return -EINVAL;
+		if (!r->prefix[i].tokens && !r->prefix[i].whole)
+			r->prefix[i].key = 0;
+	}
+	if (!r->prefix[0].key) {
+		r->prefix[0] = r->prefix[1];
+		r->prefix[1] = (struct sim_prefix){ 0 };
+	}
 	return 0;
 }

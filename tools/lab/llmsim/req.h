@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "tools/lab/llmsim/engine.h"
+
 #define REQ_MAX_TOKENS_DEFAULT 16
 #define REQ_INT_MAX 10000000
 
@@ -14,6 +16,11 @@ struct sim_req {
 	int prompt_tokens; /* "prompt_tokens", or "prompt" at ~4 characters a token */
 	int max_tokens;
 	bool stream;
+	/* "prefix" (a key naming shared leading content, e.g. a system prompt)
+	 * with "prefix_tokens", and "session" (naming the conversation) with
+	 * "session_tokens" (how much of the prompt is the conversation so far;
+	 * 0 on its first turn): keys are hashed; unset ones are zero. */
+	struct sim_prefix prefix[SIM_PREFIX_KEYS];
 };
 
 /* 0, or -EINVAL for malformed JSON, wrong types or a missing prompt. */

@@ -191,3 +191,115 @@ void len_dist_free(struct len_dist *d)
 	d->vals = NULL;
 	d->nvals = 0;
 }
+
+int time_dist_parse(const char *spec, struct time_dist *d)
+{
+	const char *v = spec;
+	char *end;
+
+	memset(d, 0, sizeof(*d));
+	if (!strncmp(spec, "fixed:", 6)) {
+		v = spec + 6;
+	} else if (!strncmp(spec, "exp:", 4)) {
+		d->kind = TIME_EXP;
+		v = spec + 4;
+	} else if (!strncmp(spec, "uniform:", 8)) {
+		d->kind = TIME_UNIFORM;
+		d->a = strtod(spec + 8, &end);
+		if (end == spec + 8 || *end != ',')
+			return -EINVAL;
+		v = end + 1;
+		d->b = strtod(v, &end);
+		return end == v || *end || !(d->a >= 0) || !(d->b >= d->a) || d->b > 86400 ?
+			       -EINVAL :
+			       0;
+	}
+	d->a = strtod(v, &end);
+	return end == v || *end || !(d->a >= 0) || d->a > 86400 ? -EINVAL : 0;
+}
+
+double time_dist_sample(const struct time_dist *d, struct rng *r)
+{
+	switch (d->kind) {
+	case TIME_EXP:
+		return rng_expo(r, d->a);
+	case TIME_UNIFORM:
+		return d->a + (d->b - d->a) * rng_uniform(r);
+	default:
+		return d->a;
+	}
+}
+
+static int trace_push(struct trace *tr, int *cap, double t, int prompt, int output)
+{
+	if (tr->n == *cap) {
+		int nc = *cap ? *cap * 2 : 1024;
+		double *nt = realloc(tr->t, nc * sizeof(*nt));
+		int *np, *no;
+
+		if (nt)
+			tr->t = nt;
+		np = nt ? realloc(tr->prompt, nc * sizeof(*np)) : NULL;
+		if (np)
+			tr->prompt = np;
+		no = np ? realloc(tr->output, nc * sizeof(*no)) : NULL;
+		if (!no)
+			return -ENOMEM;
+		tr->output = no;
+		*cap = nc;
+	}
+	tr->t[tr->n] = t;
+	tr->prompt[tr->n] = prompt;
+	tr->output[tr->n] = output;
+	tr->n++;
+	return 0;
+}
+
+int trace_load(const char *path, struct trace *tr, int *line)
+{
+	FILE *f = fopen(path, "r");
+	char buf[256];
+	int cap = 0, err = 0;
+
+	memset(tr, 0, sizeof(*tr));
+	*line = 0;
+	if (!f)
+		return -errno;
+	while (!err && fgets(buf, sizeof(buf), f)) {
+		double t, last = tr->n ? tr->t[tr->n - 1] : 0;
+		int prompt = 0, output = 0, n;
+		char *hash = strchr(buf, '#'), extra;
+
+		++*line;
+		if (hash)
+			*hash = 0;
+		n = sscanf(buf, "%lf %d %d %c", &t, &prompt, &output, &extra);
+		if (n <= 0) {
+			if (strspn(buf, " \t\r\n") != strlen(buf))
+				err = -EINVAL;
+			continue;
+		}
+		if (n > 3 || !(t >= last) || t > 86400 ||
+		    (n >= 2 && (prompt < LEN_MIN || prompt > LEN_MAX)) ||
+		    (n == 3 && (output < LEN_MIN || output > LEN_MAX)) || tr->n >= TRACE_MAX)
+			err = -EINVAL;
+		else
+			err = trace_push(tr, &cap, t, prompt, output);
+	}
+	fclose(f);
+	if (!err && !tr->n)
+		err = -EINVAL;
+	if (err)
+		trace_free(tr);
+	else
+		*line = 0;
+	return err;
+}
+
+void trace_free(struct trace *tr)
+{
+	free(tr->t);
+	free(tr->prompt);
+	free(tr->output);
+	memset(tr, 0, sizeof(*tr));
+}

@@ -51,4 +51,32 @@ int len_dist_parse(const char *spec, struct len_dist *d);
 int len_dist_sample(const struct len_dist *d, struct rng *r);
 void len_dist_free(struct len_dist *d);
 
+/* Times in seconds: "S" or "fixed:S", "exp:MEAN", "uniform:A,B"; 0 or
+ * -EINVAL. */
+enum time_kind { TIME_FIXED, TIME_EXP, TIME_UNIFORM };
+
+struct time_dist {
+	enum time_kind kind;
+	double a, b;
+};
+
+int time_dist_parse(const char *spec, struct time_dist *d);
+double time_dist_sample(const struct time_dist *d, struct rng *r);
+
+/* A recorded workload to replay: one request a line, "T [PROMPT [OUTPUT]]"
+ * (seconds since the start, ascending; tokens; '#' starts a comment). A
+ * length left out is drawn from the run's distribution (0 here). */
+#define TRACE_MAX 1000000
+
+struct trace {
+	double *t;
+	int *prompt;
+	int *output;
+	int n;
+};
+
+/* 0, -errno, or -EINVAL with *line (1-based) at the first bad line. */
+int trace_load(const char *path, struct trace *tr, int *line);
+void trace_free(struct trace *tr);
+
 #endif /* __IG_LOADGEN_DIST_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* loadgen: drives OpenAI-style streaming completion endpoints (llmsim, vLLM)
  * with open-loop Poisson or Gamma arrivals, or closed-loop multi-turn
- * sessions each on one kept-alive connection, over libcurl multi. Measures
+ * sessions each on one kept-alive connection of its own (or a new one per
+ * turn), over libcurl multi. Measures
  * TTFT at the first SSE data event, inter-token gaps between events, and
  * reports percentiles, throughput, goodput at an SLO and tenant fairness.
  * With --oracle it picks, for every request, the least-loaded target from
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <curl/curl.h>
 
@@ -23,11 +25,18 @@
 #define TENANTS_MAX 32
 #define EVENT_MAX 512
 #define ORACLE_TIMEOUT_MS 250
+/* Each session binds its connections to a range of local ports of its own:
+ * libcurl reuses a bound connection only for a request asking for the same
+ * binding, so a turn never borrows another session's idle connection (the
+ * multi handle's connection pool is shared by all its easy handles). */
+#define SESSION_PORTS 8
+#define SESSION_PORT_BASE 20000
 
 struct tenant {
 	char name[64];
 	char cls[32];
 	double share;
+	double slo_ttft, slo_tpot; /* ms; 0: --slo-ttft, --slo-tpot */
 };
 
 struct opts {
@@ -36,8 +45,9 @@ struct opts {
 	double rate;
 	double duration;
 	int sessions;
-	int turns;
-	double think;
+	const char *turns; /* a length distribution, or N */
+	const char *think; /* a time distribution, seconds */
+	double stagger; /* session i starts at i * stagger / sessions */
 	const char *arrival;
 	const char *prompt;
 	const char *output;
@@ -51,6 +61,8 @@ struct opts {
 	const char *json;
 	int fresh; /* a new connection per open-loop request (L4 steering sees each) */
 	int oracle; /* pick each request's target from live /metrics */
+	int port_base; /* sessions' local ports: base + 8 * session */
+	int system_prompt; /* tokens of a system prompt each tenant's requests share */
 };
 
 /* One target's /metrics, scraped before every request in oracle mode on a
@@ -64,6 +76,8 @@ struct scrape {
 };
 
 struct session {
+	int idx;
+	int turns; /* drawn from --turns */
 	int tenant;
 	int target;
 	int turn;
@@ -75,7 +89,7 @@ struct session {
 struct req {
 	CURL *easy;
 	struct curl_slist *hdrs;
-	char body[256];
+	char body[384];
 	size_t rec;
 	struct session *sess;
 	double t_first;
@@ -93,6 +107,10 @@ struct run {
 	struct rng rng;
 	struct len_dist prompt;
 	struct len_dist output;
+	struct len_dist turns;
+	struct time_dist think;
+	struct trace trace; /* --arrival trace:FILE */
+	int trace_next;
 	struct req_rec *recs;
 	size_t nrecs;
 	size_t cap;
@@ -102,6 +120,7 @@ struct run {
 	int inflight;
 	unsigned int rr;
 	double end; /* last completion, seconds since t0 */
+	long window_tokens; /* tokens that arrived within --duration */
 	CURLM *scrape_multi; /* oracle mode */
 	struct scrape scrapes[TARGETS_MAX];
 	struct oracle_load load[TARGETS_MAX];
@@ -153,6 +172,8 @@ static void on_event(struct run *r, struct req *q, double t)
 	}
 	q->t_last = t;
 	rec->out_tokens++;
+	if (r->o->duration > 0 && t <= r->o->duration)
+		r->window_tokens++;
 }
 
 static struct run *cur_run;
@@ -177,6 +198,23 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
 		q->nl = p[i] == '\n';
 		if (q->evlen < EVENT_MAX - 1)
 			q->ev[q->evlen++] = p[i];
+	}
+	return n;
+}
+
+/* Records which server answered (llmsim's X-Backend header). */
+static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct req *q = arg;
+	struct req_rec *rec = &cur_run->recs[q->rec];
+	size_t n = size * nmemb, v = 10, e;
+
+	if (n > v && !strncasecmp(p, "X-Backend:", v)) {
+		while (v < n && (p[v] == ' ' || p[v] == '\t'))
+			v++;
+		for (e = n; e > v && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '); e--)
+			;
+		snprintf(rec->backend, sizeof(rec->backend), "%.*s", (int)(e - v), p + v);
 	}
 	return n;
 }
@@ -292,6 +330,28 @@ static struct req_rec *new_rec(struct run *r)
 	return &r->recs[r->nrecs++];
 }
 
+/* The request: its prompt's known prefixes name the tenant's shared system
+ * prompt and the session's conversation so far, for servers with a prefix
+ * cache (llmsim's fields; a server without one ignores them). */
+static void body_write(const struct run *r, struct req *q, const struct tenant *tn, int prompt,
+		       int output, const struct session *sess)
+{
+	int n, sys = r->o->system_prompt < prompt ? r->o->system_prompt : prompt;
+
+	n = snprintf(q->body, sizeof(q->body),
+		     "{\"model\":\"sim\",\"prompt_tokens\":%d,\"max_tokens\":%d,\"stream\":true,"
+		     "\"user\":\"%s\"",
+		     prompt, output, tn->name);
+	if (sys)
+		n += snprintf(q->body + n, sizeof(q->body) - n,
+			      ",\"prefix\":\"sys-%s\",\"prefix_tokens\":%d", tn->name, sys);
+	if (sess)
+		n += snprintf(q->body + n, sizeof(q->body) - n,
+			      ",\"session\":\"%llu-%d\",\"session_tokens\":%d", r->o->seed,
+			      sess->idx, sess->context < prompt ? sess->context : prompt);
+	snprintf(q->body + n, sizeof(q->body) - n, "}");
+}
+
 /* Start one streaming request; easy is a session's handle or NULL. */
 static int launch(struct run *r, int tenant, int target, int prompt, int output, CURL *easy,
 		  struct session *sess)
@@ -307,14 +367,13 @@ static int launch(struct run *r, int tenant, int target, int prompt, int output,
 	}
 	rec->tenant = tenant;
 	rec->prompt_tokens = prompt;
+	rec->session = sess ? sess->idx : -1;
+	rec->turn = sess ? sess->turn : 1;
 	r->picks[target]++;
 	rec->t_start = run_now(r);
 	q->rec = r->nrecs - 1;
 	q->sess = sess;
-	snprintf(q->body, sizeof(q->body),
-		 "{\"model\":\"sim\",\"prompt_tokens\":%d,\"max_tokens\":%d,\"stream\":true,"
-		 "\"user\":\"%s\"}",
-		 prompt, output, tn->name);
+	body_write(r, q, tn, prompt, output, sess);
 	q->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
 	snprintf(h, sizeof(h), "X-Tenant: %s", tn->name);
 	q->hdrs = curl_slist_append(q->hdrs, h);
@@ -325,12 +384,18 @@ static int launch(struct run *r, int tenant, int target, int prompt, int output,
 	curl_easy_setopt(q->easy, CURLOPT_HTTPHEADER, q->hdrs);
 	curl_easy_setopt(q->easy, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(q->easy, CURLOPT_WRITEDATA, q);
+	curl_easy_setopt(q->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(q->easy, CURLOPT_HEADERDATA, q);
 	curl_easy_setopt(q->easy, CURLOPT_PRIVATE, q);
 	curl_easy_setopt(q->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(q->easy, CURLOPT_TCP_NODELAY, 1L);
-	if (r->o->fresh && !sess) {
+	if (r->o->fresh) {
 		curl_easy_setopt(q->easy, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(q->easy, CURLOPT_FORBID_REUSE, 1L);
+	} else if (sess) {
+		curl_easy_setopt(q->easy, CURLOPT_LOCALPORT,
+				 (long)(r->o->port_base + SESSION_PORTS * sess->idx));
+		curl_easy_setopt(q->easy, CURLOPT_LOCALPORTRANGE, (long)SESSION_PORTS);
 	}
 	curl_multi_add_handle(r->multi, q->easy);
 	r->inflight++;
@@ -348,9 +413,21 @@ static void clamp_lengths(const struct opts *o, int *prompt, int *output)
 static int launch_open(struct run *r)
 {
 	int tenant = pick_tenant(r);
-	int prompt = len_dist_sample(&r->prompt, &r->rng);
+	int prompt = r->o->system_prompt + len_dist_sample(&r->prompt, &r->rng);
 	int output = len_dist_sample(&r->output, &r->rng);
 
+	clamp_lengths(r->o, &prompt, &output);
+	return launch(r, tenant, next_target(r), prompt, output, NULL, NULL);
+}
+
+/* A traced request: its recorded lengths, or drawn ones where it has none. */
+static int launch_traced(struct run *r, int i)
+{
+	int tenant = pick_tenant(r);
+	int prompt = r->trace.prompt[i] ?: len_dist_sample(&r->prompt, &r->rng);
+	int output = r->trace.output[i] ?: len_dist_sample(&r->output, &r->rng);
+
+	prompt += r->o->system_prompt;
 	clamp_lengths(r->o, &prompt, &output);
 	return launch(r, tenant, next_target(r), prompt, output, NULL, NULL);
 }
@@ -359,16 +436,29 @@ static int launch_open(struct run *r)
  * prompt, plus a new user message. */
 static int launch_turn(struct run *r, struct session *s)
 {
-	int prompt = s->context + len_dist_sample(&r->prompt, &r->rng);
+	int prompt = (s->context ? s->context : r->o->system_prompt) +
+		     len_dist_sample(&r->prompt, &r->rng);
 	int output = len_dist_sample(&r->output, &r->rng);
+	int err;
 
 	clamp_lengths(r->o, &prompt, &output);
-	s->context = prompt;
 	s->next_at = -1;
 	s->turn++;
 	if (r->o->oracle)
 		s->target = oracle_target(r); /* the session's handle follows the pick */
-	return launch(r, s->tenant, s->target, prompt, output, s->easy, s);
+	err = launch(r, s->tenant, s->target, prompt, output, s->easy, s);
+	s->context = prompt; /* the next turn's prefix: this prompt, then the answer */
+	return err;
+}
+
+static void rec_connection(struct req_rec *rec, CURL *easy)
+{
+	long port = 0, connects = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_LOCAL_PORT, &port);
+	curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
+	rec->local_port = (int)port;
+	rec->reused = port && !connects;
 }
 
 static void finish(struct run *r, CURLMsg *m)
@@ -382,6 +472,8 @@ static void finish(struct run *r, CURLMsg *m)
 	curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &code);
 	rec = &r->recs[q->rec];
 	rec->e2e = t - rec->t_start;
+	rec->t_end = t;
+	rec_connection(rec, m->easy_handle);
 	rec->ok = m->data.result == CURLE_OK && code == 200 && q->done && rec->out_tokens;
 	if (rec->out_tokens > 1)
 		rec->tpot = (q->t_last - q->t_first) / (rec->out_tokens - 1);
@@ -390,9 +482,11 @@ static void finish(struct run *r, CURLMsg *m)
 	curl_multi_remove_handle(r->multi, q->easy);
 	curl_slist_free_all(q->hdrs);
 	if (q->sess) {
+		/* A failed turn is recorded and the session goes on, as a client
+		 * would: its next turn reconnects if the connection is gone. */
 		q->sess->context += rec->out_tokens;
-		if (q->sess->turn < r->o->turns && rec->ok)
-			q->sess->next_at = t + r->o->think;
+		if (q->sess->turn < q->sess->turns)
+			q->sess->next_at = t + time_dist_sample(&r->think, &r->rng);
 	} else {
 		curl_easy_cleanup(q->easy);
 	}
@@ -427,6 +521,11 @@ static double launch_due(struct run *r, struct session *ss, double *next_arrival
 		}
 		return next;
 	}
+	if (r->trace.n) {
+		while (r->trace_next < r->trace.n && r->trace.t[r->trace_next] <= t)
+			launch_traced(r, r->trace_next++);
+		return r->trace_next < r->trace.n ? r->trace.t[r->trace_next] - t : -1;
+	}
 	while (*next_arrival >= 0 && *next_arrival <= t) {
 		launch_open(r);
 		*next_arrival += arrival_next(arr, &r->rng);
@@ -442,7 +541,7 @@ static int drive(struct run *r, struct session *ss)
 	double next_arrival = -1, wait, limit;
 	int running;
 
-	if (!ss) {
+	if (!ss && !r->trace.n) {
 		if (arrival_parse(r->o->arrival, r->o->rate, &arr))
 			return -EINVAL;
 		next_arrival = arrival_next(&arr, &r->rng);
@@ -453,9 +552,10 @@ static int drive(struct run *r, struct session *ss)
 	cur_run = r;
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	for (;;) {
-		wait = launch_due(r, ss, &next_arrival, &arr);
 		curl_multi_perform(r->multi, &running);
 		drain_msgs(r);
+		/* After the completions: a turn they scheduled is still to come. */
+		wait = launch_due(r, ss, &next_arrival, &arr);
 		if (wait < 0 && !r->inflight)
 			return 0;
 		if (r->o->duration > 0 && run_now(r) > limit)
@@ -477,6 +577,10 @@ struct report {
 	struct summary tenant_ttft[TENANTS_MAX];
 	size_t tenant_reqs[TENANTS_MAX];
 	long tenant_tokens[TENANTS_MAX];
+	size_t tenant_good[TENANTS_MAX]; /* met the tenant's SLO */
+	double window_tps; /* tokens that arrived within --duration, per second */
+	int split_backend; /* sessions whose turns more than one backend served */
+	int split_conn; /* sessions whose kept-alive turns went on more than one connection */
 };
 
 /* Summaries over the requests that completed (of tenant t; -1: all). */
@@ -490,6 +594,35 @@ static void summarize_field(const struct run *r, int t, size_t off, struct summa
 			v[n++] = *(const double *)((const char *)&r->recs[i] + off) * 1e3;
 	stats_summarize(v, v ? n : 0, s);
 	free(v);
+}
+
+/* What each session's record proves: one backend, one connection. Only
+ * turns that got an answer name a backend; with --new-connection every turn
+ * opens its own connection by design. */
+static void sessions_check(const struct run *r, struct report *rp)
+{
+	for (int i = 0; i < r->o->sessions; i++) {
+		const char *be = NULL;
+		int port = 0;
+		bool split_be = false, split_conn = false;
+
+		for (size_t k = 0; k < r->nrecs; k++) {
+			const struct req_rec *q = &r->recs[k];
+
+			if (q->session != i)
+				continue;
+			if (q->backend[0]) {
+				split_be |= be && strcmp(be, q->backend);
+				be = q->backend;
+			}
+			if (q->local_port && !r->o->fresh) {
+				split_conn |= port && port != q->local_port;
+				port = q->local_port;
+			}
+		}
+		rp->split_backend += split_be;
+		rp->split_conn += split_conn;
+	}
 }
 
 static void build_report(struct run *r, struct report *rp)
@@ -513,8 +646,19 @@ static void build_report(struct run *r, struct report *rp)
 	for (size_t i = 0; i < r->nitl; i++)
 		r->itl[i] *= 1e3;
 	stats_summarize(r->itl, r->nitl, &rp->itl);
-	rp->goodput = stats_goodput(r->recs, r->nrecs, o->slo_ttft / 1e3, o->slo_tpot / 1e3,
-				    rp->elapsed, &rp->good);
+	/* Goodput: requests meeting their tenant's SLO (the tenant's own, or
+	 * --slo-ttft and --slo-tpot). */
+	for (size_t i = 0; i < r->nrecs; i++) {
+		const struct tenant *tn = &o->tenants[r->recs[i].tenant];
+		double ttft = tn->slo_ttft > 0 ? tn->slo_ttft : o->slo_ttft;
+		double tpot = tn->slo_tpot > 0 ? tn->slo_tpot : o->slo_tpot;
+
+		if (stats_meets_slo(&r->recs[i], ttft / 1e3, tpot / 1e3)) {
+			rp->tenant_good[r->recs[i].tenant]++;
+			rp->good++;
+		}
+	}
+	rp->goodput = rp->elapsed > 0 ? rp->good / rp->elapsed : 0;
 	/* Fairness of throughput per unit of share: equal when every tenant gets
 	 * what its share asks for. */
 	for (int t = 0; t < o->ntenants; t++) {
@@ -522,6 +666,9 @@ static void build_report(struct run *r, struct report *rp)
 		norm[t] = rp->tenant_tokens[t] / o->tenants[t].share;
 	}
 	rp->jain = stats_jain(norm, o->ntenants);
+	if (o->duration > 0)
+		rp->window_tps = r->window_tokens / o->duration;
+	sessions_check(r, rp);
 }
 
 static void json_summary(FILE *f, const char *name, const struct summary *s, bool comma)
@@ -536,7 +683,7 @@ static void json_config(FILE *f, const struct opts *o)
 {
 	fprintf(f, "  \"config\": {\"mode\": \"%s\", \"rate\": %g, \"duration_s\": %g, ",
 		o->sessions ? "sessions" : "open", o->rate, o->duration);
-	fprintf(f, "\"sessions\": %d, \"turns\": %d, \"arrival\": \"%s\", \"prompt\": \"%s\", ",
+	fprintf(f, "\"sessions\": %d, \"turns\": \"%s\", \"arrival\": \"%s\", \"prompt\": \"%s\", ",
 		o->sessions, o->turns, o->arrival, o->prompt);
 	fprintf(f, "\"output\": \"%s\", \"seed\": %llu, \"slo_ttft_ms\": %g, \"slo_tpot_ms\": %g, ",
 		o->output, o->seed, o->slo_ttft, o->slo_tpot);
@@ -555,12 +702,29 @@ static void json_tenants(FILE *f, const struct run *r, const struct report *rp)
 		fprintf(f,
 			"    {\"name\": \"%s\", \"class\": \"%s\", \"share\": %g, \"requests\": %zu, "
 			"\"completed\": %zu, \"output_tokens\": %ld, \"output_tokens_per_s\": %.3f, "
-			"\"ttft_ms_p50\": %.3f, \"ttft_ms_p99\": %.3f}%s\n",
+			"\"ttft_ms_p50\": %.3f, \"ttft_ms_p99\": %.3f, \"slo_ttft_ms\": %g, "
+			"\"slo_tpot_ms\": %g, \"goodput_requests\": %zu}%s\n",
 			o->tenants[t].name, o->tenants[t].cls, o->tenants[t].share,
 			rp->tenant_reqs[t], rp->tenant_ttft[t].n, rp->tenant_tokens[t],
 			rp->tenant_tokens[t] / rp->elapsed, rp->tenant_ttft[t].p50,
-			rp->tenant_ttft[t].p99, t + 1 < o->ntenants ? "," : "");
+			rp->tenant_ttft[t].p99,
+			o->tenants[t].slo_ttft > 0 ? o->tenants[t].slo_ttft : o->slo_ttft,
+			o->tenants[t].slo_tpot > 0 ? o->tenants[t].slo_tpot : o->slo_tpot,
+			rp->tenant_good[t], t + 1 < o->ntenants ? "," : "");
 	fprintf(f, "  ],\n  \"fairness_jain\": %.4f,\n", rp->jain);
+}
+
+/* A header value in a JSON string: anything but plain printable ASCII
+ * becomes '?'. */
+static const char *json_safe(const char *s)
+{
+	static char buf[sizeof(((struct req_rec *)0)->backend)];
+	size_t i;
+
+	for (i = 0; s[i] && i < sizeof(buf) - 1; i++)
+		buf[i] = s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\' ? '?' : s[i];
+	buf[i] = 0;
+	return buf;
 }
 
 static void json_requests(FILE *f, const struct run *r)
@@ -570,12 +734,14 @@ static void json_requests(FILE *f, const struct run *r)
 		const struct req_rec *q = &r->recs[i];
 
 		fprintf(f,
-			"    {\"tenant\": \"%s\", \"ok\": %s, \"start_s\": %.6f, \"prompt_tokens\": %d, "
-			"\"output_tokens\": %d, \"ttft_ms\": %.3f, \"tpot_ms\": %.3f, "
-			"\"e2e_ms\": %.3f}%s\n",
+			"    {\"tenant\": \"%s\", \"ok\": %s, \"start_s\": %.6f, \"end_s\": %.6f, "
+			"\"prompt_tokens\": %d, \"output_tokens\": %d, \"ttft_ms\": %.3f, "
+			"\"tpot_ms\": %.3f, \"e2e_ms\": %.3f, \"session\": %d, \"turn\": %d, "
+			"\"backend\": \"%s\", \"local_port\": %d, \"reused\": %s}%s\n",
 			r->o->tenants[q->tenant].name, q->ok ? "true" : "false", q->t_start,
-			q->prompt_tokens, q->out_tokens, q->ttft * 1e3, q->tpot * 1e3, q->e2e * 1e3,
-			i + 1 < r->nrecs ? "," : "");
+			q->t_end, q->prompt_tokens, q->out_tokens, q->ttft * 1e3, q->tpot * 1e3,
+			q->e2e * 1e3, q->session, q->turn, json_safe(q->backend), q->local_port,
+			q->reused ? "true" : "false", i + 1 < r->nrecs ? "," : "");
 	}
 	fprintf(f, "  ]\n");
 }
@@ -591,9 +757,12 @@ static int write_json(const char *path, const struct run *r, const struct report
 	fprintf(f,
 		"  \"summary\": {\n    \"requests\": %zu, \"completed\": %zu, \"failed\": %zu,\n"
 		"    \"elapsed_s\": %.3f, \"output_tokens\": %ld, \"output_tokens_per_s\": %.3f,\n"
-		"    \"requests_per_s\": %.3f, \"goodput_rps\": %.3f, \"goodput_requests\": %zu,\n",
+		"    \"requests_per_s\": %.3f, \"goodput_rps\": %.3f, \"goodput_requests\": %zu,\n"
+		"    \"window_output_tokens_per_s\": %.3f, \"sessions_split_backend\": %d, "
+		"\"sessions_split_connection\": %d,\n",
 		r->nrecs, rp->ok, r->nrecs - rp->ok, rp->elapsed, rp->out_tokens,
-		rp->out_tokens / rp->elapsed, rp->ok / rp->elapsed, rp->goodput, rp->good);
+		rp->out_tokens / rp->elapsed, rp->ok / rp->elapsed, rp->goodput, rp->good,
+		rp->window_tps, rp->split_backend, rp->split_conn);
 	fprintf(f, "    \"picks\": [");
 	for (int i = 0; i < r->o->ntargets; i++)
 		fprintf(f, "%s%ld", i ? ", " : "", r->picks[i]);
@@ -629,6 +798,12 @@ static void print_table(const struct run *r, const struct report *rp)
 		       rp->tenant_reqs[t], rp->tenant_tokens[t] / rp->elapsed,
 		       rp->tenant_ttft[t].p99);
 	printf("fairness (Jain, tokens per share) %.4f\n", rp->jain);
+	if (r->o->duration > 0)
+		printf("output within the %.1f s window: %.1f tok/s\n", r->o->duration,
+		       rp->window_tps);
+	if (r->o->sessions)
+		printf("sessions served by more than one backend %d, on more than one connection %d\n",
+		       rp->split_backend, rp->split_conn);
 	if (r->o->ntargets > 1) {
 		printf("requests per target%s:", r->o->oracle ? " (oracle)" : "");
 		for (int i = 0; i < r->o->ntargets; i++)
@@ -639,25 +814,37 @@ static void print_table(const struct run *r, const struct report *rp)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: loadgen --target URL [--target URL ...]\n"
-		   "               (--rate R --duration S [--arrival poisson|gamma:CV] |\n"
-		   "                --sessions N --turns T [--think S] [--duration S])\n"
-		   "               [--prompt lognormal:MU,SIGMA|fixed:N|file:PATH] [--output ...]\n"
-		   "               [--tenant NAME:SHARE:CLASS ...] [--seed S] [--slo-ttft MS]\n"
-		   "               [--slo-tpot MS] [--drain S] [--max-context N] [--json FILE]\n"
-		   "               [--new-connection]  (open loop: one connection per request)\n"
-		   "               [--oracle]  (each request to the target whose /metrics show\n"
-		   "                            the least load, instead of the targets in turn)\n");
+	fprintf(f,
+		"usage: loadgen --target URL [--target URL ...]\n"
+		"               (--rate R --duration S [--arrival poisson|gamma:CV] |\n"
+		"                --arrival trace:FILE |\n"
+		"                --sessions N [--turns N|DIST] [--think S|TDIST] [--stagger S]\n"
+		"                [--duration S])\n"
+		"               DIST: fixed:N | lognormal:MU,SIGMA | file:PATH\n"
+		"               TDIST (seconds): fixed:S | exp:MEAN | uniform:A,B\n"
+		"               [--prompt lognormal:MU,SIGMA|fixed:N|file:PATH] [--output ...]\n"
+		"               [--tenant NAME:SHARE:CLASS[:SLO_TTFT_MS[:SLO_TPOT_MS]] ...]\n"
+		"               [--seed S] [--slo-ttft MS]\n"
+		"               [--slo-tpot MS] [--drain S] [--max-context N] [--json FILE]\n"
+		"               [--new-connection]  (one connection per request or turn)\n"
+		"               [--session-ports BASE]  (session i binds BASE+8i..+7; 20000)\n"
+		"               [--system-prompt TOKENS]  (a prefix each tenant's prompts share)\n"
+		"               [--oracle]  (each request to the target whose /metrics show\n"
+		"                            the least load, instead of the targets in turn)\n");
 }
 
+/* NAME:SHARE:CLASS[:SLO_TTFT_MS[:SLO_TPOT_MS]] */
 static int parse_tenant(const char *s, struct tenant *t)
 {
-	char name[64], cls[32];
-	double share;
+	char name[64], cls[32], end;
+	double share, ttft = 0, tpot = 0;
+	int n = sscanf(s, "%63[^:]:%lf:%31[^:]:%lf:%lf%c", name, &share, cls, &ttft, &tpot, &end);
 
-	if (sscanf(s, "%63[^:]:%lf:%31s", name, &share, cls) != 3 || !(share > 0) ||
-	    strpbrk(name, "\"\\") || strpbrk(cls, "\"\\"))
+	if (n < 3 || n > 5 || !(share > 0) || ttft < 0 || tpot < 0 || strpbrk(name, "\"\\") ||
+	    strpbrk(cls, "\"\\"))
 		return -EINVAL;
+	t->slo_ttft = ttft;
+	t->slo_tpot = tpot;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->cls, sizeof(t->cls), "%s", cls);
 	t->share = share;
@@ -686,10 +873,10 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 		o->sessions = atoi(arg);
 		return 0;
 	case 'u':
-		o->turns = atoi(arg);
+		o->turns = arg;
 		return 0;
 	case 'k':
-		o->think = atof(arg);
+		o->think = arg;
 		return 0;
 	case 'a':
 		o->arrival = arg;
@@ -724,6 +911,15 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 	case 'O':
 		o->oracle = 1;
 		return 0;
+	case 'B':
+		o->port_base = atoi(arg);
+		return 0;
+	case 'G':
+		o->stagger = atof(arg);
+		return 0;
+	case 'Y':
+		o->system_prompt = atoi(arg);
+		return o->system_prompt >= 0 ? 0 : -EINVAL;
 	default:
 		return -EINVAL;
 	}
@@ -731,18 +927,29 @@ static int parse_opt(struct opts *o, int c, const char *arg)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-		{ "target", 1, 0, 'T' },      { "tenant", 1, 0, 'n' },
-		{ "rate", 1, 0, 'r' },	      { "duration", 1, 0, 'd' },
-		{ "sessions", 1, 0, 'S' },    { "turns", 1, 0, 'u' },
-		{ "think", 1, 0, 'k' },	      { "arrival", 1, 0, 'a' },
-		{ "prompt", 1, 0, 'p' },      { "output", 1, 0, 'o' },
-		{ "seed", 1, 0, 's' },	      { "slo-ttft", 1, 0, 'F' },
-		{ "slo-tpot", 1, 0, 'P' },    { "drain", 1, 0, 'D' },
-		{ "max-context", 1, 0, 'm' }, { "json", 1, 0, 'j' },
-		{ "help", 0, 0, 'h' },	      { "new-connection", 0, 0, 'N' },
-		{ "oracle", 0, 0, 'O' },      {}
-	};
+	static const struct option lo[] = { { "target", 1, 0, 'T' },
+					    { "tenant", 1, 0, 'n' },
+					    { "rate", 1, 0, 'r' },
+					    { "duration", 1, 0, 'd' },
+					    { "sessions", 1, 0, 'S' },
+					    { "turns", 1, 0, 'u' },
+					    { "think", 1, 0, 'k' },
+					    { "arrival", 1, 0, 'a' },
+					    { "prompt", 1, 0, 'p' },
+					    { "output", 1, 0, 'o' },
+					    { "seed", 1, 0, 's' },
+					    { "slo-ttft", 1, 0, 'F' },
+					    { "slo-tpot", 1, 0, 'P' },
+					    { "drain", 1, 0, 'D' },
+					    { "max-context", 1, 0, 'm' },
+					    { "json", 1, 0, 'j' },
+					    { "help", 0, 0, 'h' },
+					    { "new-connection", 0, 0, 'N' },
+					    { "oracle", 0, 0, 'O' },
+					    { "session-ports", 1, 0, 'B' },
+					    { "system-prompt", 1, 0, 'Y' },
+					    { "stagger", 1, 0, 'G' },
+					    {} };
 	int c;
 
 	*o = (struct opts){ .arrival = "poisson",
@@ -751,7 +958,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			    .seed = 1,
 			    .drain = 30,
 			    .max_context = 8192,
-			    .turns = 1 };
+			    .port_base = SESSION_PORT_BASE,
+			    .turns = "1",
+			    .think = "0" };
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
@@ -762,11 +971,28 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (!o->ntenants)
 		parse_tenant("default:1:standard", &o->tenants[o->ntenants++]);
-	if (!o->ntargets || o->max_context < 2 || o->turns < 1 || optind != argc)
+	if (!o->ntargets || o->max_context < 2 || o->stagger < 0 || optind != argc)
 		return -EINVAL;
 	if (o->sessions > 0)
-		return 0;
+		return o->port_base > 0 &&
+				       o->port_base + (long)SESSION_PORTS * o->sessions <= 65536 ?
+			       0 :
+			       -EINVAL;
+	if (!strncmp(o->arrival, "trace:", 6))
+		return 0; /* the trace says when, and until when */
 	return o->rate > 0 && o->duration > 0 ? 0 : -EINVAL;
+}
+
+/* N, or a length distribution; turns are at least 1. */
+static int turns_parse(const char *spec, struct len_dist *d)
+{
+	char buf[32];
+
+	if (strspn(spec, "0123456789") == strlen(spec) && *spec) {
+		snprintf(buf, sizeof(buf), "fixed:%s", spec);
+		return len_dist_parse(buf, d);
+	}
+	return len_dist_parse(spec, d);
 }
 
 static struct session *sessions_new(struct run *r)
@@ -774,6 +1000,9 @@ static struct session *sessions_new(struct run *r)
 	struct session *ss = calloc(r->o->sessions, sizeof(*ss));
 
 	for (int i = 0; ss && i < r->o->sessions; i++) {
+		ss[i].idx = i;
+		ss[i].turns = len_dist_sample(&r->turns, &r->rng);
+		ss[i].next_at = r->o->stagger * i / r->o->sessions;
 		ss[i].tenant = pick_tenant(r);
 		ss[i].target = i % r->o->ntargets;
 		ss[i].easy = curl_easy_init();
@@ -800,6 +1029,21 @@ int main(int argc, char **argv)
 	if (len_dist_parse(o.prompt, &r.prompt) || len_dist_parse(o.output, &r.output)) {
 		fprintf(stderr, "loadgen: bad --prompt or --output distribution\n");
 		return 2;
+	}
+	if (turns_parse(o.turns, &r.turns) || time_dist_parse(o.think, &r.think)) {
+		fprintf(stderr, "loadgen: bad --turns or --think distribution\n");
+		return 2;
+	}
+	if (!strncmp(o.arrival, "trace:", 6)) {
+		int line, err = trace_load(o.arrival + 6, &r.trace, &line);
+
+		if (err) {
+			fprintf(stderr, "loadgen: %s:%d: %s\n", o.arrival + 6, line,
+				err == -EINVAL ?
+					"not a trace line (T [PROMPT [OUTPUT]], T ascending)" :
+					strerror(-err));
+			return 2;
+		}
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	r.multi = curl_multi_init();

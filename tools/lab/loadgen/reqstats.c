@@ -49,20 +49,19 @@ void stats_summarize(double *v, size_t n, struct summary *s)
 	s->p99 = stats_percentile(v, n, 99);
 }
 
+bool stats_meets_slo(const struct req_rec *r, double slo_ttft, double slo_tpot)
+{
+	return r->ok && !(slo_ttft > 0 && r->ttft > slo_ttft) &&
+	       !(slo_tpot > 0 && r->tpot > slo_tpot);
+}
+
 double stats_goodput(const struct req_rec *r, size_t n, double slo_ttft, double slo_tpot,
 		     double duration, size_t *good)
 {
 	size_t g = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (!r[i].ok)
-			continue;
-		if (slo_ttft > 0 && r[i].ttft > slo_ttft)
-			continue;
-		if (slo_tpot > 0 && r[i].tpot > slo_tpot)
-			continue;
-		g++;
-	}
+	for (size_t i = 0; i < n; i++)
+		g += stats_meets_slo(&r[i], slo_ttft, slo_tpot);
 	if (good)
 		*good = g;
 	return duration > 0 ? g / duration : 0;

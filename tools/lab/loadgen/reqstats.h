@@ -17,6 +17,12 @@ struct req_rec {
 	double ttft;
 	double e2e;
 	double tpot; /* (last token - first token) / (tokens - 1); 0 for one token */
+	double t_end; /* since the run began */
+	int session; /* -1: open loop */
+	int turn; /* 1-based within its session */
+	int local_port; /* the client end of the connection it went on */
+	bool reused; /* on a connection an earlier request opened */
+	char backend[32]; /* the answer's X-Backend header; "" when none */
 };
 
 struct summary {
@@ -34,6 +40,8 @@ struct summary {
 double stats_percentile(const double *sorted, size_t n, double p);
 /* Sorts v in place and fills s. */
 void stats_summarize(double *v, size_t n, struct summary *s);
+/* A completed request meeting both SLOs (a limit <= 0 is not checked). */
+bool stats_meets_slo(const struct req_rec *r, double slo_ttft, double slo_tpot);
 /* Completed requests meeting both SLOs (a limit <= 0 is not checked), per
  * second of duration; *good gets their count. */
 double stats_goodput(const struct req_rec *r, size_t n, double slo_ttft, double slo_tpot,
