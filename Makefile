@@ -101,7 +101,7 @@ $(O)/san/%.o: %.c | $(BPF_SKELS)
 .DEFAULT_GOAL := all
 # Keep the unlinked BPF objects: their .d files name them.
 .SECONDARY:
-.PHONY: all deps check check-layers test-unit test-monitoring test-bpf test-integration demo bench bench-datapath bench-govern \
+.PHONY: all deps check check-layers test-unit test-monitoring test-bpf test-integration demo bench bench-datapath bench-govern bench-sync \
 	bench-routing results-snapshot image image-ref test-image format \
 	check-format install clean help
 
@@ -161,6 +161,11 @@ bench: $(BENCH_BIN) $(AGENT_BIN) $(LLMSIM_BIN) $(LOADGEN_BIN)
 # Runaway control across machines alone (tests/bench/bench_govern.c).
 bench-govern: $(BENCH_BIN) $(AGENT_BIN) $(LLMSIM_BIN) $(LOADGEN_BIN)
 	$(Q)IG_BUILD=$(O) $(RECORD) $(RESULTS)/bench-govern.md $(BENCH_BIN) govern
+
+# Connection-state sync between two gateways alone (tests/bench/bench_sync.c):
+# decisions a peer applies per second, SYN at one gateway to entry at the other.
+bench-sync: $(BENCH_BIN)
+	$(Q)$(RECORD) $(RESULTS)/bench-sync.md $(BENCH_BIN) sync
 
 # The datapath's benchmarks in one run: the gateway per packet, the GPU
 # hosts' path, and forwarding rate through the gateway namespace (XDP
@@ -242,6 +247,7 @@ help:
 	@echo '  bench             every benchmark: datapath, Maglev, agent, hosts, forwarding, governance (root)'
 	@echo '  bench-datapath    gateway per packet, GPU-host path, forwarding pps XDP vs iptables (root)'
 	@echo '  bench-govern      runaway start to throttle across machines, token-estimate error (root)'
+	@echo '  bench-sync        connection-state sync: decisions applied per second, SYN to peer entry (root)'
 	@echo '  bench-routing     routing policies (kube-proxy, RR, least-conn, Maglev, least-loaded,'
 	@echo '                    oracle) on llmsim hosts: $(O)/bench-routing/results.md + PNGs (root)'
 	@echo '  results-snapshot  copy $(O)/results/*.md (what bench* and test-kernels measured) to docs/results/'

@@ -287,7 +287,8 @@ Test(ctl, conns)
 	cr_expect_str_eq(out, "{\"conns\":[{\"src\":\"198.18.0.2\",\"sport\":40000,\"dst\":"
 			      "\"198.19.0.10\",\"dport\":80,\"proto\":\"tcp\",\"tenant\":1,"
 			      "\"service\":1,\"backend\":2,\"age_s\":100,\"idle_s\":5,"
-			      "\"closing\":false,\"state\":\"open\"}],\"count\":1}\n");
+			      "\"closing\":false,\"state\":\"open\",\"synced\":false}],"
+			      "\"count\":1}\n");
 	cr_assert_eq(ctl("conns --service 2 --count"), 0);
 	cr_expect_str_eq(out, "1\n");
 	cr_assert_eq(ctl("conns --flow [2001:db8::2]:50000-[2001:db8::10]:443/tcp --json"), 0, "%s",

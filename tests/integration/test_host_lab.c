@@ -557,7 +557,7 @@ static void ctl_views(void)
 		  "endpoints: %s", out);
 	cr_expect_eq(netns_run_output(NULL, out, sizeof(out), "%s vnis", ctl), 0);
 	cr_expect(strstr(out, "{\"vni\":6400,\"tenant\":1,\"vteps\":[\"198.18.12.2\","
-			      "\"198.18.255.1\"]}"),
+			      "\"198.18.255.1\"],\"learned\":[]}"),
 		  "vnis: %s", out);
 	cr_expect_eq(netns_run_output(NULL, out, sizeof(out), "%s host-drops", ctl), 0);
 	cr_expect(strstr(out, "{\"tenant\":2,\"reason\":\"endpoint-other-tenant\""),

@@ -256,6 +256,15 @@ verdict() {
 		echo
 		echo "test-kernels: FAILED:"
 		echo "$bad"
+		# What each failed test said (its TAP diagnostics), so that a CI
+		# log alone tells why.
+		for tap in "$kdir"/results/*/*.tap; do
+			[ -e "$tap" ] || continue
+			awk -v f="${tap#"$kdir"/results/}" '
+				/^not ok / { print "  " f ": " $0; n = 12; next }
+				n > 0 && /^  / { print "  " $0; n--; next }
+				{ n = 0 }' "$tap"
+		done
 		echo "Logs: $kdir/results/<kernel>/<compiler>.<part>.{log,out}, console.log"
 		return 1
 	fi
