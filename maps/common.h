@@ -7,7 +7,7 @@
 
 #include <linux/types.h>
 
-#define IG_ABI_VERSION 2
+#define IG_ABI_VERSION 3
 
 #define IG_STR_(x) #x
 #define IG_STR(x) IG_STR_(x)

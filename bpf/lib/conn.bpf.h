@@ -55,7 +55,7 @@ static __always_inline void inflight_add(__u32 backend, __s64 delta)
 }
 
 /* Mark the entry closed; 1 when this call did (and released its counts). */
-static __always_inline int conn_release(struct ig_conn *ct, __u32 tenant)
+static __always_inline int conn_release(struct ig_conn_slot *ct, __u32 tenant)
 {
 	__u32 old;
 
@@ -101,7 +101,7 @@ static __always_inline void conn_times_get(const struct ig_config *cfg, struct c
 /* The first ACK makes a half-open entry established; traffic after it (or
  * data on it) confirms a session. Atomic ors: never lose a CLOSING set by
  * another CPU. Each runs at most twice per flow. */
-static __always_inline void conn_advance(struct ig_conn *ct, const struct pkt *p)
+static __always_inline void conn_advance(struct ig_conn_slot *ct, const struct pkt *p)
 {
 	__u32 flags = ct->flags;
 
@@ -117,11 +117,12 @@ static __always_inline void conn_advance(struct ig_conn *ct, const struct pkt *p
 	__sync_fetch_and_or(&ct->flags, IG_CONN_F_CONFIRMED);
 }
 
-/* An existing entry: its backend, or 0 when the flow must be steered anew.
+/* An existing entry (its way's slot; cold: its cold record, read only to
+ * sync its prio): its backend, or 0 when the flow must be steered anew.
  * With sync on, the handshake's ACK and a FIN or RST go to the peers. */
-static __always_inline __u32 conn_follow(const struct conn_times *t, struct ig_conn *ct,
-					 const struct pkt *p, __u64 now,
-					 const struct ig_conn_key *key)
+static __always_inline __u32 conn_follow(const struct conn_times *t, struct ig_conn_slot *ct,
+					 const struct ig_conn_cold *cold, const struct pkt *p,
+					 __u64 now, const struct ig_conn_key *key)
 {
 	struct ig_backend *be = backend_get(ct->backend);
 	__u32 tenant = key->tenant, was = ct->flags;
@@ -144,14 +145,16 @@ static __always_inline __u32 conn_follow(const struct conn_times *t, struct ig_c
 		/* The ACK, and the first traffic after it: a peer's copy
 		 * of a live session is then as safe from replacement. */
 		if (t->sync && ((ct->flags ^ was) & (IG_CONN_F_EST | IG_CONN_F_CONFIRMED)))
-			sync_emit(key, ct, IG_SYNC_EST);
+			sync_emit(key, ct, cold->prio, IG_SYNC_EST);
 	}
-	ct->last_ns = now;
+	/* Coarsely: a busy flow's line stays clean (IG_CONN_REFRESH_NS). */
+	if (now - ct->last_ns >= IG_CONN_REFRESH_NS)
+		ct->last_ns = now;
 	if (p->proto == IPPROTO_TCP && (p->tcp_flags & (TCP_F_FIN | TCP_F_RST)) &&
 	    conn_release(ct, tenant)) {
 		count(IG_CNT_CONN_CLOSED);
 		if (t->sync)
-			sync_emit(key, ct, IG_SYNC_CLOSE);
+			sync_emit(key, ct, cold->prio, IG_SYNC_CLOSE);
 	}
 	count(IG_CNT_CONN_HIT);
 	return ct->backend;
@@ -211,13 +214,49 @@ static __always_inline int conn_key_eq(const struct ig_conn_key *a, const struct
  * pointer arguments may be NULL to the verifier (5.12+: pointer arguments
  * of global functions). */
 
+/* A flow's home way (IG_CONN_HOME): where a new entry goes when that way
+ * is empty, and the way a lookup reads together with the tags. */
+static __always_inline __u32 conn_home(__u32 tag)
+{
+	return IG_CONN_HOME(tag);
+}
+
+/* Whether slot s holds key, its words read with volatile loads, so that
+ * the compiler keeps them ahead of the tag's test: the home way's line is
+ * then fetched in parallel with the tags' line, not after it. */
+static __always_inline int conn_key_eq_now(const struct ig_conn_slot *s,
+					   const struct ig_conn_key *key)
+{
+	const volatile __u32 *x = (const volatile __u32 *)&s->key;
+	const __u32 *y = (const __u32 *)key;
+	__u32 diff = 0;
+
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(*key) / 4); i++)
+		diff |= x[i] ^ y[i];
+	/* diff is computed here, not sunk past the tag's test: the eleven
+	 * words kept live across it spilled (conn_way_find took 144 bytes
+	 * of the 512 it shares with the program, which then failed to load
+	 * once sync had grown the program's own frame). */
+	asm volatile("" : "+r"(diff));
+	return !diff;
+}
+
 /* The way holding key in b, or -1. A tag that matches is confirmed by the
- * whole key (tags are 31 bits of the hash). */
+ * whole key (tags are 31 bits of the hash). The home way first: its key
+ * and its tag are both loaded before either is tested, so a flow in its
+ * home way costs one cache miss's latency, not two in a row. */
 __attribute__((noinline)) int conn_way_find(struct ig_conn_bucket *b, const struct ig_conn_key *key,
 					    __u32 tag)
 {
+	__u32 h = conn_home(tag) & (IG_CONN_WAYS - 1);
+	int home;
+
 	if (!b || !key)
 		return -1;
+	home = conn_key_eq_now(&b->ways[h], key);
+	if ((*(volatile __u32 *)&b->tags[h] == tag) & home)
+		return h;
 	for (int w = 0; w < IG_CONN_WAYS; w++) {
 		if (*(volatile __u32 *)&b->tags[w] != tag)
 			continue;
@@ -245,8 +284,8 @@ enum conn_victim_class { CV_EMPTY, CV_EXPIRED, CV_CLOSED, CV_HALF_OPEN, CV_LIVE 
 static __always_inline int conn_class(const struct conn_times *t, const struct ig_conn_slot *s,
 				      __u32 tag, __u64 now)
 {
-	__u64 last = s->val.last_ns, idle = now > last ? now - last : 0;
-	__u32 flags = s->val.flags;
+	__u64 last = s->last_ns, idle = now > last ? now - last : 0;
+	__u32 flags = s->flags;
 
 	if (tag == IG_CONN_TAG_EMPTY)
 		return CV_EMPTY;
@@ -270,7 +309,7 @@ static __always_inline int conn_class(const struct conn_times *t, const struct i
 /* The way a new entry may take in b: the best class, the least recently
  * seen among equals; -1 when every way is live. *tag_seen is its tag. */
 __attribute__((noinline)) int conn_way_victim(struct ig_conn_bucket *b, const struct conn_times *t,
-					      __u64 now, __u32 *tag_seen)
+					      __u64 now, __u32 home, __u32 *tag_seen)
 {
 	__u64 best_seen = ~0ULL, seen;
 	int best = -1, best_class = CV_LIVE, c;
@@ -279,7 +318,13 @@ __attribute__((noinline)) int conn_way_victim(struct ig_conn_bucket *b, const st
 	if (!b || !t || !tag_seen)
 		return -1;
 	/* An empty way first, from the tags alone (the line the lookup just
-	 * read): in a table with room no other way's slot is read. */
+	 * read): in a table with room no other way's slot is read. The
+	 * flow's home way if it is empty (conn_way_find reads it first). */
+	tag = *(volatile __u32 *)&b->tags[home & (IG_CONN_WAYS - 1)];
+	if (tag == IG_CONN_TAG_EMPTY) {
+		*tag_seen = tag;
+		return home & (IG_CONN_WAYS - 1);
+	}
 	for (int w = 0; w < IG_CONN_WAYS; w++) {
 		tag = *(volatile __u32 *)&b->tags[w];
 		if (tag == IG_CONN_TAG_EMPTY) {
@@ -290,7 +335,7 @@ __attribute__((noinline)) int conn_way_victim(struct ig_conn_bucket *b, const st
 	for (int w = 0; w < IG_CONN_WAYS; w++) {
 		tag = *(volatile __u32 *)&b->tags[w];
 		c = conn_class(t, &b->ways[w], tag, now);
-		seen = b->ways[w].val.last_ns;
+		seen = b->ways[w].last_ns;
 		if (c < best_class || (c == best_class && c != CV_LIVE && seen < best_seen)) {
 			best = w;
 			best_class = c;
@@ -327,10 +372,16 @@ static __always_inline int conn_take(struct ig_conn_bucket *b, int w, __u32 tag_
 	if (tag_seen != IG_CONN_TAG_EMPTY) {
 		if (!conn_key_eq(&s->key, key))
 			count(IG_CNT_CONN_REPLACED);
-		conn_release(&s->val, s->key.tenant);
+		conn_release(s, s->key.tenant);
 	}
 	__builtin_memcpy(&s->key, key, sizeof(*key));
-	s->val = *nct;
+	s->backend = nct->backend;
+	s->flags = nct->flags;
+	s->service = nct->service;
+	s->last_ns = nct->last_ns;
+	b->cold[i].first_ns = nct->first_ns;
+	b->cold[i].hash = nct->hash;
+	b->cold[i].prio = nct->prio;
 	/* xchg: a full barrier before the tag publishes the slot. */
 	__sync_lock_test_and_set(tagp, tag);
 	return 0;
@@ -377,13 +428,15 @@ static __always_inline void conn_insert(const struct ig_service *svc, struct con
 	inflight_add(r->backend, 1);
 	count(IG_CNT_NEW_CONN);
 	r->new_conn = 1;
+	/* What conn_take wrote to the slot, from the local copy: once the
+	 * tag is published another CPU may take the way again. */
 	if (cc->t.sync)
-		sync_emit(key, &nct, IG_SYNC_NEW);
+		sync_emit_rec(key, nct.backend, nct.service, nct.flags, nct.prio, IG_SYNC_NEW);
 }
 
 /* The entry of key (hash: its flow hash), read only, or NULL: for a
  * packet that is not the flow's own traffic (an ICMP error quoting it). */
-static __always_inline struct ig_conn *conn_peek(const struct ig_conn_key *key, __u32 hash)
+static __always_inline struct ig_conn_slot *conn_peek(const struct ig_conn_key *key, __u32 hash)
 {
 	__u32 idx = hash & ig_conn_mask;
 	struct ig_conn_bucket *b = bpf_map_lookup_elem(&ig_conns, &idx);
@@ -394,7 +447,7 @@ static __always_inline struct ig_conn *conn_peek(const struct ig_conn_key *key, 
 	w = conn_way_find(b, key, IG_CONN_TAG(hash));
 	if (w < 0 || w >= IG_CONN_WAYS)
 		return NULL;
-	return &b->ways[conn_way_index(w)].val;
+	return &b->ways[conn_way_index(w)];
 }
 
 /* Find the flow's entry; follow it when it is live. 1 when r->backend is
@@ -414,7 +467,8 @@ static __always_inline int conn_lookup(struct conn_ctx *cc, const struct ig_conn
 		return 0;
 	w = conn_way_find(cc->b, key, cc->tag);
 	if (w >= 0 && w < IG_CONN_WAYS) {
-		r->backend = conn_follow(&cc->t, &cc->b->ways[conn_way_index(w)].val, p, now, key);
+		r->backend = conn_follow(&cc->t, &cc->b->ways[conn_way_index(w)],
+					 &cc->b->cold[conn_way_index(w)], p, now, key);
 		if (r->backend)
 			return 1;
 		/* Closed, expired or its backend is down: the new entry
@@ -426,7 +480,7 @@ static __always_inline int conn_lookup(struct conn_ctx *cc, const struct ig_conn
 	}
 	if (p->proto == IPPROTO_TCP && !tcp_is_syn(p))
 		count(IG_CNT_RESTEER_NONSYN);
-	cc->way = conn_way_victim(cc->b, &cc->t, now, &cc->tag_seen);
+	cc->way = conn_way_victim(cc->b, &cc->t, now, conn_home(cc->tag), &cc->tag_seen);
 	return 0;
 }
 

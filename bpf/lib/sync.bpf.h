@@ -9,8 +9,9 @@
 
 #include "maps/maps.bpf.h"
 
-static __always_inline void sync_emit(const struct ig_conn_key *key, const struct ig_conn *ct,
-				      __u8 op)
+/* The record of one decision on key's entry. */
+static __always_inline void sync_emit_rec(const struct ig_conn_key *key, __u32 backend,
+					  __u32 service, __u32 flags, __u8 prio, __u8 op)
 {
 	struct ig_sync_ev *e = bpf_ringbuf_reserve(&ig_sync, sizeof(*e), 0);
 	__u32 zero = 0;
@@ -24,12 +25,21 @@ static __always_inline void sync_emit(const struct ig_conn_key *key, const struc
 	}
 	e->ts_ns = bpf_ktime_get_ns();
 	__builtin_memcpy(&e->key, key, sizeof(*key));
-	e->backend = ct->backend;
-	e->service = ct->service;
-	e->flags = ct->flags;
+	e->backend = backend;
+	e->service = service;
+	e->flags = flags;
 	e->op = op;
-	e->prio = ct->prio;
+	e->prio = prio;
 	bpf_ringbuf_submit(e, 0);
+}
+
+/* The record of an existing entry, from its way's slot (ABI 3: backend,
+ * service and flags; the prio is in the way's cold record, which no
+ * packet reads, so the caller passes it). */
+static __always_inline void sync_emit(const struct ig_conn_key *key, const struct ig_conn_slot *s,
+				      __u8 prio, __u8 op)
+{
+	sync_emit_rec(key, s->backend, s->service, s->flags, prio, op);
 }
 
 #endif /* __IG_SYNC_BPF_H */

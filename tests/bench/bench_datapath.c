@@ -12,7 +12,8 @@
  * round; each reports the median and range over the rounds, and every
  * packet's verdict is counted: a run where one was not steered fails
  * (IG_BENCH_REPEAT, IG_BENCH_EST_FLOWS and, for profiling one case against
- * the empty program, IG_BENCH_ONLY=1..6 change the run). Then
+ * the empty program, IG_BENCH_ONLY=1..6 change the run; IG_BENCH_VS=obj
+ * compares against a variant object instead of the LRU baseline). Then
  * governance's own cost, in one program: a tenant under limits against one
  * without, in alternating runs, median of the differences. */
 #include <errno.h>
@@ -27,6 +28,8 @@
 #include <netinet/in.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "tests/bpf/progs/bench_gw.skel.h"
 #include "tests/bpf/progs/bench_lru.skel.h"
@@ -343,6 +346,65 @@ static int design_lru(struct design *d, struct bench_lru **skel, int ifindex)
 	return dp_from_object(&d->maps, d->obj) ?: bench_config(&d->maps, ifindex);
 }
 
+/* IG_BENCH_VS=file.bpf.o: the second design is that object (a variant of
+ * bench_gw built with parts changed or compiled out, for profiling), in
+ * place of the LRU baseline; its connection table keeps the size it has. */
+/* Set a const volatile __u32 of obj's .rodata before load. */
+static int rodata_u32(struct bpf_object *obj, const char *var, __u32 val)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	struct bpf_map *map;
+	size_t size;
+	char *data;
+	int id;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *name = bpf_map__name(map);
+
+		if (bpf_map__is_internal(map) && strstr(name, ".rodata"))
+			break;
+	}
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	if (!map || id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, id);
+	data = (char *)bpf_map__initial_value(map, &size);
+	vs = btf_var_secinfos(sec);
+	for (int i = 0; data && i < btf_vlen(sec); i++, vs++) {
+		if (strcmp(btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off),
+			   var) ||
+		    vs->offset + sizeof(val) > size)
+			continue;
+		memcpy(data + vs->offset, &val, sizeof(val));
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int design_file(struct design *d, struct bpf_object **objp, const char *path, int ifindex)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	int err;
+
+	*objp = obj;
+	if (!obj)
+		return -errno;
+	err = rodata_u32(obj, "bench_est_flows", est_flows) ?: bpf_object__load(obj);
+	if (err)
+		return err;
+	*d = (struct design){ .name = path,
+			      .obj = obj,
+			      .new4 = bpf_object__find_program_by_name(obj, "xdp_bench_new"),
+			      .est4 = bpf_object__find_program_by_name(obj, "xdp_bench_est4"),
+			      .est6 = bpf_object__find_program_by_name(obj, "xdp_bench_est6"),
+			      .verdicts = bpf_object__find_map_fd_by_name(obj, "bench_verdicts") };
+	if (!d->new4 || !d->est4 || !d->est6 || d->verdicts < 0)
+		return -ENOENT;
+	return dp_from_object(&d->maps, d->obj) ?: bench_config(&d->maps, ifindex);
+}
+
 enum { C_EMPTY, C_NEW4, C_EST4, C_EST6, C__MAX };
 #define DESIGNS 2
 #define CASES (1 + (C__MAX - 1) * DESIGNS)
@@ -432,6 +494,8 @@ int bench_datapath(void)
 	struct design d[DESIGNS];
 	struct bench_gw *gw = NULL;
 	struct bench_lru *lru = NULL;
+	struct bpf_object *vs = NULL;
+	const char *vs_path = getenv("IG_BENCH_VS");
 	int ifindex = 0, err;
 
 	if (getenv("IG_BENCH_REPEAT"))
@@ -445,7 +509,10 @@ int bench_datapath(void)
 		fprintf(stderr, "bench_datapath: needs root and veth (%s)\n", strerror(-err));
 		return err;
 	}
-	err = pin_cpu() ?: design_gw(&d[0], &gw, ifindex) ?: design_lru(&d[1], &lru, ifindex);
+	err = pin_cpu() ?: design_gw(&d[0], &gw, ifindex);
+	if (!err)
+		err = vs_path ? design_file(&d[1], &vs, vs_path, ifindex) :
+				design_lru(&d[1], &lru, ifindex);
 	bench_packets(&syn4, &ack4, &syn6, &ack6);
 	for (int i = 0; !err && i < DESIGNS; i++)
 		err = prime_established(&d[i], &syn4, &ack4, &syn6, &ack6, ifindex);
@@ -473,6 +540,7 @@ int bench_datapath(void)
 	if (err)
 		fprintf(stderr, "bench_datapath: %s\n", strerror(-err));
 	bench_lru__destroy(lru);
+	bpf_object__close(vs);
 	bench_gw__destroy(gw);
 	return err;
 }

@@ -10,7 +10,10 @@
  * every established entry on its backend across a weight change. With
  * sync on, the ring carries NEW, EST and CLOSE records; a peer's entry
  * (dp_conn_sync_put) carries mid-flow packets to its backend and never
- * replaces a live entry. */
+ * replaces a live entry. The ABI 3 layout: an entry takes its home way
+ * when it is empty (the datapath's and a peer's alike), its cold record
+ * holds what the datapath made (a sync record's prio comes from it), and
+ * a stale last-seen time is refreshed. */
 #include <sched.h>
 #include <string.h>
 #include <time.h>
@@ -576,6 +579,107 @@ Test(conntable, half_full_table_under_syn_ack_flood_keeps_every_session)
 	expect_all_kept(est, be, n);
 }
 
+/* ---- the layout (ABI 3: a line per way, a home way, a cold record) ---- */
+
+static int find_way(struct dp_conn *c, void *arg)
+{
+	struct dp_conn *want = arg;
+
+	if (!memcmp(&c->key, &want->key, sizeof(c->key)))
+		*want = *c;
+	return 0;
+}
+
+Test(conntable, an_entry_reads_back_as_the_datapath_made_it)
+{
+	struct timespec ts;
+	struct ig_conn v;
+	__u64 t0, t1;
+	int be, home = 0;
+
+	load(16);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	t0 = (__u64)ts.tv_sec * SEC_NS + ts.tv_nsec;
+	/* One flow per bucket: each has its bucket to itself, so its home way. */
+	for (unsigned int i = 0, seen = 0; i < 2000 && seen != 0xffff; i++) {
+		struct flow f = flow(3000 + i, VIP4);
+		struct dp_conn c = {};
+		__u32 bucket = bucket_of(&f, 16), hash;
+
+		if (seen & 1U << bucket)
+			continue;
+		seen |= 1U << bucket;
+		be = connect_flow(&f);
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+		t1 = (__u64)ts.tv_sec * SEC_NS + ts.tv_nsec;
+		cr_assert_eq(entry(&f, &v), IG_CONN_F_EST | IG_CONN_F_CONFIRMED);
+		key_of(&f, &c.key);
+		hash = ig_flow_hash((const __u32 *)c.key.saddr, (const __u32 *)c.key.daddr,
+				    c.key.sport, c.key.dport, c.key.proto);
+		cr_expect_eq(v.backend, (__u32)be);
+		cr_expect_eq(v.service, SVC_TCP);
+		cr_expect_eq(v.hash, hash, "the flow hash, from the cold record");
+		cr_expect_eq(v.prio, 0);
+		cr_expect(v.first_ns >= t0 && v.first_ns <= v.last_ns && v.last_ns <= t1,
+			  "first %llu, last %llu, not within [%llu, %llu]",
+			  (unsigned long long)v.first_ns, (unsigned long long)v.last_ns,
+			  (unsigned long long)t0, (unsigned long long)t1);
+		cr_assert_eq(dp_conns_walk(&maps, find_way, &c, NULL), 0);
+		cr_expect_eq(c.bucket, bucket);
+		cr_expect_eq(c.way, IG_CONN_HOME(IG_CONN_TAG(hash)), "flow %u not in its home way",
+			     i);
+		home++;
+	}
+	cr_expect_eq(home, 16, "a flow in every bucket");
+}
+
+Test(conntable, a_second_flow_whose_home_is_taken_goes_elsewhere)
+{
+	struct flow a = flow(5000, VIP4), b;
+	int be_a, be_b;
+
+	load(1);
+	be_a = connect_flow(&a);
+	/* Another flow with the same home way, in the one bucket. */
+	for (unsigned int i = 1;; i++) {
+		struct ig_conn_key ka, kb;
+
+		b = flow(5000 + i, VIP4);
+		key_of(&a, &ka);
+		key_of(&b, &kb);
+		if (IG_CONN_HOME(IG_CONN_TAG(ig_flow_hash((const __u32 *)ka.saddr,
+							  (const __u32 *)ka.daddr, ka.sport,
+							  ka.dport, ka.proto))) ==
+		    IG_CONN_HOME(IG_CONN_TAG(ig_flow_hash((const __u32 *)kb.saddr,
+							  (const __u32 *)kb.daddr, kb.sport,
+							  kb.dport, kb.proto))))
+			break;
+		cr_assert_lt(i, 1000);
+	}
+	be_b = connect_flow(&b);
+	cr_expect_eq(entries(), 2);
+	cr_expect_eq(send_seg(&a, DATA), be_a, "the home way's owner still found");
+	cr_expect_eq(send_seg(&b, DATA), be_b, "the other found in another way");
+	cr_expect_eq(entry(&b, NULL), IG_CONN_F_EST | IG_CONN_F_CONFIRMED);
+}
+
+Test(conntable, a_stale_last_seen_is_refreshed)
+{
+	struct flow f = flow(6000, VIP4);
+	struct timespec ts;
+	struct ig_conn v;
+	__u64 t0;
+
+	load(16);
+	/* Seen 1 s ago (older than IG_CONN_REFRESH_NS): the next packet stores its time. */
+	put(&f, IG_CONN_F_EST | IG_CONN_F_CONFIRMED, SEC_NS, 1);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	t0 = (__u64)ts.tv_sec * SEC_NS + ts.tv_nsec;
+	cr_assert_eq(send_seg(&f, DATA), 1);
+	cr_assert_geq(entry(&f, &v), 0);
+	cr_expect_geq(v.last_ns, t0, "last seen not refreshed");
+}
+
 /* ---- connection-state sync (docs/scale-out.md) ---- */
 
 struct sync_seen {
@@ -650,9 +754,9 @@ Test(conntable, sync_records_follow_the_connection)
 }
 
 /* A peer's entry, written as the agent writes it (dp_conn_sync_put). */
-static int sync_put(const struct flow *f, __u32 backend, __u32 flags)
+static int sync_put_prio(const struct flow *f, __u32 backend, __u32 flags, __u8 prio)
 {
-	struct ig_conn v = { .backend = backend, .service = SVC_TCP, .flags = flags };
+	struct ig_conn v = { .backend = backend, .service = SVC_TCP, .flags = flags, .prio = prio };
 	struct timespec ts;
 	struct ig_config cfg;
 	struct ig_conn_key k;
@@ -666,6 +770,11 @@ static int sync_put(const struct flow *f, __u32 backend, __u32 flags)
 	err = dp_conn_sync_put(t, &k, &v, &cfg, (__u64)ts.tv_sec * SEC_NS + ts.tv_nsec);
 	dp_conns_close(t);
 	return err;
+}
+
+static int sync_put(const struct flow *f, __u32 backend, __u32 flags)
+{
+	return sync_put_prio(f, backend, flags, IG_PRIO_STANDARD);
 }
 
 #define SYNCED_EST (IG_CONN_F_SYNCED | IG_CONN_F_EST | IG_CONN_F_CONFIRMED)
@@ -722,4 +831,109 @@ Test(conntable, a_synced_entry_never_replaces_a_live_one)
 	cr_expect_eq(entry(&f, NULL), SYNCED_EST);
 	for (int i = 1; i < 8; i++)
 		cr_expect_eq(entry(&est[i], NULL), IG_CONN_F_EST | IG_CONN_F_CONFIRMED);
+}
+
+/* ---- sync and the ABI 3 layout ---- */
+
+static __u32 hash_of(const struct flow *f)
+{
+	struct ig_conn_key k;
+
+	key_of(f, &k);
+	return ig_flow_hash((const __u32 *)k.saddr, (const __u32 *)k.daddr, k.sport, k.dport,
+			    k.proto);
+}
+
+static __u32 home_of(const struct flow *f)
+{
+	return IG_CONN_HOME(IG_CONN_TAG(hash_of(f)));
+}
+
+/* The flow's way as dp_conns_walk reports it (slot and cold record). */
+static struct dp_conn way_of(const struct flow *f)
+{
+	struct dp_conn c = {};
+
+	key_of(f, &c.key);
+	c.way = ~0U;
+	cr_assert_eq(dp_conns_walk(&maps, find_way, &c, NULL), 0);
+	cr_assert_neq(c.way, ~0U, "flow %s:%u has no entry", f->src, f->sport);
+	return c;
+}
+
+Test(conntable, sync_records_carry_the_prio_of_the_cold_record)
+{
+	struct ig_service svc = { .id = SVC_TCP, .tenant = TN, .prio = IG_PRIO_BATCH };
+	struct flow f = flow(1300, VIP4);
+	struct ig_service_key k;
+	struct sync_seen s;
+	int be;
+
+	load(16);
+	cr_assert_eq(dp_service_key(&k, VIP4, 8000, IPPROTO_TCP), 0);
+	cr_assert_eq(dp_service_set(&maps, &k, &svc), 0);
+	sync_on();
+	be = connect_flow(&f);
+	cr_assert_eq(send_seg(&f, FIN), be);
+	sync_drain(&s);
+	cr_assert_eq(s.n, 4, "NEW, EST, EST, CLOSE: got %d records", s.n);
+	for (int i = 0; i < 4; i++) {
+		cr_expect_eq(s.ev[i].prio, IG_PRIO_BATCH, "record %d (op %u): prio %u", i,
+			     s.ev[i].op, s.ev[i].prio);
+		cr_expect_eq(s.ev[i].backend, (__u32)be);
+		cr_expect_eq(s.ev[i].service, SVC_TCP);
+	}
+	cr_expect_eq(way_of(&f).val.prio, IG_PRIO_BATCH);
+}
+
+Test(conntable, a_synced_entry_takes_its_home_way_and_keeps_its_cold_record)
+{
+	struct flow a = flow(1400, VIP4), f, h;
+	struct dp_conn c, d;
+	struct timespec ts;
+	__u64 t0;
+
+	load(1);
+	connect_flow(&a);
+	cr_assert_eq(way_of(&a).way, home_of(&a));
+	/* f's home is a's: f goes to another way, and is found there. */
+	for (unsigned int i = 1;; i++) {
+		f = flow(1400 + i, VIP4);
+		if (home_of(&f) == home_of(&a))
+			break;
+		cr_assert_lt(i, 1000);
+	}
+	cr_assert_eq(sync_put(&f, 2, SYNCED_EST), 0);
+	c = way_of(&f);
+	cr_expect_neq(c.way, home_of(&a));
+	cr_expect_eq(send_seg(&f, DATA), 2, "the peer's entry found outside its home way");
+	/* h's home is empty: h takes it, with its cold record. */
+	for (unsigned int i = 100;; i++) {
+		h = flow(1400 + i, VIP4);
+		if (home_of(&h) != home_of(&a) && home_of(&h) != c.way)
+			break;
+		cr_assert_lt(i, 1000);
+	}
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	t0 = (__u64)ts.tv_sec * SEC_NS + ts.tv_nsec;
+	cr_assert_eq(sync_put_prio(&h, 1, IG_CONN_F_SYNCED, IG_PRIO_INTERACTIVE), 0);
+	c = way_of(&h);
+	cr_expect_eq(c.way, home_of(&h), "way %u, home %u", c.way, home_of(&h));
+	cr_expect_eq(c.val.hash, hash_of(&h));
+	cr_expect_eq(c.val.prio, IG_PRIO_INTERACTIVE);
+	cr_expect_eq(c.val.backend, 1);
+	cr_expect_eq(c.val.service, SVC_TCP);
+	cr_expect_eq(c.val.flags, IG_CONN_F_SYNCED);
+	cr_expect(c.val.first_ns >= t0 && c.val.first_ns == c.val.last_ns);
+	/* Its EST later: rewritten in place; first seen and hash stay. */
+	sleep_ms(30);
+	cr_assert_eq(sync_put_prio(&h, 1, SYNCED_EST, IG_PRIO_INTERACTIVE), 0);
+	d = way_of(&h);
+	cr_expect_eq(d.way, c.way);
+	cr_expect_eq(d.val.first_ns, c.val.first_ns);
+	cr_expect_gt(d.val.last_ns, c.val.last_ns);
+	cr_expect_eq(d.val.hash, c.val.hash);
+	cr_expect_eq(d.val.flags, SYNCED_EST);
+	cr_expect_eq(send_seg(&h, DATA), 1);
+	cr_expect_eq(entries(), 3);
 }

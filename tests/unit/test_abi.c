@@ -23,8 +23,16 @@ Test(abi, layout_matches_bpf_side)
 	cr_expect_eq(offsetof(struct ig_config, flags), 56);
 	cr_expect_eq(offsetof(struct ig_config, linger_ns), 24);
 	cr_expect_eq(offsetof(struct ig_conn, flags), 24);
-	cr_expect_eq(offsetof(struct ig_conn_slot, val), 48);
-	cr_expect_eq(offsetof(struct ig_conn_bucket, ways), 32);
+	cr_expect_eq(offsetof(struct ig_conn_slot, backend), 44);
+	cr_expect_eq(offsetof(struct ig_conn_slot, flags), 48);
+	cr_expect_eq(offsetof(struct ig_conn_slot, last_ns), 56);
+	cr_expect_eq(offsetof(struct ig_conn_bucket, ways), 64, "each way on a line of its own");
+	cr_expect_eq(offsetof(struct ig_conn_bucket, cold), 64 + 64 * IG_CONN_WAYS);
+	cr_expect_eq(offsetof(struct ig_sync_ev, key), 8);
+	cr_expect_eq(offsetof(struct ig_sync_ev, backend), 52);
+	cr_expect_eq(offsetof(struct ig_sync_ev, flags), 60);
+	cr_expect_eq(offsetof(struct ig_sync_ev, op), 64);
+	cr_expect_eq(offsetof(struct ig_sync_ev, prio), 65);
 	cr_expect_eq(offsetof(struct ig_event, type), 60);
 	cr_expect_eq(offsetof(struct ig_tenant, max_conns), 12);
 	cr_expect_eq(offsetof(struct ig_tenant, conn_cost), 24);
@@ -64,6 +72,22 @@ Test(abi, pin_path_carries_version)
 
 	snprintf(want, sizeof(want), "/sys/fs/bpf/infergate/v%d/maps", IG_ABI_VERSION);
 	cr_expect_str_eq(IG_PIN_MAPS, want);
+	/* ABI 3: ig_conns' one-line ways (maps/README.md, docs/conntable.md). */
+	cr_expect_eq(IG_ABI_VERSION, 3);
+	cr_expect_str_eq(IG_PIN_ROOT, "/sys/fs/bpf/infergate/v3");
+}
+
+Test(abi, conns_and_sync_maps_are_opened)
+{
+	static const char *const want[] = { "ig_conns", "ig_sync", "ig_sync_lost" };
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		size_t j = 0;
+
+		while (j < dp_map_count && strcmp(dp_map_names[j], want[i]))
+			j++;
+		cr_expect_lt(j, dp_map_count, "%s is not in dp_map_names", want[i]);
+	}
 }
 
 Test(abi, names)

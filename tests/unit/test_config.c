@@ -215,7 +215,7 @@ Test(config, example_governance)
 	cr_expect_eq(g->bytes_per_token, 4.0);
 	cr_expect_eq(g->cut_runaway_flows, true);
 	cr_assert_eq(g->n_host_maps, 1);
-	cr_expect_str_eq(g->host_maps[0], "/sys/fs/bpf/infergate/v1/maps");
+	cr_expect_str_eq(g->host_maps[0], IG_PIN_MAPS, "the example names this ABI's pin root");
 	cr_assert_eq(g->n_hosts, 1);
 	cr_expect_str_eq(g->hosts[0].name, "gpu-1");
 	cr_expect_str_eq(g->hosts[0].url, "http://198.18.1.10:9469/metrics");

@@ -29,7 +29,8 @@ const char *const dp_map_names[] = {
 };
 const size_t dp_map_count = sizeof(dp_map_names) / sizeof(dp_map_names[0]);
 /* ig_host_addrs and what follows (ig_wl_stats, ig_names, ig_operator)
- * came after ABI 1's first pins; ig_sync and ig_sync_lost after ABI 2's. */
+ * came after ABI 1's first pins; ig_sync and ig_sync_lost within ABI 2 (every
+ * ABI 3 datapath has them). */
 #define DP_FIRST_OPTIONAL 27
 _Static_assert(sizeof(dp_map_names) / sizeof(dp_map_names[0]) ==
 		       sizeof(struct dp_maps) / sizeof(int) - 1,
@@ -932,6 +933,35 @@ static int dp_conns_map(const struct dp_maps *m, struct dp_conn_table *t)
 	return 0;
 }
 
+/* The API's entry from a way's slot and cold record (maps/conn.h). */
+static void dp_conn_get_way(const struct ig_conn_bucket *b, __u32 w, struct ig_conn *v)
+{
+	const struct ig_conn_slot *s = &b->ways[w];
+
+	memset(v, 0, sizeof(*v));
+	v->first_ns = b->cold[w].first_ns;
+	v->last_ns = s->last_ns;
+	v->backend = s->backend;
+	v->service = s->service;
+	v->flags = s->flags;
+	v->hash = b->cold[w].hash;
+	v->prio = b->cold[w].prio;
+}
+
+static void dp_conn_put_way(struct ig_conn_bucket *b, __u32 w, const struct ig_conn *v, __u32 hash)
+{
+	struct ig_conn_slot *s = &b->ways[w];
+
+	s->last_ns = v->last_ns;
+	s->backend = v->backend;
+	s->service = v->service;
+	s->flags = v->flags;
+	memset(&b->cold[w], 0, sizeof(b->cold[w]));
+	b->cold[w].first_ns = v->first_ns;
+	b->cold[w].hash = hash;
+	b->cold[w].prio = v->prio;
+}
+
 /* A consistent copy of one way: its tag held still while it was copied. */
 static bool dp_conn_copy(struct ig_conn_bucket *b, __u32 w, struct dp_conn *c)
 {
@@ -940,7 +970,7 @@ static bool dp_conn_copy(struct ig_conn_bucket *b, __u32 w, struct dp_conn *c)
 	if (tag == IG_CONN_TAG_EMPTY || tag == IG_CONN_TAG_BUSY)
 		return false;
 	memcpy(&c->key, &b->ways[w].key, sizeof(c->key));
-	memcpy(&c->val, &b->ways[w].val, sizeof(c->val));
+	dp_conn_get_way(b, w, &c->val);
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	c->tag = tag;
 	return __atomic_load_n(&b->tags[w], __ATOMIC_RELAXED) == tag;
@@ -1030,16 +1060,19 @@ int dp_conn_put(const struct dp_maps *m, const struct ig_conn_key *k, const stru
 	w = dp_conn_find(&t, k, &b);
 	if (w >= 0)
 		old = IG_CONN_TAG(hash);
-	for (int i = 0; w < 0 && i < IG_CONN_WAYS; i++)
+	/* The home way first, as the datapath does (maps/conn.h). */
+	for (int j = 0; w < 0 && j < IG_CONN_WAYS; j++) {
+		int i = (IG_CONN_HOME(IG_CONN_TAG(hash)) + j) % IG_CONN_WAYS;
+
 		if (__atomic_load_n(&b->tags[i], __ATOMIC_ACQUIRE) == IG_CONN_TAG_EMPTY)
 			w = i;
+	}
 	if (w < 0 || !__sync_bool_compare_and_swap(&b->tags[w], old, IG_CONN_TAG_BUSY)) {
 		err = -ENOSPC; /* every way is taken (or was just taken) */
 		goto out_unmap;
 	}
 	memcpy(&b->ways[w].key, k, sizeof(*k));
-	b->ways[w].val = *v;
-	b->ways[w].val.hash = hash;
+	dp_conn_put_way(b, w, v, hash);
 	__atomic_store_n(&b->tags[w], IG_CONN_TAG(hash), __ATOMIC_RELEASE);
 out_unmap:
 	munmap(t.b, t.len);
@@ -1084,11 +1117,11 @@ enum { DP_CV_EMPTY, DP_CV_EXPIRED, DP_CV_CLOSED, DP_CV_HALF_OPEN, DP_CV_LIVE };
 static int dp_conn_class(const struct ig_config *cfg, const struct ig_conn_slot *s, __u32 tag,
 			 __u64 now)
 {
-	__u64 last = s->val.last_ns, idle = now > last ? now - last : 0;
+	__u64 last = s->last_ns, idle = now > last ? now - last : 0;
 	__u64 syn = cfg->syn_timeout_ns ?: IG_SYN_TIMEOUT_DEFAULT_NS;
 	__u64 linger = cfg->linger_ns ?: IG_CONN_LINGER_DEFAULT_NS;
 	__u64 udp = cfg->udp_idle_ns ?: IG_UDP_IDLE_DEFAULT_NS;
-	__u32 flags = s->val.flags;
+	__u32 flags = s->flags;
 
 	if (tag == IG_CONN_TAG_EMPTY)
 		return DP_CV_EMPTY;
@@ -1107,21 +1140,32 @@ static int dp_conn_class(const struct ig_config *cfg, const struct ig_conn_slot 
 	return DP_CV_LIVE;
 }
 
-static int dp_conn_victim(const struct ig_config *cfg, struct ig_conn_bucket *b, __u64 now,
-			  __u32 *tag_seen)
+/* As conn_way_victim: the flow's home way if it is empty, else the first
+ * empty way, else the best class, the least recently seen among equals. */
+static int dp_conn_victim(const struct ig_config *cfg, struct ig_conn_bucket *b, __u32 hash,
+			  __u64 now, __u32 *tag_seen)
 {
 	int best = -1, best_class = DP_CV_LIVE, c;
-	__u64 best_seen = ~0ULL;
-	__u32 tag;
+	__u32 home = IG_CONN_HOME(IG_CONN_TAG(hash)) % IG_CONN_WAYS, tag;
+	__u64 best_seen = ~0ULL, seen;
 
+	if (__atomic_load_n(&b->tags[home], __ATOMIC_ACQUIRE) == IG_CONN_TAG_EMPTY)
+		best = home;
+	for (int w = 0; best < 0 && w < IG_CONN_WAYS; w++)
+		if (__atomic_load_n(&b->tags[w], __ATOMIC_ACQUIRE) == IG_CONN_TAG_EMPTY)
+			best = w;
+	if (best >= 0) {
+		*tag_seen = IG_CONN_TAG_EMPTY;
+		return best;
+	}
 	for (int w = 0; w < IG_CONN_WAYS; w++) {
 		tag = __atomic_load_n(&b->tags[w], __ATOMIC_ACQUIRE);
 		c = dp_conn_class(cfg, &b->ways[w], tag, now);
-		if (c < best_class ||
-		    (c == best_class && c != DP_CV_LIVE && b->ways[w].val.last_ns < best_seen)) {
+		seen = __atomic_load_n(&b->ways[w].last_ns, __ATOMIC_RELAXED);
+		if (c < best_class || (c == best_class && c != DP_CV_LIVE && seen < best_seen)) {
 			best = w;
 			best_class = c;
-			best_seen = b->ways[w].val.last_ns;
+			best_seen = seen;
 			*tag_seen = tag;
 		}
 	}
@@ -1132,7 +1176,8 @@ int dp_conn_sync_put(struct dp_conns *c, const struct ig_conn_key *k, const stru
 		     const struct ig_config *cfg, __u64 now)
 {
 	struct ig_conn_bucket *b;
-	struct ig_conn *cur;
+	struct ig_conn_slot *cur;
+	struct ig_conn nv;
 	__u32 hash = dp_conn_hash(k), tag_seen = 0, keep;
 	int w = dp_conn_find(&c->t, k, &b);
 
@@ -1140,7 +1185,7 @@ int dp_conn_sync_put(struct dp_conns *c, const struct ig_conn_key *k, const stru
 		/* The flow's own entry (ours, or an earlier sync): rewritten
 		 * in place, field by field, as the datapath writes last_ns;
 		 * its tenant-cap mark stays with it, for the release. */
-		cur = &b->ways[w].val;
+		cur = &b->ways[w];
 		keep = __atomic_load_n(&cur->flags, __ATOMIC_RELAXED);
 		/* Never back: an EST that overtook its NEW, or the same
 		 * decision refreshed, keeps the state it reached. */
@@ -1149,19 +1194,19 @@ int dp_conn_sync_put(struct dp_conns *c, const struct ig_conn_key *k, const stru
 				IG_CONN_F_COUNTED;
 		__atomic_store_n(&cur->backend, v->backend, __ATOMIC_RELAXED);
 		__atomic_store_n(&cur->service, v->service, __ATOMIC_RELAXED);
-		cur->prio = v->prio;
+		b->cold[w].prio = v->prio; /* its first-seen time and hash stay */
 		__atomic_store_n(&cur->last_ns, now, __ATOMIC_RELAXED);
 		__atomic_store_n(&cur->flags, v->flags | keep, __ATOMIC_RELEASE);
 		return 0;
 	}
-	w = dp_conn_victim(cfg, b, now, &tag_seen);
+	w = dp_conn_victim(cfg, b, hash, now, &tag_seen);
 	if (w < 0 || !__sync_bool_compare_and_swap(&b->tags[w], tag_seen, IG_CONN_TAG_BUSY))
 		return -ENOSPC; /* every way is live (or was just taken) */
+	nv = *v;
+	nv.first_ns = now;
+	nv.last_ns = now;
 	memcpy(&b->ways[w].key, k, sizeof(*k));
-	b->ways[w].val = *v;
-	b->ways[w].val.hash = hash;
-	b->ways[w].val.first_ns = now;
-	b->ways[w].val.last_ns = now;
+	dp_conn_put_way(b, w, &nv, hash);
 	__atomic_store_n(&b->tags[w], IG_CONN_TAG(hash), __ATOMIC_RELEASE);
 	return 0;
 }
@@ -1185,8 +1230,8 @@ int dp_conn_sync_close(struct dp_conns *c, const struct ig_conn_key *k, __u64 no
 
 	if (w < 0)
 		return -ENOENT;
-	__atomic_store_n(&b->ways[w].val.last_ns, now, __ATOMIC_RELAXED);
-	__atomic_fetch_or(&b->ways[w].val.flags, IG_CONN_F_CLOSING, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&b->ways[w].last_ns, now, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&b->ways[w].flags, IG_CONN_F_CLOSING, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -1195,13 +1240,14 @@ int dp_conn_sync_delete(struct dp_conns *c, const struct ig_conn_key *k,
 {
 	__u32 hash = dp_conn_hash(k), flags;
 	struct ig_conn_bucket *b;
-	__u64 idle, half = 0;
+	__u64 idle, last, half = 0;
 	int w = dp_conn_find(&c->t, k, &b);
 
 	if (w < 0)
 		return -ENOENT;
-	flags = b->ways[w].val.flags;
-	idle = now > b->ways[w].val.last_ns ? now - b->ways[w].val.last_ns : 0;
+	flags = __atomic_load_n(&b->ways[w].flags, __ATOMIC_RELAXED);
+	last = __atomic_load_n(&b->ways[w].last_ns, __ATOMIC_RELAXED);
+	idle = now > last ? now - last : 0;
 	if (!(flags & IG_CONN_F_SYNCED))
 		return -ENOENT;
 	if (!(flags & IG_CONN_F_CLOSING) && flags & IG_CONN_F_EST) {

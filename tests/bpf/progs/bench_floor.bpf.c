@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The memory floor of the connection table, for the datapath benchmark
+ * (IG_BENCH_VS=build/tests/bpf/progs/bench_floor.bpf.o): the same maps as
+ * the gateway (ig_conns full-size), programs of the wrappers' names that do
+ * nothing but touch the table as a lookup must, for the flows the wrappers
+ * would send, and answer XDP_TX. Its rows then read:
+ *   new IPv4 flow: the tags' line of a random bucket, then a way's line
+ *     (the one the tag names) written: an insert's least;
+ *   established IPv4: one random way's line of est_flows flows (no tags'
+ *     line first): the least any lookup with the key in the table pays;
+ *   established IPv6: the tags' line, then the way's line it names: a
+ *     lookup of a flow that is not in its home way.
+ * The gateway's own rows in the same run are the real thing. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "maps/maps.bpf.h"
+#include "tests/bpf/progs/bench_wrap.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BENCH_SEQ__MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} bench_seq SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BENCH_V__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} bench_verdicts SEC(".maps");
+
+const volatile __u32 bench_est_flows = BENCH_EST_FLOWS;
+const volatile __u32 ig_conn_mask = IG_CONN_BUCKETS - 1;
+
+/* Flow i of a family as a random 32-bit hash (murmur3's finalizer). */
+static __always_inline __u32 floor_hash(__u32 i, __u32 which)
+{
+	i = (i + which * 0x9e3779b9U) * 2654435761U;
+	i ^= i >> 15;
+	i *= 0x85ebca6bU;
+	i ^= i >> 13;
+	return i;
+}
+
+enum { F_LINE, F_TAGS_WAY, F_TAGS_WAY_WRITE };
+
+static __always_inline int floor_touch(__u32 which, __u32 flows, int how)
+{
+	__u32 k = BENCH_V_TX, *seq = bpf_map_lookup_elem(&bench_seq, &which), h, idx, t = 0;
+	struct ig_conn_bucket *b;
+	__u64 *n;
+
+	if (!seq)
+		return XDP_ABORTED;
+	h = floor_hash(flows ? *seq % flows : *seq, which);
+	*seq += 1;
+	idx = h & ig_conn_mask;
+	b = bpf_map_lookup_elem(&ig_conns, &idx);
+	if (!b)
+		return XDP_ABORTED;
+	if (how != F_LINE)
+		t = *(volatile __u32 *)&b->tags[h & (IG_CONN_WAYS - 1)];
+	/* The way: from the tag just read (a dependent load) or from the hash. */
+	t = *(volatile __u32 *)&b->ways[(IG_CONN_HOME(h) + t) & (IG_CONN_WAYS - 1)].backend;
+	if (how == F_TAGS_WAY_WRITE)
+		b->ways[(IG_CONN_HOME(h) + t) & (IG_CONN_WAYS - 1)].last_ns = h;
+	n = bpf_map_lookup_elem(&bench_verdicts, &k);
+	if (n)
+		*n += 1 + (t == 0xdeadbeef); /* t used: the loads stay */
+	return XDP_TX;
+}
+
+SEC("xdp")
+int xdp_bench_new(struct xdp_md *xdp)
+{
+	return floor_touch(BENCH_SEQ_NEW, 0, F_TAGS_WAY_WRITE);
+}
+
+SEC("xdp")
+int xdp_bench_est4(struct xdp_md *xdp)
+{
+	return floor_touch(BENCH_SEQ_EST4, bench_est_flows, F_LINE);
+}
+
+SEC("xdp")
+int xdp_bench_est6(struct xdp_md *xdp)
+{
+	return floor_touch(BENCH_SEQ_EST6, bench_est_flows, F_TAGS_WAY);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
