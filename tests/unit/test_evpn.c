@@ -279,10 +279,11 @@ Test(evpn, config_defaults_and_optional_vteps)
 	cr_expect_eq(cfg.evpn.port, 4789);
 	cr_expect_eq(cfg.host.tenants[0].n_vteps, 0);
 	config_free(&cfg);
-	cr_assert_eq(load(HOST_HEAD "evpn: {learn: false, port: 4790}\nhost:\n"
-				    "  vtep: 198.18.11.2\n  tenants: [{name: ta}]\n"
-				    "  endpoints: [{tenant: ta, vtep: 198.18.12.2, "
-				    "addresses: [198.18.64.9]}]\n",
+	cr_assert_eq(load(HOST_HEAD
+			  "evpn: {learn: false, port: 4790}\nhost:\n"
+			  "  vtep: 198.18.11.2\n  tenants: [{name: ta, vteps: [198.18.12.2]}]\n"
+			  "  endpoints: [{tenant: ta, vtep: 198.18.12.2, "
+			  "addresses: [198.18.64.9]}]\n",
 			  &cfg, &err),
 		     0, "%s", err.text);
 	cr_expect(!cfg.evpn.learn);
@@ -311,4 +312,27 @@ Test(evpn, config_errors)
 			  &cfg, &err),
 		     -EINVAL);
 	cr_expect(strstr(err.text, "evpn.lern"), "%s", err.text);
+	/* learn: false allows only the configured VTEPs: a tenant without
+	 * any would be accepted from no one and sent to no one. */
+	cr_expect_eq(load(HOST_HEAD "evpn: {learn: false}\nhost:\n  vtep: 198.18.11.2\n"
+				    "  tenants: [{name: ta}]\n",
+			  &cfg, &err),
+		     -EINVAL);
+	cr_expect_str_eq(err.text, "e.yaml:8:13: host.tenants[0].vteps: missing (evpn.learn is "
+				   "false: the tenant would have no allowed VTEP)");
+	cr_expect_eq(load(HOST_HEAD "evpn: {learn: false}\nhost:\n  vtep: 198.18.11.2\n"
+				    "  tenants: [{name: ta, vteps: []}]\n",
+			  &cfg, &err),
+		     -EINVAL);
+	cr_expect_str_eq(err.text, "e.yaml:8:31: host.tenants[0].vteps: must not be empty");
+	/* ... and an endpoint's VTEP must be one of them. */
+	cr_expect_eq(load(HOST_HEAD "evpn: {learn: false}\nhost:\n  vtep: 198.18.11.2\n"
+				    "  tenants: [{name: ta, vteps: [198.18.12.2]}]\n"
+				    "  endpoints: [{tenant: ta, vtep: 198.18.13.2, "
+				    "addresses: [198.18.64.9]}]\n",
+			  &cfg, &err),
+		     -EINVAL);
+	cr_expect(strstr(err.text, "host.endpoints[0].vtep: 198.18.13.2 is not among "
+				   "host.tenants 'ta' vteps"),
+		  "%s", err.text);
 }
