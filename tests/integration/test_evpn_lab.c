@@ -236,7 +236,7 @@ static double metric(int h, const char *line)
 
 	if (netns_run_output(
 		    hns(h), out, sizeof(out),
-		    "curl -s http://127.0.0.1:9469/metrics | grep -v '^#' | grep -F '%s ' | head -1 | "
+		    "curl -s --max-time 3 http://127.0.0.1:9469/metrics | grep -v '^#' | grep -F '%s ' | head -1 | "
 		    "awk '{print $NF}'",
 		    line) ||
 	    !out[0])
@@ -720,9 +720,32 @@ static void host_joins_and_dies(void)
 	double ms, vtep;
 
 	write_host_default(4);
+	/* Left by a previous run: B's VNI (host 4 serves A only), which the
+	 * agent removes at start; a device of another kind with one of its
+	 * names, which it leaves; and a vxlan device holding A's VNI and
+	 * port, so that A's objects fail until it goes. */
+	run_ok(hns(4), "ip link add igb6500 type bridge && "
+		       "ip link add igv6500 type vxlan id 6500 local 198.18.14.2 dstport 4789 "
+		       "nolearning && ip link set igv6500 master igb6500 && "
+		       "ip link add igp6500 type veth peer name igq6500 && "
+		       "ip link set igp6500 master igb6500 && "
+		       "for d in igb6500 igv6500 igp6500 igq6500; do ip link set $d up; done && "
+		       "ip link add igv6501 type bridge && "
+		       "ip link add cf6400 type vxlan id 6400 local 198.18.14.2 dstport 4789 "
+		       "nolearning");
 	agent_launch(4);
 	wl_up(&wls[A4], 4);
 	agent_wait(4);
+	cr_expect_eq(netns_run(hns(4), "for d in igb6500 igv6500 igp6500 igq6500; do "
+				       "! ip link show $d >/dev/null 2>&1 || exit 1; done"),
+		     0, "host 4 kept a previous run's devices for VNI 6500");
+	cr_expect_eq(netns_run(hns(4), "ip link show igv6501 >/dev/null"), 0,
+		     "host 4 removed a device that is not the agent's");
+	cr_expect_eq(metric_eq(4, "infergate_evpn_vni_up{vni=\"6400\"}", 0, 2000), 0,
+		     "A's objects came up next to a vxlan device with its VNI");
+	run_ok(hns(4), "ip link del igv6501 && ip link del cf6400");
+	cr_expect_eq(metric_eq(4, "infergate_evpn_vni_up{vni=\"6400\"}", 1, 5000), 1,
+		     "A's objects were not made again once the other device left");
 	frr_up(&frr_h[4], hns(4), "198.18.14.2");
 	{
 		struct timespec t;
@@ -826,6 +849,73 @@ static void static_wins(void)
 	step("configured entries win over learned ones");
 }
 
+/* B's vxlan device on host 1 deleted under the agent: the agent makes it
+ * anew, follows the new device, and learns again what zebra installs on
+ * it; b1 reaches b2 again. */
+static void device_replaced(void)
+{
+	double vt = metric_settled(1, "infergate_evpn_remote_vteps{vni=\"6500\"}");
+
+	cr_expect_eq(vt, 3, "host 1: remote VTEPs for B before");
+	run_ok(hns(1), "ip link del igv6500");
+	usleep(1500 * 1000); /* past the page of before */
+	cr_expect_eq(metric_eq(1, "infergate_evpn_remote_vteps{vni=\"6500\"}", vt, 10000), vt,
+		     "host 1 did not learn again on its new vxlan device for B");
+	cr_expect_lt(wait_vtep(1, 6500, "198.18.12.2", true, 5000), 5000,
+		     "host 2 is no longer allowed for B on host 1");
+	expect_reach((const int[][2]){ { B1, B2 } }, 1);
+	step("a vxlan device replaced under the agent is followed anew");
+}
+
+/* Lost netlink events: host 2's agent is stopped while a flood of
+ * neighbour events overruns its socket, then zebra's table gains a flood
+ * entry (a VTEP for B) whose event is lost with the others. Once it runs
+ * again it dumps the tables and learns the entry. */
+static void events_lost(void)
+{
+	char cmd[512];
+	double rs = metric_settled(2, "infergate_evpn_resyncs_total");
+
+	snprintf(cmd, sizeof(cmd), "kill -STOP $(cat %s/h2.pid)", dir);
+	run_ok(NULL, cmd);
+	run_ok(hns(2), "ip link add ovf0 type veth peer name ovf1 && ip link set ovf0 up && "
+		       "for i in $(seq 1 3000); do echo \"neigh add 2001:db8:ff::$i lladdr "
+		       "02:00:00:00:00:01 dev ovf0 nud permanent\"; done | ip -batch - && "
+		       "bridge fdb append 00:00:00:00:00:00 dev igv6500 dst 198.18.99.2 self "
+		       "permanent");
+	snprintf(cmd, sizeof(cmd), "kill -CONT $(cat %s/h2.pid)", dir);
+	run_ok(NULL, cmd);
+	cr_expect_gt(metric_reach(2, "infergate_evpn_resyncs_total", rs + 1, 5000), rs,
+		     "host 2 did not dump the tables again");
+	/* The mirror is what the kernel holds (zebra may have removed the
+	 * entry it did not install: then both say so). */
+	{
+		char out[32] = "";
+		double want = -1, got = -1;
+
+		for (int k = 0; k < 25 && got != want; k++) {
+			cr_assert_eq(netns_run_output(hns(2), out, sizeof(out),
+						      "bridge fdb show dev igv6500 | grep -c "
+						      "'^00:00:00:00:00:00 dst'"),
+				     0);
+			want = atof(out);
+			got = metric(2, "infergate_evpn_remote_vteps{vni=\"6500\"}");
+			if (got != want)
+				usleep(200 * 1000);
+		}
+		cr_expect_eq(got, want, "host 2's mirror has %.0f VTEPs for B, the kernel %.0f",
+			     got, want);
+		cr_log_info("the flood entry whose event was lost: %s",
+			    learned_vtep(2, 6500, "198.18.99.2") ? "learned" :
+								   "gone (zebra removed it)");
+	}
+	run_ok(hns(2), "bridge fdb del 00:00:00:00:00:00 dev igv6500 dst 198.18.99.2 self "
+		       "2>/dev/null; ip link del ovf0");
+	cr_expect_lt(wait_vtep(2, 6500, "198.18.99.2", false, 5000), 5000,
+		     "host 2 still allows the removed entry");
+	step("lost netlink events: the tables dumped again");
+}
+
 /* The vxlan, bridge and port devices made for zebra never carried a
  * packet: on the hosts the tc programs took every VXLAN packet first, and
  * no device sent anything of its own. The gateway has no VXLAN datapath of
@@ -862,5 +952,7 @@ Test(evpn_lab, fabric)
 	host_joins_and_dies();
 	workload_moves();
 	static_wins();
+	device_replaced();
+	events_lost();
 	kernel_objects_idle();
 }

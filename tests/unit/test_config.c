@@ -413,6 +413,9 @@ TC_ERROR(gov_hosts_url, "gov-hosts-url",
 	 "file:/// URL")
 TC_ERROR(gov_hosts_dup, "gov-hosts-dup",
 	 ":25:14: governance.hosts[1].name: 'h1' is already used by hosts[0]")
+TC_ERROR(evpn_novtep, "evpn-novtep",
+	 ":14:7: host.tenants[0].vteps: missing (evpn.learn is false: the tenant would have no "
+	 "allowed VTEP)")
 TC_ERROR(host_maps_dup, "host-maps-dup",
 	 ":23:31: governance.host_maps[1]: '/sys/fs/bpf/h1' is already listed as host_maps[0]")
 

@@ -137,6 +137,61 @@ Test(evpn, conflict_keeps_first_learned)
 	evpn_table_free(&t);
 }
 
+/* After lost events, a dump rebuilds the mirror: entries gone are dropped,
+ * new ones added, a moved MAC follows, and an address in both keeps when
+ * it was first learned (the conflict rule). */
+Test(evpn, sync_with_a_dump)
+{
+	struct evpn_table t = {}, now = {};
+	struct evpn_ep ep[4];
+	__u8 v1[16], v2[16], v3[16], a[16], b[16], m1[6], m2[6];
+	unsigned int conflicts;
+
+	a16("198.18.11.2", v1);
+	a16("198.18.12.2", v2);
+	a16("198.18.13.2", v3);
+	a16("198.18.64.1", a);
+	a16("198.18.64.2", b);
+	mac(1, m1);
+	mac(2, m2);
+	/* The mirror: v1, v2 serve 100 and 200; a (m1 at v1) in 100, then
+	 * the same address in 200 (a conflict: 100 keeps it); b (m2 at v2). */
+	evpn_table_fdb(&t, true, 100, zero, v1);
+	evpn_table_fdb(&t, true, 100, zero, v2);
+	evpn_table_fdb(&t, true, 200, zero, v1);
+	evpn_table_fdb(&t, true, 100, m1, v1);
+	evpn_table_fdb(&t, true, 200, m1, v1);
+	evpn_table_fdb(&t, true, 100, m2, v2);
+	evpn_table_neigh(&t, true, 100, a, m1);
+	evpn_table_neigh(&t, true, 200, a, m1);
+	evpn_table_neigh(&t, true, 100, b, m2);
+	/* What the kernel holds now, dumped in another order: v2 left 100
+	 * (with b), v3 joined 100, m1 moved to v3 in 100; a in 200 comes
+	 * first in the dump. */
+	evpn_table_fdb(&now, true, 200, zero, v1);
+	evpn_table_fdb(&now, true, 200, m1, v1);
+	evpn_table_neigh(&now, true, 200, a, m1);
+	evpn_table_fdb(&now, true, 100, zero, v3);
+	evpn_table_fdb(&now, true, 100, zero, v1);
+	evpn_table_fdb(&now, true, 100, m1, v3);
+	evpn_table_neigh(&now, true, 100, a, m1);
+	cr_expect_eq(evpn_table_sync(&t, &now), 1);
+	cr_expect(!evpn_table_member(&t, 100, v2), "v2's withdrawal lost with the events");
+	cr_expect(evpn_table_member(&t, 100, v3), "v3's route lost with the events");
+	cr_expect(evpn_table_member(&t, 100, v1));
+	cr_expect_eq(t.n_fdb, 5);
+	cr_expect_eq(t.n_nb, 2, "b is gone");
+	cr_assert_eq(evpn_table_endpoints(&t, ep, 4, &conflicts), 1);
+	cr_expect_eq(conflicts, 1);
+	cr_expect_eq(ep[0].vni, 100, "a stays the first learner's");
+	cr_expect(!memcmp(ep[0].vtep, v3, 16), "a follows its MAC's move");
+	cr_expect_eq(evpn_table_sync(&t, &now), 0, "the same dump again: no change");
+	evpn_table_free(&now);
+	cr_expect_eq(evpn_table_sync(&t, &now), 1, "an empty dump empties it");
+	cr_expect_eq(t.n_fdb + t.n_nb, 0);
+	evpn_table_free(&t);
+}
+
 Test(evpn, table_is_bounded)
 {
 	struct evpn_table t = {};
@@ -279,10 +334,11 @@ Test(evpn, config_defaults_and_optional_vteps)
 	cr_expect_eq(cfg.evpn.port, 4789);
 	cr_expect_eq(cfg.host.tenants[0].n_vteps, 0);
 	config_free(&cfg);
-	cr_assert_eq(load(HOST_HEAD "evpn: {learn: false, port: 4790}\nhost:\n"
-				    "  vtep: 198.18.11.2\n  tenants: [{name: ta}]\n"
-				    "  endpoints: [{tenant: ta, vtep: 198.18.12.2, "
-				    "addresses: [198.18.64.9]}]\n",
+	cr_assert_eq(load(HOST_HEAD
+			  "evpn: {learn: false, port: 4790}\nhost:\n"
+			  "  vtep: 198.18.11.2\n  tenants: [{name: ta, vteps: [198.18.12.2]}]\n"
+			  "  endpoints: [{tenant: ta, vtep: 198.18.12.2, "
+			  "addresses: [198.18.64.9]}]\n",
 			  &cfg, &err),
 		     0, "%s", err.text);
 	cr_expect(!cfg.evpn.learn);
@@ -311,4 +367,27 @@ Test(evpn, config_errors)
 			  &cfg, &err),
 		     -EINVAL);
 	cr_expect(strstr(err.text, "evpn.lern"), "%s", err.text);
+	/* learn: false allows only the configured VTEPs: a tenant without
+	 * any would be accepted from no one and sent to no one. */
+	cr_expect_eq(load(HOST_HEAD "evpn: {learn: false}\nhost:\n  vtep: 198.18.11.2\n"
+				    "  tenants: [{name: ta}]\n",
+			  &cfg, &err),
+		     -EINVAL);
+	cr_expect_str_eq(err.text, "e.yaml:8:13: host.tenants[0].vteps: missing (evpn.learn is "
+				   "false: the tenant would have no allowed VTEP)");
+	cr_expect_eq(load(HOST_HEAD "evpn: {learn: false}\nhost:\n  vtep: 198.18.11.2\n"
+				    "  tenants: [{name: ta, vteps: []}]\n",
+			  &cfg, &err),
+		     -EINVAL);
+	cr_expect_str_eq(err.text, "e.yaml:8:31: host.tenants[0].vteps: must not be empty");
+	/* ... and an endpoint's VTEP must be one of them. */
+	cr_expect_eq(load(HOST_HEAD "evpn: {learn: false}\nhost:\n  vtep: 198.18.11.2\n"
+				    "  tenants: [{name: ta, vteps: [198.18.12.2]}]\n"
+				    "  endpoints: [{tenant: ta, vtep: 198.18.13.2, "
+				    "addresses: [198.18.64.9]}]\n",
+			  &cfg, &err),
+		     -EINVAL);
+	cr_expect(strstr(err.text, "host.endpoints[0].vtep: 198.18.13.2 is not among "
+				   "host.tenants 'ta' vteps"),
+		  "%s", err.text);
 }

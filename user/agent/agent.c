@@ -792,6 +792,7 @@ int agent_tick(struct agent *a, __u64 now)
 		a->next_sweep_ns = now + SWEEP_PERIOD_NS;
 		agent_sweep(a);
 		announce_reconcile(&a->an, a->nl);
+		evpn_tick(a->evpn); /* a VNI whose objects failed, again */
 	}
 	agent_announce(a); /* health results since the last tick */
 	for (unsigned int i = 0; i < a->n_be; i++) {

@@ -281,6 +281,14 @@ static int cfg_resolve_tenants(struct cfg_ctx *c, const struct cfg_node *hv)
 					    "missing (only optional with an evpn: section, which "
 					    "learns them)");
 		}
+		/* learn: false allows only configured VTEPs: a tenant without
+		 * any would be accepted from no one and sent to no one. */
+		if (cfg->evpn.present && !cfg->evpn.learn && !t->n_vteps) {
+			cfg_push(c, ".tenants[%u]", i);
+			return cfg_fail_key(c, list->kids[i], "vteps",
+					    "missing (evpn.learn is false: the tenant would have "
+					    "no allowed VTEP)");
+		}
 		for (unsigned int j = 0; j < t->n_vteps; j++) {
 			if (t->vteps[j].family == h->vtep.family)
 				continue;
@@ -394,9 +402,11 @@ static int cfg_resolve_refs(struct cfg_ctx *c, const struct cfg_node *hv)
 		err = cfg_tenant_served(c, ep->kids[i], e->tenant, &e->tenant_id);
 		for (unsigned int j = 0; !err && e->has_vtep && j < t->n_vteps; j++)
 			ok |= !memcmp(t->vteps[j].addr, e->vtep.addr, IG_ADDR_LEN);
-		/* With EVPN the VTEP may be a learned one: the datapath's
-		 * membership check still applies to what is sent. */
-		if (!err && e->has_vtep && !ok && !((struct ig_cfg *)c->data)->evpn.present)
+		/* With EVPN learning the VTEP may be a learned one: the
+		 * datapath's membership check still applies to what is sent. */
+		if (!err && e->has_vtep && !ok &&
+		    !(((struct ig_cfg *)c->data)->evpn.present &&
+		      ((struct ig_cfg *)c->data)->evpn.learn))
 			err = cfg_fail_key(c, ep->kids[i], "vtep",
 					   "%s is not among host.tenants '%s' vteps",
 					   addr_str(e->vtep.addr, s, sizeof(s)), e->tenant);

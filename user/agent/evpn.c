@@ -110,6 +110,49 @@ int evpn_table_neigh(struct evpn_table *t, bool add, __u32 vni, const __u8 addr[
 	return 1;
 }
 
+int evpn_table_sync(struct evpn_table *t, const struct evpn_table *now)
+{
+	int changed = 0, r;
+
+	for (unsigned int i = t->n_fdb; i-- > 0;) {
+		const struct evpn_fdb *f = &t->fdb[i];
+		bool found = false;
+
+		for (unsigned int j = 0; j < now->n_fdb && !found; j++)
+			found = fdb_same(&now->fdb[j], f->vni, f->mac, f->vtep) &&
+				!memcmp(now->fdb[j].vtep, f->vtep, 16);
+		if (!found) {
+			t->fdb[i] = t->fdb[--t->n_fdb];
+			changed = 1;
+		}
+	}
+	for (unsigned int i = t->n_nb; i-- > 0;) {
+		const struct evpn_nb *b = &t->nb[i];
+		bool found = false;
+
+		for (unsigned int j = 0; j < now->n_nb && !found; j++)
+			found = now->nb[j].vni == b->vni && !memcmp(now->nb[j].addr, b->addr, 16);
+		if (!found) {
+			t->nb[i] = t->nb[--t->n_nb];
+			changed = 1;
+		}
+	}
+	for (unsigned int j = 0; j < now->n_fdb; j++) {
+		r = evpn_table_fdb(t, true, now->fdb[j].vni, now->fdb[j].mac, now->fdb[j].vtep);
+		if (r < 0)
+			return r;
+		changed |= r;
+	}
+	/* In now's order of learning: new ones keep it among themselves. */
+	for (unsigned int j = 0; j < now->n_nb; j++) {
+		r = evpn_table_neigh(t, true, now->nb[j].vni, now->nb[j].addr, now->nb[j].mac);
+		if (r < 0)
+			return r;
+		changed |= r;
+	}
+	return changed;
+}
+
 void evpn_table_drop_vni(struct evpn_table *t, __u32 vni)
 {
 	for (unsigned int i = t->n_fdb; i-- > 0;)
@@ -238,6 +281,67 @@ static void evpn_have_drop_vni(struct evpn *e, __u32 vni)
 			e->have[i] = e->have[--e->n_have];
 }
 
+static void evpn_resync(struct evpn *e);
+
+/* Make or re-assert v's objects. New ifindexes (made the first time, after
+ * a failure, or anew under the agent): what was learned on the old ones is
+ * forgotten and the tables are dumped again (events for the new devices
+ * are followed from now on). A failure is logged and counted once per
+ * streak; the VNI is tried again at each evpn_tick. */
+static int evpn_vni_check(struct evpn *e, struct evpn_vni *v)
+{
+	struct netlink_evpn_ifs ifs;
+	int err = netlink_evpn_vni_up(e->nl, v->vni, e->vtep, e->cfg.port, &ifs);
+
+	if (err) {
+		if (!v->failing) {
+			e->errors++;
+			log_errno(LOG_LVL_WARN, err,
+				  "evpn: VNI %u: making its kernel objects (tried again each "
+				  "second)",
+				  v->vni);
+		}
+		v->failing = true;
+		v->up = false;
+		return err;
+	}
+	if (memcmp(&ifs, &v->ifs, sizeof(ifs))) {
+		if (v->up)
+			log_warn("evpn: VNI %u: its kernel objects changed under the agent: "
+				 "following the new ones",
+				 v->vni);
+		v->ifs = ifs;
+		evpn_table_drop_vni(&e->learned, v->vni);
+		evpn_have_drop_vni(e, v->vni);
+		e->resync = true;
+		e->changed = true;
+	}
+	if (v->failing)
+		log_info("evpn: VNI %u: its kernel objects are made", v->vni);
+	if (!v->up) { /* its events were not followed while down */
+		e->changed = true;
+		e->resync = true;
+	}
+	v->failing = false;
+	v->up = true;
+	return 0;
+}
+
+struct evpn_keep {
+	const __u32 *vnis;
+	unsigned int n;
+};
+
+static bool evpn_keep(__u32 vni, void *ctx)
+{
+	const struct evpn_keep *k = ctx;
+
+	for (unsigned int i = 0; i < k->n; i++)
+		if (k->vnis[i] == vni)
+			return true;
+	return false;
+}
+
 int evpn_apply(struct evpn *e, const struct config_evpn *cfg, const __u8 vtep[16],
 	       const __u32 *vnis, const __u32 *tenants, unsigned int n)
 {
@@ -248,25 +352,26 @@ int evpn_apply(struct evpn *e, const struct config_evpn *cfg, const __u8 vtep[16
 		return -ENOMEM;
 	e->cfg = *cfg;
 	memcpy(e->vtep, vtep, 16);
+	/* A VNI removed while no agent ran: zebra would go on announcing it
+	 * from the devices left (as announce.c cleans a previous run's
+	 * routes). */
+	if (!e->started) {
+		struct evpn_keep k = { vnis, n };
+
+		err = netlink_evpn_leftovers(e->nl, evpn_keep, &k);
+		if (err < 0)
+			log_errno(LOG_LVL_WARN, err, "evpn: looking for a previous run's devices");
+		e->started = true;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		const struct evpn_vni *old = evpn_vni_of(e, vnis[i]);
 
+		if (old)
+			nv[i] = *old;
 		nv[i].vni = vnis[i];
 		nv[i].tenant = tenants[i];
-		err = netlink_evpn_vni_up(e->nl, vnis[i], vtep, cfg->port, &nv[i].ifs);
-		nv[i].up = !err;
-		if (err) {
-			e->errors++;
-			log_errno(LOG_LVL_WARN, err, "evpn: VNI %u: making its kernel objects",
-				  vnis[i]);
-			ret = ret ?: err;
-		}
-		/* Objects made anew: what was learned on the old ones is gone. */
-		if (old && memcmp(&old->ifs, &nv[i].ifs, sizeof(old->ifs))) {
-			evpn_table_drop_vni(&e->learned, vnis[i]);
-			evpn_have_drop_vni(e, vnis[i]);
-			e->changed = true;
-		}
+		err = evpn_vni_check(e, &nv[i]);
+		ret = ret ?: err;
 	}
 	for (unsigned int i = 0; i < e->n_vnis; i++) {
 		bool kept = false;
@@ -285,6 +390,8 @@ int evpn_apply(struct evpn *e, const struct config_evpn *cfg, const __u8 vtep[16
 	free(e->vnis);
 	e->vnis = nv;
 	e->n_vnis = n;
+	if (e->resync)
+		evpn_resync(e);
 	return ret;
 }
 
@@ -319,6 +426,7 @@ static void evpn_on_neigh(const struct netlink_neigh *n, void *ctx)
 	struct evpn *e = ctx;
 	struct evpn_local l = {};
 	const struct evpn_vni *v = NULL;
+	struct evpn_table *t = &e->learned;
 	bool add = nb_valid(n);
 	int r = 0;
 
@@ -331,6 +439,8 @@ static void evpn_on_neigh(const struct netlink_neigh *n, void *ctx)
 		return; /* not one of ours */
 	e->events++;
 	l.vni = v->vni;
+	if (e->dumping)
+		t = &e->fresh;
 	if (n->family == AF_BRIDGE && n->ifindex == v->ifs.vx) {
 		/* zebra's remote entries carry the VTEP; the bridge's own
 		 * (master) entries for the same MACs do not. */
@@ -340,12 +450,12 @@ static void evpn_on_neigh(const struct netlink_neigh *n, void *ctx)
 			e->ignored++;
 			return;
 		}
-		r = evpn_table_fdb(&e->learned, add, v->vni, n->mac, n->dst);
+		r = evpn_table_fdb(t, add, v->vni, n->mac, n->dst);
 	} else if (n->family != AF_BRIDGE && n->ifindex == v->ifs.br && n->has_dst) {
 		if (n->flags & NTF_EXT_LEARNED) { /* zebra's: a remote type-2 */
 			if (add && !n->has_mac)
 				return;
-			r = evpn_table_neigh(&e->learned, add, v->vni, n->dst, n->mac);
+			r = evpn_table_neigh(t, add, v->vni, n->dst, n->mac);
 		} else if (n->state & NUD_PERMANENT || n->del) { /* the agent's own */
 			l.has_addr = true;
 			memcpy(l.addr, n->dst, 16);
@@ -361,7 +471,7 @@ static void evpn_on_neigh(const struct netlink_neigh *n, void *ctx)
 		e->ignored++;
 		log_errno(LOG_LVL_WARN, r, "evpn: a learned entry of VNI %u is left out", v->vni);
 	}
-	if (r > 0)
+	if (r > 0 && !e->dumping)
 		e->changed = true;
 }
 
@@ -373,7 +483,58 @@ int evpn_watch(struct evpn *e)
 	if (err)
 		log_errno(LOG_LVL_ERR, err, "evpn: cannot follow the FDB and neighbour tables");
 	e->changed = true;
+	e->resync = false; /* just dumped */
 	return err;
+}
+
+/* Dump the tables into fresh and make learned what they hold; the agent's
+ * own entries (have) are read anew too. A failed dump is tried again at
+ * the next call. */
+static void evpn_resync(struct evpn *e)
+{
+	int err, r;
+
+	if (!e->watching)
+		return;
+	e->resync = false;
+	evpn_table_free(&e->fresh);
+	e->n_have = 0;
+	e->dumping = true;
+	err = netlink_neigh_dump(e->nl);
+	e->dumping = false;
+	r = err ? 0 : evpn_table_sync(&e->learned, &e->fresh);
+	evpn_table_free(&e->fresh);
+	e->changed = true; /* have was read anew */
+	if (err || r < 0) {
+		e->errors++;
+		e->resync = true;
+		log_errno(LOG_LVL_WARN, err ?: r, "evpn: dumping the FDB and neighbour tables");
+		return;
+	}
+	e->resyncs++;
+}
+
+void evpn_events(struct evpn *e)
+{
+	if (!e || !e->watching)
+		return;
+	if (netlink_neigh_lost(e->nl)) {
+		log_warn("evpn: netlink events lost (receive buffer overrun): dumping the FDB and "
+			 "neighbour tables again");
+		e->resync = true;
+	}
+	if (e->resync)
+		evpn_resync(e);
+}
+
+void evpn_tick(struct evpn *e)
+{
+	if (!e)
+		return;
+	for (unsigned int i = 0; i < e->n_vnis; i++)
+		if (!e->vnis[i].up)
+			evpn_vni_check(e, &e->vnis[i]);
+	evpn_events(e);
 }
 
 bool evpn_take_changed(struct evpn *e)
@@ -450,16 +611,12 @@ void evpn_local_commit(struct evpn *e)
 	struct evpn_local *old;
 	unsigned int n_old;
 
-	/* The bridge resets a port's state when its link comes back up. */
-	for (unsigned int i = 0; i < e->n_vnis; i++) {
-		struct netlink_evpn_ifs ifs;
-
-		if (e->vnis[i].up &&
-		    (netlink_evpn_vni_up(e->nl, e->vnis[i].vni, e->vtep, e->cfg.port, &ifs) ||
-		     memcmp(&ifs, &e->vnis[i].ifs, sizeof(ifs))))
-			log_warn("evpn: VNI %u: its kernel objects changed under the agent",
-				 e->vnis[i].vni);
-	}
+	/* The bridge resets a port's state when its link comes back up;
+	 * devices deleted under the agent are made anew and followed. */
+	for (unsigned int i = 0; i < e->n_vnis; i++)
+		if (e->vnis[i].up)
+			evpn_vni_check(e, &e->vnis[i]);
+	evpn_events(e);
 	/* FDB entries first: zebra advertises a neighbour once its MAC is local. */
 	for (int pass = 0; pass < 2; pass++)
 		for (unsigned int i = 0; i < e->n_want; i++)
@@ -526,6 +683,10 @@ void evpn_render(const struct evpn *e, struct mbuf *m)
 	mbuf_family(m, "infergate_evpn_errors_total", "counter",
 		    "Kernel object and entry writes that failed.");
 	mbuf_printf(m, "infergate_evpn_errors_total %llu\n", (unsigned long long)e->errors);
+	mbuf_family(m, "infergate_evpn_resyncs_total", "counter",
+		    "Dumps of the FDB and neighbour tables after lost netlink events or "
+		    "devices made anew.");
+	mbuf_printf(m, "infergate_evpn_resyncs_total %llu\n", (unsigned long long)e->resyncs);
 	mbuf_family(m, "infergate_evpn_conflicts", "gauge",
 		    "Learned addresses left out at the last mirror: another VNI or the "
 		    "configuration has them.");
@@ -537,6 +698,7 @@ void evpn_stop(struct evpn *e)
 	if (!e)
 		return;
 	evpn_table_free(&e->learned);
+	evpn_table_free(&e->fresh);
 	free(e->vnis);
 	free(e->have);
 	free(e->want);

@@ -49,6 +49,10 @@ int evpn_table_fdb(struct evpn_table *t, bool add, __u32 vni, const __u8 mac[6],
 		   const __u8 vtep[16]);
 int evpn_table_neigh(struct evpn_table *t, bool add, __u32 vni, const __u8 addr[16],
 		     const __u8 mac[6]);
+/* Make t hold exactly now's entries (a dump of the kernel's tables): the
+ * ones gone removed, new ones added; a neighbour in both keeps when it was
+ * first learned. 1: t changed, 0: it did not, -ENOSPC: full. */
+int evpn_table_sync(struct evpn_table *t, const struct evpn_table *now);
 /* Forget a VNI (its objects were made anew or removed). */
 void evpn_table_drop_vni(struct evpn_table *t, __u32 vni);
 /* vtep has a type-3 route for vni. */
@@ -75,6 +79,7 @@ struct evpn_vni {
 	__u32 vni, tenant;
 	struct netlink_evpn_ifs ifs;
 	bool up; /* its objects exist as wanted */
+	bool failing; /* making them failed (logged once per streak) */
 };
 /* An entry the agent gives zebra: the FDB entry of a local workload's MAC
  * (has_addr false) or its neighbour entry for addr. */
@@ -94,19 +99,29 @@ struct evpn {
 	struct evpn_local *have, *want; /* in the kernel (its events); wanted */
 	unsigned int n_have, cap_have, n_want, cap_want;
 	bool watching, changed;
-	__u64 events, ignored, errors;
+	bool started; /* a previous run's leftovers were removed */
+	bool resync, dumping; /* the tables to dump again; a dump into fresh */
+	struct evpn_table fresh;
+	__u64 events, ignored, errors, resyncs;
 	unsigned int conflicts; /* at the last mirror */
 };
 
 int evpn_start(struct evpn **out, struct netlink *nl);
 /* The machine's VTEP and the VNIs it serves (vnis[i] is tenants[i]'s):
  * their objects are made, checked and re-asserted, those of VNIs no longer
- * served removed. 0 or the first error (every VNI is tried). */
+ * served removed (at the first call: a previous run's devices of VNIs not
+ * served). 0 or the first error (every VNI is tried; a failed one again
+ * at each evpn_tick). */
 int evpn_apply(struct evpn *e, const struct config_evpn *cfg, const __u8 vtep[16],
 	       const __u32 *vnis, const __u32 *tenants, unsigned int n);
 /* Follow the kernel's FDB and neighbour tables (a host): netlink events on
  * the link-event socket, drained by netlink_link_drain. */
 int evpn_watch(struct evpn *e);
+/* After netlink_link_drain: events lost (an overrun) or devices made anew
+ * dump the tables again and rebuild what was learned. */
+void evpn_events(struct evpn *e);
+/* The periodic reconcile: a VNI whose objects failed is tried again. */
+void evpn_tick(struct evpn *e);
 /* The local workloads' entries: begin, add each, commit (writes the
  * difference). addr NULL: the MAC's FDB entry. */
 void evpn_local_begin(struct evpn *e);

@@ -684,6 +684,7 @@ void host_events(struct host *h)
 	n = netlink_link_drain(h->nl);
 	if (n > 0)
 		h->link_events += n;
+	evpn_events(h->evpn); /* events lost: the tables dumped again */
 	/* Both: evpn's flag is taken even when links changed too. */
 	if (evpn_take_changed(h->evpn) + (n > 0))
 		host_sync(h);

@@ -2,6 +2,7 @@
 /* libnl route and neighbour lookups for the backends' underlay next hops.
  * Caches are refilled per lookup: the agent asks once per backend per tick,
  * which also follows link and neighbour changes without a cache manager. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ struct netlink {
 	int nev; /* link messages seen by the drain in progress */
 	netlink_neigh_cb neigh_cb; /* neighbour events, once netlink_neigh_watch ran */
 	void *neigh_ctx;
+	bool lost; /* the event socket overran since netlink_neigh_lost */
 };
 
 /* libnl's error codes are its own; the rest of the agent speaks errno. */
@@ -214,7 +216,13 @@ static int link_event(struct nl_msg *msg, void *arg)
 	int type = h->nlmsg_type;
 	struct netlink_neigh n;
 
-	nl->nev += type == RTM_NEWLINK || type == RTM_DELLINK;
+	/* Not a bridge port's RTM_NEWLINK (AF_BRIDGE): the bridge sends one
+	 * for every port setting, even unchanged, and the EVPN objects'
+	 * re-assertion at each reconcile would wake the next one. */
+	if (type == RTM_DELLINK ||
+	    (type == RTM_NEWLINK && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)) &&
+	     ((struct ifinfomsg *)NLMSG_DATA(h))->ifi_family != AF_BRIDGE))
+		nl->nev++;
 	if (nl->neigh_cb && !netlink_neigh_parse(h, h->nlmsg_len, &n))
 		nl->neigh_cb(&n, nl->neigh_ctx);
 	return NL_OK;
@@ -244,17 +252,23 @@ int netlink_link_watch(struct netlink *nl)
 
 int netlink_link_drain(struct netlink *nl)
 {
-	int err;
+	int err, overruns = 0;
 
 	if (!nl->ev)
 		return 0;
 	nl->nev = 0;
 	do {
 		err = nl_recvmsgs_default(nl->ev);
+		/* An overrun (ENOBUFS) lost events: report one, so the
+		 * caller looks again, and read on: whoever dumps the tables
+		 * (netlink_neigh_lost) does so after what was queued before,
+		 * which is older than the dump. Bounded under a flood. */
+		if ((err == -NLE_NOMEM || err == -NLE_DUMP_INTR) && overruns++ < 8) {
+			nl->lost = true;
+			nl->nev++;
+			err = 0;
+		}
 	} while (err >= 0);
-	/* An overrun lost events: report one, so the caller looks again. */
-	if (err == -NLE_NOMEM || err == -NLE_DUMP_INTR)
-		nl->nev++;
 	return nl->nev;
 }
 
@@ -706,6 +720,47 @@ int netlink_evpn_vni_up(struct netlink *nl, __u32 vni, const __u8 vtep[16], __u1
 	return err;
 }
 
+int netlink_evpn_leftovers(struct netlink *nl, bool (*keep)(__u32 vni, void *ctx), void *ctx)
+{
+	struct nl_cache *cache;
+	int n = 0, err = nl_errno(rtnl_link_alloc_cache(nl->sk, AF_UNSPEC, &cache));
+
+	if (err)
+		return err;
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		const char *name = rtnl_link_get_name(l), *type = rtnl_link_get_type(l), *kind;
+		struct nl_msg *msg;
+		unsigned long vni;
+		__u32 id = 0;
+		char *end;
+
+		/* ig[bvpq]<vni> as evpn_name writes it: no sign, no leading 0. */
+		if (!name || !type || strncmp(name, "ig", 2) || !name[2] ||
+		    !strchr("bvpq", name[2]) || !isdigit((unsigned char)name[3]) ||
+		    (name[3] == '0' && name[4]))
+			continue;
+		vni = strtoul(name + 3, &end, 10);
+		if (*end || vni > 0xffffff)
+			continue;
+		kind = name[2] == 'b' ? "bridge" : name[2] == 'v' ? "vxlan" : "veth";
+		if (strcmp(type, kind) ||
+		    (name[2] == 'v' && (rtnl_link_vxlan_get_id(l, &id) || id != vni)) ||
+		    keep((__u32)vni, ctx))
+			continue;
+		/* A veth's peer goes with it: its own delete then fails. */
+		msg = nl_link_msg(RTM_DELLINK, 0, AF_UNSPEC, rtnl_link_get_ifindex(l), 0, 0);
+		if (msg && !nl_do(nl, msg)) {
+			log_info("evpn: removed %s, left by a previous run for VNI %lu, no longer "
+				 "served",
+				 name, vni);
+			n++;
+		}
+	}
+	nl_cache_free(cache);
+	return n;
+}
+
 void netlink_evpn_vni_down(struct netlink *nl, __u32 vni)
 {
 	static const char *const pfx[] = { EVPN_VX, EVPN_PORT, EVPN_BR };
@@ -844,6 +899,21 @@ static int neigh_dump(struct netlink *nl, int family)
 	}
 	nl_socket_free(sk);
 	return err;
+}
+
+int netlink_neigh_dump(struct netlink *nl)
+{
+	if (!nl->neigh_cb)
+		return -EINVAL;
+	return neigh_dump(nl, AF_BRIDGE) ?: neigh_dump(nl, AF_UNSPEC);
+}
+
+bool netlink_neigh_lost(struct netlink *nl)
+{
+	bool lost = nl->lost;
+
+	nl->lost = false;
+	return lost;
 }
 
 int netlink_neigh_watch(struct netlink *nl, netlink_neigh_cb cb, void *ctx)

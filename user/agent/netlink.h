@@ -72,9 +72,11 @@ int netlink_vip_list(struct netlink *nl, const struct netlink_vip_route *r,
  * bridge igb<vni> (no IPv6 address generated: it sends nothing), a vxlan
  * device igv<vni> (id vni, local vtep, UDP port, no learning) and a veth
  * igp<vni> (peer igq<vni>) that holds the local workloads' MACs, both bridge
- * ports with learning off and in state disabled: the bridge forwards nothing
- * in either direction. Everything up (zebra advertises a VNI whose vxlan
- * device is up). ifindexes in out. */
+ * ports with learning off. The vxlan port is in state disabled: the bridge
+ * forwards nothing between it and the rest, either way; the port veth stays
+ * forwarding (it gives the bridge its carrier, which zebra needs). Every
+ * device up (zebra advertises a VNI whose vxlan device is up). ifindexes in
+ * out. */
 struct netlink_evpn_ifs {
 	int br, vx, port;
 };
@@ -82,6 +84,10 @@ int netlink_evpn_vni_up(struct netlink *nl, __u32 vni, const __u8 vtep[16], __u1
 			struct netlink_evpn_ifs *out);
 /* Remove VNI vni's objects (zebra withdraws its routes). */
 void netlink_evpn_vni_down(struct netlink *nl, __u32 vni);
+/* A previous run's objects: every igb/igv/igp/igq<vni> of the kind the
+ * agent makes (bridge, vxlan with id vni, veth) whose vni keep refuses is
+ * removed (logged). Returns how many or a negative errno. */
+int netlink_evpn_leftovers(struct netlink *nl, bool (*keep)(__u32 vni, void *ctx), void *ctx);
 /* A local workload for zebra: a static FDB entry for mac on the port veth
  * (ifindex port), and with addr (16 bytes, IPv4-mapped; NULL: none) a
  * permanent neighbour addr -> mac on the bridge br. del removes them. */
@@ -110,5 +116,11 @@ typedef void (*netlink_neigh_cb)(const struct netlink_neigh *n, void *ctx);
  * needed; its fd is netlink_link_watch's): netlink_link_drain hands each to
  * cb. Then the current FDB and neighbour tables are dumped through cb. */
 int netlink_neigh_watch(struct netlink *nl, netlink_neigh_cb cb, void *ctx);
+/* The tables dumped again through netlink_neigh_watch's cb. */
+int netlink_neigh_dump(struct netlink *nl);
+/* Events were lost since the last call (the event socket's receive buffer
+ * overran, seen by netlink_link_drain, which then read on to the end of
+ * the queue): dump the tables again. Clears the flag. */
+bool netlink_neigh_lost(struct netlink *nl);
 
 #endif /* __IG_NETLINK_H */
