@@ -232,16 +232,7 @@ static void agent_hup(int h)
 
 static double metric(int h, const char *line)
 {
-	char out[256];
-
-	if (netns_run_output(
-		    hns(h), out, sizeof(out),
-		    "curl -s --max-time 3 http://127.0.0.1:9469/metrics | grep -v '^#' | grep -F '%s ' | head -1 | "
-		    "awk '{print $NF}'",
-		    line) ||
-	    !out[0])
-		return -1;
-	return atof(out);
+	return lab_ns_metric(hns(h), line);
 }
 
 /* The value once the page has caught up with what came before: the page is
@@ -294,25 +285,26 @@ static double drops(int h, char t, const char *reason)
 	return metric(h, line);
 }
 
-static double wl_rx(int h, const struct wl *w)
+/* Packets delivered to workload w on host h; settled: once the page has
+ * caught up (a baseline). */
+static double wl_rx_read(int h, const struct wl *w, bool settled)
 {
 	char line[160];
 
 	snprintf(line, sizeof(line),
 		 "infergate_host_workload_rx_packets_total{workload=\"%s\",tenant=\"t%c\"}",
 		 w->name, w->t);
-	return metric(h, line);
+	return settled ? metric_settled(h, line) : metric(h, line);
 }
 
-/* wl_rx once the page has caught up (a baseline). */
+static double wl_rx(int h, const struct wl *w)
+{
+	return wl_rx_read(h, w, false);
+}
+
 static double wl_rx_settled(int h, const struct wl *w)
 {
-	char line[160];
-
-	snprintf(line, sizeof(line),
-		 "infergate_host_workload_rx_packets_total{workload=\"%s\",tenant=\"t%c\"}",
-		 w->name, w->t);
-	return metric_settled(h, line);
+	return wl_rx_read(h, w, true);
 }
 
 /* infergatectl --json on host h, from its pins. */

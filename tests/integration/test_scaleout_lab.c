@@ -26,6 +26,7 @@
 #include "maps/ig_abi.h"
 #include "tests/lib/fixture.h"
 #include "tools/lab/frr.h"
+#include "tools/lab/lab.h"
 #include "tools/lab/netns.h"
 
 #define NGW 2
@@ -282,15 +283,7 @@ static void so_agent_signal(int g, int sig)
 
 static double so_metric(int g, const char *line)
 {
-	char out[256];
-
-	if (netns_run_output(so.gw[g - 1].ns, out, sizeof(out),
-			     "curl -s http://127.0.0.1:9469/metrics | grep -v '^#' | "
-			     "grep -F '%s ' | head -1 | awk '{print $NF}'",
-			     line) ||
-	    !out[0])
-		return -1;
-	return atof(out);
+	return lab_ns_metric(so.gw[g - 1].ns, line);
 }
 
 /* The page is rendered once a second. */

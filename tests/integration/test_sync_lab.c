@@ -33,6 +33,7 @@
 
 #include "tests/lib/fixture.h"
 #include "tests/lib/pktbuild.h"
+#include "tools/lab/lab.h"
 #include "tools/lab/netns.h"
 #include "maps/ig_abi.h"
 
@@ -162,16 +163,7 @@ static void agent_start(int g)
 
 static double metric(int g, const char *line)
 {
-	char out[256];
-
-	if (netns_run_output(
-		    gw[g], out, sizeof(out),
-		    "curl -s http://127.0.0.1:9469/metrics | grep -v '^#' | grep -F '%s ' | "
-		    "head -1 | awk '{print $NF}'",
-		    line) ||
-	    !out[0])
-		return -1;
-	return atof(out);
+	return lab_ns_metric(gw[g], line);
 }
 
 /* The page is rendered once a second: until the line reaches at least want. */

@@ -184,15 +184,7 @@ int govlab_agent_kill(struct govlab *g, int m)
 
 double govlab_metric(struct govlab *g, int m, const char *line)
 {
-	char out[256];
-
-	if (netns_run_output(gl_ns(g, m), out, sizeof(out),
-			     "curl -s http://127.0.0.1:9469/metrics | grep -F '%s ' | head -1 | "
-			     "awk '{print $NF}'",
-			     line) ||
-	    !out[0])
-		return -1;
-	return atof(out);
+	return lab_ns_metric(gl_ns(g, m), line);
 }
 
 int govlab_streams(struct govlab *g, const char *tag, const char *vip, int n, int max_tokens)

@@ -323,18 +323,23 @@ int lab_agent_start(const struct lab *l, const char *bin, const char *conf, cons
 	return 0;
 }
 
-double lab_metric(const struct lab *l, const char *line)
+double lab_ns_metric(const char *ns, const char *line)
 {
 	char out[256];
 
-	if (netns_run_output(
-		    l->gw, out, sizeof(out),
-		    "curl -s http://127.0.0.1:9469/metrics | grep -v '^#' | grep -F '%s ' | "
-		    "head -1 | awk '{print $NF}'",
-		    line) ||
+	/* HELP and TYPE lines name the family too: only samples count. */
+	if (netns_run_output(ns, out, sizeof(out),
+			     "curl -s --max-time 3 http://127.0.0.1:9469/metrics | grep -v '^#' | "
+			     "grep -F '%s ' | head -1 | awk '{print $NF}'",
+			     line) ||
 	    !out[0])
 		return -1;
 	return atof(out);
+}
+
+double lab_metric(const struct lab *l, const char *line)
+{
+	return lab_ns_metric(l->gw, line);
 }
 
 double lab_metric_wait(const struct lab *l, const char *line, double want, int tries)

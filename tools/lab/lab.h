@@ -85,8 +85,11 @@ int lab_host_of(const struct lab *l, __u32 backend);
  * host's bpffs, which `ip netns exec` would hide. 0, -EIO or -ETIMEDOUT. */
 int lab_agent_start(const struct lab *l, const char *bin, const char *conf, const char *pin_root,
 		    const char *dir);
-/* The value of the first line of the agent's /metrics page (port 9469 in
- * the gateway namespace) that starts with line and a space, or -1. */
+/* The value of the first sample line of the /metrics page (port 9469) of the
+ * agent in namespace ns that starts with line and a space, or -1 (no such
+ * line, or no page within 3 s). Every lab's machines read theirs with it. */
+double lab_ns_metric(const char *ns, const char *line);
+/* lab_ns_metric in the gateway namespace. */
 double lab_metric(const struct lab *l, const char *line);
 /* The page is rendered once a second: poll every 100 ms, up to tries
  * times, until the line shows want; returns the last value read. */
