@@ -94,48 +94,16 @@ static void write_config(void)
 
 static void enter_ns(const char *ns)
 {
-	char path[96];
-	int fd;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || setns(fd, CLONE_NEWNET))
+	if (netns_enter(ns) < 0)
 		_exit(90);
-	close(fd);
 }
 
 /* A keep-alive server on 0.0.0.0:80 in host h: each byte a client sends is
  * answered with the host's number, until the client closes. */
 static void server_start(int h)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(80) };
-	char id = '0' + h, b;
-	pid_t pid = fork();
-	int s, c, one = 1;
-
-	cr_assert_geq(pid, 0);
-	if (pid) {
-		servers[h] = pid;
-		return;
-	}
-	enter_ns(lab.h[h - 1]);
-	signal(SIGCHLD, SIG_IGN);
-	s = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) || listen(s, 4096))
-		_exit(92);
-	for (;;) {
-		c = accept(s, NULL, NULL);
-		if (c < 0)
-			continue;
-		if (!fork()) {
-			close(s);
-			while (read(c, &b, 1) == 1 && write(c, &id, 1) == 1)
-				;
-			_exit(0);
-		}
-		close(c);
-	}
+	servers[h] = netns_keepalive_server(lab.h[h - 1], 80, (char)('0' + h));
+	cr_assert_gt(servers[h], 0);
 }
 
 /* A TCP connection from the client namespace to vip:80, or -1 (after
@@ -170,11 +138,9 @@ fail:
  * silence. */
 static int ask(int s)
 {
-	char b = 'x';
+	char id = netns_keepalive_ask(s);
 
-	if (write(s, &b, 1) != 1 || read(s, &b, 1) != 1)
-		return 0;
-	return b - '0';
+	return id ? id - '0' : 0;
 }
 
 /* In the client namespace: for each of n spoofed tuples to vip:80, a SYN

@@ -46,6 +46,15 @@ int netns_run_output(const char *ns, char *buf, size_t len, const char *fmt, ...
  * fd or a negative errno. */
 int netns_udp_socket(const char *ns, int family, const char *bind_addr, int port, int timeout_s);
 
+/* A keep-alive TCP server on 0.0.0.0:port in ns, in a child process (its
+ * pid, or a negative errno): each byte a client sends is answered with id,
+ * until the client closes, so a session's every answer names the machine
+ * that served it. Kill the pid to stop it. */
+int netns_keepalive_server(const char *ns, int port, char id);
+/* One request on a session with such a server: the id it answered, or 0
+ * on a reset or silence (the socket's timeouts). */
+char netns_keepalive_ask(int s);
+
 /* Move the calling thread into ns; returns a handle on the namespace it left
  * (>= 0) for netns_leave, or a negative errno. Sockets, links and ifindex
  * lookups made in between belong to ns. */
