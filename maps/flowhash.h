@@ -85,4 +85,18 @@ static inline __u16 ig_vxlan_sport(__u32 hash)
 	return 49152 + (hash & 0x3fff);
 }
 
+/* The hash that picks a new connection's Maglev slot under client affinity
+ * (IG_SVC_F_AFFINITY): the flow hash with the client's source port replaced
+ * by its group, 0 for the address alone, else 1 + the port's block of
+ * port_block ports (a CGNAT subscriber's block, say). */
+static inline __u32 ig_affinity_hash(const __u32 *saddr, const __u32 *daddr, __be16 sport,
+				     __be16 dport, __u8 proto, __u16 port_block)
+{
+	__u16 group = 0;
+
+	if (port_block)
+		group = (__u16)(__builtin_bswap16(sport) / port_block + 1);
+	return ig_flow_hash(saddr, daddr, __builtin_bswap16(group), dport, proto);
+}
+
 #endif /* __IG_MAPS_FLOWHASH_H */

@@ -28,13 +28,26 @@ struct ig_service_key {
 };
 IG_ASSERT_SIZE(struct ig_service_key, 20);
 
+/* ig_service.flags */
+enum ig_service_flags {
+	/* Client affinity (IG_POLICY_MAGLEV only): a new connection's Maglev
+	 * slot comes from the client's address (and its source port's block of
+	 * port_block ports, when set) instead of the 5-tuple, so a client's
+	 * connections share a backend (its KV and prefix cache); with balance
+	 * set, a backend whose load would pass balance/100 of its share of the
+	 * service's load gets none, and the next backends in the table's order
+	 * are tried (consistent hashing with bounded loads). */
+	IG_SVC_F_AFFINITY = 1 << 0,
+};
+
 struct ig_service {
 	__u32 id; /* 1..IG_SERVICE_MAX-1: index of ig_maglev, ig_svc_stats */
 	__u32 tenant; /* the VNI comes from this tenant's entry, never from the packet */
 	__u8 policy; /* enum ig_policy */
 	__u8 prio; /* enum ig_prio */
-	__u16 flags;
-	__u32 pad;
+	__u16 flags; /* enum ig_service_flags */
+	__u16 balance; /* affinity's load bound, in hundredths of the fair share; 0 = none */
+	__u16 port_block; /* affinity: source ports per group; 0 = the address alone */
 };
 IG_ASSERT_SIZE(struct ig_service, 16);
 

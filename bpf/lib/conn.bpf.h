@@ -498,15 +498,14 @@ static __always_inline void conn_select(const struct ig_config *cfg, const struc
 					struct ig_conn_key *key, __u64 now, struct steer_result *r)
 {
 	int syn = tcp_is_syn(p), governed = syn || p->proto == IPPROTO_UDP, counted = 0;
-	int stateless_pick = svc->policy == IG_POLICY_MAGLEV;
+	int maglev = svc->policy == IG_POLICY_MAGLEV, midflow;
 	struct conn_ctx cc;
 
 	conn_times_get(cfg, &cc.t);
 	r->hash = flow_hash(p);
 	if (conn_lookup(&cc, key, p, now, r))
 		return;
-	if (!cc.found && p->proto == IPPROTO_TCP && !syn)
-		stateless_pick = 1;
+	midflow = !cc.found && p->proto == IPPROTO_TCP && !syn;
 	if (governed) {
 		r->refuse = gov_admit(svc, tn, key->tenant, now, &counted);
 		if (r->refuse)
@@ -516,11 +515,15 @@ static __always_inline void conn_select(const struct ig_config *cfg, const struc
 		count(cc.way < 0 ? IG_CNT_CONN_FULL : IG_CNT_FLOOD_STATELESS);
 		if (counted) /* no entry will close it */
 			gov_release(key->tenant);
-		r->backend = maglev_pick(svc->id, r->hash);
+		r->backend = maglev_choose(p, svc->id, svc_affinity(svc), 0, r->hash);
 		return;
 	}
-	r->backend = stateless_pick ? maglev_pick(svc->id, r->hash) :
-				      policy_pick(svc->policy, svc->id);
+	/* The load bound applies to new connections only. */
+	if (maglev || midflow)
+		r->backend = maglev_choose(p, svc->id, svc_affinity(svc),
+					   midflow ? 0 : svc->balance, r->hash);
+	else
+		r->backend = policy_pick(svc->policy, svc->id);
 	if (r->backend)
 		conn_insert(svc, &cc, key, now, p, counted, r);
 	else if (counted)

@@ -153,7 +153,7 @@ static __always_inline int gw_refuse(struct xdp_md *xdp, const struct gw_flow *f
 
 /* The backend that owns the flow an ICMP error quotes (key, flow): its
  * connection entry's (not refreshed: an error is not the flow's traffic),
- * else Maglev's with the flow's hash, as a flow without entry is steered. */
+ * else Maglev's with the flow's pick hash, as a flow without entry is steered. */
 static __always_inline void gw_icmp_pick(const struct gw_flow *f, const struct pkt *flow,
 					 const struct ig_conn_key *key, struct steer_result *r)
 {
@@ -169,7 +169,7 @@ static __always_inline void gw_icmp_pick(const struct gw_flow *f, const struct p
 			return;
 		}
 	}
-	r->backend = maglev_pick(f->svc->id, r->hash);
+	r->backend = maglev_choose(flow, f->svc->id, svc_affinity(f->svc), 0, r->hash);
 }
 
 /* Steer the packet f->p of the connection flow: the packet's own, or for an

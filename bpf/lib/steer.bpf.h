@@ -9,6 +9,8 @@
 #define __IG_STEER_BPF_H
 
 #include "maps/maps.bpf.h"
+#include "maps/flowhash.h"
+#include "bpf/lib/parse.bpf.h"
 
 /* Slots tried after the hashed one when it names a backend that is not
  * active (the agent rebuilds the table, but a packet may come first). */
@@ -96,6 +98,157 @@ static __always_inline __u32 least_loaded_pick(__u32 service)
 	if (!a || !b)
 		return a ? a : b;
 	return backend_cost(b) < backend_cost(a) ? b : a;
+}
+
+/* Client affinity with a load bound (IG_SVC_F_AFFINITY; docs/datapath.md).
+ * A backend's load, in connections: its in-flight count plus its telemetry
+ * score as the share of its capacity that score says is busy. The new
+ * connection fits a backend while that backend's load with it stays within
+ * balance/100 of its capacity's share of the service's load with it, rounded
+ * up to whole connections (so an idle service accepts anywhere): consistent
+ * hashing with bounded loads (Mirrokni, Thorup, Zadimoghaddam, 2018), as
+ * Envoy's hash_balance_factor. Loads are in millionths of a connection;
+ * the slots tried after the client's are the ones after it in the table. */
+#define AFFINITY_SLOTS 16 /* table slots tried from the client's, at most */
+
+/* The choice's working state lives in a per-CPU map, not on the stack: the
+ * gateway's deepest frame, maglev_choose()'s and a loop callback's must
+ * fit the 512-byte stack together. */
+struct affinity_state {
+	__u32 service;
+	__u32 slot0; /* the client's slot, 0-based */
+	__u32 m; /* table size */
+	__u32 balance;
+	__u64 share; /* bound per unit of capacity: balance/100 x load / capacity */
+	__u64 load; /* the service's, the new connection included */
+	__u64 cap;
+	__u64 best_ratio; /* load per capacity of best */
+	__u32 best; /* the least loaded candidate so far */
+	__u32 pick; /* the first candidate that fits */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct affinity_state);
+} ig_affinity_scratch SEC(".maps");
+
+static __always_inline struct affinity_state *affinity_state(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ig_affinity_scratch, &zero);
+}
+
+/* Load of backend id and its capacity; 0 when it has no load entry. */
+static __always_inline int backend_load(__u32 id, __u64 *load, __u64 *cap)
+{
+	struct ig_backend_load *l = bpf_map_lookup_elem(&ig_be_load, &id);
+	__u64 *inflight = bpf_map_lookup_elem(&ig_inflight, &id);
+
+	if (!l || !inflight)
+		return 0;
+	*cap = l->capacity ? l->capacity : 1;
+	*load = *inflight * IG_SCORE_SCALE + (__u64)l->score * *cap;
+	return 1;
+}
+
+/* bpf_loop callback: backend i of the service into its load and capacity. */
+static long affinity_sum(__u32 i, void *unused)
+{
+	struct affinity_state *a = affinity_state();
+	struct ig_svc_backends *sb;
+	__u64 load, cap;
+	__u32 id;
+
+	if (!a)
+		return 1;
+	sb = bpf_map_lookup_elem(&ig_svc_backends, &a->service);
+	if (!sb || i >= sb->count || i >= IG_SVC_BE_MAX)
+		return 1;
+	id = sb->ids[i];
+	if (backend_active(id) && backend_load(id, &load, &cap)) {
+		a->load += load;
+		a->cap += cap;
+	}
+	return 0;
+}
+
+/* bpf_loop callback: the i-th slot from the client's; stops at a fit. */
+static long affinity_try(__u32 i, void *unused)
+{
+	struct affinity_state *a = affinity_state();
+	__u64 load, cap, allowed, ratio;
+	__u32 slot, *id;
+	void *table;
+
+	if (!a || !a->m)
+		return 1;
+	table = bpf_map_lookup_elem(&ig_maglev, &a->service);
+	if (!table)
+		return 1;
+	slot = (a->slot0 + i) % a->m + 1;
+	id = bpf_map_lookup_elem(table, &slot);
+	if (!id || !backend_active(*id) || !backend_load(*id, &load, &cap))
+		return 0;
+	/* its share of the bound, rounded up to whole connections */
+	allowed = a->share * cap;
+	allowed = (allowed + IG_SCORE_SCALE - 1) / IG_SCORE_SCALE * IG_SCORE_SCALE;
+	if (load + IG_SCORE_SCALE <= allowed) {
+		a->pick = *id;
+		return 1;
+	}
+	ratio = load / cap;
+	if (!a->best || ratio < a->best_ratio) {
+		a->best = *id;
+		a->best_ratio = ratio;
+	}
+	return 0;
+}
+
+/* A service's affinity argument for maglev_choose(): 0 without client
+ * affinity, else 1 + its port block. */
+static __always_inline __u32 svc_affinity(const struct ig_service *svc)
+{
+	return svc->flags & IG_SVC_F_AFFINITY ? svc->port_block + 1U : 0;
+}
+
+/* The Maglev choice for a new flow p: the backend of the slot of its flow
+ * hash (hash), or with client affinity (affinity: svc_affinity()) of its
+ * client's hash (maps/flowhash.h); with a bound (balance, affinity only) the
+ * first backend in the table's order from that slot that has room, or when
+ * none of AFFINITY_SLOTS has, the least loaded of them. A global function:
+ * the verifier checks it once, not on every path of the gateway that calls
+ * it. */
+__noinline __u32 maglev_choose(const struct pkt *p, __u32 service, __u32 affinity, __u32 balance,
+			       __u32 hash)
+{
+	struct affinity_state *a;
+	__u32 m;
+
+	if (!p)
+		return 0;
+	if (affinity)
+		hash = ig_affinity_hash((const __u32 *)p->saddr, (const __u32 *)p->daddr, p->sport,
+					p->dport, p->proto, (__u16)(affinity - 1));
+	if (!affinity || !balance)
+		return maglev_pick(service, hash);
+	a = affinity_state();
+	if (!a || !maglev_table(service, &m))
+		return 0;
+	__builtin_memset(a, 0, sizeof(*a));
+	a->service = service;
+	a->slot0 = hash % m;
+	a->m = m;
+	a->balance = balance;
+	a->load = IG_SCORE_SCALE; /* the new connection */
+	bpf_loop(IG_SVC_BE_MAX, affinity_sum, NULL, 0);
+	a->share = a->cap ? a->load * a->balance / 100 / a->cap : 0;
+	bpf_loop(AFFINITY_SLOTS, affinity_try, NULL, 0);
+	if (a->pick)
+		return a->pick;
+	return a->best ? a->best : maglev_pick(service, hash);
 }
 
 /* The service's backend list, or NULL when it has none. */

@@ -28,13 +28,14 @@
 #define VIP4_LL "198.19.0.11"
 #define VIP4_RR "198.19.0.12"
 #define VIP4_LC "198.19.0.13"
+#define VIP4_AFF "198.19.0.14"
 #define VIP6 "2001:db8:19::10"
 #define CLIENT4 "198.18.0.2"
 #define CLIENT6 "2001:db8:18::2"
 #define VNI_A 0x010001
 #define M 13 /* a small prime keeps tables readable */
 
-enum { SVC_TCP4 = 1, SVC_TCP6, SVC_UDP4, SVC_UDP6, SVC_LL, SVC_EMPTY, SVC_RR, SVC_LC };
+enum { SVC_TCP4 = 1, SVC_TCP6, SVC_UDP4, SVC_UDP6, SVC_LL, SVC_EMPTY, SVC_RR, SVC_LC, SVC_AFF };
 
 static struct xdp_gateway *skel;
 static struct dp_maps maps;
@@ -873,6 +874,186 @@ Test(gateway, least_loaded_prefers_the_idle_backend)
 	ll_flows(LL_FLOWS, 30000, hits);
 	cr_log_info("least-loaded: the less busy backend got %d of %d", hits[2], LL_FLOWS);
 	cr_expect_gt(hits[2], LL_MIN, "less busy backend got %d of %d", hits[2], LL_FLOWS);
+}
+
+/* ---- client affinity with a load bound ---- */
+
+/* The 5-tuple hash of client:sport -> vip:vport over TCP. */
+static __u32 inner_hash_of(const char *client, const char *vip, uint16_t sport, uint16_t vport)
+{
+	uint8_t s[16], d[16];
+	__u32 sw[4], dw[4];
+
+	pb_addr16(client, s);
+	pb_addr16(vip, d);
+	memcpy(sw, s, 16);
+	memcpy(dw, d, 16);
+	return ig_flow_hash(sw, dw, htons(sport), htons(vport), IPPROTO_TCP);
+}
+
+#define AFF_PORT 8000
+
+/* The affinity service: Maglev over 1 and 2 alternating (13 slots, 7 of
+ * backend 1), both with capacity 100 and idle, with client affinity. */
+static void aff_service(__u16 balance, __u16 port_block)
+{
+	struct ig_service svc = { .id = SVC_AFF,
+				  .tenant = 1,
+				  .policy = IG_POLICY_MAGLEV,
+				  .flags = IG_SVC_F_AFFINITY,
+				  .balance = balance,
+				  .port_block = port_block };
+	struct ig_service_key k;
+
+	cr_assert_eq(dp_service_key(&k, VIP4_AFF, AFF_PORT, IPPROTO_TCP), 0);
+	cr_assert_eq(dp_service_set(&maps, &k, &svc), 0);
+	table_fill(SVC_AFF, 1, 2);
+	cr_assert_eq(dp_svc_backends_set(&maps, SVC_AFF, (__u32[]){ 1, 2 }, 2), 0);
+}
+
+/* A TCP packet client:sport -> the affinity VIP; the backend it went to. */
+static int aff_send(const char *client, uint16_t sport, uint8_t flags)
+{
+	struct pb b;
+	int verdict;
+
+	pb_init(&b);
+	pb_eth(&b, GW_MAC, CL_MAC, 0);
+	pb_ipv4(&b, &(struct pb_ip4){ .src = client, .dst = VIP4_AFF });
+	pb_tcp(&b, &(struct pb_tcp){ .sport = sport, .dport = AFF_PORT, .seq = 7, .flags = flags });
+	pb_finish(&b);
+	return send_pkt(&b, &verdict);
+}
+
+/* The backend the client's slot holds (table_fill's pattern), as
+ * maps/flowhash.h's affinity hash places it. */
+static __u32 aff_home(const char *client, uint16_t sport, __u16 port_block)
+{
+	uint8_t s[16], d[16];
+	__u32 sw[4], dw[4], slot;
+
+	pb_addr16(client, s);
+	pb_addr16(VIP4_AFF, d);
+	memcpy(sw, s, 16);
+	memcpy(dw, d, 16);
+	slot = ig_affinity_hash(sw, dw, htons(sport), htons(AFF_PORT), IPPROTO_TCP, port_block) % M;
+	return slot % 2 ? 2 : 1;
+}
+
+static void aff_client(char *buf, size_t len, int i)
+{
+	snprintf(buf, len, "198.18.%d.%d", 1 + i / 200, 1 + i % 200);
+}
+
+static void set_inflight(__u32 id, __u64 n)
+{
+	cr_assert_eq(bpf_map_update_elem(maps.inflight, &id, &n, 0), 0);
+}
+
+Test(gateway, affinity_keeps_a_client_on_its_backend)
+{
+	int homes[3] = {}, flow_moves = 0;
+	char client[32];
+
+	aff_service(0, 0);
+	for (int i = 0; i < 64; i++) {
+		__u32 home;
+
+		aff_client(client, sizeof(client), i);
+		home = aff_home(client, 0, 0);
+		homes[home]++;
+		/* Every connection of the client, whatever its port, lands on
+		 * its slot's backend; a 5-tuple hash would move them. */
+		for (int c = 0; c < 8; c++) {
+			uint16_t sport = 40000 + 1000 * c + i;
+
+			cr_assert_eq(aff_send(client, sport, PB_TCP_SYN), home, "%s:%u", client,
+				     sport);
+			flow_moves += (inner_hash_of(client, VIP4_AFF, sport, AFF_PORT) % M) % 2 ?
+					      home != 2 :
+					      home != 1;
+		}
+	}
+	cr_log_info("affinity: 64 clients, %d and %d at home on backends 1 and 2; the 5-tuple "
+		    "would have moved %d of 512 connections",
+		    homes[1], homes[2], flow_moves);
+	/* Clients spread over both backends: the hash is the client's, not one
+	 * constant. */
+	cr_expect_gt(homes[1], 16);
+	cr_expect_gt(homes[2], 16);
+	cr_expect_gt(flow_moves, 128, "the check above would pass with a 5-tuple hash");
+	/* A packet of a flow with no entry (lost, or made while the table was
+	 * full) follows the client's slot, with no bound to re-evaluate. */
+	aff_client(client, sizeof(client), 0);
+	cr_expect_eq(aff_send(client, 33333, PB_TCP_ACK), aff_home(client, 0, 0));
+}
+
+Test(gateway, affinity_port_blocks)
+{
+	/* 198.18.1.1 is one address with many subscribers behind a CGNAT, each
+	 * given a block of 1024 ports: blocks are the clients. */
+	const char *nat = "198.18.1.1";
+	int seen[3] = {};
+
+	aff_service(0, 1024);
+	for (int blk = 8; blk < 40; blk++) {
+		__u32 home = aff_home(nat, (uint16_t)(blk * 1024), 1024);
+
+		seen[home]++;
+		for (int p = 0; p < 1024; p += 97)
+			cr_assert_eq(aff_send(nat, (uint16_t)(blk * 1024 + p), PB_TCP_SYN), home,
+				     "port %d of block %d", blk * 1024 + p, blk);
+	}
+	cr_expect_gt(seen[1], 4, "blocks spread: %d on 1, %d on 2", seen[1], seen[2]);
+	cr_expect_gt(seen[2], 4, "blocks spread: %d on 1, %d on 2", seen[1], seen[2]);
+}
+
+/* The bound: with balance 1.25 over two backends of capacity 100, a
+ * backend takes the new connection while its load with it stays within
+ * ceil(1.25 x (the service's load + 1) / 2) connections. */
+Test(gateway, affinity_spills_past_the_load_bound)
+{
+	const char *client = "198.18.1.7";
+	__u32 home = aff_home(client, 0, 0), other = 3 - home;
+	/* home's in-flight count -> whether it still takes the connection:
+	 * 1 in flight: ceil(1.25 x 2 / 2) = 2 >= 2, stays; 2: ceil(1.875) = 2
+	 * < 3, spills; 10: ceil(6.875) = 7 < 11, spills. */
+	const struct {
+		__u64 inflight;
+		__u32 want;
+	} steps[] = { { 0, 0 }, { 1, 0 }, { 2, 1 }, { 10, 1 } };
+
+	aff_service(125, 0);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		__u32 want = steps[i].want ? other : home;
+
+		set_inflight(home, steps[i].inflight);
+		set_inflight(other, 0);
+		cr_expect_eq(aff_send(client, (uint16_t)(41000 + i), PB_TCP_SYN), want,
+			     "home %u with %llu in flight", home,
+			     (unsigned long long)steps[i].inflight);
+	}
+	/* Telemetry counts too: a score of 0.9 at capacity 100 is 90
+	 * connections' worth of load. */
+	set_inflight(home, 0);
+	set_inflight(other, 0);
+	cr_assert_eq(dp_backend_set_load(&maps, home, 900000, 100), 0);
+	cr_expect_eq(aff_send(client, 41100, PB_TCP_SYN), other, "busy by telemetry: spills");
+	cr_assert_eq(dp_backend_set_load(&maps, other, 900000, 100), 0);
+	set_inflight(home, 0);
+	set_inflight(other, 0);
+	cr_expect_eq(aff_send(client, 41101, PB_TCP_SYN), home, "both as busy: home again");
+
+	/* An established connection stays where it is when its backend passes
+	 * the bound: the bound steers new connections only. */
+	cr_assert_eq(dp_backend_set_load(&maps, home, 0, 100), 0);
+	cr_assert_eq(dp_backend_set_load(&maps, other, 0, 100), 0);
+	set_inflight(home, 0);
+	set_inflight(other, 0);
+	cr_assert_eq(aff_send(client, 41200, PB_TCP_SYN), home);
+	set_inflight(home, 50);
+	cr_expect_eq(aff_send(client, 41200, PB_TCP_ACK), home, "established flow stays");
+	cr_expect_eq(aff_send(client, 41201, PB_TCP_SYN), other, "the next one spills");
 }
 
 /* BPF_PROG_TEST_RUN receives on the loopback device of the caller's network

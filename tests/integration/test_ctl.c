@@ -113,7 +113,12 @@ static void conn(const char *s, int sport, const char *d, int dport, __u32 tenan
 /* Known content: two services, three backends, two tenants, two flows. */
 static void populate(void)
 {
-	struct ig_service s1 = { .id = 1, .tenant = 1, .prio = IG_PRIO_INTERACTIVE };
+	struct ig_service s1 = { .id = 1,
+				 .tenant = 1,
+				 .prio = IG_PRIO_INTERACTIVE,
+				 .flags = IG_SVC_F_AFFINITY,
+				 .balance = 125,
+				 .port_block = 1024 };
 	struct ig_service s2 = {
 		.id = 2, .tenant = 2, .policy = IG_POLICY_LEAST_LOADED, .prio = IG_PRIO_BATCH
 	};
@@ -172,21 +177,24 @@ Test(ctl, services)
 		"ID   NAME         VIP              PORT PROTO TENANT   POLICY       PRIO        "
 		"BACKENDS    PACKETS        BYTES NEW_CONNS    DROPS");
 	expect_line(
-		"1    chat         198.19.0.10        80 tcp   acme     maglev       interactive "
+		"1    chat         198.19.0.10        80 tcp   acme     maglev+aff   interactive "
 		"       2         10         1000         2        1");
 	expect_line(
 		"2    -            2001:db8::10      443 udp   2        least-loaded batch       "
 		"       1          0            0         0        0");
 	cr_assert_eq(ctl("--json services"), 0);
-	cr_expect_str_eq(out, "{\"services\":[{\"id\":1,\"name\":\"chat\",\"vip\":\"198.19.0.10\","
-			      "\"port\":80,"
-			      "\"proto\":\"tcp\",\"tenant\":1,\"policy\":\"maglev\",\"prio\":"
-			      "\"interactive\",\"backends\":2,\"packets\":10,\"bytes\":1000,"
-			      "\"new_conns\":2,\"drops\":1},{\"id\":2,\"name\":null,"
-			      "\"vip\":\"2001:db8::10\","
-			      "\"port\":443,\"proto\":\"udp\",\"tenant\":2,\"policy\":"
-			      "\"least-loaded\",\"prio\":\"batch\",\"backends\":1,\"packets\":0,"
-			      "\"bytes\":0,\"new_conns\":0,\"drops\":0}]}\n");
+	cr_expect_str_eq(
+		out,
+		"{\"services\":[{\"id\":1,\"name\":\"chat\",\"vip\":\"198.19.0.10\","
+		"\"port\":80,"
+		"\"proto\":\"tcp\",\"tenant\":1,\"policy\":\"maglev\","
+		"\"affinity\":{\"port_block\":1024,\"balance\":1.25},\"prio\":"
+		"\"interactive\",\"backends\":2,\"packets\":10,\"bytes\":1000,"
+		"\"new_conns\":2,\"drops\":1},{\"id\":2,\"name\":null,"
+		"\"vip\":\"2001:db8::10\","
+		"\"port\":443,\"proto\":\"udp\",\"tenant\":2,\"policy\":"
+		"\"least-loaded\",\"affinity\":null,\"prio\":\"batch\",\"backends\":1,\"packets\":0,"
+		"\"bytes\":0,\"new_conns\":0,\"drops\":0}]}\n");
 }
 
 Test(ctl, backends)

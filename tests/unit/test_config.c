@@ -256,6 +256,7 @@ Test(config, minimal_takes_defaults)
 	cr_expect_eq(s->policy, IG_POLICY_MAGLEV);
 	cr_expect_eq(s->prio, IG_PRIO_STANDARD);
 	cr_expect_eq(s->maglev_size, IG_MAGLEV_DEFAULT);
+	cr_expect_eq(s->affinity, false);
 	cr_expect_eq(s->backends[0].n_metrics, 0);
 	tc_expect_health(&s->backends[0].health, CONFIG_HEALTH_TCP, 8000, 2 * TC_NS_S, TC_NS_S);
 	cr_expect_eq(cfg.telemetry.interval_ns, TC_NS_S);
@@ -416,6 +417,11 @@ TC_ERROR(gov_hosts_dup, "gov-hosts-dup",
 TC_ERROR(evpn_novtep, "evpn-novtep",
 	 ":14:7: host.tenants[0].vteps: missing (evpn.learn is false: the tenant would have no "
 	 "allowed VTEP)")
+TC_ERROR(affinity_policy, "affinity-policy",
+	 ":19:7: services[0].affinity: needs policy maglev (the policy is least-loaded)")
+TC_ERROR(affinity_balance, "affinity-balance",
+	 ":19:16: services[0].affinity.balance: 0.8 is under 1: no backend could take its share "
+	 "(0: no bound)")
 TC_ERROR(host_maps_dup, "host-maps-dup",
 	 ":23:31: governance.host_maps[1]: '/sys/fs/bpf/h1' is already listed as host_maps[0]")
 
@@ -457,6 +463,17 @@ static int tc_check(const char *rel, char **out)
 	rc = config_check_file(tc_path(rel), f);
 	fclose(f);
 	return rc;
+}
+
+Test(config, affinity)
+{
+	struct ig_cfg cfg;
+
+	tc_load(TC_DATA "/affinity.yaml", &cfg);
+	cr_expect_eq(cfg.services[0].affinity, true);
+	cr_expect_eq(cfg.services[0].port_block, 1024);
+	cr_expect_eq(cfg.services[0].balance, 1.25, "the default bound");
+	config_free(&cfg);
 }
 
 Test(config, check_file)

@@ -60,6 +60,14 @@ static int svc_nbackends(struct ctl *c, __u32 svc)
 	return n;
 }
 
+/* The text view's policy: "+aff" marks client affinity. */
+static const char *svc_policy(const struct ig_service *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", policy_str(s->policy),
+		 s->flags & IG_SVC_F_AFFINITY ? "+aff" : "");
+	return buf;
+}
+
 int ctl_services(struct ctl *c)
 {
 	struct svc_row *rows = calloc(IG_SERVICE_MAX, sizeof(*rows));
@@ -79,16 +87,22 @@ int ctl_services(struct ctl *c)
 		const struct svc_row *r = &rows[i];
 		__u32 id = r->s.id;
 		const char *name = ctl_name(c, IG_NAME_SERVICE, id);
-		char tn[16];
+		char tn[16], pol[24];
 
 		if (c->o.json) {
 			printf("%s{\"id\":%u,\"name\":", i ? "," : "", id);
 			ctl_json_str(name);
 			printf(",\"vip\":\"%s\",\"port\":%u,\"proto\":\"%s\",\"tenant\":%u,"
-			       "\"policy\":\"%s\",\"prio\":\"%s\",\"backends\":%d,\"packets\":%llu,"
-			       "\"bytes\":%llu,\"new_conns\":%llu,\"drops\":%llu}",
+			       "\"policy\":\"%s\",\"affinity\":",
 			       ctl_addr_str(r->k.addr, vip, sizeof(vip)), ntohs(r->k.port),
-			       ctl_proto_str(r->k.proto), r->s.tenant, policy_str(r->s.policy),
+			       ctl_proto_str(r->k.proto), r->s.tenant, policy_str(r->s.policy));
+			if (r->s.flags & IG_SVC_F_AFFINITY)
+				printf("{\"port_block\":%u,\"balance\":%g}", r->s.port_block,
+				       r->s.balance / 100.0);
+			else
+				printf("null");
+			printf(",\"prio\":\"%s\",\"backends\":%d,\"packets\":%llu,"
+			       "\"bytes\":%llu,\"new_conns\":%llu,\"drops\":%llu}",
 			       prio_str(r->s.prio), svc_nbackends(c, id),
 			       ctl_sum(c->m.svc_stats, id, TRAFFIC(packets)),
 			       ctl_sum(c->m.svc_stats, id, TRAFFIC(bytes)),
@@ -100,8 +114,8 @@ int ctl_services(struct ctl *c)
 		       id, name ?: "-", ctl_addr_str(r->k.addr, vip, sizeof(vip)), ntohs(r->k.port),
 		       ctl_proto_str(r->k.proto),
 		       ctl_name_or_id(c, IG_NAME_TENANT, r->s.tenant, tn, sizeof(tn)),
-		       policy_str(r->s.policy), prio_str(r->s.prio), svc_nbackends(c, id),
-		       ctl_sum(c->m.svc_stats, id, TRAFFIC(packets)),
+		       svc_policy(&r->s, pol, sizeof(pol)), prio_str(r->s.prio),
+		       svc_nbackends(c, id), ctl_sum(c->m.svc_stats, id, TRAFFIC(packets)),
 		       ctl_sum(c->m.svc_stats, id, TRAFFIC(bytes)),
 		       ctl_sum(c->m.svc_stats, id, TRAFFIC(new_conns)),
 		       ctl_sum(c->m.svc_stats, id, TRAFFIC(drops)));

@@ -4,6 +4,7 @@
  * and Maglev tables. Weights never reach the datapath as all-zero: a service
  * without a healthy backend keeps its last table and says so. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -289,7 +290,10 @@ static int agent_write_services(struct agent *a)
 		struct ig_service v = { .id = cs->id,
 					.tenant = cs->tenant_id,
 					.policy = cs->policy,
-					.prio = cs->prio };
+					.prio = cs->prio,
+					.flags = cs->affinity ? IG_SVC_F_AFFINITY : 0,
+					.balance = (__u16)lround(cs->balance * 100),
+					.port_block = (__u16)cs->port_block };
 		struct ig_service_key k = { .port = htons(cs->port), .proto = cs->proto };
 
 		memcpy(k.addr, cs->vip.addr, sizeof(k.addr));

@@ -414,6 +414,31 @@ static int cfg_backends(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 		       cfg_backend);
 }
 
+#define CONFIG_BALANCE_DEFAULT 1.25
+#define CONFIG_BALANCE_MAX 10.0
+
+static const struct cfg_field cfg_affinity_fields[] = {
+	CFG_FIELD(struct config_service, "balance", CT_DOUBLE, balance, 0, 0, CONFIG_BALANCE_MAX),
+	CFG_FIELD(struct config_service, "port_block", CT_UINT, port_block, 0, 1, 65535),
+};
+
+static int cfg_affinity(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
+{
+	struct config_service *s = obj;
+	int err;
+
+	s->balance = CONFIG_BALANCE_DEFAULT;
+	err = cfg_map(c, v, cfg_affinity_fields, ARRAY_SIZE(cfg_affinity_fields), s);
+	if (err)
+		return err;
+	if (s->balance > 0 && s->balance < 1)
+		return cfg_fail_key(c, v, "balance",
+				    "%g is under 1: no backend could take its share (0: no bound)",
+				    s->balance);
+	s->affinity = true;
+	return 0;
+}
+
 static const struct cfg_field cfg_service_fields[] = {
 	CFG_FIELD(struct config_service, "name", CT_NAME, name, CF_REQ, 0, 0),
 	CFG_FIELD(struct config_service, "id", CT_UINT, id, CF_REQ, 1, IG_SERVICE_MAX - 1),
@@ -426,6 +451,7 @@ static const struct cfg_field cfg_service_fields[] = {
 	CFG_FIELD(struct config_service, "maglev_size", CT_UINT, maglev_size, 0, MAGLEV_SIZE_MIN,
 		  MAGLEV_SIZE_MAX),
 	CFG_FIELD(struct config_service, "announce", CT_BOOL, announce, 0, 0, 0),
+	CFG_CUSTOM("affinity", 0, cfg_affinity),
 	CFG_CUSTOM("backends", CF_REQ, cfg_backends),
 };
 
@@ -479,6 +505,9 @@ static int cfg_service(struct cfg_ctx *c, const struct cfg_node *v, void *obj, u
 	s->announce = true;
 	c->item = i;
 	err = cfg_map(c, v, cfg_service_fields, ARRAY_SIZE(cfg_service_fields), s);
+	if (!err && s->affinity && s->policy != IG_POLICY_MAGLEV)
+		err = cfg_fail_key(c, v, "affinity", "needs policy maglev (the policy is %s)",
+				   policy_str(s->policy));
 	if (!err)
 		err = cfg_maglev_size(c, v, s->maglev_size);
 	if (!err)

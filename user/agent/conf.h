@@ -166,6 +166,11 @@ struct config_service {
 	__u32 tenant_id;
 	__u32 maglev_size; /* prime <= IG_MAGLEV_MAX */
 	bool announce; /* its VIP is announced (announce: section); default true */
+	/* affinity: (maglev only): a client's connections share a backend
+	 * within a load bound (IG_SVC_F_AFFINITY, docs/datapath.md). */
+	bool affinity;
+	double balance; /* bound, x the backend's share of the load; 0 = none */
+	__u32 port_block; /* source ports per client group; 0 = the address alone */
 	unsigned int n_backends; /* >= 1 */
 	struct config_backend *backends;
 };
