@@ -16,7 +16,7 @@
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const policy_names[SC_P__MAX] = {
-	"kube-proxy", "round-robin", "least-conn", "maglev", "least-loaded", "oracle",
+	"kube-proxy", "round-robin", "least-conn", "maglev", "least-loaded", "affinity", "oracle",
 };
 static const char *const action_names[SC_ACTION__MAX] = { "kill", "restart", "drain", "undrain" };
 static const char *const class_names[SC_CLASS__MAX] = { "interactive", "standard", "batch" };

@@ -21,7 +21,16 @@
 #define SC_SPEC_MAX 300 /* a distribution or arrival spec, with its path */
 #define SC_UNSET -1.0 /* an llmsim constant left to its profile */
 
-enum sc_policy { SC_P_IPTABLES, SC_P_RR, SC_P_LC, SC_P_MAGLEV, SC_P_LL, SC_P_ORACLE, SC_P__MAX };
+enum sc_policy {
+	SC_P_IPTABLES,
+	SC_P_RR,
+	SC_P_LC,
+	SC_P_MAGLEV,
+	SC_P_LL,
+	SC_P_AFFINITY, /* Maglev with client affinity and a load bound */
+	SC_P_ORACLE,
+	SC_P__MAX
+};
 enum sc_action { SC_KILL, SC_RESTART, SC_DRAIN, SC_UNDRAIN, SC_ACTION__MAX };
 enum sc_class { SC_INTERACTIVE, SC_STANDARD, SC_BATCH, SC_CLASS__MAX };
 

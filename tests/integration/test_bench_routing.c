@@ -2,7 +2,7 @@
 /* `make bench-routing` on its tiny scenario (tests/bench/scenarios/tiny.yaml:
  * two hosts, one-second runs, h2 killed at 0.4 s and restarted at 0.7 s):
  * the lab comes up from the file, every policy (kube-proxy's iptables,
- * round-robin, least-conn, Maglev, least-loaded, the oracle) completes
+ * round-robin, least-conn, Maglev, least-loaded, client affinity, the oracle) completes
  * requests, every completed request names the backend that served it, the
  * events ran (h2 started twice per run), and the report and plots exist. A bad scenario file is refused with file:line
  * before any lab comes up. The numbers are the benchmark's business. */
@@ -15,8 +15,8 @@
 #include "tests/lib/fixture.h"
 #include "tools/lab/netns.h"
 
-static const char *const policies[] = { "kube-proxy", "round-robin",  "least-conn",
-					"maglev",     "least-loaded", "oracle" };
+static const char *const policies[] = { "kube-proxy",	"round-robin", "least-conn", "maglev",
+					"least-loaded", "affinity",    "oracle" };
 
 static bool nonempty(const char *dir, const char *name)
 {
@@ -59,9 +59,9 @@ Test(bench_routing, every_policy_completes_and_reports, .timeout = 240)
 	}
 	/* h1 started once per policy's run, h2 also restarted by the event */
 	rc = netns_run_output(NULL, out, sizeof(out), "grep -c listening %s/llmsim-h1.log", dir);
-	cr_expect_str_eq(out, "6\n");
+	cr_expect_str_eq(out, "7\n");
 	rc = netns_run_output(NULL, out, sizeof(out), "grep -c listening %s/llmsim-h2.log", dir);
-	cr_expect_str_eq(out, "12\n");
+	cr_expect_str_eq(out, "14\n");
 	cr_expect(nonempty(dir, "results.md"));
 	cr_expect(nonempty(dir, "ttft-cdf-tiny.png"));
 	cr_expect(nonempty(dir, "backends-tiny.png"));

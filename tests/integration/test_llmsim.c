@@ -134,7 +134,7 @@ Test(llmsim, sessions_own_their_connections)
 		"for s in range(8):\n"
 		"  t=sorted((x for x in q if x[\"session\"] == s), key=lambda x: x[\"turn\"])\n"
 		"  assert [x[\"turn\"] for x in t] == [1,2,3,4], t\n"
-		"  assert 20000+8*s <= t[0][\"local_port\"] < 20008+8*s, t\n"
+		"  assert 20480+64*s <= t[0][\"local_port\"] < 20544+64*s, t\n"
 		"  assert all(x[\"local_port\"] == t[0][\"local_port\"] for x in t), t\n"
 		"  assert not t[0][\"reused\"] and all(x[\"reused\"] for x in t[1:]), t\n"
 		"  assert all(a[\"end_s\"] <= b[\"start_s\"] for a, b in zip(t, t[1:])), t\n"
@@ -142,6 +142,23 @@ Test(llmsim, sessions_own_their_connections)
 		"r=$?; rm -f /tmp/%s.json; exit $r",
 		ns, ns);
 	cr_expect_eq(rc, 0, "records: %s", out);
+	/* A new connection per turn stays in its session's block of ports,
+	 * which is what a gateway's client affinity keys on. */
+	rc = netns_run_output(
+		ns, out, sizeof(out),
+		"%s/tools/loadgen --target " SIM_URL "/v1/completions --sessions 3 --turns 3 "
+		"--new-connection --prompt fixed:50 --output fixed:8 --json /tmp/%s.json && "
+		"python3 -c 'import json,sys\n"
+		"q=json.load(open(sys.argv[1]))[\"requests\"]\n"
+		"assert len(q) == 9 and all(x[\"ok\"] for x in q), q\n"
+		"for s in range(3):\n"
+		"  p=[x[\"local_port\"] for x in q if x[\"session\"] == s]\n"
+		"  assert len(p) == 3 and len(set(p)) == 3, p\n"
+		"  assert all(20480+64*s <= x < 20544+64*s for x in p), p\n"
+		"assert not any(x[\"reused\"] for x in q)' /tmp/%s.json; r=$?; rm -f /tmp/%s.json; "
+		"exit $r",
+		build(), ns, ns, ns);
+	cr_expect_eq(rc, 0, "fresh connections per turn: %s", out);
 	rc = netns_run_output(ns, out, sizeof(out),
 			      "%s/tools/loadgen --target " SIM_URL "/v1/completions --sessions 1 "
 			      "--turns 3 --prompt fixed:50 --output fixed:8",

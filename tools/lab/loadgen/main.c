@@ -29,8 +29,10 @@
  * libcurl reuses a bound connection only for a request asking for the same
  * binding, so a turn never borrows another session's idle connection (the
  * multi handle's connection pool is shared by all its easy handles). */
-#define SESSION_PORTS 8
-#define SESSION_PORT_BASE 20000
+/* Local ports per session: one block each (turns that open a connection of
+ * their own leave TIME_WAIT ports behind, so a block outlasts the turns). */
+#define SESSION_PORTS 64
+#define SESSION_PORT_BASE 20480 /* a multiple of SESSION_PORTS */
 
 struct tenant {
 	char name[64];
@@ -61,7 +63,7 @@ struct opts {
 	const char *json;
 	int fresh; /* a new connection per open-loop request (L4 steering sees each) */
 	int oracle; /* pick each request's target from live /metrics */
-	int port_base; /* sessions' local ports: base + 8 * session */
+	int port_base; /* sessions' local ports: base + SESSION_PORTS * session */
 	int system_prompt; /* tokens of a system prompt each tenant's requests share */
 };
 
@@ -392,7 +394,12 @@ static int launch(struct run *r, int tenant, int target, int prompt, int output,
 	if (r->o->fresh) {
 		curl_easy_setopt(q->easy, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(q->easy, CURLOPT_FORBID_REUSE, 1L);
-	} else if (sess) {
+	}
+	/* A session's connections come from its own block of ports, with a new
+	 * connection per turn too: a gateway's client affinity can tell the
+	 * sessions (agents behind one address) apart by their blocks, as a
+	 * CGNAT's subscribers. */
+	if (sess) {
 		curl_easy_setopt(q->easy, CURLOPT_LOCALPORT,
 				 (long)(r->o->port_base + SESSION_PORTS * sess->idx));
 		curl_easy_setopt(q->easy, CURLOPT_LOCALPORTRANGE, (long)SESSION_PORTS);
@@ -827,7 +834,7 @@ static void usage(FILE *f)
 		"               [--seed S] [--slo-ttft MS]\n"
 		"               [--slo-tpot MS] [--drain S] [--max-context N] [--json FILE]\n"
 		"               [--new-connection]  (one connection per request or turn)\n"
-		"               [--session-ports BASE]  (session i binds BASE+8i..+7; 20000)\n"
+		"               [--session-ports BASE]  (session i binds BASE+64i..+63; 20480)\n"
 		"               [--system-prompt TOKENS]  (a prefix each tenant's prompts share)\n"
 		"               [--oracle]  (each request to the target whose /metrics show\n"
 		"                            the least load, instead of the targets in turn)\n");
