@@ -330,6 +330,55 @@ Test(agent, dashboard_and_alerts_query_exported_metrics)
 	cr_expect_leq(metric("infergate_backend_score{service=\"chat\",backend=\"h1\"}"), 1);
 }
 
+/* A page with one waiting request and the TTFT histogram's sum and count. */
+static void ttft_page(int h, double sum, int count)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text),
+		 "vllm:num_requests_waiting{model_name=\"m\"} 1\n"
+		 "vllm:num_requests_running{model_name=\"m\"} 1\n"
+		 "vllm:kv_cache_usage_perc{model_name=\"m\"} 0.1\n"
+		 "vllm:time_to_first_token_seconds_sum{model_name=\"m\"} %g\n"
+		 "vllm:time_to_first_token_seconds_count{model_name=\"m\"} %d\n",
+		 sum, count);
+	metrics_set(h, text);
+}
+
+/* Three servers with the same queue: h1's requests took 2 s to their first
+ * token, the others' 0.1 s. The estimate (1 s per queue position after the
+ * 2 positions they saw, times the 2 a new request would see) makes h1
+ * saturated: 2 s / ttft_slo 2 s, weight 0; h2's queue term (1 / 5)
+ * outweighs its 0.1 s estimate: weight 10 x 0.8. By the queue alone the
+ * three were equal. */
+Test(agent, steers_on_the_estimated_ttft)
+{
+	int c[NHOSTS + 1];
+
+	for (int h = 1; h <= NHOSTS; h++)
+		ttft_page(h, h == 1 ? 5 : 1, 10);
+	usleep(2 * 300 * 1000 + 100 * 1000);
+	spread(60, c);
+	cr_expect_gt(c[1], 5, "equal queues, no estimate yet: h1 got %d of 60", c[1]);
+	for (int h = 1; h <= NHOSTS; h++)
+		ttft_page(h, h == 1 ? 25 : 2, 20);
+	cr_expect_eq(metric_wait("infergate_backend_ttft_estimate_seconds{service=\"chat\","
+				 "backend=\"h1\"}",
+				 2),
+		     2);
+	cr_expect_eq(metric_wait("infergate_backend_ttft_estimate_seconds{service=\"chat\","
+				 "backend=\"h2\"}",
+				 0.1),
+		     0.1);
+	cr_expect_eq(metric_wait("infergate_backend_weight{service=\"chat\",backend=\"h1\"}", 0),
+		     0);
+	cr_expect_eq(metric_wait("infergate_backend_weight{service=\"chat\",backend=\"h2\"}", 8000),
+		     8000);
+	spread(60, c);
+	cr_expect_eq(c[0], 0);
+	cr_expect_eq(c[1], 0, "h1 still got %d new connections at 2 s estimated TTFT", c[1]);
+}
+
 /* health: {type: none}: no checks, so a backend whose server is gone stays
  * up (the operator said so), where the default TCP check takes it down. */
 /* Without health checks a backend stays up while its server answers; once

@@ -382,3 +382,84 @@ Test(score, saturation)
 	score_update(&ts_p, &st[0], NULL, TS_SEC, true);
 	cr_expect_float_eq(score_service_saturation(pp, 1), 1, TS_EPS);
 }
+
+/* ---- the TTFT estimate -------------------------------------------------- */
+
+/* A server sample with its TTFT histogram's sum and count. */
+static struct telemetry_sample ts_ttft(double waiting, double sum, double count)
+{
+	struct telemetry_sample s = ts_srv(waiting, 0);
+
+	s.ttft_sum = sum;
+	s.ttft_count = count;
+	s.have |= TELEM_HAVE(TELEM_TTFT_SUM) | TELEM_HAVE(TELEM_TTFT_COUNT);
+	return s;
+}
+
+Test(score, ttft_estimate_per_queue_position)
+{
+	struct score_state st;
+	struct telemetry_sample s;
+
+	score_init(&st, 10);
+	s = ts_ttft(1, 10, 100);
+	cr_expect_lt(score_ttft_estimate(&ts_p, &st, &s), 0, "one sample: no window yet");
+	/* 4 requests got their first token in 2 s total: 0.5 s each, having
+	 * seen 1 + (1 + 3) / 2 = 3 queue positions: 1/6 s per position; 3 wait
+	 * now, so a new request is 4th: 4/6 s. */
+	s = ts_ttft(3, 12, 104);
+	cr_expect_float_eq(score_ttft_estimate(&ts_p, &st, &s), 4.0 / 6, TS_EPS);
+	/* No request answered in this window: the unit stays, the queue moved. */
+	s = ts_ttft(0, 12, 104);
+	cr_expect_float_eq(score_ttft_estimate(&ts_p, &st, &s), 1.0 / 6, TS_EPS);
+	/* The next window's unit (0.3 s at 1 + 0 positions) enters the EWMA:
+	 * 0.5 x 0.3 + 0.5 x 1/6. */
+	s = ts_ttft(0, 12.6, 106);
+	cr_expect_float_eq(score_ttft_estimate(&ts_p, &st, &s), 0.5 * 0.3 + 0.5 / 6, TS_EPS);
+	/* A restarted server's counters start over, and so does its estimate. */
+	s = ts_ttft(0, 0.1, 1);
+	cr_expect_lt(score_ttft_estimate(&ts_p, &st, &s), 0);
+	s = ts_ttft(0, 0.3, 2);
+	cr_expect_float_eq(score_ttft_estimate(&ts_p, &st, &s), 0.2, TS_EPS);
+	/* A sample without the histogram keeps the last estimate. */
+	s = ts_srv(5, 0);
+	cr_expect_float_eq(score_ttft_estimate(&ts_p, &st, &s), 0.2, TS_EPS);
+}
+
+/* Two backends with the same queue and KV use: the slow one's estimated
+ * TTFT makes it the busier, where the queue alone called them equal. */
+Test(score, ttft_separates_slow_from_fast)
+{
+	struct score_state fast, slow;
+	struct telemetry_sample s;
+	__u64 t = TS_SEC;
+
+	score_init(&fast, 10);
+	score_init(&slow, 10);
+	ts_p.ttft_slo_ns = TS_SEC;
+	s = ts_ttft(1, 0, 0);
+	score_update(&ts_p, &fast, &s, t, true);
+	score_update(&ts_p, &slow, &s, t, true);
+	cr_expect_eq(fast.weight, slow.weight, "no estimate yet: the queue decides");
+	t += TS_SEC;
+	/* 10 requests each; fast at 0.1 s per position, slow at 0.4 s (both saw
+	 * 1 + 1 positions); 1 waits now, so the estimates are 0.2 s and 0.8 s,
+	 * above the queue's load of 1/5. */
+	s = ts_ttft(1, 2, 10);
+	score_update(&ts_p, &fast, &s, t, true);
+	s = ts_ttft(1, 8, 10);
+	score_update(&ts_p, &slow, &s, t, true);
+	cr_expect_float_eq(fast.ttft_est, 0.2, TS_EPS);
+	cr_expect_float_eq(slow.ttft_est, 0.8, TS_EPS);
+	cr_expect_float_eq(fast.raw, 0.2, TS_EPS);
+	cr_expect_float_eq(slow.raw, 0.8, TS_EPS);
+	cr_expect_gt(fast.weight, slow.weight);
+	cr_expect_lt(fast.score, slow.score);
+
+	/* ttft_slo 0 turns the estimate off: the queue's 1/5 again. */
+	ts_p.ttft_slo_ns = 0;
+	t += TS_SEC;
+	s = ts_ttft(1, 16, 20);
+	score_update(&ts_p, &slow, &s, t, true);
+	cr_expect_float_eq(slow.raw, 0.2, TS_EPS);
+}

@@ -15,6 +15,7 @@
 #define TT_QUEUE (TELEM_HAVE(TELEM_WAITING) | TELEM_HAVE(TELEM_RUNNING))
 #define TT_LLM (TT_QUEUE | TELEM_HAVE(TELEM_KV_USAGE))
 #define TT_TOK TELEM_HAVE(TELEM_GEN_TOKENS)
+#define TT_TTFT (TELEM_HAVE(TELEM_TTFT_SUM) | TELEM_HAVE(TELEM_TTFT_COUNT))
 
 static struct telemetry_set tt_set;
 
@@ -79,9 +80,11 @@ Test(telemetry_files, vllm_v0)
 	tt_parse_file("vllm-v0.prom");
 	cr_expect_eq(tt_set.n, 1);
 	s = tt_get("facebook/opt-125m", "");
-	cr_expect_eq(s->have, TT_LLM | TT_TOK);
+	cr_expect_eq(s->have, TT_LLM | TT_TOK | TT_TTFT);
 	cr_expect_eq(s->sources, 1u << TELEM_SRC_VLLM);
 	cr_expect_eq(s->gen_tokens, 7); /* vllm:generation_tokens_total */
+	cr_expect_eq(s->ttft_count, 1); /* vllm:time_to_first_token_seconds_count */
+	cr_expect_eq(s->ttft_sum, 0.31326723098754883);
 	cr_expect_eq(s->waiting, 0);
 	cr_expect_eq(s->running, 0);
 	cr_expect_eq(s->kv_usage, 0); /* vllm:gpu_cache_usage_perc */
@@ -89,7 +92,7 @@ Test(telemetry_files, vllm_v0)
 	tt_parse_file("vllm-v0-aibrix.prom");
 	cr_expect_eq(tt_set.n, 1);
 	s = tt_get("Qwen/Qwen2.5-Coder-1.5B-Instruct", "");
-	cr_expect_eq(s->have, TT_LLM | TT_TOK);
+	cr_expect_eq(s->have, TT_LLM | TT_TOK, "AIBrix's scrape has no TTFT histogram");
 	cr_expect_eq(s->gen_tokens, 955);
 }
 
@@ -100,8 +103,8 @@ Test(telemetry_files, vllm_v1)
 	tt_parse_file("vllm-v1.prom");
 	cr_expect_eq(tt_set.n, 1);
 	s = tt_get("Qwen/Qwen2.5-0.5B-Instruct", "");
-	cr_expect_eq(s->have, TT_LLM | TT_TOK); /* vllm:kv_cache_usage_perc, engine="0" */
-	cr_expect_eq(s->waiting + s->running + s->kv_usage, 0);
+	cr_expect_eq(s->have, TT_LLM | TT_TOK | TT_TTFT); /* kv_cache_usage_perc, engine="0" */
+	cr_expect_eq(s->waiting + s->running + s->kv_usage + s->ttft_sum + s->ttft_count, 0);
 }
 
 Test(telemetry_files, sglang)
@@ -111,8 +114,10 @@ Test(telemetry_files, sglang)
 	tt_parse_file("sglang.prom");
 	cr_expect_eq(tt_set.n, 1);
 	s = tt_get("meta-llama/Llama-3.1-8B-Instruct", "");
-	cr_expect_eq(s->have, TT_LLM | TT_TOK);
+	cr_expect_eq(s->have, TT_LLM | TT_TOK | TT_TTFT);
 	cr_expect_eq(s->gen_tokens, 7557572);
+	cr_expect_eq(s->ttft_count, 11008);
+	cr_expect_eq(s->ttft_sum, 2.3518979474117756e+06);
 	cr_expect_eq(s->sources, 1u << TELEM_SRC_SGLANG);
 	cr_expect_eq(s->waiting, 2826);
 	cr_expect_eq(s->running, 162);
@@ -121,7 +126,8 @@ Test(telemetry_files, sglang)
 	tt_parse_file("sglang-v0.5.prom");
 	cr_expect_eq(tt_set.n, 1);
 	s = tt_get("facebook/opt-125m", ""); /* tp_rank="0" is not part of the key */
-	cr_expect_eq(s->have, TT_LLM | TT_TOK);
+	cr_expect_eq(s->have, TT_LLM | TT_TOK | TT_TTFT);
+	cr_expect_eq(s->ttft_sum, 0.02);
 	cr_expect_eq(s->gen_tokens, 32);
 	cr_expect_eq(s->waiting, 0);
 	cr_expect_eq(s->kv_usage, 0.25);
@@ -364,6 +370,8 @@ Test(telemetry, aggregate_mixed_endpoint)
 				 "sglang:num_running_reqs{model_name=\"m\"} 2\n"
 				 "sglang:token_usage{model_name=\"m\"} 0.9\n"
 				 "sglang:generation_tokens_total{model_name=\"m\"} 12\n"
+				 "sglang:time_to_first_token_seconds_sum{model_name=\"m\"} 3.5\n"
+				 "sglang:time_to_first_token_seconds_count{model_name=\"m\"} 7\n"
 				 "DCGM_FI_DEV_GPU_UTIL{UUID=\"GPU-a\"} 50\n"
 				 "DCGM_FI_DEV_GPU_UTIL{UUID=\"GPU-b\"} 100\n"
 				 "DCGM_FI_PROF_SM_ACTIVE{UUID=\"GPU-a\"} 0.2\n"
@@ -389,6 +397,8 @@ Test(telemetry, aggregate_mixed_endpoint)
 	cr_expect_eq(agg.power_w, 550.5);
 	cr_expect_eq(agg.xid_last, 48);
 	cr_expect_eq(agg.gen_tokens, 12);
+	cr_expect_eq(agg.ttft_sum, 3.5);
+	cr_expect_eq(agg.ttft_count, 7);
 	cr_expect_eq(agg.have, (1u << TELEM_FIELD_MAX) - 1);
 	cr_expect_eq(agg.sources, (1u << TELEM_SRC_SGLANG) | (1u << TELEM_SRC_DCGM));
 }

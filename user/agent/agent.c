@@ -1018,6 +1018,7 @@ enum be_field {
 	BF_WAITING,
 	BF_RUNNING,
 	BF_KV,
+	BF_TTFT,
 	BF_DRAINED,
 	BF_PINNED,
 	BF__MAX
@@ -1050,6 +1051,10 @@ static const struct {
 			 "Requests in the server's running batch, as last scraped." },
 	[BF_KV] = { "infergate_backend_kv_cache_usage_ratio", "gauge",
 		    "KV-cache in use at the server, 0..1, as last scraped." },
+	[BF_TTFT] = { "infergate_backend_ttft_estimate_seconds", "gauge",
+		      "Estimated time to first token of a request sent now: the time per queue "
+		      "position from the server's TTFT histogram, times the queue "
+		      "(scoring.ttft_slo); absent until the server has answered requests." },
 	[BF_DRAINED] = { "infergate_backend_drained", "gauge",
 			 "1 while kept draining by request: drain: in the file, infergatectl "
 			 "drain, or removed from the file." },
@@ -1098,6 +1103,8 @@ static double agent_be_value(struct agent *a, struct agent_backend *b, enum be_f
 		return b->last.running;
 	case BF_KV:
 		return b->last.kv_usage;
+	case BF_TTFT:
+		return b->score.ttft_est;
 	case BF_DRAINED:
 		return agent_drained(b);
 	case BF_PINNED:
@@ -1117,6 +1124,8 @@ static void agent_render_backends(struct agent *a, struct mbuf *m, __u64 now)
 			int in = agent_be_input(f);
 
 			if (in >= 0 && (!b->last_ns || !(b->last.have & TELEM_HAVE(in))))
+				continue;
+			if (f == BF_TTFT && !b->score.ttft_unit_seen)
 				continue;
 			mbuf_printf(m, "%s{service=\"%s\",backend=\"%s\"} %.15g\n",
 				    be_fields[f].name, agent_service_of(a, b)->cfg->name,

@@ -547,6 +547,7 @@ static const struct cfg_field cfg_scoring_fields[] = {
 	CFG_FIELD(struct score_params, "hysteresis", CT_DOUBLE, hysteresis, 0, 0, 0.5),
 	CFG_FIELD(struct score_params, "stale_load", CT_DOUBLE, stale_load, 0, 0, 0.95),
 	CFG_FIELD(struct score_params, "stale_decay", CT_DURATION, decay_ns, 0, 0, CFG_HOUR),
+	CFG_FIELD(struct score_params, "ttft_slo", CT_DURATION, ttft_slo_ns, 0, 0, CFG_HOUR),
 };
 
 static int cfg_scoring(struct cfg_ctx *c, const struct cfg_node *v, void *obj)

@@ -21,6 +21,7 @@ void score_params_default(struct score_params *p)
 	p->stale_load = SCORE_DEFAULT_STALE_LOAD;
 	p->stale_ns = SCORE_DEFAULT_STALE_NS;
 	p->decay_ns = SCORE_DEFAULT_DECAY_NS;
+	p->ttft_slo_ns = SCORE_DEFAULT_TTFT_SLO_NS;
 }
 
 void score_init(struct score_state *st, __u32 capacity)
@@ -55,6 +56,35 @@ bool score_load(const struct score_params *p, const struct telemetry_sample *s, 
 	}
 	*load = l;
 	return true;
+}
+
+#define SCORE_TTFT_FIELDS (TELEM_HAVE(TELEM_TTFT_SUM) | TELEM_HAVE(TELEM_TTFT_COUNT))
+
+double score_ttft_estimate(const struct score_params *p, struct score_state *st,
+			   const struct telemetry_sample *s)
+{
+	double dn, dsum, seen, unit;
+
+	if ((s->have & SCORE_TTFT_FIELDS) != SCORE_TTFT_FIELDS)
+		return st->ttft_unit_seen ? st->ttft_est : -1;
+	dn = s->ttft_count - st->ttft_count;
+	dsum = s->ttft_sum - st->ttft_sum;
+	if (st->ttft_seen && (dn < 0 || dsum < 0)) {
+		st->ttft_unit_seen = false; /* a restarted server: its past is gone */
+	} else if (st->ttft_seen && dn >= 1) {
+		seen = 1 + (st->ttft_waiting + s->waiting) / 2;
+		unit = dsum / dn / seen;
+		st->ttft_unit = st->ttft_unit_seen ?
+					p->ewma_alpha * unit + (1 - p->ewma_alpha) * st->ttft_unit :
+					unit;
+		st->ttft_unit_seen = true;
+	}
+	st->ttft_seen = true;
+	st->ttft_sum = s->ttft_sum;
+	st->ttft_count = s->ttft_count;
+	st->ttft_waiting = s->waiting;
+	st->ttft_est = st->ttft_unit_seen ? st->ttft_unit * (1 + s->waiting) : 0;
+	return st->ttft_unit_seen ? st->ttft_est : -1;
 }
 
 __u32 score_to_datapath(double load)
@@ -132,6 +162,10 @@ bool score_update(const struct score_params *p, struct score_state *st,
 	double raw;
 
 	if (s && score_load(p, s, &raw)) {
+		double est = score_ttft_estimate(p, st, s);
+
+		if (p->ttft_slo_ns && est >= 0)
+			raw = fmax(raw, est * SCORE_NS_PER_SEC / (double)p->ttft_slo_ns);
 		st->raw = score_clamp01(raw);
 		score_smooth(p, st, st->raw);
 		st->sampled = true;

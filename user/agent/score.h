@@ -27,10 +27,21 @@
 #define SCORE_DEFAULT_STALE_LOAD 0.5
 #define SCORE_DEFAULT_STALE_NS (3 * SCORE_NS_PER_SEC) /* 3 intervals of 1 s */
 #define SCORE_DEFAULT_DECAY_NS (10 * SCORE_NS_PER_SEC)
+#define SCORE_DEFAULT_TTFT_SLO_NS (2 * SCORE_NS_PER_SEC)
 
 /* Load of one sample, 0 = idle, 1 = saturated (see score_load()):
  *   server metrics (waiting or KV usage present):
- *       load = max(waiting / waiting_norm, kv_usage / kv_norm)
+ *       load = max(waiting / waiting_norm, kv_usage / kv_norm,
+ *                  estimated TTFT / ttft_slo)
+ *   The TTFT estimate (servers with a TTFT histogram: vLLM, SGLang) predicts
+ * what a request sent now would wait for its first token: the mean TTFT of
+ * the requests that got theirs since the last sample, divided by the queue
+ * they saw (1 + the mean of the waiting counts at both ends of the window),
+ * is the time per queue position, smoothed (ewma_alpha); times the queue a
+ * new request would join (1 + waiting now). A slow backend's position
+ * costs more than a fast one's, so two backends with the same queue differ.
+ * Until a backend has answered requests in a window it has no estimate,
+ * and the other terms decide.
  *   GPU metrics only (DCGM or NVML, no inference-server metrics):
  *       load = gpu_util * gpu_util_weight (sm_active when gpu_util is absent)
  * GPU activity is ignored when server metrics exist: a server keeps its GPU
@@ -51,6 +62,7 @@ struct score_params {
 	double stale_load; /* load that stale telemetry decays toward, [0, 1) */
 	__u64 stale_ns; /* telemetry older than this is stale (interval x stale_after) */
 	__u64 decay_ns; /* time constant of that decay; 0 = jump to stale_load */
+	__u64 ttft_slo_ns; /* estimated TTFT that counts as saturated; 0 = no estimate */
 };
 
 /* Per-backend state. score_init() sets it up; capacity, fixed and
@@ -69,6 +81,13 @@ struct score_state {
 	double load; /* smoothed load, [0, 1] */
 	double pub_load; /* the load behind weight and score */
 	__u64 sample_ns; /* when the last sample arrived */
+	/* The TTFT estimate: the histogram's counters and the waiting count at
+	 * the last sample that had them, the smoothed time per queue position
+	 * (seconds; valid with ttft_unit_seen) and the last estimate. */
+	bool ttft_seen, ttft_unit_seen;
+	double ttft_sum, ttft_count, ttft_waiting;
+	double ttft_unit;
+	double ttft_est; /* seconds; 0 without an estimate */
 	__u64 update_ns; /* when score_update() last ran */
 	__u32 weight; /* published: capacity x (1 - pub_load) x SCORE_WEIGHT_SCALE; 0 when down */
 	__u32 score; /* published: datapath score, 0..IG_SCORE_SCALE; IG_SCORE_SCALE when down */
@@ -77,10 +96,17 @@ struct score_state {
 void score_params_default(struct score_params *p);
 void score_init(struct score_state *st, __u32 capacity);
 
-/* The load of one sample as documented at struct score_params, not clamped
+/* The load of one sample as documented at struct score_params, without the
+ * TTFT term (it needs the backend's history: score_update()), not clamped
  * (waiting 20 with waiting_norm 5 gives 4). Returns false when the sample has
  * none of the fields the load is made of; *load is then 0. */
 bool score_load(const struct score_params *p, const struct telemetry_sample *s, double *load);
+
+/* Fold sample s into st's TTFT estimate (see struct score_params) and return
+ * the estimate in seconds, or a negative value when there is none yet. A
+ * counter that went backwards (the server restarted) starts over. */
+double score_ttft_estimate(const struct score_params *p, struct score_state *st,
+			   const struct telemetry_sample *s);
 
 /* Datapath score of a load: min(max(load, 0), 1) x IG_SCORE_SCALE, rounded. */
 __u32 score_to_datapath(double load);

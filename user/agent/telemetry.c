@@ -43,6 +43,15 @@ static const struct telem_metric telem_metrics[] = {
 	{ "vllm:generation_tokens_total", TELEM_SRC_VLLM, TELEM_GEN_TOKENS, KEY_MODEL_NAME, 1 },
 	{ "sglang:generation_tokens_total", TELEM_SRC_SGLANG, TELEM_GEN_TOKENS, KEY_MODEL_NAME, 1 },
 	{ "tgi_request_generated_tokens_sum", TELEM_SRC_TGI, TELEM_GEN_TOKENS, KEY_NONE, 1 },
+	/* Time to first token (histograms): the scorer's TTFT estimate. */
+	{ "vllm:time_to_first_token_seconds_sum", TELEM_SRC_VLLM, TELEM_TTFT_SUM, KEY_MODEL_NAME,
+	  1 },
+	{ "vllm:time_to_first_token_seconds_count", TELEM_SRC_VLLM, TELEM_TTFT_COUNT,
+	  KEY_MODEL_NAME, 1 },
+	{ "sglang:time_to_first_token_seconds_sum", TELEM_SRC_SGLANG, TELEM_TTFT_SUM,
+	  KEY_MODEL_NAME, 1 },
+	{ "sglang:time_to_first_token_seconds_count", TELEM_SRC_SGLANG, TELEM_TTFT_COUNT,
+	  KEY_MODEL_NAME, 1 },
 	{ "tgi_queue_size", TELEM_SRC_TGI, TELEM_WAITING, KEY_NONE, 1 },
 	{ "tgi_batch_current_size", TELEM_SRC_TGI, TELEM_RUNNING, KEY_NONE, 1 },
 	{ "nv_inference_pending_request_count", TELEM_SRC_TRITON, TELEM_WAITING, KEY_MODEL, 1 },
@@ -71,6 +80,8 @@ static const size_t telem_field_off[TELEM_FIELD_MAX] = {
 	[TELEM_POWER] = offsetof(struct telemetry_sample, power_w),
 	[TELEM_XID] = offsetof(struct telemetry_sample, xid_last),
 	[TELEM_GEN_TOKENS] = offsetof(struct telemetry_sample, gen_tokens),
+	[TELEM_TTFT_SUM] = offsetof(struct telemetry_sample, ttft_sum),
+	[TELEM_TTFT_COUNT] = offsetof(struct telemetry_sample, ttft_count),
 };
 
 static const char *const telem_field_names[TELEM_FIELD_MAX] = {
@@ -79,6 +90,7 @@ static const char *const telem_field_names[TELEM_FIELD_MAX] = {
 	[TELEM_SM_ACTIVE] = "sm_active", [TELEM_FB_USED] = "fb_used_mib",
 	[TELEM_FB_FREE] = "fb_free_mib", [TELEM_POWER] = "power_w",
 	[TELEM_XID] = "xid_last",	 [TELEM_GEN_TOKENS] = "gen_tokens",
+	[TELEM_TTFT_SUM] = "ttft_sum",	 [TELEM_TTFT_COUNT] = "ttft_count",
 };
 
 static const char *const telem_source_names[TELEM_SRC_MAX] = {
@@ -196,7 +208,8 @@ static void telem_apply(struct telemetry_sample *ser, const struct telem_metric 
 	if (!(ser->have & bit))
 		*slot = v;
 	else if (m->field == TELEM_WAITING || m->field == TELEM_RUNNING ||
-		 m->field == TELEM_GEN_TOKENS)
+		 m->field == TELEM_GEN_TOKENS || m->field == TELEM_TTFT_SUM ||
+		 m->field == TELEM_TTFT_COUNT)
 		*slot += v; /* data-parallel engines, model versions: queues add up */
 	else if (v > *slot)
 		*slot = v; /* the same GPU listed once per pod, or the fullest engine */
@@ -251,6 +264,8 @@ void telemetry_aggregate(const struct telemetry_set *set, struct telemetry_sampl
 		agg->waiting += s->waiting;
 		agg->running += s->running;
 		agg->gen_tokens += s->gen_tokens;
+		agg->ttft_sum += s->ttft_sum;
+		agg->ttft_count += s->ttft_count;
 		agg->kv_usage = s->kv_usage > agg->kv_usage ? s->kv_usage : agg->kv_usage;
 		agg->gpu_util += s->gpu_util;
 		n_util += !!(s->have & TELEM_HAVE(TELEM_GPU_UTIL));

@@ -24,6 +24,8 @@ enum telemetry_field {
 	TELEM_POWER,
 	TELEM_XID,
 	TELEM_GEN_TOKENS,
+	TELEM_TTFT_SUM,
+	TELEM_TTFT_COUNT,
 	TELEM_FIELD_MAX,
 };
 
@@ -56,6 +58,11 @@ struct telemetry_sample {
 	 * and SGLang generation_tokens_total, TGI's generated-tokens histogram
 	 * sum. Summed over the labels that are not part of the key. */
 	double gen_tokens;
+	/* The time-to-first-token histogram's _sum (seconds) and _count since
+	 * the server started (vLLM, SGLang): counters, summed over the labels
+	 * that are not part of the key. The scorer's TTFT estimate reads them. */
+	double ttft_sum;
+	double ttft_count;
 	unsigned int have; /* TELEM_HAVE() bits */
 	unsigned int sources; /* 1u << enum telemetry_source */
 	char model[TELEMETRY_NAME_MAX]; /* served model; "" for GPU series */
@@ -78,7 +85,8 @@ struct telemetry_set {
 int telemetry_parse_metrics(const char *buf, size_t len, struct telemetry_set *out,
 			    struct prom_error *err);
 
-/* One endpoint-level sample: waiting, running, generated tokens, memory and power summed, KV
+/* One endpoint-level sample: waiting, running, generated tokens, the TTFT
+ * histogram's sum and count, memory and power summed, KV
  * usage and XID the maximum, GPU and SM activity the mean over the series
  * that have them; have and sources are the union. model and gpu are "". */
 void telemetry_aggregate(const struct telemetry_set *set, struct telemetry_sample *agg);
