@@ -222,8 +222,12 @@ static int agent_config(struct bench *b, const struct scenario *sc, enum sc_poli
 			"         health: {type: tcp, interval: %dms, timeout: %dms}}\n",
 			h, h, 10 + h, sc->hosts[h - 1].capacity, VNI, h, 10 + h,
 			(int)(2000 * sc->time_scale), (int)(1000 * sc->time_scale));
-	fprintf(f, "telemetry: {interval: 200ms, timeout: 150ms}\n"
-		   "metrics: {listen: \"127.0.0.1:9489\"}\n");
+	/* The TTFT estimate's 2 s on the lab's clock too. */
+	fprintf(f,
+		"telemetry: {interval: 200ms, timeout: 150ms}\n"
+		"scoring: {ttft_slo: %dms}\n"
+		"metrics: {listen: \"127.0.0.1:9489\"}\n",
+		(int)(2000 * sc->time_scale));
 	return fclose(f) ? -errno : 0;
 }
 

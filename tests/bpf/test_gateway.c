@@ -878,17 +878,24 @@ Test(gateway, least_loaded_prefers_the_idle_backend)
 
 /* ---- client affinity with a load bound ---- */
 
-/* The 5-tuple hash of client:sport -> vip:vport over TCP. */
-static __u32 inner_hash_of(const char *client, const char *vip, uint16_t sport, uint16_t vport)
+/* An address as the datapath's hash reads it: four 32-bit words. */
+static void addr_words(const char *addr, __u32 w[4])
 {
-	uint8_t s[16], d[16];
+	uint8_t a[16];
+
+	pb_addr16(addr, a);
+	memcpy(w, a, 16);
+}
+
+/* The flow hash of the client's flow cport -> vip:vport. */
+static __u32 flow_hash_of(const char *client, const char *vip, uint16_t cport, uint16_t vport,
+			  uint8_t proto)
+{
 	__u32 sw[4], dw[4];
 
-	pb_addr16(client, s);
-	pb_addr16(vip, d);
-	memcpy(sw, s, 16);
-	memcpy(dw, d, 16);
-	return ig_flow_hash(sw, dw, htons(sport), htons(vport), IPPROTO_TCP);
+	addr_words(client, sw);
+	addr_words(vip, dw);
+	return ig_flow_hash(sw, dw, htons(cport), htons(vport), proto);
 }
 
 #define AFF_PORT 8000
@@ -929,13 +936,10 @@ static int aff_send(const char *client, uint16_t sport, uint8_t flags)
  * maps/flowhash.h's affinity hash places it. */
 static __u32 aff_home(const char *client, uint16_t sport, __u16 port_block)
 {
-	uint8_t s[16], d[16];
 	__u32 sw[4], dw[4], slot;
 
-	pb_addr16(client, s);
-	pb_addr16(VIP4_AFF, d);
-	memcpy(sw, s, 16);
-	memcpy(dw, d, 16);
+	addr_words(client, sw);
+	addr_words(VIP4_AFF, dw);
 	slot = ig_affinity_hash(sw, dw, htons(sport), htons(AFF_PORT), IPPROTO_TCP, port_block) % M;
 	return slot % 2 ? 2 : 1;
 }
@@ -969,9 +973,11 @@ Test(gateway, affinity_keeps_a_client_on_its_backend)
 
 			cr_assert_eq(aff_send(client, sport, PB_TCP_SYN), home, "%s:%u", client,
 				     sport);
-			flow_moves += (inner_hash_of(client, VIP4_AFF, sport, AFF_PORT) % M) % 2 ?
-					      home != 2 :
-					      home != 1;
+			flow_moves +=
+				(flow_hash_of(client, VIP4_AFF, sport, AFF_PORT, IPPROTO_TCP) % M) %
+						2 ?
+					home != 2 :
+					home != 1;
 		}
 	}
 	cr_log_info("affinity: 64 clients, %d and %d at home on backends 1 and 2; the 5-tuple "
@@ -1131,20 +1137,6 @@ Test(gateway, inactive_tenant_and_disabled_config)
 
 #define ROUTER4 "198.18.0.254"
 #define ROUTER6 "2001:db8:18::fe"
-
-/* The flow hash of the client's flow cport -> vip:vport. */
-static __u32 flow_hash_of(const char *client, const char *vip, uint16_t cport, uint16_t vport,
-			  uint8_t proto)
-{
-	uint8_t s[16], d[16];
-	__u32 sw[4], dw[4];
-
-	pb_addr16(client, s);
-	pb_addr16(vip, d);
-	memcpy(sw, s, 16);
-	memcpy(dw, d, 16);
-	return ig_flow_hash(sw, dw, htons(cport), htons(vport), proto);
-}
 
 /* What a router on the client's side sends when the VIP's (a backend's
  * direct) reply vip:vport -> client:cport is too big for its next hop: ICMP
