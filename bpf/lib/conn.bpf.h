@@ -498,7 +498,7 @@ static __always_inline void conn_select(const struct ig_config *cfg, const struc
 					struct ig_conn_key *key, __u64 now, struct steer_result *r)
 {
 	int syn = tcp_is_syn(p), governed = syn || p->proto == IPPROTO_UDP, counted = 0;
-	int maglev = svc->policy == IG_POLICY_MAGLEV, midflow;
+	int maglev = svc->policy == IG_POLICY_MAGLEV, midflow, nostate;
 	struct conn_ctx cc;
 
 	conn_times_get(cfg, &cc.t);
@@ -511,19 +511,20 @@ static __always_inline void conn_select(const struct ig_config *cfg, const struc
 		if (r->refuse)
 			return;
 	}
-	if (cc.way < 0 || flood_exceeded(cfg, now)) {
+	nostate = cc.way < 0 || flood_exceeded(cfg, now);
+	if (nostate) {
 		count(cc.way < 0 ? IG_CNT_CONN_FULL : IG_CNT_FLOOD_STATELESS);
 		if (counted) /* no entry will close it */
 			gov_release(key->tenant);
-		r->backend = maglev_choose(p, svc->id, svc_affinity(svc), 0, r->hash);
-		return;
 	}
-	/* The load bound applies to new connections only. */
-	if (maglev || midflow)
-		r->backend = maglev_choose(p, svc->id, svc_affinity(svc),
-					   midflow ? 0 : svc->balance, r->hash);
+	/* One call site of the Maglev choice (each inlined path costs the
+	 * verifier); the load bound applies to new connections with an entry. */
+	if (nostate || maglev || midflow)
+		r->backend = maglev_choose_flow(p, svc, !(nostate | midflow), r->hash);
 	else
 		r->backend = policy_pick(svc->policy, svc->id);
+	if (nostate)
+		return;
 	if (r->backend)
 		conn_insert(svc, &cc, key, now, p, counted, r);
 	else if (counted)

@@ -207,32 +207,27 @@ static long affinity_try(__u32 i, void *unused)
 	return 0;
 }
 
-/* A service's affinity argument for maglev_choose(): 0 without client
- * affinity, else 1 + its port block. */
-static __always_inline __u32 svc_affinity(const struct ig_service *svc)
-{
-	return svc->flags & IG_SVC_F_AFFINITY ? svc->port_block + 1U : 0;
-}
-
-/* The Maglev choice for a new flow p: the backend of the slot of its flow
- * hash (hash), or with client affinity (affinity: svc_affinity()) of its
- * client's hash (maps/flowhash.h); with a bound (balance, affinity only) the
- * first backend in the table's order from that slot that has room, or when
- * none of AFFINITY_SLOTS has, the least loaded of them. A global function:
- * the verifier checks it once, not on every path of the gateway that calls
- * it. */
-__noinline __u32 maglev_choose(const struct pkt *p, __u32 service, __u32 affinity, __u32 balance,
+/* The Maglev choice for new flow p of service svc: the backend of the slot
+ * of its flow hash (hash), or with client affinity (IG_SVC_F_AFFINITY) of its
+ * client's hash (maps/flowhash.h); with the service's bound (balance,
+ * affinity only, and unless bounded is 0: a packet of a flow without an
+ * entry) the first backend in the table's order from that slot that has
+ * room, or when none of AFFINITY_SLOTS has, the least loaded of them. A
+ * global function: the verifier checks it once, not on every path of the
+ * gateway that calls it. */
+__noinline __u32 maglev_choose(const struct pkt *p, __u32 service, __u32 affinity, __u32 bounded,
 			       __u32 hash)
 {
 	struct affinity_state *a;
-	__u32 m;
+	__u32 m, balance = bounded >> 1;
 
 	if (!p)
 		return 0;
-	if (affinity)
-		hash = ig_affinity_hash((const __u32 *)p->saddr, (const __u32 *)p->daddr, p->sport,
-					p->dport, p->proto, (__u16)(affinity - 1));
-	if (!affinity || !balance)
+	if (!affinity)
+		return maglev_pick(service, hash);
+	hash = ig_affinity_hash((const __u32 *)p->saddr, (const __u32 *)p->daddr, p->sport,
+				p->dport, p->proto, (__u16)(affinity - 1));
+	if (!(bounded & 1) || !balance)
 		return maglev_pick(service, hash);
 	a = affinity_state();
 	if (!a || !maglev_table(service, &m))
@@ -249,6 +244,17 @@ __noinline __u32 maglev_choose(const struct pkt *p, __u32 service, __u32 affinit
 	if (a->pick)
 		return a->pick;
 	return a->best ? a->best : maglev_pick(service, hash);
+}
+
+/* maglev_choose() for flow p of service svc; bounded 0 turns the load bound
+ * off. The service's fields travel as scalars, packed without branches. */
+static __always_inline __u32 maglev_choose_flow(const struct pkt *p, const struct ig_service *svc,
+						__u32 bounded, __u32 hash)
+{
+	_Static_assert(IG_SVC_F_AFFINITY == 1, "the flag is the multiplier");
+	__u32 aff = (svc->flags & IG_SVC_F_AFFINITY) * (svc->port_block + 1U);
+
+	return maglev_choose(p, svc->id, aff, (__u32)svc->balance << 1 | bounded, hash);
 }
 
 /* The service's backend list, or NULL when it has none. */
