@@ -63,18 +63,6 @@ int xdp_gateway(struct xdp_md *xdp)
 	return gateway_xdp(xdp);
 }
 
-/* The gateway as one global function that the wrappers call: the verifier
- * checks it once, as it checks xdp_gateway, instead of once more inlined in
- * each wrapper, where a wrapper's own rewriting of the frame changed how
- * well it pruned (6.1 with clang-19's objects went past the verifier
- * budget). The call costs the wrappers a bpf-to-bpf call (a few ns) that
- * xdp_gateway does not pay: the figures err on the side of the gateway
- * looking slower. The wrappers use no packet pointer after the call. */
-__noinline int bench_gateway(struct xdp_md *xdp)
-{
-	return gateway_xdp(xdp);
-}
-
 /* Untagged IPv4 without options: client 198.18.(seq >> 16 & 0x7f).cpu,
  * port seq & 0xffff: 2^23 distinct new flows per CPU. */
 SEC("xdp")
@@ -91,7 +79,7 @@ int xdp_bench_new(struct xdp_md *xdp)
 	th->source = bpf_htons(seq & 0xffff);
 	iph->saddr = bpf_htonl(0xc6120000 | ((seq >> 16) & 0x7f) << 8 |
 			       (bpf_get_smp_processor_id() & 0xff));
-	return bench_count(bench_gateway(xdp));
+	return bench_count(gateway_xdp(xdp));
 }
 
 /* Established flow i of BENCH_EST_FLOWS: client 198.18.128.(i >> 8) or
@@ -109,7 +97,7 @@ int xdp_bench_est4(struct xdp_md *xdp)
 	i = bench_next(BENCH_SEQ_EST4) % (bench_est_flows ?: 1);
 	th->source = bpf_htons(BENCH_EST_PORT(i));
 	iph->saddr = bpf_htonl(BENCH_EST_ADDR4(i));
-	return bench_count(bench_gateway(xdp));
+	return bench_count(gateway_xdp(xdp));
 }
 
 SEC("xdp")
@@ -125,7 +113,7 @@ int xdp_bench_est6(struct xdp_md *xdp)
 	i = bench_next(BENCH_SEQ_EST6) % (bench_est_flows ?: 1);
 	th->source = bpf_htons(BENCH_EST_PORT(i));
 	ip6->saddr.in6_u.u6_addr32[3] = bpf_htonl(i >> 8);
-	return bench_count(bench_gateway(xdp));
+	return bench_count(gateway_xdp(xdp));
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
