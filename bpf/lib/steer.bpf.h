@@ -111,9 +111,9 @@ static __always_inline __u32 least_loaded_pick(__u32 service)
  * the slots tried after the client's are the ones after it in the table. */
 #define AFFINITY_SLOTS 16 /* table slots tried from the client's, at most */
 
-/* The choice's working state lives in a per-CPU map, not on the stack: the
- * gateway's deepest frame, maglev_choose()'s and a loop callback's must
- * fit the 512-byte stack together. */
+/* The choice's working state lives in a per-CPU map, not on the stack, its
+ * map keys included: the gateway's deepest frame and maglev_choose()'s must
+ * fit the 512-byte stack together (with a benchmark wrapper's frame too). */
 struct affinity_state {
 	__u32 service;
 	__u32 slot0; /* the client's slot, 0-based */
@@ -125,6 +125,9 @@ struct affinity_state {
 	__u64 best_ratio; /* load per capacity of best */
 	__u32 best; /* the least loaded candidate so far */
 	__u32 pick; /* the first candidate that fits */
+	__u32 key; /* the key of the lookup at hand */
+	__u32 pad;
+	__u64 be_load, be_cap; /* affinity_backend()'s answer */
 };
 
 struct {
@@ -141,67 +144,68 @@ static __always_inline struct affinity_state *affinity_state(void)
 	return bpf_map_lookup_elem(&ig_affinity_scratch, &zero);
 }
 
-/* Load of backend id and its capacity; 0 when it has no load entry. */
-static __always_inline int backend_load(__u32 id, __u64 *load, __u64 *cap)
+/* Load and capacity of active backend id into a->be_load and a->be_cap; 0
+ * when it is not active or has no load entry. */
+static __always_inline int affinity_backend(struct affinity_state *a, __u32 id)
 {
-	struct ig_backend_load *l = bpf_map_lookup_elem(&ig_be_load, &id);
-	__u64 *inflight = bpf_map_lookup_elem(&ig_inflight, &id);
+	struct ig_backend_load *l;
+	struct ig_backend *be;
+	__u64 *inflight;
 
-	if (!l || !inflight)
+	/* No pointer outlives the next lookup: the values go to a first. */
+	a->key = id;
+	be = bpf_map_lookup_elem(&ig_backends, &a->key);
+	if (!id || !be || be->state != IG_BE_ACTIVE)
 		return 0;
-	*cap = l->capacity ? l->capacity : 1;
-	*load = *inflight * IG_SCORE_SCALE + (__u64)l->score * *cap;
+	l = bpf_map_lookup_elem(&ig_be_load, &a->key);
+	if (!l)
+		return 0;
+	a->be_cap = l->capacity ? l->capacity : 1;
+	a->be_load = (__u64)l->score * a->be_cap;
+	inflight = bpf_map_lookup_elem(&ig_inflight, &a->key);
+	if (!inflight)
+		return 0;
+	a->be_load += *inflight * IG_SCORE_SCALE;
 	return 1;
 }
 
-/* bpf_loop callback: backend i of the service into its load and capacity. */
-static long affinity_sum(__u32 i, void *unused)
+/* Backend i of the service into its load and capacity; 1: no more. */
+static __always_inline int affinity_sum(struct affinity_state *a, __u32 i)
 {
-	struct affinity_state *a = affinity_state();
-	struct ig_svc_backends *sb;
-	__u64 load, cap;
-	__u32 id;
+	struct ig_svc_backends *sb = bpf_map_lookup_elem(&ig_svc_backends, &a->service);
 
-	if (!a)
-		return 1;
-	sb = bpf_map_lookup_elem(&ig_svc_backends, &a->service);
 	if (!sb || i >= sb->count || i >= IG_SVC_BE_MAX)
 		return 1;
-	id = sb->ids[i];
-	if (backend_active(id) && backend_load(id, &load, &cap)) {
-		a->load += load;
-		a->cap += cap;
+	if (affinity_backend(a, sb->ids[i])) {
+		a->load += a->be_load;
+		a->cap += a->be_cap;
 	}
 	return 0;
 }
 
-/* bpf_loop callback: the i-th slot from the client's; stops at a fit. */
-static long affinity_try(__u32 i, void *unused)
+/* The i-th slot from the client's; 1: stop (a fit, or no table). */
+static __always_inline int affinity_try(struct affinity_state *a, __u32 i)
 {
-	struct affinity_state *a = affinity_state();
-	__u64 load, cap, allowed, ratio;
-	__u32 slot, *id;
-	void *table;
+	void *table = bpf_map_lookup_elem(&ig_maglev, &a->service);
+	__u64 allowed, ratio;
+	__u32 *id;
 
-	if (!a || !a->m)
+	if (!table || !a->m)
 		return 1;
-	table = bpf_map_lookup_elem(&ig_maglev, &a->service);
-	if (!table)
-		return 1;
-	slot = (a->slot0 + i) % a->m + 1;
-	id = bpf_map_lookup_elem(table, &slot);
-	if (!id || !backend_active(*id) || !backend_load(*id, &load, &cap))
+	a->key = (a->slot0 + i) % a->m + 1;
+	id = bpf_map_lookup_elem(table, &a->key);
+	if (!id || !affinity_backend(a, *id))
 		return 0;
 	/* its share of the bound, rounded up to whole connections */
-	allowed = a->share * cap;
+	allowed = a->share * a->be_cap;
 	allowed = (allowed + IG_SCORE_SCALE - 1) / IG_SCORE_SCALE * IG_SCORE_SCALE;
-	if (load + IG_SCORE_SCALE <= allowed) {
-		a->pick = *id;
+	if (a->be_load + IG_SCORE_SCALE <= allowed) {
+		a->pick = a->key; /* affinity_backend() left the id there */
 		return 1;
 	}
-	ratio = load / cap;
+	ratio = a->be_load / a->be_cap;
 	if (!a->best || ratio < a->best_ratio) {
-		a->best = *id;
+		a->best = a->key;
 		a->best_ratio = ratio;
 	}
 	return 0;
@@ -238,9 +242,13 @@ __noinline __u32 maglev_choose(const struct pkt *p, __u32 service, __u32 affinit
 	a->m = m;
 	a->balance = balance;
 	a->load = IG_SCORE_SCALE; /* the new connection */
-	bpf_loop(IG_SVC_BE_MAX, affinity_sum, NULL, 0);
+	for (__u32 i = 0; i < IG_SVC_BE_MAX; i++)
+		if (affinity_sum(a, i))
+			break;
 	a->share = a->cap ? a->load * a->balance / 100 / a->cap : 0;
-	bpf_loop(AFFINITY_SLOTS, affinity_try, NULL, 0);
+	for (__u32 i = 0; i < AFFINITY_SLOTS; i++)
+		if (affinity_try(a, i))
+			break;
 	if (a->pick)
 		return a->pick;
 	return a->best ? a->best : maglev_pick(service, hash);
