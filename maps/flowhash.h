@@ -58,8 +58,15 @@ static inline __u32 ig_rol32(__u32 w, unsigned int s)
 
 /* Words of the 16-byte addresses as the CPU loads them (every supported
  * target is little-endian), ports in packet order, then the protocol. */
-static inline __u32 ig_flow_hash(const __u32 *saddr, const __u32 *daddr, __be16 sport, __be16 dport,
-				 __u8 proto)
+/* The hash in two steps: the addresses and the protocol (ig_flow_pre),
+ * then the ports (ig_flow_final), so a choice made elsewhere can finish it
+ * with other ports (client affinity) from three words. */
+struct ig_flow_pre {
+	__u32 a, b, c;
+};
+
+static inline void ig_flow_pre(struct ig_flow_pre *h, const __u32 *saddr, const __u32 *daddr,
+			       __u8 proto)
 {
 	__u32 a, b, c;
 
@@ -74,9 +81,27 @@ static inline __u32 ig_flow_hash(const __u32 *saddr, const __u32 *daddr, __be16 
 	IG_JHASH_MIX(a, b, c);
 	a += daddr[2];
 	b += daddr[3];
+	h->a = a;
+	h->b = b;
+	h->c = c;
+}
+
+static inline __u32 ig_flow_final(const struct ig_flow_pre *h, __be16 sport, __be16 dport)
+{
+	__u32 a = h->a, b = h->b, c = h->c;
+
 	c += (__u32)sport << 16 | dport;
 	IG_JHASH_FINAL(a, b, c);
 	return c;
+}
+
+static inline __u32 ig_flow_hash(const __u32 *saddr, const __u32 *daddr, __be16 sport, __be16 dport,
+				 __u8 proto)
+{
+	struct ig_flow_pre h;
+
+	ig_flow_pre(&h, saddr, daddr, proto);
+	return ig_flow_final(&h, sport, dport);
 }
 
 /* VXLAN source port: 49152-65535 (RFC 7348 recommends the dynamic range). */
@@ -85,18 +110,24 @@ static inline __u16 ig_vxlan_sport(__u32 hash)
 	return 49152 + (hash & 0x3fff);
 }
 
-/* The hash that picks a new connection's Maglev slot under client affinity
- * (IG_SVC_F_AFFINITY): the flow hash with the client's source port replaced
- * by its group, 0 for the address alone, else 1 + the port's block of
- * port_block ports (a CGNAT subscriber's block, say). */
-static inline __u32 ig_affinity_hash(const __u32 *saddr, const __u32 *daddr, __be16 sport,
-				     __be16 dport, __u8 proto, __u16 port_block)
+/* The source port that stands for sport's group under client affinity
+ * (IG_SVC_F_AFFINITY): 0 for the address alone, else 1 + the port's block
+ * of port_block ports (a CGNAT subscriber's block, say). */
+static inline __be16 ig_affinity_port(__be16 sport, __u16 port_block)
 {
 	__u16 group = 0;
 
 	if (port_block)
 		group = (__u16)(__builtin_bswap16(sport) / port_block + 1);
-	return ig_flow_hash(saddr, daddr, __builtin_bswap16(group), dport, proto);
+	return __builtin_bswap16(group);
+}
+
+/* The hash that picks a new connection's Maglev slot under client affinity:
+ * the flow hash with the source port replaced by its group. */
+static inline __u32 ig_affinity_hash(const __u32 *saddr, const __u32 *daddr, __be16 sport,
+				     __be16 dport, __u8 proto, __u16 port_block)
+{
+	return ig_flow_hash(saddr, daddr, ig_affinity_port(sport, port_block), dport, proto);
 }
 
 #endif /* __IG_MAPS_FLOWHASH_H */

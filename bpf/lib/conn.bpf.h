@@ -520,7 +520,7 @@ static __always_inline void conn_select(const struct ig_config *cfg, const struc
 	/* One call site of the Maglev choice (each inlined path costs the
 	 * verifier); the load bound applies to new connections with an entry. */
 	if (nostate || maglev || midflow)
-		r->backend = maglev_choose_flow(p, svc, !(nostate | midflow), r->hash);
+		r->backend = maglev_choose_flow(p, svc, !(nostate | midflow));
 	else
 		r->backend = policy_pick(svc->policy, svc->id);
 	if (nostate)

@@ -169,7 +169,7 @@ static __always_inline void gw_icmp_pick(const struct gw_flow *f, const struct p
 			return;
 		}
 	}
-	r->backend = maglev_choose_flow(flow, f->svc, 0, r->hash);
+	r->backend = maglev_choose_flow(flow, f->svc, 0);
 }
 
 /* Steer the packet f->p of the connection flow: the packet's own, or for an

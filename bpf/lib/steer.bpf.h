@@ -211,27 +211,37 @@ static __always_inline int affinity_try(struct affinity_state *a, __u32 i)
 	return 0;
 }
 
-/* The Maglev choice for new flow p of service svc: the backend of the slot
- * of its flow hash (hash), or with client affinity (IG_SVC_F_AFFINITY) of its
- * client's hash (maps/flowhash.h); with the service's bound (balance,
- * affinity only, and unless bounded is 0: a packet of a flow without an
- * entry) the first backend in the table's order from that slot that has
- * room, or when none of AFFINITY_SLOTS has, the least loaded of them. A
- * global function: the verifier checks it once, not on every path of the
- * gateway that calls it. */
-__noinline __u32 maglev_choose(const struct pkt *p, __u32 service, __u32 affinity, __u32 bounded,
-			       __u32 hash)
-{
-	struct affinity_state *a;
-	__u32 m, balance = bounded >> 1;
+/* maglev_choose()'s service word: the service id, the affinity flag, its
+ * port block and balance, and whether the bound applies. */
+#define CHOOSE_SVC(w) ((__u32)((w)&0xffff))
+#define CHOOSE_AFFINITY(w) (((w) >> 16) & 1)
+#define CHOOSE_BOUNDED(w) (((w) >> 17) & 1)
+#define CHOOSE_PORT_BLOCK(w) ((__u16)((w) >> 32))
+#define CHOOSE_BALANCE(w) ((__u32)(((w) >> 48) & 0xffff))
 
-	if (!p)
-		return 0;
-	if (!affinity)
-		return maglev_pick(service, hash);
-	hash = ig_affinity_hash((const __u32 *)p->saddr, (const __u32 *)p->daddr, p->sport,
-				p->dport, p->proto, (__u16)(affinity - 1));
-	if (!(bounded & 1) || !balance)
+/* The Maglev choice for a new flow, given its hash's first step (ab: a << 32
+ * | b, and c; maps/flowhash.h), its ports in packet order (ports: sport << 16
+ * | dport) and its service word (svc): the backend of the slot of its flow
+ * hash, or with client affinity of its client's hash (the source port
+ * replaced by its group); with the service's bound (affinity only, and
+ * unless the word says unbounded: a packet of a flow without an entry) the
+ * first backend in the table's order from that slot that has room, or when
+ * none of AFFINITY_SLOTS has, the least loaded of them. A global function
+ * with scalar arguments: the verifier checks it once, not on every path of
+ * the gateway that calls it, and no stack of the caller's is marked read
+ * (a pointer argument made it, and pruning in a benchmark wrapper on 6.1
+ * suffered). */
+__noinline __u32 maglev_choose(__u64 ab, __u32 c, __u32 ports, __u64 svc)
+{
+	struct ig_flow_pre pre = { (__u32)(ab >> 32), (__u32)ab, c };
+	__be16 sport = (__be16)(ports >> 16), dport = (__be16)ports;
+	__u32 m, hash, service = CHOOSE_SVC(svc), balance = CHOOSE_BALANCE(svc);
+	struct affinity_state *a;
+
+	if (CHOOSE_AFFINITY(svc))
+		sport = ig_affinity_port(sport, CHOOSE_PORT_BLOCK(svc));
+	hash = ig_flow_final(&pre, sport, dport);
+	if (!CHOOSE_AFFINITY(svc) || !CHOOSE_BOUNDED(svc) || !balance)
 		return maglev_pick(service, hash);
 	a = affinity_state();
 	if (!a || !maglev_table(service, &m))
@@ -255,14 +265,19 @@ __noinline __u32 maglev_choose(const struct pkt *p, __u32 service, __u32 affinit
 }
 
 /* maglev_choose() for flow p of service svc; bounded 0 turns the load bound
- * off. The service's fields travel as scalars, packed without branches. */
+ * off. The hash's first step is redone here rather than kept alive across
+ * the connection table's code. */
 static __always_inline __u32 maglev_choose_flow(const struct pkt *p, const struct ig_service *svc,
-						__u32 bounded, __u32 hash)
+						__u32 bounded)
 {
-	_Static_assert(IG_SVC_F_AFFINITY == 1, "the flag is the multiplier");
-	__u32 aff = (svc->flags & IG_SVC_F_AFFINITY) * (svc->port_block + 1U);
+	struct ig_flow_pre pre;
+	__u64 w = svc->id | (__u64)(svc->flags & IG_SVC_F_AFFINITY) << 16 | (__u64)bounded << 17 |
+		  (__u64)svc->port_block << 32 | (__u64)svc->balance << 48;
 
-	return maglev_choose(p, svc->id, aff, (__u32)svc->balance << 1 | bounded, hash);
+	_Static_assert(IG_SVC_F_AFFINITY == 1, "the flag is the word's bit 16");
+	ig_flow_pre(&pre, (const __u32 *)p->saddr, (const __u32 *)p->daddr, p->proto);
+	return maglev_choose((__u64)pre.a << 32 | pre.b, pre.c, (__u32)p->sport << 16 | p->dport,
+			     w);
 }
 
 /* The service's backend list, or NULL when it has none. */
