@@ -381,6 +381,11 @@ static int launch(struct run *r, int tenant, int target, int prompt, int output,
 	q->hdrs = curl_slist_append(q->hdrs, h);
 	snprintf(h, sizeof(h), "X-Priority-Class: %s", tn->cls);
 	q->hdrs = curl_slist_append(q->hdrs, h);
+	/* A connection of its own: the server closes it after the answer, so
+	 * the TIME_WAIT is the server's. Were it ours, a session's block of
+	 * ports would run out within a minute of turns (and of runs). */
+	if (r->o->fresh)
+		q->hdrs = curl_slist_append(q->hdrs, "Connection: close");
 	curl_easy_setopt(q->easy, CURLOPT_URL, r->o->targets[target]);
 	curl_easy_setopt(q->easy, CURLOPT_POSTFIELDS, q->body);
 	curl_easy_setopt(q->easy, CURLOPT_HTTPHEADER, q->hdrs);
