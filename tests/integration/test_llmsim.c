@@ -159,6 +159,16 @@ Test(llmsim, sessions_own_their_connections)
 		"exit $r",
 		build(), ns, ns, ns);
 	cr_expect_eq(rc, 0, "fresh connections per turn: %s", out);
+	/* More turns than the block has ports: the server closes each
+	 * connection (Connection: close), so its TIME_WAIT is not ours and
+	 * the block does not run out (it did: hundreds of failed turns). */
+	rc = netns_run_output(ns, out, sizeof(out),
+			      "%s/tools/loadgen --target " SIM_URL "/v1/completions --sessions 1 "
+			      "--turns 100 --think 0.001 --new-connection --prompt fixed:20 "
+			      "--output fixed:2",
+			      build());
+	cr_expect_eq(rc, 0, "loadgen failed: %s", out);
+	cr_expect(strstr(out, "requests 100  completed 100  failed 0"), "%s", out);
 	rc = netns_run_output(ns, out, sizeof(out),
 			      "%s/tools/loadgen --target " SIM_URL "/v1/completions --sessions 1 "
 			      "--turns 3 --prompt fixed:50 --output fixed:8",

@@ -404,10 +404,20 @@ static int launch(struct run *r, int tenant, int target, int prompt, int output,
 	 * connection per turn too: a gateway's client affinity can tell the
 	 * sessions (agents behind one address) apart by their blocks, as a
 	 * CGNAT's subscribers. */
-	if (sess) {
+	if (sess && !r->o->fresh) {
 		curl_easy_setopt(q->easy, CURLOPT_LOCALPORT,
 				 (long)(r->o->port_base + SESSION_PORTS * sess->idx));
 		curl_easy_setopt(q->easy, CURLOPT_LOCALPORTRANGE, (long)SESSION_PORTS);
+	} else if (sess) {
+		/* A new connection, a new port, as an ephemeral one would be: the
+		 * turn's in the block (its first free one would be the same port
+		 * every turn, and the same 5-tuple, once the server holds the
+		 * TIME_WAIT). */
+		int off = (sess->turn - 1) % SESSION_PORTS;
+
+		curl_easy_setopt(q->easy, CURLOPT_LOCALPORT,
+				 (long)(r->o->port_base + SESSION_PORTS * sess->idx + off));
+		curl_easy_setopt(q->easy, CURLOPT_LOCALPORTRANGE, (long)(SESSION_PORTS - off));
 	}
 	curl_multi_add_handle(r->multi, q->easy);
 	r->inflight++;
