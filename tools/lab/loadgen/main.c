@@ -403,17 +403,14 @@ static int launch(struct run *r, int tenant, int target, int prompt, int output,
 	/* A session's connections come from its own block of ports, with a new
 	 * connection per turn too: a gateway's client affinity can tell the
 	 * sessions (agents behind one address) apart by their blocks, as a
-	 * CGNAT's subscribers. */
-	if (sess && !r->o->fresh) {
-		curl_easy_setopt(q->easy, CURLOPT_LOCALPORT,
-				 (long)(r->o->port_base + SESSION_PORTS * sess->idx));
-		curl_easy_setopt(q->easy, CURLOPT_LOCALPORTRANGE, (long)SESSION_PORTS);
-	} else if (sess) {
-		/* A new connection, a new port, as an ephemeral one would be: the
-		 * turn's in the block (its first free one would be the same port
-		 * every turn, and the same 5-tuple, once the server holds the
-		 * TIME_WAIT). */
-		int off = (sess->turn - 1) % SESSION_PORTS;
+	 * CGNAT's subscribers. A kept-alive session asks for the block's
+	 * first free port (libcurl reuses a connection only for the same
+	 * binding); a new connection per turn takes the turn's port in the
+	 * block, a new port as an ephemeral one would be (with the server
+	 * holding the TIME_WAIT, the first free one would be the same port,
+	 * and the same 5-tuple, every turn). */
+	if (sess) {
+		int off = r->o->fresh ? (sess->turn - 1) % SESSION_PORTS : 0;
 
 		curl_easy_setopt(q->easy, CURLOPT_LOCALPORT,
 				 (long)(r->o->port_base + SESSION_PORTS * sess->idx + off));
