@@ -83,16 +83,11 @@ static void metrics_set(const char *text)
 
 /* ---- processes in the lab's namespaces ---- */
 
+/* In a forked child: into ns for good, or out. */
 static void enter_ns(const char *ns)
 {
-	char path[96];
-	int fd;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || setns(fd, CLONE_NEWNET))
+	if (netns_enter(ns) < 0)
 		_exit(90);
-	close(fd);
 }
 
 static int tcp_socket(void)
@@ -112,10 +107,15 @@ static void close_rst(int s)
 	close(s);
 }
 
-static void serve_stream(int c, int kb_per_tick, int ms)
+struct stream_args {
+	int kb_per_tick, ms;
+};
+
+static void serve_stream(int c, void *arg)
 {
+	const struct stream_args *a = arg;
 	static char buf[65536];
-	double end = now_s() + ms / 1000.0;
+	double end;
 
 	/* Only a reader that asks gets the stream: health checks and the
 	 * opener's connections send nothing. */
@@ -124,9 +124,9 @@ static void serve_stream(int c, int kb_per_tick, int ms)
 		close(c);
 		return;
 	}
-	end = now_s() + ms / 1000.0;
+	end = now_s() + a->ms / 1000.0;
 	while (now_s() < end) {
-		if (send(c, buf, kb_per_tick * 1024, MSG_NOSIGNAL) < 0)
+		if (send(c, buf, a->kb_per_tick * 1024, MSG_NOSIGNAL) < 0)
 			break;
 		usleep(100 * 1000);
 	}
@@ -138,36 +138,10 @@ static void serve_stream(int c, int kb_per_tick, int ms)
  * kb_per_tick KiB each 100 ms for ms milliseconds. */
 static void server_start(int h, int kb_per_tick, int ms)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(80) };
-	pid_t pid = fork();
-	int s, c, one = 1;
+	struct stream_args a = { kb_per_tick, ms };
 
-	cr_assert_geq(pid, 0);
-	if (pid) {
-		servers[h] = pid;
-		return;
-	}
-	enter_ns(lab.h[h - 1]);
-	signal(SIGCHLD, SIG_IGN);
-	s = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) || listen(s, 4096))
-		_exit(92);
-	for (;;) {
-		c = accept(s, NULL, NULL);
-		if (c < 0)
-			continue;
-		if (!kb_per_tick) {
-			close(c);
-			continue;
-		}
-		if (!fork()) {
-			close(s);
-			serve_stream(c, kb_per_tick, ms);
-			_exit(0);
-		}
-		close(c);
-	}
+	servers[h] = netns_tcp_server(lab.h[h - 1], 80, kb_per_tick ? serve_stream : NULL, &a);
+	cr_assert_gt(servers[h], 0, "server on h%d: %s", h, strerror(-servers[h]));
 }
 
 struct opened {

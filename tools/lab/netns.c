@@ -326,12 +326,11 @@ int netns_tx_off(const char *ns, const char *dev)
 	return err > 0 ? -EIO : err;
 }
 
-int netns_keepalive_server(const char *ns, int port, char id)
+int netns_tcp_server(const char *ns, int port, void (*serve)(int c, void *arg), void *arg)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	pid_t pid = fork();
 	int s, c, one = 1;
-	char b;
 
 	if (pid)
 		return pid < 0 ? -errno : pid;
@@ -346,14 +345,27 @@ int netns_keepalive_server(const char *ns, int port, char id)
 		c = accept(s, NULL, NULL);
 		if (c < 0)
 			continue;
-		if (!fork()) {
+		if (serve && !fork()) {
 			close(s);
-			while (read(c, &b, 1) == 1 && write(c, &id, 1) == 1)
-				;
+			serve(c, arg);
 			_exit(0);
 		}
 		close(c);
 	}
+}
+
+/* netns_keepalive_server()'s connection: each byte answered with the id. */
+static void keepalive_serve(int c, void *arg)
+{
+	char id = *(const char *)arg, b;
+
+	while (read(c, &b, 1) == 1 && write(c, &id, 1) == 1)
+		;
+}
+
+int netns_keepalive_server(const char *ns, int port, char id)
+{
+	return netns_tcp_server(ns, port, keepalive_serve, &id);
 }
 
 char netns_keepalive_ask(int s)

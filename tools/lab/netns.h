@@ -46,6 +46,12 @@ int netns_run_output(const char *ns, char *buf, size_t len, const char *fmt, ...
  * fd or a negative errno. */
 int netns_udp_socket(const char *ns, int family, const char *bind_addr, int port, int timeout_s);
 
+/* A TCP server on 0.0.0.0:port in ns, in a child process (its pid, or a
+ * negative errno; kill it to stop it): each connection is served by
+ * serve(c, arg) in a process of its own, or with serve NULL closed at once
+ * (a sink with a deep backlog). arg is the caller's memory as it was at
+ * the call (the server is a fork). */
+int netns_tcp_server(const char *ns, int port, void (*serve)(int c, void *arg), void *arg);
 /* A keep-alive TCP server on 0.0.0.0:port in ns, in a child process (its
  * pid, or a negative errno): each byte a client sends is answered with id,
  * until the client closes, so a session's every answer names the machine
