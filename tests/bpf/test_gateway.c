@@ -691,6 +691,11 @@ static __u64 inflight(__u32 id)
 	return fx_counter(skel->obj, "ig_inflight", id, 0);
 }
 
+static void set_inflight(__u32 id, __u64 n)
+{
+	cr_assert_eq(bpf_map_update_elem(maps.inflight, &id, &n, 0), 0);
+}
+
 Test(gateway, affinity_across_table_swap)
 {
 	cr_assert_eq(send_tcp(50000, PB_TCP_SYN), 1);
@@ -855,8 +860,6 @@ static void ll_flows(int n, uint16_t base, int hits[4])
 Test(gateway, least_loaded_prefers_the_idle_backend)
 {
 	int hits[4] = {};
-	__u64 busy = 90;
-	__u32 id = 1;
 
 	cr_assert_eq(dp_backend_set_load(&maps, 1, 900000, 100), 0);
 	cr_assert_eq(dp_backend_set_load(&maps, 2, 0, 100), 0);
@@ -869,7 +872,7 @@ Test(gateway, least_loaded_prefers_the_idle_backend)
 	/* Equal scores: in-flight connections decide, so the choice reacts
 	 * between telemetry samples. */
 	cr_assert_eq(dp_backend_set_load(&maps, 1, 0, 100), 0);
-	cr_assert_eq(bpf_map_update_elem(maps.inflight, &id, &busy, 0), 0);
+	set_inflight(1, 90);
 	hits[1] = hits[2] = 0;
 	ll_flows(LL_FLOWS, 30000, hits);
 	cr_log_info("least-loaded: the less busy backend got %d of %d", hits[2], LL_FLOWS);
@@ -947,11 +950,6 @@ static __u32 aff_home(const char *client, uint16_t sport, __u16 port_block)
 static void aff_client(char *buf, size_t len, int i)
 {
 	snprintf(buf, len, "198.18.%d.%d", 1 + i / 200, 1 + i % 200);
-}
-
-static void set_inflight(__u32 id, __u64 n)
-{
-	cr_assert_eq(bpf_map_update_elem(maps.inflight, &id, &n, 0), 0);
 }
 
 Test(gateway, affinity_keeps_a_client_on_its_backend)
