@@ -463,3 +463,65 @@ Test(score, ttft_separates_slow_from_fast)
 	score_update(&ts_p, &slow, &s, t, true);
 	cr_expect_float_eq(slow.raw, 0.2, TS_EPS);
 }
+
+/* One service of three backends as the agent scores it: the service's
+ * reference is set from all three before each one's update. */
+static void ts_svc_update(struct score_state *st, unsigned int i, const struct telemetry_sample *s,
+			  __u64 t)
+{
+	struct score_state *pp[] = { &st[0], &st[1], &st[2] };
+
+	score_service_ttft_ref(pp, 3);
+	score_update(&ts_p, &st[i], s, t, true);
+}
+
+/* One slow answer (a long prompt) on a backend that then gets no request:
+ * each scrape in which it answers nothing and has nothing waiting moves its
+ * time per position halfway (the EWMA's step) toward the service's lowest,
+ * so it is tried again instead of being kept out for good (the large-model
+ * bench's free host got 1 of 56 requests under least-loaded this way). */
+Test(score, ttft_idle_estimate_returns_to_the_service)
+{
+	struct score_state st[3];
+	struct telemetry_sample s;
+	double unit = 3;
+	__u64 t = TS_SEC;
+
+	ts_p.ttft_slo_ns = 2 * TS_SEC;
+	for (unsigned int i = 0; i < 3; i++)
+		score_init(&st[i], 10);
+	s = ts_ttft(0, 0, 0);
+	for (unsigned int i = 0; i < 3; i++)
+		ts_svc_update(st, i, &s, t);
+	t += TS_SEC;
+	/* h1: 10 answers at 0.3 s, h2 at 0.5 s, h3 one at 3 s; none waited. */
+	s = ts_ttft(0, 3, 10);
+	ts_svc_update(st, 0, &s, t);
+	s = ts_ttft(0, 5, 10);
+	ts_svc_update(st, 1, &s, t);
+	s = ts_ttft(0, 3, 1);
+	ts_svc_update(st, 2, &s, t);
+	cr_expect_float_eq(st[2].ttft_est, 3, TS_EPS);
+	cr_expect_float_eq(st[2].raw, 1, TS_EPS, "3 s over a 2 s SLO: saturated");
+	/* Idle scrapes: halfway to h1's 0.3 s each. */
+	for (int k = 0; k < 3; k++) {
+		unit = 0.5 * 0.3 + 0.5 * unit;
+		t += TS_SEC;
+		ts_svc_update(st, 2, &s, t);
+		cr_expect_float_eq(st[2].ttft_unit, unit, TS_EPS, "idle scrape %d", k + 1);
+		cr_expect_float_eq(st[2].ttft_est, unit, TS_EPS);
+	}
+	cr_expect_float_eq(st[2].raw, (0.3 + 2.7 / 8) / 2, TS_EPS);
+	/* Requests waiting and none answered: no news, the figure stays and
+	 * the queue counts (1 + 4 positions). */
+	t += TS_SEC;
+	s = ts_ttft(4, 3, 1);
+	ts_svc_update(st, 2, &s, t);
+	cr_expect_float_eq(st[2].ttft_unit, unit, TS_EPS);
+	cr_expect_float_eq(st[2].ttft_est, unit * 5, TS_EPS);
+	/* h1 (the lowest) idle: its own figure is the reference, it stays. */
+	t += TS_SEC;
+	s = ts_ttft(0, 3, 10);
+	ts_svc_update(st, 0, &s, t);
+	cr_expect_float_eq(st[0].ttft_unit, 0.3, TS_EPS);
+}

@@ -436,11 +436,27 @@ static struct agent_service *agent_service_of(struct agent *a, const struct agen
 	return NULL;
 }
 
+/* The service's lowest time per queue position, for the TTFT estimate of
+ * the backend about to be scored (score_service_ttft_ref()). */
+static void agent_ttft_ref(struct agent *a, struct agent_service *s)
+{
+	struct score_state **st = malloc(s->n * sizeof(*st));
+
+	if (!st)
+		return;
+	for (unsigned int i = 0; i < s->n; i++)
+		st[i] = &a->be[s->first + i].score;
+	score_service_ttft_ref(st, s->n);
+	free(st);
+}
+
 /* Score one backend; on a change publish its score and rebuild its table. */
 static void agent_rescore(struct agent *a, struct agent_backend *b, bool fresh, __u64 now)
 {
 	struct agent_service *s = agent_service_of(a, b);
 
+	if (s)
+		agent_ttft_ref(a, s);
 	if (!score_update(&a->cfg.scoring, &b->score, fresh ? &b->last : NULL, now,
 			  agent_healthy(b)))
 		return;

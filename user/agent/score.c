@@ -78,6 +78,10 @@ double score_ttft_estimate(const struct score_params *p, struct score_state *st,
 					p->ewma_alpha * unit + (1 - p->ewma_alpha) * st->ttft_unit :
 					unit;
 		st->ttft_unit_seen = true;
+	} else if (st->ttft_unit_seen && dn < 1 && !s->waiting && st->ttft_unit_ref > 0) {
+		/* idle: no news of its own, so toward the service's best */
+		st->ttft_unit =
+			p->ewma_alpha * st->ttft_unit_ref + (1 - p->ewma_alpha) * st->ttft_unit;
 	}
 	st->ttft_seen = true;
 	st->ttft_sum = s->ttft_sum;
@@ -85,6 +89,17 @@ double score_ttft_estimate(const struct score_params *p, struct score_state *st,
 	st->ttft_waiting = s->waiting;
 	st->ttft_est = st->ttft_unit_seen ? st->ttft_unit * (1 + s->waiting) : 0;
 	return st->ttft_unit_seen ? st->ttft_est : -1;
+}
+
+void score_service_ttft_ref(struct score_state *const *be, size_t n)
+{
+	double best = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (be[i]->ttft_unit_seen && (!best || be[i]->ttft_unit < best))
+			best = be[i]->ttft_unit;
+	for (size_t i = 0; i < n; i++)
+		be[i]->ttft_unit_ref = best;
 }
 
 __u32 score_to_datapath(double load)

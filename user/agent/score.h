@@ -40,8 +40,13 @@
  * is the time per queue position, smoothed (ewma_alpha); times the queue a
  * new request would join (1 + waiting now). A slow backend's position
  * costs more than a fast one's, so two backends with the same queue differ.
- * Until a backend has answered requests in a window it has no estimate,
- * and the other terms decide.
+ * A window in which a backend answered nothing and has nothing waiting
+ * (idle: no news of its own) moves its time per position toward the
+ * service's lowest by the same EWMA step (score_service_ttft_ref()), so
+ * one slow answer (a long prompt) does not keep an idle backend out for
+ * good: it is tried again and its next answers decide. With requests
+ * waiting and none answered the figure stays. Until a backend has answered
+ * requests in a window it has no estimate, and the other terms decide.
  *   GPU metrics only (DCGM or NVML, no inference-server metrics):
  *       load = gpu_util * gpu_util_weight (sm_active when gpu_util is absent)
  * GPU activity is ignored when server metrics exist: a server keeps its GPU
@@ -88,6 +93,9 @@ struct score_state {
 	double ttft_sum, ttft_count, ttft_waiting;
 	double ttft_unit;
 	double ttft_est; /* seconds; 0 without an estimate */
+	/* Set by score_service_ttft_ref(): the lowest time per position among
+	 * the service's backends; 0: none. */
+	double ttft_unit_ref;
 	__u64 update_ns; /* when score_update() last ran */
 	__u32 weight; /* published: capacity x (1 - pub_load) x SCORE_WEIGHT_SCALE; 0 when down */
 	__u32 score; /* published: datapath score, 0..IG_SCORE_SCALE; IG_SCORE_SCALE when down */
@@ -107,6 +115,11 @@ bool score_load(const struct score_params *p, const struct telemetry_sample *s, 
  * counter that went backwards (the server restarted) starts over. */
 double score_ttft_estimate(const struct score_params *p, struct score_state *st,
 			   const struct telemetry_sample *s);
+
+/* Set every one of the n backends' ttft_unit_ref to the lowest time per
+ * queue position among them (one service); the agent calls it before each
+ * backend's score_update(). */
+void score_service_ttft_ref(struct score_state *const *be, size_t n);
 
 /* Datapath score of a load: min(max(load, 0), 1) x IG_SCORE_SCALE, rounded. */
 __u32 score_to_datapath(double load);
