@@ -188,6 +188,25 @@ static int cfg_workload(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
 	return cfg_map(c, v, workload_fields, N_OF(workload_fields), obj);
 }
 
+/* ---- the batch tenant ---- */
+
+static const struct cfg_field batch_fields[] = {
+	CFG_FIELD(struct sc_batch, "name", CT_NAME, name, 0, 0, 0),
+	CFG_ENUM(struct sc_batch, "class", cls, 0, sc_class_name, SC_CLASS__MAX),
+	CFG_FIELD(struct sc_batch, "rate", CT_DOUBLE, rate, CF_REQ | CF_GT_MIN, 0, 100000),
+	CFG_FIELD(struct sc_batch, "arrival", CT_STR, arrival, 0, 0, 0),
+	CFG_FIELD(struct sc_batch, "prompt", CT_STR, prompt, 0, 0, 0),
+	CFG_FIELD(struct sc_batch, "output", CT_STR, output, 0, 0, 0),
+	CFG_FIELD(struct sc_batch, "new_connection", CT_BOOL, new_connection, 0, 0, 0),
+};
+
+static int cfg_batch(struct cfg_ctx *c, const struct cfg_node *v, void *obj)
+{
+	struct scenario *sc = obj;
+
+	return cfg_map(c, v, batch_fields, N_OF(batch_fields), &sc->batch);
+}
+
 /* ---- the comparison ---- */
 
 static const struct cfg_field event_fields[] = {
@@ -313,6 +332,7 @@ static const struct cfg_field root_fields[] = {
 	CFG_FIELD(struct scenario, "drain", CT_DURATION, drain_ns, 0, CFG_S, CFG_HOUR),
 	CFG_CUSTOM("hosts", CF_REQ, cfg_hosts),
 	CFG_CUSTOM("workload", CF_REQ, cfg_workload),
+	CFG_CUSTOM("batch", 0, cfg_batch),
 	CFG_CUSTOM("events", 0, cfg_events),
 	CFG_CUSTOM("policies", 0, cfg_policies),
 	CFG_CUSTOM("seeds", 0, cfg_seeds),
@@ -337,6 +357,10 @@ static void sc_defaults(struct scenario *sc)
 	sc->seeds[0] = 7;
 	sc->n_sweep = 1;
 	sc->sweep[0] = 1;
+	sc->batch = (struct sc_batch){ .name = "batch", .cls = SC_BATCH, .new_connection = true };
+	snprintf(sc->batch.arrival, sizeof(sc->batch.arrival), "poisson");
+	snprintf(sc->batch.prompt, sizeof(sc->batch.prompt), "lognormal:6,0.5");
+	snprintf(sc->batch.output, sizeof(sc->batch.output), "lognormal:6,0.5");
 }
 
 /* "file:PATH" and "trace:PATH" relative to the scenario's directory. */
@@ -416,6 +440,47 @@ static int check_specs(struct cfg_ctx *c, const struct cfg_node *root, const str
 	return 0;
 }
 
+/* The batch tenant's distributions and name, as check_specs() does the
+ * workload's. */
+static int check_batch(struct cfg_ctx *c, const struct cfg_node *root, struct scenario *sc)
+{
+	const struct cfg_node *bn = cfg_get(root, "batch");
+	char *lens[2] = { sc->batch.prompt, sc->batch.output };
+	const char *keys[2] = { "prompt", "output" };
+	struct len_dist d;
+	struct arrival a;
+	int err;
+
+	if (!bn)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		err = resolve_path(c, root, "batch", keys[i], sc->dir, lens[i], SC_SPEC_MAX);
+		cfg_pop(c, 0);
+		if (err)
+			return err;
+	}
+	cfg_push(c, "batch");
+	for (int i = 0; i < 2; i++) {
+		err = len_dist_parse(lens[i], &d);
+		len_dist_free(&d);
+		if (err)
+			return cfg_fail_key(
+				c, bn, keys[i],
+				"'%s' is not a length distribution (fixed:N, "
+				"lognormal:MU,SIGMA, file:PATH with one length a line): %s",
+				cfg_token(c, lens[i]), strerror(-err));
+	}
+	if (!strncmp(sc->batch.arrival, "trace:", 6) || arrival_parse(sc->batch.arrival, 1, &a))
+		return cfg_fail_key(c, bn, "arrival", "'%s' is not poisson or gamma:CV",
+				    cfg_token(c, sc->batch.arrival));
+	for (unsigned int i = 0; i < sc->n_tenants; i++)
+		if (!strcmp(sc->tenants[i].name, sc->batch.name))
+			return cfg_fail_key(c, bn, "name", "'%s' is already workload.tenants[%u]",
+					    sc->batch.name, i);
+	cfg_pop(c, 0);
+	return 0;
+}
+
 /* What no single field says: sessions or an arrival rate, known hosts in
  * events, an oracle that needs the hosts' own metrics. */
 static int sc_resolve(struct cfg_ctx *c, const struct cfg_node *root, struct scenario *sc)
@@ -458,7 +523,8 @@ static int sc_resolve(struct cfg_ctx *c, const struct cfg_node *root, struct sce
 		      resolve_path(c, root, "workload", "arrival", sc->dir, sc->arrival,
 				   sizeof(sc->arrival));
 	cfg_pop(c, 0);
-	return err ?: check_specs(c, root, sc);
+	err = err ?: check_specs(c, root, sc);
+	return err ?: check_batch(c, root, sc);
 }
 
 int scenario_load_mem(const char *name, const char *dir, const char *buf, size_t len,

@@ -56,6 +56,17 @@ struct sc_tenant {
 	__u64 slo_ttft_ns, slo_tpot_ns; /* 0: the workload's */
 };
 
+/* A second tenant on a VIP and VNI of its own, open loop beside the
+ * workload (a batch job saturating the cluster): the gateway sheds it by its
+ * class while the workload's tenant is measured. */
+struct sc_batch {
+	char name[32];
+	unsigned int cls; /* enum sc_class: its service's priority */
+	double rate; /* requests/s; 0: no batch tenant */
+	char arrival[SC_SPEC_MAX], prompt[SC_SPEC_MAX], output[SC_SPEC_MAX];
+	bool new_connection;
+};
+
 struct sc_event {
 	__u64 at_ns; /* after the workload starts */
 	unsigned int host; /* 0-based */
@@ -85,6 +96,7 @@ struct scenario {
 	unsigned int sessions; /* 0: open loop */
 	char turns[SC_SPEC_MAX], think[64];
 	__u64 stagger_ns;
+	struct sc_batch batch;
 	/* the comparison */
 	unsigned int n_events;
 	struct sc_event *events;

@@ -93,3 +93,59 @@ Test(bench_routing, a_bad_scenario_is_refused_with_its_line)
 		  out);
 	netns_run(NULL, "rm -rf %s", dir);
 }
+
+/* A scenario's batch tenant (tests/bench/scenarios/tiny-batch.yaml): its own
+ * VIP, VNI and loadgen beside two interactive sessions on one small host.
+ * The gateway sheds the batch tenant's new connections (the agent counts the
+ * refusals, the client gets RSTs: loadgen's failed requests), answers what
+ * it admits through the batch VIP, and never refuses the sessions; the
+ * sessions also run alone, the baseline of the report's batch table. */
+Test(bench_routing, a_batch_tenant_is_shed_beside_the_sessions, .timeout = 240)
+{
+	const char *build = getenv("IG_BUILD") ?: "build";
+	char dir[] = "/tmp/ig-bench-routing-XXXXXX", out[4096];
+	int rc;
+
+	fx_require_root();
+	cr_assert(mkdtemp(dir));
+	rc = netns_run(NULL,
+		       "IG_BUILD=%s %s/tools/ig-bench-routing --scenario "
+		       "tests/bench/scenarios/tiny-batch.yaml --out %s >%s/bench.log 2>&1",
+		       build, build, dir, dir);
+	netns_run_output(NULL, out, sizeof(out), "tail -c 3000 %s/bench.log", dir);
+	cr_assert_eq(rc, 0, "bench-routing failed:\n%s", out);
+	/* the sessions: every turn answered, with and without the batch */
+	rc = netns_run(NULL,
+		       "python3 -c 'import json,sys\n"
+		       "for f in sys.argv[1:]:\n"
+		       "  q=json.load(open(f))[\"requests\"]\n"
+		       "  assert len(q) == 6 and all(x[\"ok\"] and x[\"backend\"] == \"h1\" "
+		       "for x in q), (f, q)\n"
+		       "' %s/tiny-batch-least-loaded-s1.json %s/tiny-batch-alone-s1.json",
+		       dir, dir);
+	cr_expect_eq(rc, 0, "a session's turn failed");
+	/* the batch: some answered by h1, some refused at once */
+	rc = netns_run(NULL,
+		       "python3 -c 'import json,sys\n"
+		       "q=json.load(open(sys.argv[1]))[\"requests\"]\n"
+		       "ok=[x for x in q if x[\"ok\"]]\n"
+		       "assert ok and all(x[\"backend\"] == \"h1\" for x in ok), q\n"
+		       "assert len(ok) < len(q), \"nothing refused\"\n"
+		       "' %s/tiny-batch-least-loaded-s1-batch.json",
+		       dir);
+	cr_expect_eq(rc, 0, "the batch tenant was not both served and shed:\n%s", out);
+	cr_expect_neq(netns_run(NULL, "test -e %s/tiny-batch-alone-s1-batch.json", dir), 0,
+		      "the baseline ran a batch tenant");
+	/* the agent's count of shed refusals, as the log and the report give it */
+	rc = netns_run(NULL,
+		       "grep -Eq 'batch: [0-9]+ ok [1-9][0-9]* failed .* [1-9][0-9]* shed' "
+		       "%s/bench.log",
+		       dir);
+	cr_expect_eq(rc, 0, "no shed refusal counted:\n%s", out);
+	rc = netns_run(NULL,
+		       "grep -q '^Target, infergate least-loaded: interactive p90 TTFT' "
+		       "%s/results.md",
+		       dir);
+	cr_expect_eq(rc, 0, "no batch target line:\n%s", out);
+	netns_run(NULL, "rm -rf %s", dir);
+}

@@ -173,3 +173,47 @@ Test(scenario, errors_name_file_line_and_field)
 	expect_error("name: t\nhosts: [{gpus: 9}]\nworkload: {rate: 1}\n",
 		     "s.yaml:2:16: hosts[0].gpus: 9 is out of range (1-8)");
 }
+
+/* A second tenant on its own VIP and VNI beside the workload. */
+Test(scenario, batch_tenant)
+{
+	const char *h = "name: t\nhosts: [{}]\nworkload: {sessions: {count: 2}, tenants: [{name: "
+			"a, class: interactive}]}\n";
+	char text[512];
+
+	cr_assert_eq(load(h), 0, "%s", err.text);
+	cr_expect_float_eq(sc.batch.rate, 0, 1e-12, "no batch tenant unless asked");
+	scenario_free(&sc);
+	snprintf(text, sizeof(text), "%sbatch: {rate: 12}\n", h);
+	cr_assert_eq(load(text), 0, "%s", err.text);
+	cr_expect_str_eq(sc.batch.name, "batch");
+	cr_expect_eq(sc.batch.cls, SC_BATCH);
+	cr_expect_float_eq(sc.batch.rate, 12, 1e-12);
+	cr_expect_str_eq(sc.batch.arrival, "poisson");
+	cr_expect_str_eq(sc.batch.prompt, "lognormal:6,0.5");
+	cr_expect(sc.batch.new_connection);
+	scenario_free(&sc);
+	snprintf(text, sizeof(text),
+		 "%sbatch: {name: jobs, class: standard, rate: 3, arrival: \"gamma:2\", "
+		 "output: fixed:500, new_connection: false}\n",
+		 h);
+	cr_assert_eq(load(text), 0, "%s", err.text);
+	cr_expect_str_eq(sc.batch.name, "jobs");
+	cr_expect_eq(sc.batch.cls, SC_STANDARD);
+	cr_expect_str_eq(sc.batch.arrival, "gamma:2");
+	cr_expect_str_eq(sc.batch.output, "fixed:500");
+	cr_expect_not(sc.batch.new_connection);
+	scenario_free(&sc);
+
+	snprintf(text, sizeof(text), "%sbatch: {class: batch}\n", h);
+	expect_error(text, "s.yaml:4:8: batch.rate: missing required field");
+	snprintf(text, sizeof(text), "%sbatch: {rate: 1, name: a}\n", h);
+	expect_error(text, "s.yaml:4:24: batch.name: 'a' is already workload.tenants[0]");
+	snprintf(text, sizeof(text), "%sbatch: {rate: 1, arrival: \"trace:t.txt\"}\n", h);
+	expect_error(text, "s.yaml:4:28: batch.arrival: 'trace:t.txt' is not poisson or gamma:CV");
+	snprintf(text, sizeof(text), "%sbatch: {rate: 1, prompt: \"fixed:x\"}\n", h);
+	expect_error(text,
+		     "s.yaml:4:27: batch.prompt: 'fixed:x' is not a length distribution "
+		     "(fixed:N, lognormal:MU,SIGMA, file:PATH with one length a line): Invalid "
+		     "argument");
+}
