@@ -397,20 +397,29 @@ static void events_wait(pid_t pid)
 
 /* ---- loadgen and its JSON ---- */
 
+/* loadgen's targets: the VIP, or for the oracle every host straight. */
+static void loadgen_targets(const struct scenario *sc, enum sc_policy p, const char *vip, char *buf,
+			    size_t len)
+{
+	int n = 0;
+
+	if (p != SC_P_ORACLE) {
+		snprintf(buf, len, "--target http://%s/v1/completions", vip);
+		return;
+	}
+	for (unsigned int h = 1; h <= sc->n_hosts; h++)
+		n += snprintf(buf + n, len - n, "--target http://198.18.%u.2/v1/completions ",
+			      10 + h);
+	snprintf(buf + n, len - n, "--oracle");
+}
+
 static int loadgen_run(struct bench *b, const struct scenario *sc, double mult, enum sc_policy p,
 		       __u64 seed, const char *json)
 {
 	char targets[1024], work[1024], tenants[1024];
-	int n = 0, k = 0;
+	int k = 0;
 
-	if (p == SC_P_ORACLE) {
-		for (unsigned int h = 1; h <= sc->n_hosts; h++)
-			n += snprintf(targets + n, sizeof(targets) - n,
-				      "--target http://198.18.%u.2/v1/completions ", 10 + h);
-		snprintf(targets + n, sizeof(targets) - n, "--oracle");
-	} else {
-		snprintf(targets, sizeof(targets), "--target http://" VIP "/v1/completions");
-	}
+	loadgen_targets(sc, p, VIP, targets, sizeof(targets));
 	for (unsigned int t = 0; t < sc->n_tenants; t++)
 		k += snprintf(tenants + k, sizeof(tenants) - k, " --tenant %s:%g:%s:%g:%g",
 			      sc->tenants[t].name, sc->tenants[t].share,
@@ -444,19 +453,11 @@ static pid_t batch_start(struct bench *b, const struct scenario *sc, enum sc_pol
 			 const char *json)
 {
 	char targets[1024];
-	int n = 0;
 	pid_t pid;
 
 	if (!(sc->batch.rate > 0) || b->no_batch)
 		return 0;
-	if (p == SC_P_ORACLE) {
-		for (unsigned int h = 1; h <= sc->n_hosts; h++)
-			n += snprintf(targets + n, sizeof(targets) - n,
-				      "--target http://198.18.%u.2/v1/completions ", 10 + h);
-		snprintf(targets + n, sizeof(targets) - n, "--oracle");
-	} else {
-		snprintf(targets, sizeof(targets), "--target http://" VIP_BATCH "/v1/completions");
-	}
+	loadgen_targets(sc, p, VIP_BATCH, targets, sizeof(targets));
 	pid = fork();
 	if (pid)
 		return pid < 0 ? 0 : pid;

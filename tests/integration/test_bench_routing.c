@@ -27,19 +27,29 @@ static bool nonempty(const char *dir, const char *name)
 	return !stat(path, &st) && st.st_size > 0;
 }
 
-Test(bench_routing, every_policy_completes_and_reports, .timeout = 240)
+/* ig-bench-routing on a shipped scenario into a fresh dir; its exit status,
+ * with the log's tail in out. */
+static int bench_run(const char *scenario, char *dir, char *out, size_t len)
 {
 	const char *build = getenv("IG_BUILD") ?: "build";
-	char dir[] = "/tmp/ig-bench-routing-XXXXXX", name[96], out[4096];
 	int rc;
 
 	fx_require_root();
 	cr_assert(mkdtemp(dir));
 	rc = netns_run(NULL,
 		       "IG_BUILD=%s %s/tools/ig-bench-routing --scenario "
-		       "tests/bench/scenarios/tiny.yaml --out %s >%s/bench.log 2>&1",
-		       build, build, dir, dir);
-	netns_run_output(NULL, out, sizeof(out), "tail -c 3000 %s/bench.log", dir);
+		       "tests/bench/scenarios/%s.yaml --out %s >%s/bench.log 2>&1",
+		       build, build, scenario, dir, dir);
+	netns_run_output(NULL, out, len, "tail -c 3000 %s/bench.log", dir);
+	return rc;
+}
+
+Test(bench_routing, every_policy_completes_and_reports, .timeout = 240)
+{
+	char dir[] = "/tmp/ig-bench-routing-XXXXXX", name[96], out[4096];
+	int rc;
+
+	rc = bench_run("tiny", dir, out, sizeof(out));
 	cr_expect_eq(rc, 0, "bench-routing failed:\n%s", out);
 	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
 		snprintf(name, sizeof(name), "tiny-%s-s1.json", policies[i]);
@@ -102,17 +112,10 @@ Test(bench_routing, a_bad_scenario_is_refused_with_its_line)
  * sessions also run alone, the baseline of the report's batch table. */
 Test(bench_routing, a_batch_tenant_is_shed_beside_the_sessions, .timeout = 240)
 {
-	const char *build = getenv("IG_BUILD") ?: "build";
 	char dir[] = "/tmp/ig-bench-routing-XXXXXX", out[4096];
 	int rc;
 
-	fx_require_root();
-	cr_assert(mkdtemp(dir));
-	rc = netns_run(NULL,
-		       "IG_BUILD=%s %s/tools/ig-bench-routing --scenario "
-		       "tests/bench/scenarios/tiny-batch.yaml --out %s >%s/bench.log 2>&1",
-		       build, build, dir, dir);
-	netns_run_output(NULL, out, sizeof(out), "tail -c 3000 %s/bench.log", dir);
+	rc = bench_run("tiny-batch", dir, out, sizeof(out));
 	cr_assert_eq(rc, 0, "bench-routing failed:\n%s", out);
 	/* the sessions: every turn answered, with and without the batch */
 	rc = netns_run(NULL,
