@@ -151,7 +151,8 @@ test-integration: $(INTEG_BIN) $(BPF_OBJS)
 
 # Benchmarks and the kernel matrix keep what they print in $(RESULTS)/*.md,
 # with the date, kernel, CPU and command in a header (tests/bench/record.sh);
-# results-snapshot copies them to docs/results/ for committing.
+# results-snapshot copies them to docs/results/ for committing (and the
+# routing benchmark's PNG plots to docs/results/bench-routing/).
 RESULTS := $(O)/results
 RECORD := tests/bench/record.sh
 
@@ -184,6 +185,9 @@ results-snapshot:
 	$(Q)test -n "$$(ls $(RESULTS)/*.md 2>/dev/null)" || \
 		{ echo "results-snapshot: nothing under $(RESULTS): run make bench* first" >&2; exit 1; }
 	$(Q)mkdir -p docs/results && cp $(RESULTS)/*.md docs/results/ && ls docs/results
+	$(Q)if ls $(O)/bench-routing/*.png >/dev/null 2>&1; then \
+		rm -rf docs/results/bench-routing && mkdir -p docs/results/bench-routing && \
+		cp $(O)/bench-routing/*.png docs/results/bench-routing/ && ls docs/results/bench-routing; fi
 
 # The container image deploy/kubernetes/ runs: built offline from Debian's
 # packages (mmdebstrap) into an OCI archive, $(O)/infergated-image.tar:
