@@ -864,7 +864,8 @@ static void report_targets(FILE *f, const struct cell cells[CELLS])
 	p90 = STAT(&cells[best], ttft_p90);
 	ttft = STAT(&cells[best], ttft_mean);
 	e2e = STAT(&cells[best], e2e_mean);
-	fprintf(f, "\nTargets, %s:", policies[best].label);
+	if (cell_ran(orc) || cell_ran(rr))
+		fprintf(f, "\nTargets, %s:", policies[best].label);
 	if (cell_ran(orc)) {
 		double t = tok.mean / STAT(orc, tok_s).mean,
 		       q = p90.mean / STAT(orc, ttft_p90).mean;
@@ -885,7 +886,8 @@ static void report_targets(FILE *f, const struct cell cells[CELLS])
 			t, t >= 40 ? "met" : "missed", m, m >= 61 ? "met" : "missed", e,
 			e >= 34 ? "met" : "missed");
 	}
-	fprintf(f, ".\n");
+	if (cell_ran(orc) || cell_ran(rr))
+		fprintf(f, ".\n");
 	if (cell_ran(aff) && cell_ran(ll)) {
 		double t = (STAT(aff, tok_s).mean / STAT(ll, tok_s).mean - 1) * 100;
 
