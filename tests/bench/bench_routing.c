@@ -484,19 +484,30 @@ static double json_num(const char *text, const char *from, const char *key)
 
 /* A run's figures from loadgen's JSON, and every completed request's TTFT,
  * one a line, for the CDF. */
-static int run_read(const char *json, struct run *r, const char *cdf)
+/* A loadgen JSON file's text (a buffer of its own, until the next call), or
+ * NULL with errno set. */
+static const char *json_load(const char *json)
 {
 	static char text[1 << 23];
-	const char *ttft, *e2e, *line;
-	FILE *f = fopen(json, "r"), *out;
+	FILE *f = fopen(json, "r");
 	size_t n;
 
-	memset(r, 0, sizeof(*r));
 	if (!f)
-		return -errno;
+		return NULL;
 	n = fread(text, 1, sizeof(text) - 1, f);
 	text[n] = 0;
 	fclose(f);
+	return text;
+}
+
+static int run_read(const char *json, struct run *r, const char *cdf)
+{
+	const char *text = json_load(json), *ttft, *e2e, *line;
+	FILE *out;
+
+	memset(r, 0, sizeof(*r));
+	if (!text)
+		return -errno;
 	r->ran = true;
 	r->requests = (int)json_num(text, NULL, "\"requests\": ");
 	r->completed = (int)json_num(text, NULL, "\"completed\": ");
@@ -537,15 +548,10 @@ static int run_read(const char *json, struct run *r, const char *cdf)
 /* The batch tenant's run: its loadgen's counts and tokens/s. */
 static void batch_read(const char *json, struct run *r)
 {
-	static char text[1 << 23];
-	FILE *f = fopen(json, "r");
-	size_t n;
+	const char *text = json_load(json);
 
-	if (!f)
+	if (!text)
 		return;
-	n = fread(text, 1, sizeof(text) - 1, f);
-	text[n] = 0;
-	fclose(f);
 	r->batch_completed = (int)json_num(text, NULL, "\"completed\": ");
 	r->batch_failed = (int)json_num(text, NULL, "\"failed\": ");
 	r->batch_tok_s = json_num(text, NULL, "\"window_output_tokens_per_s\": ");
@@ -575,12 +581,11 @@ static double batch_shed(struct bench *b, const struct scenario *sc)
 static int run_one(struct bench *b, const struct scenario *sc, double mult, enum sc_policy p,
 		   __u64 seed, const char *tag, struct run *r)
 {
+	const char *name = b->no_batch ? "alone" : sc_policy_name(p);
 	char json[400], cdf[400], bjson[420];
 	pid_t ev, batch;
 	double shed = 0;
 	int err;
-
-	const char *name = b->no_batch ? "alone" : sc_policy_name(p);
 
 	snprintf(json, sizeof(json), "%s/%s-%s-s%llu.json", b->out, tag, name,
 		 (unsigned long long)seed);
@@ -784,16 +789,29 @@ static void report_table(FILE *f, const struct bench *b, const struct scenario *
 	}
 }
 
+/* infergate's best policy among those that ran: the lowest p90 TTFT of
+ * Maglev, least-loaded and affinity; SC_P__MAX when none ran. */
+static enum sc_policy best_policy(const struct cell cells[CELLS])
+{
+	static const enum sc_policy ours[] = { SC_P_MAGLEV, SC_P_LL, SC_P_AFFINITY };
+	enum sc_policy best = SC_P__MAX;
+
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		if (cell_ran(&cells[ours[i]]) &&
+		    (best == SC_P__MAX ||
+		     STAT(&cells[ours[i]], ttft_p90).mean < STAT(&cells[best], ttft_p90).mean))
+			best = ours[i];
+	return best;
+}
+
 /* A scenario with a batch tenant: the interactive tenant's p90 TTFT under
  * each policy against its value without the batch tenant (least-loaded),
  * and what became of the batch tenant: answered, refused (RSTs from the
  * gateway's shedding: loadgen's failures), shed as the agent counted. */
-static void report_batch(FILE *f, const struct bench *b, const struct scenario *sc,
-			 const struct cell cells[CELLS])
+static void report_batch(FILE *f, const struct scenario *sc, const struct cell cells[CELLS])
 {
-	static const enum sc_policy ours[] = { SC_P_MAGLEV, SC_P_LL, SC_P_AFFINITY };
 	struct stat3 alone = STAT(&cells[ALONE], ttft_p90);
-	enum sc_policy best = SC_P__MAX;
+	enum sc_policy best = best_policy(cells);
 	char q[64];
 
 	if (!(sc->batch.rate > 0) || !cell_ran(&cells[ALONE]))
@@ -826,11 +844,6 @@ static void report_batch(FILE *f, const struct bench *b, const struct scenario *
 			alone.mean > 0 ? STAT(c, ttft_p90).mean / alone.mean : 0, done, failed,
 			shed, t);
 	}
-	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
-		if (cell_ran(&cells[ours[i]]) &&
-		    (best == SC_P__MAX ||
-		     STAT(&cells[ours[i]], ttft_p90).mean < STAT(&cells[best], ttft_p90).mean))
-			best = ours[i];
 	if (best != SC_P__MAX && alone.mean > 0) {
 		double r = STAT(&cells[best], ttft_p90).mean / alone.mean;
 
@@ -839,7 +852,6 @@ static void report_batch(FILE *f, const struct bench *b, const struct scenario *
 			"tenant (target ≤ 2×: %s).\n",
 			policies[best].label, r, r <= 2 ? "met" : "missed");
 	}
-	(void)b;
 }
 
 /* The issue's targets for infergate's better policy (lower p90 TTFT): at
@@ -847,17 +859,11 @@ static void report_batch(FILE *f, const struct bench *b, const struct scenario *
  * seed targets against round-robin. */
 static void report_targets(FILE *f, const struct cell cells[CELLS])
 {
-	static const enum sc_policy ours[] = { SC_P_MAGLEV, SC_P_LL, SC_P_AFFINITY };
 	const struct cell *rr = &cells[SC_P_RR], *orc = &cells[SC_P_ORACLE];
 	const struct cell *ll = &cells[SC_P_LL], *aff = &cells[SC_P_AFFINITY];
-	enum sc_policy best = SC_P__MAX;
+	enum sc_policy best = best_policy(cells);
 	struct stat3 tok, p90, ttft, e2e;
 
-	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
-		if (cell_ran(&cells[ours[i]]) &&
-		    (best == SC_P__MAX ||
-		     STAT(&cells[ours[i]], ttft_p90).mean < STAT(&cells[best], ttft_p90).mean))
-			best = ours[i];
 	if (best == SC_P__MAX)
 		return;
 	tok = STAT(&cells[best], tok_s);
@@ -1056,7 +1062,7 @@ static int scenario_run(struct bench *b, const struct scenario *sc, FILE *md, FI
 		report_table(md, b, sc, sc->sweep[i], loads[i]);
 		if (i == 0)
 			report_targets(md, loads[i]);
-		report_batch(md, b, sc, loads[i]);
+		report_batch(md, sc, loads[i]);
 		plot_scenario(gp, b, sc, tag, loads[i]);
 		err = backends_write(b, sc, tag, loads[i]);
 	}
