@@ -387,6 +387,23 @@ static int resolve_path(struct cfg_ctx *c, const struct cfg_node *root, const ch
 	return 0;
 }
 
+/* A length distribution as loadgen will read it (files included); 0, or
+ * the error on node's key. */
+static int check_len(struct cfg_ctx *c, const struct cfg_node *node, const char *key,
+		     const char *spec)
+{
+	struct len_dist d;
+	int err = len_dist_parse(spec, &d);
+
+	len_dist_free(&d);
+	if (!err)
+		return 0;
+	return cfg_fail_key(c, node, key,
+			    "'%s' is not a length distribution (fixed:N, lognormal:MU,SIGMA, "
+			    "file:PATH with one length a line): %s",
+			    cfg_token(c, spec), strerror(-err));
+}
+
 /* The workload's distributions as loadgen will read them (files included),
  * so a bad one is named here, with its line, not after the lab is up. */
 static int check_specs(struct cfg_ctx *c, const struct cfg_node *root, const struct scenario *sc)
@@ -402,14 +419,9 @@ static int check_specs(struct cfg_ctx *c, const struct cfg_node *root, const str
 
 	cfg_push(c, "workload");
 	for (int i = 0; i < 2; i++) {
-		err = len_dist_parse(lens[i], &d);
-		len_dist_free(&d);
+		err = check_len(c, wl, keys[i], lens[i]);
 		if (err)
-			return cfg_fail_key(
-				c, wl, keys[i],
-				"'%s' is not a length distribution (fixed:N, "
-				"lognormal:MU,SIGMA, file:PATH with one length a line): %s",
-				cfg_token(c, lens[i]), strerror(-err));
+			return err;
 	}
 	if (!strncmp(sc->arrival, "trace:", 6)) {
 		err = trace_load(sc->arrival + 6, &tr, &line);
@@ -447,7 +459,6 @@ static int check_batch(struct cfg_ctx *c, const struct cfg_node *root, struct sc
 	const struct cfg_node *bn = cfg_get(root, "batch");
 	char *lens[2] = { sc->batch.prompt, sc->batch.output };
 	const char *keys[2] = { "prompt", "output" };
-	struct len_dist d;
 	struct arrival a;
 	int err;
 
@@ -461,14 +472,9 @@ static int check_batch(struct cfg_ctx *c, const struct cfg_node *root, struct sc
 	}
 	cfg_push(c, "batch");
 	for (int i = 0; i < 2; i++) {
-		err = len_dist_parse(lens[i], &d);
-		len_dist_free(&d);
+		err = check_len(c, bn, keys[i], lens[i]);
 		if (err)
-			return cfg_fail_key(
-				c, bn, keys[i],
-				"'%s' is not a length distribution (fixed:N, "
-				"lognormal:MU,SIGMA, file:PATH with one length a line): %s",
-				cfg_token(c, lens[i]), strerror(-err));
+			return err;
 	}
 	if (!strncmp(sc->batch.arrival, "trace:", 6) || arrival_parse(sc->batch.arrival, 1, &a))
 		return cfg_fail_key(c, bn, "arrival", "'%s' is not poisson or gamma:CV",
