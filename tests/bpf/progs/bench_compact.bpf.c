@@ -13,7 +13,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "maps/maps.bpf.h"
-#include "tests/bpf/progs/bench_wrap.h"
+#include "tests/bpf/progs/bench_base.bpf.h"
 
 #define COMPACT_ENTRIES (256 * 1024)
 #define COMPACT_WAYS 4
@@ -35,43 +35,12 @@ struct {
 	__type(value, struct compact_bucket);
 } bench_compact SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BENCH_SEQ__MAX);
-	__type(key, __u32);
-	__type(value, __u32);
-} bench_seq SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BENCH_V__MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} bench_verdicts SEC(".maps");
-
-const volatile __u32 bench_est_flows = BENCH_EST_FLOWS;
-
-/* Flow i of a family as a random 32-bit hash (murmur3's finalizer), as
- * bench_floor's. */
-static __always_inline __u32 compact_hash(__u32 i, __u32 which)
-{
-	i = (i + which * 0x9e3779b9U) * 2654435761U;
-	i ^= i >> 15;
-	i *= 0x85ebca6bU;
-	i ^= i >> 13;
-	return i;
-}
-
 static __always_inline int compact_touch(__u32 which, __u32 flows, int write)
 {
-	__u32 k = BENCH_V_TX, *seq = bpf_map_lookup_elem(&bench_seq, &which), h, idx, t;
+	__u32 i = bench_next(which), h, idx, t;
 	struct compact_bucket *b;
-	__u64 *n;
 
-	if (!seq)
-		return XDP_ABORTED;
-	h = compact_hash(flows ? *seq % flows : *seq, which);
-	*seq += 1;
+	h = bench_hash(flows ? i % flows : i, which);
 	idx = h & (COMPACT_ENTRIES / COMPACT_WAYS - 1);
 	b = bpf_map_lookup_elem(&bench_compact, &idx);
 	if (!b)
@@ -82,10 +51,7 @@ static __always_inline int compact_touch(__u32 which, __u32 flows, int write)
 		b->e[(h >> 28) & 3].hash = h;
 		b->e[(h >> 28) & 3].last = h;
 	}
-	n = bpf_map_lookup_elem(&bench_verdicts, &k);
-	if (n)
-		*n += 1 + (t == 0xdeadbeef); /* t used: the load stays */
-	return XDP_TX;
+	return bench_floor_tx(t);
 }
 
 SEC("xdp")

@@ -14,47 +14,18 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "maps/maps.bpf.h"
-#include "tests/bpf/progs/bench_wrap.h"
+#include "tests/bpf/progs/bench_base.bpf.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BENCH_SEQ__MAX);
-	__type(key, __u32);
-	__type(value, __u32);
-} bench_seq SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BENCH_V__MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} bench_verdicts SEC(".maps");
-
-const volatile __u32 bench_est_flows = BENCH_EST_FLOWS;
 const volatile __u32 ig_conn_mask = IG_CONN_BUCKETS - 1;
-
-/* Flow i of a family as a random 32-bit hash (murmur3's finalizer). */
-static __always_inline __u32 floor_hash(__u32 i, __u32 which)
-{
-	i = (i + which * 0x9e3779b9U) * 2654435761U;
-	i ^= i >> 15;
-	i *= 0x85ebca6bU;
-	i ^= i >> 13;
-	return i;
-}
 
 enum { F_LINE, F_TAGS_WAY, F_TAGS_WAY_WRITE };
 
 static __always_inline int floor_touch(__u32 which, __u32 flows, int how)
 {
-	__u32 k = BENCH_V_TX, *seq = bpf_map_lookup_elem(&bench_seq, &which), h, idx, t = 0;
+	__u32 i = bench_next(which), h, idx, t = 0;
 	struct ig_conn_bucket *b;
-	__u64 *n;
 
-	if (!seq)
-		return XDP_ABORTED;
-	h = floor_hash(flows ? *seq % flows : *seq, which);
-	*seq += 1;
+	h = bench_hash(flows ? i % flows : i, which);
 	idx = h & ig_conn_mask;
 	b = bpf_map_lookup_elem(&ig_conns, &idx);
 	if (!b)
@@ -65,10 +36,7 @@ static __always_inline int floor_touch(__u32 which, __u32 flows, int how)
 	t = *(volatile __u32 *)&b->ways[(IG_CONN_HOME(h) + t) & (IG_CONN_WAYS - 1)].backend;
 	if (how == F_TAGS_WAY_WRITE)
 		b->ways[(IG_CONN_HOME(h) + t) & (IG_CONN_WAYS - 1)].last_ns = h;
-	n = bpf_map_lookup_elem(&bench_verdicts, &k);
-	if (n)
-		*n += 1 + (t == 0xdeadbeef); /* t used: the loads stay */
-	return XDP_TX;
+	return bench_floor_tx(t);
 }
 
 SEC("xdp")

@@ -18,34 +18,7 @@
 #include <linux/tcp.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
-#include "tests/bpf/progs/bench_wrap.h"
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BENCH_SEQ__MAX);
-	__type(key, __u32);
-	__type(value, __u32);
-} bench_seq SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BENCH_V__MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} bench_verdicts SEC(".maps");
-
-/* Established flows the est wrappers cycle through (the harness may set
- * fewer before load: IG_BENCH_EST_FLOWS). */
-const volatile __u32 bench_est_flows = BENCH_EST_FLOWS;
-
-static __always_inline __u32 bench_next(__u32 which)
-{
-	__u32 *seq = bpf_map_lookup_elem(&bench_seq, &which);
-
-	if (!seq)
-		return 0;
-	return (*seq)++;
-}
+#include "tests/bpf/progs/bench_base.bpf.h"
 
 static __always_inline int bench_count(int verdict)
 {
